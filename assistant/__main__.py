@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from assistant.cli import main
+
+main()

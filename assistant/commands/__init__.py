@@ -1,0 +1,1 @@
+"""Sub-commands of ``python -m assistant``; each module defines ``register(app: typer.Typer)``."""

@@ -1,0 +1,85 @@
+"""``data``: build the sample warehouse, show what is loaded, render the data contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from assistant import config
+
+data_app = typer.Typer(
+    help="数据仓库:生成示例、查看、导入 / the warehouse: sample, info, import.", no_args_is_help=True
+)
+
+DbOption = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file (env ASSISTANT_DB).")
+
+
+@data_app.command("generate")
+def generate_cmd(
+    customers: int = typer.Option(2000, "--customers", min=10, help="客户数 / number of customers."),
+    seed: int = typer.Option(42, "--seed", help="随机种子 / random seed (same seed, same data)."),
+    start: str = typer.Option("2024-01-01", "--start", help="历史开始日期 / first day of history."),
+    end: str = typer.Option("2026-10-31", "--end", help="历史结束日期 / last day of history."),
+    lines_per_customer: float = typer.Option(
+        25.0, "--lines-per-customer", min=1.0, help="每客户平均订单行 / average order lines per customer."
+    ),
+    db: Path | None = DbOption,
+) -> None:
+    """生成确定性的示例数据仓库 / build the deterministic sample warehouse."""
+    from assistant.warehouse.generate import GenerateOptions, generate, parse_date
+
+    path = config.db_path(db)
+    opts = GenerateOptions(
+        customers=customers,
+        seed=seed,
+        start=parse_date(start, "--start"),
+        end=parse_date(end, "--end"),
+        lines_per_customer=lines_per_customer,
+    )
+    counts = generate(path, opts)
+    typer.echo(json.dumps({"db": str(path), "rows": counts}, ensure_ascii=False))
+
+
+@data_app.command("info")
+def info_cmd(db: Path | None = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
+    """显示已加载的数据:表、行数、日期范围 / what is loaded: tables, rows, date range."""
+    from assistant.warehouse.db import connect, contract_problems, table_counts
+
+    path = config.db_path(db)
+    con = connect(path)
+    try:
+        first, last = con.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
+        out = {
+            "db": str(path),
+            "rows": table_counts(con),
+            "order_dates": [str(first) if first else None, str(last) if last else None],
+            "contract_problems": contract_problems(con),
+        }
+    finally:
+        con.close()
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{out['db']}  orders {out['order_dates'][0]} → {out['order_dates'][1]}")
+    for t, n in out["rows"].items():
+        typer.echo(f"  {t:<16} {n:>12,}")
+    for p in out["contract_problems"]:
+        typer.echo(f"  ! {p}")
+
+
+@data_app.command("docs")
+def docs_cmd(check: bool = typer.Option(False, "--check", help="只检查 docs/data.md 是否最新 / only check.")) -> None:
+    """把数据契约写入 docs/data.md / render the contract into docs/data.md."""
+    from assistant.warehouse.contract_doc import DOC_PATH, update_doc
+
+    changed = update_doc(write=not check)
+    if check and changed:
+        typer.echo(f"{DOC_PATH} is out of date: run `python -m assistant data docs`", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{DOC_PATH}: {'updated' if changed else 'up to date'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(data_app, name="data")

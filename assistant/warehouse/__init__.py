@@ -1,0 +1,1 @@
+"""The customer warehouse: its contract, connections, and the sample generator."""

@@ -1,0 +1,246 @@
+"""What every analysis tool shares: common filters, the result type, the registry.
+
+A tool is a pure function ``fn(con, args) -> ToolResult``: a DuckDB connection
+and a pydantic parameter model in, a typed result out. No clock (the reference
+date ``as_of`` is a parameter and defaults to the last order date in the data),
+no I/O beyond the connection, no LLM.
+
+Filters compile to SQL fragments with named parameters (``$name``); user values
+never go into the SQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+import duckdb
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.errors import InputError
+
+Con = duckdb.DuckDBPyConnection
+
+ChartKind = Literal["bar", "line", "pie", "scatter", "heatmap", "area", "table"]
+
+
+def _as_list(v: object) -> object:
+    # Accept "华东" as well as ["华东"]: people and LLMs both send either.
+    if v is None or isinstance(v, list):
+        return v
+    if isinstance(v, (tuple, set)):
+        return list(v)
+    return [v]
+
+
+class CommonFilters(BaseModel):
+    """Filters every tool accepts. 所有工具通用的筛选条件。"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: dt.date | None = Field(
+        None, description="参考日期(默认为数据中最后一个订单日期) / reference date; defaults to the last order date"
+    )
+    start: dt.date | None = Field(None, description="期间开始日期(含) / period start, inclusive")
+    end: dt.date | None = Field(
+        None, description="期间结束日期(含,默认 as_of) / period end, inclusive; defaults to as_of"
+    )
+    region: list[str] | None = Field(None, description="大区,如 华东 / regions, e.g. 华东")
+    city: list[str] | None = Field(None, description="城市 / cities")
+    industry: list[str] | None = Field(None, description="行业 / industries")
+    size: list[str] | None = Field(None, description="客户规模 / customer sizes")
+    rep_id: list[str] | None = Field(None, description="负责销售编号 / assigned sales rep ids")
+    category: list[str] | None = Field(None, description="产品类别 / product categories")
+    channel: list[str] | None = Field(None, description="销售渠道 / order channels")
+    customer_ids: list[str] | None = Field(None, description="客户编号列表 / customer ids")
+
+    _norm = field_validator(
+        "region", "city", "industry", "size", "rep_id", "category", "channel", "customer_ids", mode="before"
+    )(_as_list)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Resolved filters: concrete dates and the SQL/params that apply them."""
+
+    as_of: dt.date
+    start: dt.date | None
+    end: dt.date
+    params: dict[str, Any]
+    customer_where: str  # over alias c (customers)
+    line_where: str  # over alias l (the f_lines CTE below)
+
+    def ctes(self) -> str:
+        """``f_customers`` (customers in scope) and ``f_lines`` (their order lines in the period, all statuses).
+
+        f_lines columns: order_id, customer_id, order_date, channel, status, order_rep_id,
+        line_no, product_id, category, quantity, unit_price, discount, amount, unit_cost.
+        """
+        return f"""f_customers AS (
+    SELECT c.* FROM customers c WHERE {self.customer_where}
+),
+f_lines AS (
+    SELECT * FROM (
+        SELECT o.order_id, o.customer_id, o.order_date, o.channel, o.status, o.rep_id AS order_rep_id,
+               oi.line_no, oi.product_id, p.category, oi.quantity, oi.unit_price, oi.discount, oi.amount,
+               p.unit_cost
+        FROM orders o
+        JOIN order_items oi ON oi.order_id = o.order_id
+        LEFT JOIN products p ON p.product_id = oi.product_id
+        WHERE o.customer_id IN (SELECT customer_id FROM f_customers)
+    ) l
+    WHERE {self.line_where}
+)"""
+
+
+def last_order_date(con: Con) -> dt.date:
+    row = con.execute("SELECT max(order_date) FROM orders").fetchone()
+    if row is None or row[0] is None:
+        raise InputError(
+            "数据仓库中没有订单,无法确定参考日期;请先导入订单或指定 as_of。",
+            "The warehouse has no orders, so there is no default reference date; import orders or pass as_of.",
+        )
+    return row[0]
+
+
+def resolve_scope(con: Con, f: CommonFilters) -> Scope:
+    """Turn filters into concrete dates and parameterised WHERE clauses."""
+    as_of = f.as_of or last_order_date(con)
+    end = f.end or as_of
+    if f.start and f.start > end:
+        raise InputError(
+            f"开始日期 {f.start} 晚于结束日期 {end},请调整期间。",
+            f"Start date {f.start} is after end date {end}; fix the period.",
+        )
+    params: dict[str, Any] = {}
+    cw: list[str] = ["TRUE"]
+    for field_name, column in (
+        ("region", "c.region"),
+        ("city", "c.city"),
+        ("industry", "c.industry"),
+        ("size", "c.size"),
+        ("rep_id", "c.rep_id"),
+        ("customer_ids", "c.customer_id"),
+    ):
+        values = getattr(f, field_name)
+        if values:
+            params[f"f_{field_name}"] = [str(v) for v in values]
+            cw.append(f"list_contains(${'f_' + field_name}, {column})")
+    lw: list[str] = ["l.order_date <= $f_end"]
+    params["f_end"] = end
+    if f.start:
+        params["f_start"] = f.start
+        lw.append("l.order_date >= $f_start")
+    for field_name, column in (("category", "l.category"), ("channel", "l.channel")):
+        values = getattr(f, field_name)
+        if values:
+            params[f"f_{field_name}"] = [str(v) for v in values]
+            lw.append(f"list_contains(${'f_' + field_name}, {column})")
+    return Scope(as_of, f.start, end, params, " AND ".join(cw), " AND ".join(lw))
+
+
+class Chart(BaseModel):
+    """A chart suggestion the UI can draw with plotly."""
+
+    kind: ChartKind
+    x: str
+    y: str | list[str]
+    color: str | None = None
+    title_zh: str = ""
+    title_en: str = ""
+
+
+class Definition(BaseModel):
+    name: str
+    zh: str
+    en: str
+    value: Any = None  # threshold, weight or formula actually used
+
+
+class ToolResult(BaseModel):
+    """What every tool returns; ``to_json`` gives the CLI/API shape."""
+
+    tool: str
+    arguments: dict[str, Any]
+    as_of: dt.date | None
+    figures: dict[str, Any] = Field(default_factory=dict)
+    columns: list[str] = Field(default_factory=list)
+    rows: list[list[Any]] = Field(default_factory=list)
+    definitions: list[Definition] = Field(default_factory=list)
+    sql: list[str] = Field(default_factory=list)
+    chart: Chart | None = None
+    notes: list[str] = Field(default_factory=list)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.model_dump(mode="python")
+        return _jsonable(d)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+class Trace:
+    """Runs queries and remembers the SQL, so the answer can show how it was computed."""
+
+    def __init__(self, con: Con) -> None:
+        self.con = con
+        self.sql: list[str] = []
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list[Any]]]:
+        self.sql.append(sql.strip())
+        cur = self.con.execute(sql, params or {})
+        cols = [d[0] for d in cur.description]
+        return cols, [list(r) for r in cur.fetchall()]
+
+    def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        _, rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    zh: str
+    en: str
+    args_model: type[BaseModel]
+    fn: Callable[[Con, Any], ToolResult]
+    examples: tuple[str, ...] = field(default=())
+
+    def run(self, con: Con, arguments: dict[str, Any] | BaseModel) -> ToolResult:
+        args = arguments if isinstance(arguments, BaseModel) else self.args_model.model_validate(arguments)
+        return self.fn(con, args)
+
+
+REGISTRY: dict[str, ToolSpec] = {}
+
+
+def register(
+    name: str, zh: str, en: str, args_model: type[BaseModel], examples: tuple[str, ...] = ()
+) -> Callable[[Callable[[Con, Any], ToolResult]], Callable[[Con, Any], ToolResult]]:
+    """Decorator: add a tool to the one registry the CLI, router and LLM read."""
+
+    def deco(fn: Callable[[Con, Any], ToolResult]) -> Callable[[Con, Any], ToolResult]:
+        if name in REGISTRY:
+            raise ValueError(f"tool {name!r} registered twice")
+        REGISTRY[name] = ToolSpec(name, zh, en, args_model, fn, examples)
+        return fn
+
+    return deco
