@@ -1,0 +1,88 @@
+"""The bilingual glossary (knowledge/glossary/*.yaml) and query expansion with it.
+
+Entries look like ``- {zh: [流失, 客户流失], en: [churn, attrition]}``. A query that
+names any term of an entry gains every other term of that entry, in both languages,
+so an English question reaches Chinese text and the other way round.
+
+>>> g = [Entry(zh=("流失", "客户流失"), en=("churn", "attrition"))]
+>>> expand("How do we reduce churn?", g)
+['流失', '客户流失', 'attrition']
+>>> expand("客户流失怎么算", g)
+['churn', 'attrition']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+GLOSSARY_DIR = Path(__file__).parent / "glossary"
+
+
+@dataclass(frozen=True)
+class Entry:
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+
+
+def _terms(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def parse_glossary(data: object) -> list[Entry]:
+    """Entries from one YAML document (a list, or a mapping with an ``entries``/``terms`` list)."""
+    if isinstance(data, dict):
+        data = data.get("entries") or data.get("terms") or []
+    out = []
+    for item in data if isinstance(data, list) else []:
+        if isinstance(item, dict):
+            e = Entry(_terms(item.get("zh")), _terms(item.get("en")))
+            if e.zh or e.en:
+                out.append(e)
+    return out
+
+
+@cache
+def load_glossary(folder: Path = GLOSSARY_DIR) -> tuple[Entry, ...]:
+    """Every entry of every ``*.yaml`` in the glossary folder (empty while none exists)."""
+    out: list[Entry] = []
+    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+        with path.open(encoding="utf-8") as fh:
+            out.extend(parse_glossary(yaml.safe_load(fh)))
+    return tuple(out)
+
+
+def _en_pattern(term: str) -> re.Pattern[str]:
+    # word boundaries, and a plural/-ed/-ing tail: "churned" names churn
+    return re.compile(r"(?<![a-z0-9])" + re.escape(term.lower()) + r"(s|es|ed|d|ing)?(?![a-z0-9])")
+
+
+@cache
+def _compiled(entries: tuple[Entry, ...]) -> list[tuple[Entry, list[re.Pattern[str]]]]:
+    return [(e, [_en_pattern(t) for t in e.en]) for e in entries]
+
+
+def expand(query: str, entries: tuple[Entry, ...] | list[Entry] | None = None) -> list[str]:
+    """Terms to add to ``query``: the other terms of every glossary entry the query names."""
+    entries = tuple(entries) if entries is not None else load_glossary()
+    low = query.lower()
+    added: list[str] = []
+    for entry, pats in _compiled(entries):
+        named_zh = {t for t in entry.zh if t in query}
+        named_en = {t for t, p in zip(entry.en, pats, strict=True) if p.search(low)}
+        if not (named_zh or named_en):
+            continue
+        for t in (*entry.zh, *entry.en):
+            if t not in named_zh and t not in named_en and t not in added and t.lower() not in low:
+                added.append(t)
+    return added

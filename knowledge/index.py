@@ -1,0 +1,468 @@
+"""The knowledge index: shipped documents and users' files, chunked, embedded into a vector
+index and tokenised for BM25; incremental by content hash; hybrid search fused by rank.
+
+Files under the index folder: ``manifest.json`` (document hashes: read alone by the fast
+"nothing changed" check), ``chunks.json`` (chunk texts, metadata and BM25 tokens) and
+``chroma/`` (the vector collection).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from assistant.config import ROOT
+from assistant.errors import InputError
+from knowledge import text as T
+from knowledge.dedupe import Deduper
+from knowledge.embed import Embedder, default_embedder, embedder_from_signature
+from knowledge.glossary import GLOSSARY_DIR, expand
+from knowledge.ingest import file_hash, read_document, user_key
+from knowledge.models import Chunk, Document, Hit
+from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs
+from knowledge.rank import BM25, rrf
+from knowledge.split import chunk_text
+from knowledge.vector import VectorIndex
+
+FORMAT = 1
+SNIPPET = 180
+
+
+def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
+    """Changes when chunking, tokenising or ranking rules change (rules.yaml, glossary, this format)."""
+    h = hashlib.sha256(f"format={FORMAT}".encode())
+    h.update((Path(T.__file__).parent / "rules.yaml").read_bytes())
+    for p in sorted(GLOSSARY_DIR.glob("*.y*ml")) if GLOSSARY_DIR.is_dir() else []:
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _write_json(path: Path, data: object) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    out: list[Chunk] = []
+    for si, sec in enumerate(doc.sections, start=1):
+        for ci, piece in enumerate(chunk_text(sec.text), start=1):
+            pos = {"section": si, "chunk": ci, "line": sec.line + 1}
+            if sec.page is not None:
+                pos["page"] = sec.page
+            out.append(
+                Chunk(
+                    id=f"{doc.key}#{sec.anchor}:{ci}",
+                    doc_key=doc.key,
+                    doc_id=doc.doc_id,
+                    title=doc.title,
+                    language=doc.language,
+                    source=doc.source,
+                    kind=doc.kind,
+                    anchor=sec.anchor,
+                    heading=sec.heading,
+                    text=piece,
+                    position=pos,
+                    topics=doc.topics,
+                )
+            )
+    return out
+
+
+def chunk_tokens(c: Chunk) -> list[str]:
+    """BM25 tokens with field weights by repetition (a heading word counts more than a body word)."""
+    w = T.rules()["bm25"]["fields"]
+    toks: list[str] = []
+    toks += T.tokens(c.title) * int(w["title"])
+    if c.heading != c.title:
+        toks += T.tokens(c.heading) * int(w["heading"])
+    toks += T.tokens(" ".join(c.topics)) * int(w["topics"])
+    toks += T.tokens(c.text) * int(w["body"])
+    return toks
+
+
+class _State:
+    """What search needs in memory: chunks, BM25 over their tokens."""
+
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        cfg = T.rules()["bm25"]
+        self.chunks = chunks
+        self.by_id = {c["id"]: i for i, c in enumerate(chunks)}
+        self.bm25 = BM25([c["tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
+
+
+class KnowledgeBase:
+    """One index folder. ``vector`` can be any :class:`VectorIndex` (Chroma by default; in-memory in tests)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        embedder: Embedder | None = None,
+        vector: VectorIndex | None = None,
+        docs_dir: Path = DOCS_DIR,
+    ) -> None:
+        self.path = Path(path)
+        self.docs_dir = docs_dir
+        self._embedder = embedder
+        self._vector = vector
+        self._state: _State | None = None
+        self._state_mtime = -1
+        self.manifest_path = self.path / "manifest.json"
+        self.chunks_path = self.path / "chunks.json"
+
+    # -- storage -------------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.exists():
+            return {}
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _chunks(self) -> list[dict[str, Any]]:
+        if not self.chunks_path.exists():
+            return []
+        return json.loads(self.chunks_path.read_text(encoding="utf-8"))["chunks"]
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with (self.path / ".lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def vector(self, embedder: Embedder | None = None) -> VectorIndex:
+        if self._vector is None:
+            from knowledge.chroma_index import ChromaVectorIndex
+
+            self._vector = ChromaVectorIndex(self.path / "chroma", embedder or self.embedder())
+        return self._vector
+
+    # -- what changed ---------------------------------------------------------------------
+    def _vector_present(self) -> bool:
+        return self._vector is not None or (self.path / "chroma").is_dir()
+
+    def plan(self) -> dict[str, Any]:
+        """Hash check only: which shipped documents are new, changed or gone; user files changed or missing."""
+        man = self.manifest()
+        docs = man.get("docs", {})
+        full = (
+            not man
+            or man.get("pipeline") != pipeline_signature()
+            or man.get("embedder") != self.embedder().signature()
+            or not self._vector_present()
+        )
+        by_source = {d["source"]: k for k, d in docs.items() if d["kind"] == "doc"}
+        current = {_rel(p): p for p in shipped_docs(self.docs_dir)}
+        changed, new = [], []
+        hashes: dict[str, str] = {}
+        for rel, p in current.items():
+            hashes[rel] = file_hash(p)
+            if rel not in by_source:
+                new.append(rel)
+            elif full or docs[by_source[rel]]["hash"] != hashes[rel]:
+                changed.append(rel)
+        removed = [k for s, k in by_source.items() if s not in current]
+        user_changed, user_missing = [], []
+        for d in docs.values():
+            if d["kind"] != "user":
+                continue
+            p = Path(d["source"])
+            if not p.is_file():
+                user_missing.append(d["source"])
+            elif full or file_hash(p) != d["hash"]:
+                user_changed.append(d["source"])
+        return {
+            "full": bool(full),
+            "new": new,
+            "changed": changed,
+            "removed": removed,
+            "user_changed": user_changed,
+            "user_missing": user_missing,
+            "hashes": hashes,
+        }
+
+    def status(self) -> dict[str, Any]:
+        man = self.manifest()
+        plan = self.plan()
+        docs = man.get("docs", {})
+        stale = plan["new"] + plan["changed"] + plan["removed"] + plan["user_changed"]
+        return {
+            "index": str(self.path),
+            "built": bool(man),
+            "embedder": man.get("embedder", {}).get("name"),
+            "documents": sum(1 for d in docs.values() if d["kind"] == "doc"),
+            "user_documents": sum(1 for d in docs.values() if d["kind"] == "user"),
+            "chunks": sum(int(d["chunks"]) for d in docs.values()),
+            "languages": dict(Counter(d["language"] for d in docs.values())),
+            "stale": sorted(stale),
+            "rebuild_needed": plan["full"] and bool(man),
+            "missing_sources": plan["user_missing"],
+        }
+
+    # -- writing --------------------------------------------------------------------------
+    def build(self, force: bool = False) -> dict[str, Any]:
+        """Build when missing; otherwise re-index only new, changed and removed documents."""
+        t0 = time.perf_counter()
+        plan = self.plan()
+        if not force and not plan["full"] and not any(plan[k] for k in ("new", "changed", "removed", "user_changed")):
+            return {
+                "index": str(self.path),
+                "changed": 0,
+                "embedded_chunks": 0,
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+        with self._lock():
+            return self._apply(plan, force, t0)
+
+    def _apply(self, plan: dict[str, Any], force: bool, t0: float) -> dict[str, Any]:
+        full = force or plan["full"]
+        man = self.manifest() if not full else {}
+        docs: dict[str, Any] = dict(man.get("docs", {})) if man else {}
+        old_docs = self.manifest().get("docs", {})
+        chunks = {c["id"]: c for c in self._chunks()} if not full else {}
+        emb = self.embedder()
+        vec = self.vector(emb)
+        if full:
+            vec.reset()
+        todo_docs: list[Document] = []
+        hashes: dict[str, str] = {}
+        srcs = set(plan["new"] + plan["changed"]) if not full else set(plan["hashes"])
+        for rel in sorted(srcs):
+            p = ROOT / rel if not Path(rel).is_absolute() else Path(rel)
+            todo_docs.append(parse_doc(p.read_text(encoding="utf-8"), rel))
+            hashes[todo_docs[-1].key] = plan["hashes"][rel]
+        removed = list(plan["removed"])
+        user_srcs = (
+            plan["user_changed"]
+            if not full
+            else [d["source"] for d in old_docs.values() if d["kind"] == "user" and Path(d["source"]).is_file()]
+        )
+        for src in user_srcs:
+            todo_docs.append(read_document(Path(src)))
+            hashes[todo_docs[-1].key] = file_hash(Path(src))
+        if full:
+            # users' files whose source is gone keep their stored chunks: re-embed those
+            kept = [c for c in self._chunks_of_missing_users(old_docs)]
+            for c in kept:
+                chunks[c["id"]] = c
+                docs[c["doc_key"]] = old_docs[c["doc_key"]]
+            self._embed_chunks(vec, [Chunk(**{k: v for k, v in c.items() if k != "tokens"}) for c in kept])
+        for key in removed:
+            vec.delete_doc(key)
+            docs.pop(key, None)
+        report = self._index_docs(vec, todo_docs, hashes, docs, chunks, dedupe_users=True)
+        chunks = {i: c for i, c in chunks.items() if c["doc_key"] in docs}
+        self._save(docs, chunks, emb)
+        report.update(
+            {"index": str(self.path), "removed": removed, "full": full, "seconds": round(time.perf_counter() - t0, 3)}
+        )
+        return report
+
+    def _chunks_of_missing_users(self, old_docs: dict[str, Any]) -> list[dict[str, Any]]:
+        missing = {k for k, d in old_docs.items() if d["kind"] == "user" and not Path(d["source"]).is_file()}
+        return [c for c in self._chunks() if c["doc_key"] in missing] if missing else []
+
+    def _embed_chunks(self, vec: VectorIndex, chunks: list[Chunk]) -> None:
+        metas = [
+            {"doc_key": c.doc_key, "doc_id": c.doc_id, "language": c.language, "anchor": c.anchor, "kind": c.kind}
+            for c in chunks
+        ]
+        vec.add([c.id for c in chunks], [c.embed_text() for c in chunks], metas)
+
+    def _index_docs(
+        self,
+        vec: VectorIndex,
+        todo: list[Document],
+        hashes: dict[str, str],
+        docs: dict[str, Any],
+        chunks: dict[str, dict[str, Any]],
+        dedupe_users: bool,
+    ) -> dict[str, Any]:
+        deduper = Deduper()
+        todo_keys = {d.key for d in todo}
+        if dedupe_users and any(d.kind == "user" for d in todo):
+            for c in chunks.values():  # what is already indexed counts as seen
+                if c["kind"] == "user" and c["doc_key"] not in todo_keys:
+                    deduper.is_duplicate(c["text"])
+        new_chunks: list[Chunk] = []
+        dropped = 0
+        for doc in todo:
+            vec.delete_doc(doc.key)
+            for cid in [i for i, c in chunks.items() if c["doc_key"] == doc.key]:
+                del chunks[cid]
+            kept = []
+            for c in chunk_document(doc):
+                if doc.kind == "user" and deduper.is_duplicate(c.text):
+                    dropped += 1
+                    continue
+                kept.append(c)
+            new_chunks.extend(kept)
+            docs[doc.key] = {
+                "hash": hashes[doc.key],
+                "source": doc.source,
+                "kind": doc.kind,
+                "title": doc.title,
+                "language": doc.language,
+                "doc_id": doc.doc_id,
+                "chunks": len(kept),
+            }
+            for c in kept:
+                chunks[c.id] = {**c.model_dump(), "tokens": chunk_tokens(c)}
+        self._embed_chunks(vec, new_chunks)
+        return {
+            "changed": len(todo),
+            "documents": [d.key for d in todo],
+            "embedded_chunks": len(new_chunks),
+            "duplicates_dropped": dropped,
+        }
+
+    def _save(self, docs: dict[str, Any], chunks: dict[str, dict[str, Any]], emb: Embedder) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        _write_json(self.chunks_path, {"format": FORMAT, "chunks": list(chunks.values())})
+        _write_json(
+            self.manifest_path,
+            {"format": FORMAT, "pipeline": pipeline_signature(), "embedder": emb.signature(), "docs": docs},
+        )
+        self._state = None
+
+    def add(self, paths: list[Path | str]) -> dict[str, Any]:
+        """Ingest users' files (Markdown, text, HTML, PDF, .docx); a file added again is re-indexed if it changed."""
+        t0 = time.perf_counter()
+        files = [Path(p) for p in paths]
+        docs_in = [read_document(p) for p in files]  # validate every file before writing anything
+        if not self.manifest():
+            self.build()
+        with self._lock():
+            man = self.manifest()
+            docs = dict(man.get("docs", {}))
+            chunks = {c["id"]: c for c in self._chunks()}
+            hashes = {user_key(p): file_hash(p) for p in files}
+            vec = self.vector(embedder_from_signature(man["embedder"]) if man.get("embedder") else None)
+            report = self._index_docs(vec, docs_in, hashes, docs, chunks, dedupe_users=True)
+            self._save(docs, chunks, vec.embedder)
+        report.update({"index": str(self.path), "seconds": round(time.perf_counter() - t0, 3)})
+        report["files"] = [
+            {
+                "path": str(p),
+                "title": d.title,
+                "language": d.language,
+                "sections": len(d.sections),
+                "chunks": docs[d.key]["chunks"],
+            }
+            for p, d in zip(files, docs_in, strict=True)
+        ]
+        return report
+
+    # -- reading --------------------------------------------------------------------------
+    def _load(self) -> _State:
+        mtime = self.chunks_path.stat().st_mtime_ns if self.chunks_path.exists() else -1
+        if self._state is None or mtime != self._state_mtime:
+            if not self.manifest():
+                self.build()
+                mtime = self.chunks_path.stat().st_mtime_ns if self.chunks_path.exists() else -1
+            self._state = _State(self._chunks())
+            self._state_mtime = mtime
+            if self._vector is None:
+                man = self.manifest()
+                self.vector(embedder_from_signature(man["embedder"]) if man.get("embedder") else None)
+        return self._state
+
+    def search(self, query: str, k: int = 5, lang: str | None = None) -> list[Hit]:
+        """Hybrid search: vector and BM25 rankings fused by reciprocal rank, one hit per section.
+
+        Glossary terms of the query add their translations and synonyms. Without ``lang`` both
+        languages are searched and a section found in both is shown in the query's language.
+        """
+        query = (query or "").strip()
+        if not query:
+            raise InputError("查询为空:请输入要搜索的内容。", "The query is empty: type what to search for.")
+        if lang not in (None, "zh", "en"):
+            raise InputError(f"语言只能是 zh 或 en,收到 {lang!r}。", f"lang must be zh or en, got {lang!r}.")
+        state = self._load()
+        if not state.chunks:
+            return []
+        cfg = T.rules()
+        n = int(cfg["fusion"]["candidates"])
+        extra = expand(query)
+        qw: dict[str, float] = {}
+        for t in T.tokens(query):
+            qw[t] = qw.get(t, 0.0) + 1.0
+        ew = float(cfg["bm25"]["expansion_weight"])
+        for term in extra:
+            for t in T.tokens(term):
+                qw.setdefault(t, ew)
+        vec_hits = self.vector().query(" ".join([query, *extra]), n, language=lang)
+        vec_ids = [i for i, _ in vec_hits if i in state.by_id]
+        bm_ids = []
+        for idx, _ in state.bm25.search(qw, n * 2 if lang else n):
+            c = state.chunks[idx]
+            if lang is None or c["language"] == lang:
+                bm_ids.append(c["id"])
+            if len(bm_ids) >= n:
+                break
+        w = cfg["fusion"]["weights"]
+        fused = rrf([vec_ids, bm_ids], k=int(cfg["fusion"]["rrf_k"]), weights=[float(w["vector"]), float(w["bm25"])])
+        qlang = lang or T.detect_lang(query)
+        groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
+        for cid, score in fused:
+            c = state.chunks[state.by_id[cid]]
+            key = (c["kind"], c["doc_id"] if c["kind"] == "doc" else c["doc_key"], c["anchor"])
+            groups.setdefault(key, []).append((c, score))
+        ranked = sorted(groups.values(), key=lambda g: -max(s for _, s in g))[:k]
+        hits = []
+        for g in ranked:
+            best = max(s for _, s in g)
+            c = next((c for c, _ in g if c["language"] == qlang), g[0][0])
+            hits.append(
+                Hit(
+                    doc_id=c["doc_id"],
+                    title=c["title"],
+                    anchor=c["anchor"],
+                    heading=c["heading"],
+                    language=c["language"],
+                    snippet=snippet(c["text"], [*qw]),
+                    source=c["source"],
+                    score=round(best, 5),
+                    kind=c["kind"],
+                    position=c["position"],
+                    chunk_id=c["id"],
+                )
+            )
+        return hits
+
+
+def snippet(text: str, terms: list[str], width: int = SNIPPET) -> str:
+    """About ``width`` characters of ``text`` around the first query term it contains."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    if len(flat) <= width:
+        return flat
+    low = flat.lower()
+    pos = min((p for p in (low.find(t.lower()) for t in terms if len(t) >= 2) if p >= 0), default=0)
+    start = max(0, min(pos - width // 4, len(flat) - width))
+    out = flat[start : start + width]
+    return ("…" if start else "") + out + ("…" if start + width < len(flat) else "")

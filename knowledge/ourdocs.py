@@ -1,0 +1,102 @@
+"""Our methodology documents: YAML front matter, a ``#`` title, ``## Heading {#anchor}`` sections.
+
+>>> d = parse_doc("---\\nid: rfm\\ntitle: RFM\\nlanguage: zh\\n---\\n# RFM\\n\\n## 什么是 {#what}\\n正文\\n", "x.md")
+>>> d.key, [(s.anchor, s.heading, s.text) for s in d.sections]
+('doc/zh/rfm', [('what', '什么是', '正文')])
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from assistant.errors import InputError
+from knowledge.models import Document, Section
+
+DOCS_DIR = Path(__file__).parent / "docs"
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_H2 = re.compile(r"^##\s+(.+?)\s*$")
+_ANCHOR = re.compile(r"\s*\{#([A-Za-z0-9_.:-]+)\}\s*$")
+_FENCE = re.compile(r"^(```|~~~)")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str, int]:
+    """(front matter, body, number of lines the front matter took)."""
+    text = text.lstrip("\ufeff")
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text, 0
+    meta = yaml.safe_load(m.group(1)) or {}
+    if not isinstance(meta, dict):
+        meta = {}
+    return meta, text[m.end() :], m.group(0).count("\n")
+
+
+def slug(heading: str, n: int) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+    return s or f"s{n}"
+
+
+def _as_list(v: object) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+def parse_doc(text: str, source: str) -> Document:
+    """One of our documents: sections at ``##`` (``###`` stays inside its section)."""
+    meta, body, offset = split_front_matter(text)
+    doc_id = str(meta.get("id") or Path(source).stem)
+    lang = str(meta.get("language") or meta.get("lang") or Path(source).parent.name or "zh")
+    lines = body.splitlines()
+    title = str(meta.get("title") or "")
+    sections: list[Section] = []
+    heading, anchor, start, buf = "", "", offset, []
+    in_fence = False
+
+    def flush() -> None:
+        body_text = "\n".join(buf).strip()
+        if body_text:
+            sections.append(Section(anchor=anchor, heading=heading or title, text=body_text, line=start))
+
+    for i, line in enumerate(lines):
+        if _FENCE.match(line.strip()):
+            in_fence = not in_fence
+        m = None if in_fence else _H2.match(line)
+        if m:
+            flush()
+            raw = m.group(1)
+            am = _ANCHOR.search(raw)
+            heading = _ANCHOR.sub("", raw).strip()
+            anchor = am.group(1) if am else slug(heading, len(sections) + 1)
+            start, buf = offset + i, []
+        elif line.startswith("# ") and not in_fence and not sections and not buf and not heading:
+            title = title or line[2:].strip()
+        else:
+            buf.append(line)
+    flush()
+    if not title:
+        raise InputError(
+            f"{source}: 缺少标题(front matter 的 title 或 # 标题)。",
+            f"{source}: no title (front matter title or a # heading).",
+        )
+    return Document(
+        key=f"doc/{lang}/{doc_id}",
+        doc_id=doc_id,
+        title=title,
+        language=lang,
+        source=source,
+        kind="doc",
+        topics=_as_list(meta.get("topics")),
+        tools=_as_list(meta.get("tools")),
+        sections=sections,
+    )
+
+
+def shipped_docs(folder: Path = DOCS_DIR) -> list[Path]:
+    """Every shipped document: knowledge/docs/<lang>/*.md."""
+    return sorted(p for p in folder.glob("*/*.md") if p.is_file()) if folder.is_dir() else []

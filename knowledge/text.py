@@ -1,0 +1,124 @@
+"""Tokens for BM25 and embeddings: jieba words for Chinese, lowercased words for English.
+
+>>> detect_lang("How do I compute churn?")
+'en'
+>>> detect_lang("怎么计算流失率")
+'zh'
+>>> words("The customers' NPS scores")
+['customer', 'nps', 'score']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).parent
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{CJK}]+")
+_EN_WORD = re.compile(r"[a-z0-9]+(?:[.'’-][a-z0-9]+)*")
+_SPLIT = re.compile(f"([{CJK}]+)")
+_jieba_lock = threading.Lock()
+_jieba: Any = None
+
+
+@cache
+def rules() -> dict[str, Any]:
+    """knowledge/rules.yaml (cached; read-only)."""
+    with (HERE / "rules.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    sw = rules()["stopwords"]
+    return frozenset(str(w).lower() for w in (*sw["zh"], *sw["en"]))
+
+
+def detect_lang(text: str) -> str:
+    """'zh' when CJK characters, counted double (one carries about a word), outweigh Latin letters."""
+    cjk = sum(len(r) for r in _CJK_RUN.findall(text))
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return "zh" if cjk and cjk * 2 >= latin else "en"
+
+
+def stem(word: str) -> str:
+    """A deliberately light English stemmer: plurals, -ing, -ed (customers→customer, churned→churn)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 3:
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def words(text: str) -> list[str]:
+    """English word tokens: lowercased, stemmed, no stopwords."""
+    sw = stopwords()
+    out = []
+    for w in _EN_WORD.findall(text.lower().replace("’", "'")):
+        w = w.removesuffix("'s").strip("'")
+        if w and w not in sw:
+            out.append(stem(w))
+    return out
+
+
+def _init_jieba() -> Any:
+    """jieba, initialised once, quietly, with its cache in a temp dir and our glossary words added."""
+    global _jieba
+    with _jieba_lock:
+        if _jieba is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            tok = jieba.Tokenizer()
+            tok.tmp_dir = str(Path(tempfile.gettempdir()) / "assistant-jieba")
+            Path(tok.tmp_dir).mkdir(parents=True, exist_ok=True)
+            tok.initialize()
+            from knowledge.glossary import load_glossary
+
+            for entry in load_glossary():
+                for term in entry.zh:
+                    if len(term) >= 2 and _CJK_RUN.fullmatch(term):
+                        tok.add_word(term, freq=2000)
+            _jieba = tok
+    return _jieba
+
+
+def cjk_words(run: str) -> list[str]:
+    """jieba search-mode words of one CJK run (overlapping: 净推荐值 → 推荐, 推荐值, 净推荐值)."""
+    tok = _jieba or _init_jieba()
+    return [w for w in tok.cut_for_search(run, HMM=True) if w.strip()]
+
+
+def tokens(text: str) -> list[str]:
+    """Every token of ``text``: jieba words for CJK runs, stemmed English words; stopwords dropped."""
+    sw = stopwords()
+    out: list[str] = []
+    for part in _SPLIT.split(text):
+        if not part:
+            continue
+        if _CJK_RUN.fullmatch(part):
+            out.extend(w for w in cjk_words(part) if w not in sw)
+        else:
+            out.extend(words(part))
+    return out
+
+
+def char_ngrams(text: str, sizes: Iterable[int] = (1, 2, 3)) -> dict[int, list[str]]:
+    """CJK character n-grams of each CJK run, by size."""
+    out: dict[int, list[str]] = {n: [] for n in sizes}
+    for run in _CJK_RUN.findall(text):
+        for n in out:
+            out[n].extend(run[i : i + n] for i in range(len(run) - n + 1))
+    return out
