@@ -88,8 +88,10 @@ def discover() -> dict[str, Path]:
     return {p.stem.removeprefix("bench_"): p for p in sorted(BENCH_DIR.glob("bench_*.py"))}
 
 
-def run(only: Sequence[str] = (), quick: bool = False, write: bool = True) -> dict[str, Any]:
-    ctx = BenchContext(quick=quick)
+def run(
+    only: Sequence[str] = (), quick: bool = False, write: bool = True, cache_dir: Path | None = None
+) -> dict[str, Any]:
+    ctx = BenchContext(quick=quick, cache_dir=cache_dir or DATA_DIR / "bench")
     out: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "quick": quick,

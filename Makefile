@@ -1,0 +1,46 @@
+# Two commands for a fresh machine: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DB ?= data/warehouse.duckdb
+export GRADIO_ANALYTICS_ENABLED := False
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run test lint bench browser clean-data
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+$(DB): | $(STAMP)
+	$(PY) -m assistant data generate --db $(DB)
+
+# The index command updates incrementally (content hashes), so it is cheap when nothing changed.
+setup: $(STAMP) $(DB)
+	@if $(PY) -m assistant index --help >/dev/null 2>&1; then $(PY) -m assistant index build; fi
+
+# Headless Chromium for the browser tests (Debian package; Playwright's own download is unreachable).
+# A CJK font so screenshots show Chinese, not boxes.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "install the Debian packages 'chromium' and 'fonts-wqy-microhei' for the browser tests"; fi; fi
+
+run: setup
+	$(PY) app.py
+
+test: setup browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: setup
+	$(PY) -m assistant bench
+
+clean-data:
+	rm -rf data/warehouse.duckdb data/index data/bench
