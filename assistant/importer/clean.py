@@ -1,0 +1,114 @@
+"""Cleaning rules as SQL expressions over text: ids, numbers, dates. Each rule is listed in docs/data.md.
+
+Everything is computed by DuckDB over the staged text, so a file of any size streams through.
+A value that cannot be converted becomes NULL here and is rejected (with its reason) by validate.py.
+"""
+
+from __future__ import annotations
+
+from assistant.errors import InputError
+
+# Dates: year first (2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日), optionally with a time.
+_TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?)?"
+P_YMD = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME + r"\s*$"
+# Day and month first (05/01/2024): needs an order, declared or inferred from the column.
+P_XXY = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + r"\s*$"
+P_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"  # 20240105
+P_MONTH = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$"  # 2024-01, 2024年1月 (first day of the month)
+P_SERIAL = r"^(\d{5})(\.\d+)?$"  # Excel serial day number, 10000..99999 = 1927..2173
+FORMULA = r"^[=+\-@]"  # cells that spreadsheet programs would run as formulas
+
+DATE_HELP = (
+    "日期,如 2024-01-05、2024/1/5、2024年1月5日 或 Excel 日期序号",
+    "a date such as 2024-01-05, 2024/1/5, 2024年1月5日 or an Excel serial",
+)
+
+
+def txt(col: str) -> str:
+    """Trimmed text; empty becomes NULL."""
+    return f"nullif(trim({col}), '')"
+
+
+def ident(col: str) -> str:
+    """Ids: trimmed, and a float id such as 17850.0 becomes 17850."""
+    return f"regexp_replace({txt(col)}, '^(-?\\d+)\\.0+$', '\\1')"
+
+
+def number(col: str) -> str:
+    """A DECIMAL(38,10) from text with currency signs, thousands separators, (negatives) or a percent sign."""
+    s = (
+        f"regexp_replace(regexp_replace(trim({col}), '^(RMB|CNY|USD|HKD|EUR|GBP)\\s*|\\s*(RMB|CNY|USD|HKD|EUR|GBP|元)$"
+        f"|[¥￥$€£\\s]', '', 'gi'), '^\\((.*)\\)$', '-\\1')"
+    )
+    s = f"(CASE WHEN regexp_matches({s}, '^[-+]?\\d{{1,3}}([,，]\\d{{3}})+(\\.\\d+)?%?$') THEN regexp_replace({s}, '[,，]', '', 'g') ELSE {s} END)"
+    pct = f"ends_with({s}, '%')"
+    core = f"rtrim({s}, '%')"
+    val = f"coalesce(TRY_CAST({core} AS DECIMAL(38,10)), TRY_CAST(TRY_CAST({core} AS DOUBLE) AS DECIMAL(38,10)))"
+    return f"(CASE WHEN {pct} THEN TRY_CAST({val} * 0.01 AS DECIMAL(38,10)) ELSE {val} END)"
+
+
+def integer(col: str) -> str:
+    v = number(col)
+    return f"(CASE WHEN {v} = round({v}) THEN TRY_CAST({v} AS INTEGER) END)"
+
+
+def _grp(col: str, pat: str, i: int, kind: str = "BIGINT") -> str:
+    return f"TRY_CAST(regexp_extract({col}, '{pat}', {i}) AS {kind})"
+
+
+def _mk(col: str, pat: str, y: int, m: int, d: int, t0: int | None) -> str:
+    if t0 is None:
+        hms = "0, 0, 0"
+    else:
+        hms = (
+            f"coalesce({_grp(col, pat, t0)}, 0), coalesce({_grp(col, pat, t0 + 1)}, 0), "
+            f"coalesce({_grp(col, pat, t0 + 2, 'DOUBLE')}, 0)"
+        )
+    return f"try(make_timestamp({_grp(col, pat, y)}, {_grp(col, pat, m)}, {_grp(col, pat, d)}, {hms}))"
+
+
+def timestamp(col: str, order: str | None) -> str:
+    """A TIMESTAMP from any accepted date or date-time text; ``order`` ('dmy'/'mdy') for 05/01/2024 forms."""
+    s = f"trim({col})"
+    xxy = "NULL"
+    if order == "dmy":
+        xxy = _mk(s, P_XXY, 3, 2, 1, 4)
+    elif order == "mdy":
+        xxy = _mk(s, P_XXY, 3, 1, 2, 4)
+    serial = f"TRY_CAST({s} AS DOUBLE)"
+    return (
+        f"(CASE WHEN regexp_matches({s}, '{P_YMD}') THEN {_mk(s, P_YMD, 1, 2, 3, 4)} "
+        f"WHEN regexp_matches({s}, '{P_XXY}') THEN {xxy} "
+        f"WHEN regexp_matches({s}, '{P_COMPACT}') THEN {_mk(s, P_COMPACT, 1, 2, 3, None)} "
+        f"WHEN regexp_matches({s}, '{P_MONTH}') THEN try(make_timestamp({_grp(s, P_MONTH, 1)}, {_grp(s, P_MONTH, 2)}, 1, 0, 0, 0)) "
+        f"WHEN regexp_matches({s}, '{P_SERIAL}') THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({serial} * 86400000000) AS BIGINT)) "
+        f"END)"
+    )
+
+
+def infer_date_order(con: object, relation: str, col: str, declared: str | None, where: str) -> str | None:
+    """The day/month order of a column's 05/01/2024-style values: declared, or read off values above 12.
+
+    Raises when the column holds such values, nothing was declared and every value is ambiguous.
+    """
+    s = f"trim({col})"
+    row = con.execute(  # type: ignore[attr-defined]
+        f"SELECT count(*), max({_grp(s, P_XXY, 1)}), max({_grp(s, P_XXY, 2)}), any_value({s}) "
+        f"FROM {relation} WHERE regexp_matches({s}, '{P_XXY}')"
+    ).fetchone()
+    n, first, second, example = row
+    if not n:
+        return declared
+    if declared in ("dmy", "mdy"):
+        return declared
+    if declared is None:
+        if first > 12 >= second:
+            return "dmy"
+        if second > 12 >= first:
+            return "mdy"
+    raise InputError(
+        f"{where}:日期 {example} 无法判断是 日/月/年 还是 月/日/年。请用 --date-order dmy 或 --date-order mdy 指定。",
+        f"{where}: the date {example} could be day/month/year or month/day/year. "
+        "Pass --date-order dmy or --date-order mdy.",
+        value=example,
+    )

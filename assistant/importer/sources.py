@@ -1,0 +1,275 @@
+"""Reading files into staging tables of text: CSV (encoding and delimiter detection), Excel sheets, Parquet.
+
+Every source becomes a staging view ``stg.raw_<n>`` with ``_row`` (the row number a person sees:
+the header is row 1 in CSV and Excel; Parquet rows count from 1) and text columns ``c0..cN``.
+CSV is streamed by DuckDB's own reader (never one pandas frame); rows it cannot parse (too few or
+too many fields, an unterminated quote, an over-long line) are recorded as rejects with their line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from assistant.errors import InputError
+
+SAMPLE_BYTES = 1 << 20
+MAX_LINE_BYTES = 2 << 20  # DuckDB's default; a longer row is rejected, not read
+DELIMITERS = (",", "\t", ";", "|")
+
+PARSE_REASONS: dict[str, tuple[str, str]] = {
+    "MISSING COLUMNS": (
+        "该行的字段比表头少(文件可能被截断)",
+        "the row has fewer fields than the header (truncated file?)",
+    ),
+    "TOO MANY COLUMNS": (
+        "该行的字段比表头多(值中有未加引号的分隔符?)",
+        "the row has more fields than the header (an unquoted delimiter in a value?)",
+    ),
+    "UNQUOTED VALUE": ("引号没有闭合(文件可能被截断)", "a quote is never closed (truncated file?)"),
+    "LINE SIZE OVER MAXIMUM": (
+        f"该行超过 {MAX_LINE_BYTES // (1 << 20)} MiB 上限(超长字段)",
+        f"the row is longer than the {MAX_LINE_BYTES // (1 << 20)} MiB limit (a huge field)",
+    ),
+    "INVALID ENCODING": ("该行不是有效的 UTF-8 文本", "the row is not valid UTF-8 text"),
+    "INVALID UNICODE": ("该行不是有效的 UTF-8 文本", "the row is not valid UTF-8 text"),
+}
+
+
+@dataclass
+class Source:
+    path: Path
+    label: str  # what errors call it: "file.csv" or "book.xlsx[Sheet1]"
+    sheet: str | None
+    headers: list[str]
+    raw: str  # staging view with _row, c0..cN
+    rows: int  # data rows read, including rows that could not be parsed
+    encoding: str
+    delimiter: str | None
+
+
+def sql_str(s: str) -> str:
+    """A SQL string literal (for file paths, which DuckDB's table functions take as literals)."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _err(zh: str, en: str, path: Path, **kw: object) -> InputError:
+    return InputError(f"{path.name}:{zh}", f"{path.name}: {en}", file=str(path), **kw)
+
+
+def detect_encoding(path: Path, head: bytes) -> str:
+    """'utf-8', 'utf-8-sig', 'utf-16' or 'gb18030' (a superset of GBK, what Chinese Excel writes)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise _err(
+            "不是文本文件(含有 NUL 字节)。请另存为 CSV(UTF-8)、.xlsx 或 Parquet。",
+            "not a text file (it contains NUL bytes). Save it as CSV (UTF-8), .xlsx or Parquet.",
+            path,
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    bad = head[utf8_error.start : utf8_error.start + 4].hex(" ")
+    raise _err(
+        f"无法识别的文本编码:既不是 UTF-8 也不是 GBK/GB18030(第 {utf8_error.start} 字节: {bad})。请另存为 UTF-8 CSV。",
+        f"unknown text encoding: neither UTF-8 nor GBK/GB18030 (byte {utf8_error.start}: {bad}). Save it as UTF-8 CSV.",
+        path,
+        byte=utf8_error.start,
+    )
+
+
+def transcode(path: Path, encoding: str, out: Path) -> None:
+    """Stream a GBK/UTF-16 file into UTF-8, chunk by chunk (bounded memory)."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(SAMPLE_BYTES):
+            try:
+                dst.write(dec.decode(chunk))
+            except UnicodeDecodeError as exc:
+                raise _err(
+                    f"第 {offset + exc.start} 字节不是有效的 {encoding} 文本(文件混用了多种编码?)。请另存为 UTF-8 CSV。",
+                    f"byte {offset + exc.start} is not valid {encoding} (mixed encodings?). Save it as UTF-8 CSV.",
+                    path,
+                    byte=offset + exc.start,
+                ) from None
+            offset += len(chunk)
+        dst.write(dec.decode(b"", final=True))
+
+
+def sniff(text: str) -> tuple[str, list[str]]:
+    """Delimiter and header from the start of the file: the candidate seen most often in the header line.
+
+    >>> sniff("客户编号;名称\\n1;a\\n")
+    (';', ['客户编号', '名称'])
+    """
+    first = text.split("\n", 1)[0].rstrip("\r")
+    counts = {d: first.count(d) for d in DELIMITERS}
+    delim = max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else ","
+    header = next(csv.reader(io.StringIO(first), delimiter=delim), [])
+    return delim, [h.strip().lstrip("\ufeff") or f"column{i + 1}" for i, h in enumerate(header)]
+
+
+class Loader:
+    """Loads sources into the staging catalog ``stg``; parse rejects go to ``stg.parse_rejects``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
+        self.con = con
+        self.workdir = workdir
+        self.n = 0
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS stg.parse_rejects (src VARCHAR, _row BIGINT, kind VARCHAR, line VARCHAR)"
+        )
+
+    def load(self, path: Path) -> list[Source]:
+        if not path.is_file():
+            raise _err("文件不存在。", "file not found.", path)
+        with path.open("rb") as fh:
+            head = fh.read(SAMPLE_BYTES)
+        if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+            raise _err("文件是空的。", "the file is empty.", path)
+        if head.startswith(b"PK\x03\x04"):
+            return self._xlsx(path)
+        if head.startswith(b"PAR1"):
+            return [self._parquet(path)]
+        return [self._csv(path, path.name, None, head)]
+
+    def _name(self) -> str:
+        self.n += 1
+        return f"raw_{self.n}"
+
+    def _csv(self, path: Path, label: str, sheet: str | None, head: bytes, encoding: str | None = None) -> Source:
+        enc = encoding or detect_encoding(path, head)
+        read_path = path
+        if enc in ("gb18030", "utf-16"):
+            read_path = self.workdir / f"{self.n + 1}.utf8.csv"
+            transcode(path, enc, read_path)
+            with read_path.open("rb") as fh:
+                head = fh.read(SAMPLE_BYTES)
+        text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=False)
+        delim, headers = sniff(text)
+        if not headers:
+            raise _err("文件是空的。", "the file is empty.", path)
+        name = self._name()
+        cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
+        rej_t, rej_s = f"rej_{name}", f"rejscan_{name}"
+        try:
+            self.con.execute(
+                f"CREATE TABLE stg.{name}_0 AS SELECT * FROM read_csv({sql_str(str(read_path))}, columns={cols}, "
+                f"header=true, auto_detect=false, delim={sql_str(delim)}, quote='\"', escape='\"', "
+                f"max_line_size={MAX_LINE_BYTES}, store_rejects=true, rejects_table='{rej_t}', "
+                f"rejects_scan='{rej_s}', encoding='utf-8')"
+            )
+        except duckdb.Error as exc:
+            raise _err(f"无法读取为 CSV:{exc}", f"cannot be read as CSV: {exc}", path) from exc
+        # One reject per line (DuckDB may report several problems on the same line).
+        self.con.execute(
+            f"CREATE TABLE stg.{name}_rej AS SELECT line AS _row, first(error_type ORDER BY column_idx) AS kind, "
+            f"first(csv_line) AS line FROM {rej_t} GROUP BY line"
+        )
+        self.con.execute(f"INSERT INTO stg.parse_rejects SELECT {sql_str(label)}, _row, kind, line FROM stg.{name}_rej")
+        # Map surviving rows back to their line: a good row's number is its position plus the rejects before it.
+        self.con.execute(
+            f"CREATE TABLE stg.{name}_map AS SELECT g, max(cnt) AS cnt FROM ("
+            f"SELECT _row - 2 - (row_number() OVER (ORDER BY _row) - 1) AS g, row_number() OVER (ORDER BY _row) AS cnt "
+            f"FROM stg.{name}_rej) GROUP BY g"
+        )
+        self.con.execute(f"DROP TABLE IF EXISTS {rej_t}; DROP TABLE IF EXISTS {rej_s}")
+        nonblank = "coalesce(" + ", ".join(f"r.c{i}" for i in range(len(headers))) + ", NULL) IS NOT NULL"
+        self.con.execute(
+            f"CREATE VIEW stg.{name} AS SELECT r.rowid + 2 + coalesce(m.cnt, 0) AS _row, r.* "
+            f"FROM stg.{name}_0 r ASOF LEFT JOIN stg.{name}_map m ON r.rowid >= m.g WHERE {nonblank}"
+        )
+        return self._finish(path, label, sheet, headers, name, enc, delim)
+
+    def _finish(
+        self,
+        path: Path,
+        label: str,
+        sheet: str | None,
+        headers: list[str],
+        name: str,
+        enc: str,
+        delim: str | None,
+    ) -> Source:
+        rows = self.con.execute(f"SELECT count(*) FROM stg.{name}").fetchone()[0]
+        bad = self.con.execute("SELECT count(*) FROM stg.parse_rejects WHERE src = $s", {"s": label}).fetchone()[0]
+        if rows + bad == 0:
+            raise InputError(
+                f"{label}:只有表头,没有数据行。",
+                f"{label}: only a header, no data rows.",
+                file=str(path),
+            )
+        return Source(path, label, sheet, headers, f"stg.{name}", rows + bad, enc, delim)
+
+    def _parquet(self, path: Path) -> Source:
+        name = self._name()
+        try:
+            cols = [
+                r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(path))})").fetchall()
+            ]
+            sel = ", ".join(f'CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS c{i}' for i, c in enumerate(cols))
+            self.con.execute(f"CREATE TABLE stg.{name}_0 AS SELECT {sel} FROM read_parquet({sql_str(str(path))})")
+        except duckdb.Error as exc:
+            raise _err(f"无法读取 Parquet 文件:{exc}", f"cannot read the Parquet file: {exc}", path) from exc
+        self.con.execute(f"CREATE VIEW stg.{name} AS SELECT rowid + 1 AS _row, * FROM stg.{name}_0")
+        return self._finish(path, path.name, None, cols, name, "parquet", None)
+
+    def _xlsx(self, path: Path) -> list[Source]:
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged workbook
+            raise _err(f"无法打开 Excel 文件:{exc}", f"cannot open the Excel file: {exc}", path) from exc
+        out: list[Source] = []
+        try:
+            for ws in wb.worksheets:
+                # Each sheet goes through a UTF-8 CSV so it is read by the same streaming path.
+                tmp = self.workdir / f"{self.n + 1}.sheet.csv"
+                wrote = 0
+                with tmp.open("w", encoding="utf-8", newline="") as fh:
+                    w = csv.writer(fh)
+                    for row in ws.iter_rows(values_only=True):
+                        w.writerow(["" if v is None else _cell(v) for v in row])
+                        wrote += 1
+                if wrote == 0:
+                    continue  # an empty sheet is not an error; an empty workbook is
+                with tmp.open("rb") as fh:
+                    head = fh.read(SAMPLE_BYTES)
+                if not head.strip(b" \t\r\n,"):
+                    continue
+                label = f"{path.name}[{ws.title}]"
+                out.append(self._csv(tmp, label, ws.title, head, encoding="utf-8"))
+                out[-1].path = path
+        finally:
+            wb.close()
+        if not out:
+            raise _err("工作簿里没有数据。", "the workbook holds no data.", path)
+        return out
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ") if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

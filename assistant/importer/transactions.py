@@ -1,0 +1,107 @@
+"""The ``transactions`` preset: one row per invoice line, split into customers, products, orders, order_items.
+
+The layout of the UCI Online Retail data set (InvoiceNo, StockCode, Description, Quantity,
+InvoiceDate, UnitPrice, CustomerID, Country) and of most shop exports. The rules (also in
+docs/data.md): invoice ids starting with C are cancelled orders; other lines with a negative
+quantity are returns (split off as order ``<invoice>-R`` when the invoice also sells); neither is
+revenue. Lines with no customer id are counted and left out. Quantities are stored positive.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from assistant.importer.models import ImportReport, TableReport
+from assistant.importer.validate import Plan
+from assistant.warehouse.schema import TABLES_BY_NAME, Column, Table
+
+C = Column
+TRANSACTIONS = Table(
+    "transactions",
+    "交易流水",
+    "Transaction log (one row per invoice line)",
+    (
+        C("invoice", "VARCHAR", "发票/订单号", "Invoice or order id"),
+        C("stock_code", "VARCHAR", "商品编码", "Product code"),
+        C("description", "VARCHAR", "商品描述", "Product description", nullable=True),
+        C("quantity", "INTEGER", "数量", "Quantity (negative for returns)", check="quantity <> 0"),
+        C("invoice_date", "TIMESTAMP", "交易时间", "Date and time"),
+        C("unit_price", "DECIMAL(18,2)", "单价", "Unit price", check="unit_price >= 0"),
+        C("customer_id", "VARCHAR", "客户编号", "Customer id", nullable=True),
+        C("customer_name", "VARCHAR", "客户名称", "Customer name", nullable=True),
+        C("country", "VARCHAR", "国家/地区", "Country or region", nullable=True),
+        C("city", "VARCHAR", "城市", "City", nullable=True),
+        C("channel", "VARCHAR", "渠道", "Sales channel", nullable=True),
+    ),
+    ("invoice", "stock_code"),
+)
+
+UNKNOWN = "'未知'"
+
+
+def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: ImportReport) -> dict[str, Plan]:
+    """From ``stg.typed_transactions`` (already typed and checked) to typed plans for the four tables."""
+    report.lines_without_customer = con.execute(
+        "SELECT count(*) FROM stg.typed_transactions WHERE _why IS NULL AND customer_id IS NULL"
+    ).fetchone()[0]
+    # An invoice belongs to the customer on its first line; a line naming another customer is rejected.
+    con.execute(
+        "CREATE TABLE stg.tx0 AS SELECT *, first_value(customer_id) OVER w AS _cust, "
+        "first_value(_row) OVER w AS _cust_row FROM stg.typed_transactions "
+        "WHERE _why IS NULL AND customer_id IS NOT NULL WINDOW w AS (PARTITION BY invoice ORDER BY _ord, _row)"
+    )
+    con.execute(
+        "INSERT INTO stg.rejects SELECT _src, _row, 'transactions', 'customer_id', customer_id, "
+        "'发票 ' || invoice || ' 属于客户 ' || _cust || '(第 ' || _cust_row || ' 行),本行却是客户 ' || customer_id, "
+        "'invoice ' || invoice || ' belongs to customer ' || _cust || ' (row ' || _cust_row || '), this line names ' || customer_id "
+        "FROM stg.tx0 WHERE customer_id <> _cust"
+    )
+    con.execute(
+        "CREATE TABLE stg.tx AS SELECT *, "
+        "CASE WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' WHEN quantity < 0 THEN 'returned' ELSE 'completed' END AS status, "
+        "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND bool_or(quantity > 0) OVER (PARTITION BY invoice) "
+        "THEN invoice || '-R' ELSE invoice END AS order_id "
+        "FROM stg.tx0 WHERE customer_id = _cust"
+    )
+    con.execute("DROP TABLE stg.tx0")
+    used = con.execute("SELECT count(*) FROM stg.tx").fetchone()[0]
+    report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
+
+    skip_c = "WHERE customer_id NOT IN (SELECT customer_id FROM main.customers)" if append else ""
+    skip_p = "WHERE product_id NOT IN (SELECT product_id FROM main.products)" if append else ""
+    rel = {
+        "customers": (
+            "(SELECT * FROM (SELECT any_value(_src ORDER BY _ord, _row) AS _src, min(_ord) AS _ord, min(_row) AS _row, "
+            "customer_id, coalesce(first(customer_name ORDER BY _ord, _row) FILTER (WHERE customer_name IS NOT NULL), "
+            f"customer_id) AS name, coalesce(first(country ORDER BY _ord, _row) FILTER (WHERE country IS NOT NULL), {UNKNOWN}) AS region, "
+            f"coalesce(first(city ORDER BY _ord, _row) FILTER (WHERE city IS NOT NULL), {UNKNOWN}) AS city, "
+            f"{UNKNOWN} AS industry, {UNKNOWN} AS size, {UNKNOWN} AS acquisition_channel, "
+            "CAST(min(invoice_date) AS DATE) AS signup_date, NULL::VARCHAR AS rep_id, NULL::DECIMAL(18,2) AS credit_limit "
+            f"FROM stg.tx GROUP BY customer_id) {skip_c})"
+        ),
+        "products": (
+            "(SELECT * FROM (SELECT any_value(_src ORDER BY _ord, _row) AS _src, min(_ord) AS _ord, min(_row) AS _row, "
+            "stock_code AS product_id, coalesce(arg_max(description, invoice_date) FILTER (WHERE description IS NOT NULL), "
+            f"stock_code) AS name, {UNKNOWN} AS category, "
+            "coalesce(arg_max(unit_price, invoice_date) FILTER (WHERE status = 'completed'), arg_max(unit_price, invoice_date)) AS unit_price, "
+            "NULL::DECIMAL(18,2) AS unit_cost, CAST(min(invoice_date) AS DATE) AS launch_date "
+            f"FROM stg.tx GROUP BY stock_code) {skip_p})"
+        ),
+        "orders": (
+            "(SELECT any_value(_src ORDER BY _ord, _row) AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
+            "any_value(customer_id) AS customer_id, CAST(min(invoice_date) AS DATE) AS order_date, "
+            f"coalesce(first(channel ORDER BY _ord, _row) FILTER (WHERE channel IS NOT NULL), {UNKNOWN}) AS channel, "
+            "any_value(status) AS status, NULL::VARCHAR AS rep_id FROM stg.tx GROUP BY order_id)"
+        ),
+        "order_items": (
+            "(SELECT _src, _ord, _row, order_id, "
+            "row_number() OVER (PARTITION BY order_id ORDER BY _ord, _row)::INTEGER AS line_no, "
+            "stock_code AS product_id, abs(quantity) AS quantity, unit_price, 0::DECIMAL(5,4) AS discount, "
+            "round(abs(quantity) * unit_price, 2)::DECIMAL(18,2) AS amount FROM stg.tx)"
+        ),
+    }
+    out = {}
+    for name, relation in rel.items():
+        t = TABLES_BY_NAME[name]
+        out[name] = Plan(t, relation, set(t.column_names), typed=True)
+    return out
