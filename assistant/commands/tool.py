@@ -1,0 +1,204 @@
+"""``tool``: run any registered analysis tool directly, or list them with their parameters.
+
+``python -m assistant tool rfm --args '{"as_of": "2025-06-30"}' --json`` prints ``ToolResult.to_json()``;
+without ``--json`` a readable table. ``python -m assistant tool --list`` lists every tool.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import BaseModel, ValidationError
+
+from assistant import config
+from assistant.errors import InputError
+
+MAX_TABLE_ROWS = 50
+
+
+def parse_arguments(spec: Any, raw: str | dict[str, Any] | None) -> BaseModel:
+    """JSON text or a dict -> the tool's pydantic model; every failure becomes a bilingual InputError naming the field."""
+    if raw is None or raw == "":
+        data: Any = {}
+    elif isinstance(raw, str):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f'--args 不是有效的 JSON(第 {exc.lineno} 行第 {exc.colno} 列:{exc.msg})。示例:\'{{"as_of": "2025-06-30"}}\'',
+                f"--args is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg}). "
+                'Example: \'{"as_of": "2025-06-30"}\'',
+            ) from exc
+    else:
+        data = raw
+    if not isinstance(data, dict):
+        raise InputError(
+            f'--args 必须是 JSON 对象(如 {{"as_of": "2025-06-30"}}),而不是 {type(data).__name__}。',
+            f'--args must be a JSON object (like {{"as_of": "2025-06-30"}}), not {type(data).__name__}.',
+        )
+    try:
+        return spec.args_model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(spec.name, exc) from exc
+
+
+def validation_error(tool: str, exc: ValidationError) -> InputError:
+    """A pydantic ValidationError as one bilingual message that names each bad field and what it accepts."""
+    zh: list[str] = []
+    en: list[str] = []
+    fields: list[str] = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err.get("loc", ())) or "(arguments)"
+        fields.append(loc)
+        if err.get("type") == "extra_forbidden":
+            zh.append(f"未知参数 {loc}(用 `tool --list` 查看 {tool} 的参数)")
+            en.append(f"unknown parameter {loc} (see `tool --list` for {tool}'s parameters)")
+            continue
+        got = err.get("input")
+        shown = json.dumps(got, ensure_ascii=False, default=str) if not isinstance(got, dict) else "{…}"
+        zh.append(f"参数 {loc} 的值 {shown} 无效:{err.get('msg')}")
+        en.append(f"parameter {loc} = {shown} is invalid: {err.get('msg')}")
+    return InputError(
+        f"工具 {tool} 的参数有误:" + ";".join(zh),
+        f"Invalid arguments for tool {tool}: " + "; ".join(en),
+        fields=fields,
+    )
+
+
+def describe_tools() -> list[dict[str, Any]]:
+    """Every registered tool with its bilingual description and parameters (from the JSON schema)."""
+    from tools import load_all
+
+    out = []
+    for name, spec in sorted(load_all().items()):
+        schema = spec.args_model.model_json_schema()
+        required = set(schema.get("required", []))
+        params = []
+        for pname, prop in schema.get("properties", {}).items():
+            params.append(
+                {
+                    "name": pname,
+                    "type": _type_of(prop),
+                    "default": prop.get("default"),
+                    "required": pname in required,
+                    "description": prop.get("description", ""),
+                }
+            )
+        out.append({"name": name, "zh": spec.zh, "en": spec.en, "parameters": params})
+    return out
+
+
+def _type_of(prop: dict[str, Any]) -> str:
+    if "enum" in prop:
+        return " | ".join(json.dumps(v, ensure_ascii=False) for v in prop["enum"])
+    if "anyOf" in prop:
+        return " | ".join(_type_of(p) for p in prop["anyOf"] if p.get("type") != "null") or "null"
+    t = prop.get("type", "any")
+    if t == "array":
+        return f"list[{_type_of(prop.get('items', {}))}]"
+    if prop.get("format") == "date":
+        return "date"
+    return str(t)
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) < 1e15 else str(v)
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+def render_table(columns: list[str], rows: list[list[Any]]) -> list[str]:
+    """Plain aligned text; CJK characters count double so columns line up in a terminal."""
+    cells = [[_cell(v) for v in r] for r in rows]
+    widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(vals: list[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(vals, widths, strict=True)).rstrip()
+
+    return [line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+
+
+def render_result(out: dict[str, Any]) -> str:
+    lines = [f"{out['tool']}  as_of {out['as_of']}  {json.dumps(out['arguments'], ensure_ascii=False)}", ""]
+    for k, v in out["figures"].items():
+        lines.append(f"  {k}: {_cell(v)}")
+    lines.append("")
+    rows = out["rows"]
+    lines += render_table(out["columns"], rows[:MAX_TABLE_ROWS])
+    if len(rows) > MAX_TABLE_ROWS:
+        lines.append(f"… 另有 {len(rows) - MAX_TABLE_ROWS} 行 / {len(rows) - MAX_TABLE_ROWS} more rows (use --json)")
+    lines.append("")
+    for d in out["definitions"]:
+        val = "" if d.get("value") is None else f"  [{_cell(d['value'])}]"
+        lines.append(f"  · {d['zh']} / {d['en']}{val}")
+    for n in out.get("notes", []):
+        lines.append(f"  ! {n}")
+    return "\n".join(lines)
+
+
+def run_tool(name: str, raw_args: str | dict[str, Any] | None, db: Path | None) -> dict[str, Any]:
+    """Validate, open the warehouse read-only, run, and return the JSON shape."""
+    from assistant.warehouse.db import connect
+    from tools import load_all
+
+    registry = load_all()
+    spec = registry.get(name)
+    if spec is None:
+        names = ", ".join(sorted(registry))
+        raise InputError(f"没有名为 {name} 的工具。可用工具:{names}", f"No tool named {name}. Available: {names}")
+    args = parse_arguments(spec, raw_args)
+    con = connect(config.db_path(db))
+    try:
+        return spec.run(con, args).to_json()
+    finally:
+        con.close()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("tool")
+    def tool(
+        name: str | None = typer.Argument(None, help="工具名,如 rfm / tool name, e.g. rfm."),
+        args: str = typer.Option(
+            "{}", "--args", help='参数 JSON / arguments as JSON, e.g. \'{"as_of": "2025-06-30"}\'.'
+        ),
+        as_json: bool = typer.Option(False, "--json", help="输出 JSON / print the result as JSON."),
+        list_tools: bool = typer.Option(
+            False, "--list", help="列出所有工具及参数 / list every tool and its parameters."
+        ),
+        db: Path | None = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file (env ASSISTANT_DB)."),
+    ) -> None:
+        """直接运行分析工具 / run an analysis tool directly."""
+        if list_tools:
+            tools = describe_tools()
+            if as_json:
+                typer.echo(json.dumps(tools, ensure_ascii=False, indent=2, default=str))
+                return
+            for t in tools:
+                typer.echo(f"{t['name']}\n  {t['zh']}\n  {t['en']}")
+                for p in t["parameters"]:
+                    default = "" if p["default"] is None else f" = {json.dumps(p['default'], ensure_ascii=False)}"
+                    typer.echo(f"    {p['name']}: {p['type']}{default}  {p['description']}")
+                typer.echo("")
+            return
+        if not name:
+            raise InputError(
+                "请给出工具名(如 rfm),或用 --list 查看所有工具。",
+                "Give a tool name (e.g. rfm), or use --list to see every tool.",
+            )
+        out = run_tool(name, args, db)
+        if as_json:
+            typer.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        else:
+            typer.echo(render_result(out))
