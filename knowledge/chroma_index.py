@@ -59,9 +59,7 @@ class ChromaVectorIndex:
         self.embedder = embedder
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(self.path), settings=Settings(anonymized_telemetry=False, allow_reset=True)
-        )
+        self._client = chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
         self._ef = ChromaEmbedding(embedder)
         self._col = self._open()
         self._max_batch = max(1, int(self._client.get_max_batch_size()))

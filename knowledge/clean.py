@@ -74,8 +74,8 @@ def clean_lines(lines: list[Line]) -> list[Line]:
             in_link_list = True
             continue
         if in_link_list:
-            # a link list ends at the first real paragraph (a long line ending like a sentence)
-            if len(s) >= 40 and _PUNCT_END.search(s):
+            # a link list ends at the first real paragraph (a sentence, or a long line)
+            if (len(s) >= 20 and re.search(r"[。!?!?]$", s)) or len(s) >= 60:
                 in_link_list = False
             else:
                 continue

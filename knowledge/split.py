@@ -18,7 +18,7 @@ from knowledge.clean import Line
 from knowledge.models import Section
 from knowledge.text import rules
 
-NUM = "一二三四五六七八九十百零壹貳叁參肆伍陸柒捌玖拾"
+NUM = "一二三四五六七八九十百零壹贰貳叁叄參肆伍陆陸柒捌玖拾"
 # strong markers start a section whatever follows; weak ones (1、 1. ①) only on a short line
 _STRONG = [
     re.compile(r"^#{1,6}\s+(?P<h>.+?)\s*#*$"),
@@ -60,6 +60,19 @@ def heading_of(text: str) -> str | None:
     return None
 
 
+def _title_line(lines: list[Line], i: int) -> bool:
+    """A short line standing alone between blank lines, before a real paragraph: a heading without a number."""
+    s = lines[i].text
+    if len(s) > MAX_HEADING - 6 or re.search(r"[。!?!?;;,,、::]$", s) or len(s) < 2:
+        return False
+    if i > 0 and lines[i - 1].text:
+        return False
+    if i + 1 < len(lines) and lines[i + 1].text:
+        return False
+    nxt = next((ln.text for ln in lines[i + 1 :] if ln.text), "")
+    return len(nxt) >= 30
+
+
 def split_sections(lines: list[Line], title: str) -> list[Section]:
     """Sections of cleaned lines; text before the first heading goes under the title. Anchors: s1, s2, …"""
     sections: list[Section] = []
@@ -71,8 +84,10 @@ def split_sections(lines: list[Line], title: str) -> list[Section]:
         if body:
             sections.append(Section(anchor=f"s{len(sections) + 1}", heading=heading, text=body, line=first, page=page))
 
-    for ln in lines:
+    for i, ln in enumerate(lines):
         h = heading_of(ln.text) if ln.text else None
+        if h is None and ln.text and _title_line(lines, i):
+            h = ln.text
         if h is not None:
             flush()
             heading, first, page, buf, seen_heading = h, ln.line, ln.page, [], True
@@ -81,6 +96,10 @@ def split_sections(lines: list[Line], title: str) -> list[Section]:
             if len(rest) > len(h) + 12:
                 buf.append(rest)
             continue
+        if buf and ln.text and ln.page != page and any(b for b in buf):
+            # a new PDF page starts a new section under the same heading: citations can name the page
+            flush()
+            first, page, buf = ln.line, ln.page, []
         if not buf and ln.text and not seen_heading:
             first, page = ln.line, ln.page  # text before any heading starts where it starts
         buf.append(ln.text)
