@@ -86,14 +86,16 @@ def timestamp(col: str, order: str | None) -> str:
     )
 
 
-def infer_date_order(con: object, relation: str, col: str, declared: str | None, where: str) -> str | None:
+def infer_date_order(
+    con: object, relation: str, col: str, declared: str | None, source: str, header: str
+) -> str | None:
     """The day/month order of a column's 05/01/2024-style values: declared, or read off values above 12.
 
     Raises when the column holds such values, nothing was declared and every value is ambiguous.
     """
     s = f"trim({col})"
     row = con.execute(  # type: ignore[attr-defined]
-        f"SELECT count(*), max({_grp(s, P_XXY, 1)}), max({_grp(s, P_XXY, 2)}), any_value({s}) "
+        f"SELECT count(*), max({_grp(s, P_XXY, 1)}), max({_grp(s, P_XXY, 2)}), arg_min({s}, _row) "
         f"FROM {relation} WHERE regexp_matches({s}, '{P_XXY}')"
     ).fetchone()
     n, first, second, example = row
@@ -107,8 +109,8 @@ def infer_date_order(con: object, relation: str, col: str, declared: str | None,
         if second > 12 >= first:
             return "mdy"
     raise InputError(
-        f"{where}:日期 {example} 无法判断是 日/月/年 还是 月/日/年。请用 --date-order dmy 或 --date-order mdy 指定。",
-        f"{where}: the date {example} could be day/month/year or month/day/year. "
+        f"{source} 列 {header}:日期 {example} 无法判断是 日/月/年 还是 月/日/年。请用 --date-order dmy 或 --date-order mdy 指定。",
+        f"{source} column {header}: the date {example} could be day/month/year or month/day/year. "
         "Pass --date-order dmy or --date-order mdy.",
         value=example,
     )

@@ -159,9 +159,7 @@ def _run(
             for c in table.columns:
                 if c.name in p.provided and c.type in ("DATE", "TIMESTAMP"):
                     header = headers_of.get((src.label, c.name), c.name)
-                    o = clean.infer_date_order(
-                        con, p.relation, c.name, opts.date_order, f"{src.label} 列/column {header}"
-                    )
+                    o = clean.infer_date_order(con, p.relation, c.name, opts.date_order, src.label, header)
                     if c.name in orders and orders[c.name] and o and orders[c.name] != o:
                         raise InputError(
                             f"{name}.{c.name}:各文件的日期顺序不一致,请用 --date-order 指定。",
