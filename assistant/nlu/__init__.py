@@ -1,0 +1,1 @@
+"""Understanding questions: numbers, time expressions, entities, intents."""

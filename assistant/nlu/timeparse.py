@@ -1,0 +1,406 @@
+"""Time expressions in Chinese and English → a concrete period, relative to a reference date.
+
+The reference date is the data's "today" (by default the last order date), never the clock:
+"今年" on data that ends 2026-10-30 means 2026-01-01 to 2026-10-30.
+
+>>> ref = dt.date(2026, 10, 30)
+>>> find_period("华东区今年销售额前十的客户", ref).period.span()
+('2026-01-01', '2026-10-30')
+>>> find_period("top customers last quarter", ref).period.span()
+('2026-07-01', '2026-09-30')
+>>> find_period("最近90天的订单", ref).period.span()
+('2026-08-02', '2026-10-30')
+>>> find_period("2024年1月到6月", ref).period.span()
+('2024-01-01', '2024-06-30')
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.nlu.numbers import NUMBER_RE, ZH_NUM_CHARS, parse_int
+
+D = dt.date
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    grain: str  # day, week, month, quarter, half, year, range
+    zh: str
+    en: str
+
+    def span(self) -> tuple[str, str]:
+        return self.start.isoformat(), self.end.isoformat()
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period just before, of the same kind: last month for a month, the previous 90 days for 90 days.
+
+        A calendar unit that is still running (this year to date) compares with the same stretch of
+        the previous unit, so the two are equally long.
+        """
+        if self.grain in ("month", "quarter", "half", "year"):
+            months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[self.grain]
+            start = _add_months(self.start, -months)
+            full_unit = self.end >= _unit_end(self)
+            end = self.start - dt.timedelta(days=1) if full_unit else _add_months(self.end, -months)
+            return Period(start, end, self.grain, f"{self.zh}的上一期", f"the period before {self.en}")
+        end = self.start - dt.timedelta(days=1)
+        return Period(
+            end - dt.timedelta(days=self.days - 1),
+            end,
+            self.grain,
+            f"{self.zh}的上一期",
+            f"the period before {self.en}",
+        )
+
+    def same_period_last_year(self) -> Period:
+        return Period(
+            _add_months(self.start, -12),
+            _add_months(self.end, -12),
+            self.grain,
+            f"去年同期({self.zh})",
+            f"same period last year ({self.en})",
+        )
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    period: Period
+    start: int
+    end: int
+    text: str
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return D(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return D(year, month, calendar.monthrange(year, month)[1])
+
+
+def _unit_end(p: Period) -> dt.date:
+    months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[p.grain]
+    return _add_months(p.start, months) - dt.timedelta(days=1)
+
+
+def _year(y: int, ref: dt.date) -> Period:
+    return Period(D(y, 1, 1), D(y, 12, 31), "year", f"{y}年", str(y))
+
+
+def _quarter(y: int, q: int) -> Period:
+    return Period(D(y, 3 * q - 2, 1), _month_end(y, 3 * q), "quarter", f"{y}年第{q}季度", f"Q{q} {y}")
+
+
+def _month(y: int, m: int) -> Period:
+    return Period(D(y, m, 1), _month_end(y, m), "month", f"{y}年{m}月", f"{calendar.month_name[m]} {y}")
+
+
+def _half(y: int, h: int) -> Period:
+    return Period(
+        D(y, 1 if h == 1 else 7, 1),
+        _month_end(y, 6 if h == 1 else 12),
+        "half",
+        f"{y}年{'上' if h == 1 else '下'}半年",
+        f"H{h} {y}",
+    )
+
+
+def _to_date(p: Period, ref: dt.date) -> Period:
+    """A unit that contains the reference date ends at it ("this year" = year to date)."""
+    if p.start <= ref < p.end:
+        return Period(p.start, ref, p.grain, p.zh, p.en)
+    return p
+
+
+def _last_n(n: int, unit: str, ref: dt.date) -> Period:
+    if unit == "day":
+        start = ref - dt.timedelta(days=n - 1)
+    elif unit == "week":
+        start = ref - dt.timedelta(days=7 * n - 1)
+    elif unit == "month":
+        start = _add_months(ref, -n) + dt.timedelta(days=1)
+    elif unit == "quarter":
+        start = _add_months(ref, -3 * n) + dt.timedelta(days=1)
+    else:
+        start = _add_months(ref, -12 * n) + dt.timedelta(days=1)
+    zh_unit = {"day": "天", "week": "周", "month": "个月", "quarter": "个季度", "year": "年"}[unit]
+    return Period(start, ref, "range", f"最近{n}{zh_unit}", f"the last {n} {unit}{'s' if n != 1 else ''}")
+
+
+def _past_month(month: int, ref: dt.date) -> int:
+    """The year of the most recent such month at or before the reference date."""
+    return ref.year if month <= ref.month else ref.year - 1
+
+
+ZH_UNIT = {
+    "天": "day",
+    "日": "day",
+    "周": "week",
+    "星期": "week",
+    "个月": "month",
+    "月": "month",
+    "个季度": "quarter",
+    "季度": "quarter",
+    "年": "year",
+}
+EN_UNIT = {
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "quarter": "quarter",
+    "quarters": "quarter",
+    "year": "year",
+    "years": "year",
+}
+EN_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
+EN_MONTH_RE = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
+ZH_Q = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+N = NUMBER_RE
+YEAR = r"(20\d\d|19\d\d)"
+
+Handler = Callable[[re.Match[str], dt.date], Period | None]
+
+
+def _iso(s: str) -> dt.date:
+    y, m, d = (int(x) for x in re.split(r"[-/.年月日]", s.strip("日"))[:3])
+    return D(y, m, d)
+
+
+def _rel_year(word: str, ref: dt.date) -> int:
+    return {"今": 0, "本": 0, "去": -1, "上": -1, "前": -2, "this": 0, "last": -1}[word] + ref.year
+
+
+RULES: list[tuple[str, Handler]] = [
+    # explicit date ranges
+    (
+        rf"(?:从|自|between\s+|from\s+)?({YEAR}[-/.年]\d{{1,2}}[-/.月]\d{{1,2}}日?)\s*(?:到|至|-|~|—|and|to|until)\s*({YEAR}[-/.年]\d{{1,2}}[-/.月]\d{{1,2}}日?)",
+        lambda m, r: Period(_iso(m[1]), _iso(m[3]), "range", f"{m[1]}至{m[3]}", f"{m[1]} to {m[3]}"),
+    ),
+    # 2024年1月到6月, 2024年1月至2024年6月, 2024年1-6月
+    (
+        rf"{YEAR}年\s*(\d{{1,2}})\s*月?\s*(?:到|至|-|~|—)\s*(?:{YEAR}年)?\s*(\d{{1,2}})\s*月(?:份)?",
+        lambda m, r: Period(
+            D(int(m[1]), int(m[2]), 1),
+            _month_end(int(m[3] or m[1]), int(m[4])),
+            "range",
+            f"{m[1]}年{m[2]}月至{m[3] or m[1]}年{m[4]}月",
+            f"{m[1]}-{int(m[2]):02d} to {m[3] or m[1]}-{int(m[4]):02d}",
+        ),
+    ),
+    # from January to June 2024
+    (
+        rf"(?:from\s+)?({EN_MONTH_RE})\s*(?:{YEAR})?\s*(?:to|until|through|-)\s*({EN_MONTH_RE})\s*,?\s*{YEAR}",
+        lambda m, r: Period(
+            D(int(m[2] or m[4]), EN_MONTHS[m[1].lower()], 1),
+            _month_end(int(m[4]), EN_MONTHS[m[3].lower()]),
+            "range",
+            f"{m[2] or m[4]}年{EN_MONTHS[m[1].lower()]}月至{m[4]}年{EN_MONTHS[m[3].lower()]}月",
+            f"{m[1]} to {m[3]} {m[4]}",
+        ),
+    ),
+    # quarters: 2024年Q3, 2024年第三季度, 2024Q3, Q3 2024, 2024 Q3
+    (rf"{YEAR}\s*年?\s*(?:第?([一二三四1-4])季度|[Qq]([1-4]))", lambda m, r: _quarter(int(m[1]), ZH_Q[m[2] or m[3]])),
+    (rf"[Qq]([1-4])\s*(?:of\s+)?{YEAR}", lambda m, r: _quarter(int(m[2]), int(m[1]))),
+    # halves
+    (rf"{YEAR}\s*年?\s*(上|下)半年", lambda m, r: _half(int(m[1]), 1 if m[2] == "上" else 2)),
+    (r"([今去前本])年\s*(上|下)半年", lambda m, r: _to_date(_half(_rel_year(m[1], r), 1 if m[2] == "上" else 2), r)),
+    (rf"[Hh]([12])\s*(?:of\s+)?{YEAR}", lambda m, r: _half(int(m[2]), int(m[1]))),
+    (rf"(first|second)\s+half\s+of\s+{YEAR}", lambda m, r: _half(int(m[2]), 1 if m[1] == "first" else 2)),
+    # months with a year
+    (rf"{YEAR}\s*年\s*(\d{{1,2}})\s*月(?:份)?", lambda m, r: _month(int(m[1]), int(m[2]))),
+    (rf"{YEAR}-(\d{{1,2}})(?!\d|-\d)", lambda m, r: _month(int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else None),
+    (rf"({EN_MONTH_RE})\.?\s*,?\s*{YEAR}", lambda m, r: _month(int(m[2]), EN_MONTHS[m[1].lower()])),
+    # since a month / date
+    (
+        rf"(?:自|从)?\s*(\d{{1,2}}|[{ZH_NUM_CHARS}]+)\s*月(?:份)?(?:以来|起|开始|至今|到现在)",
+        lambda m, r: _since_month(parse_int(m[1]), r),
+    ),
+    (rf"since\s+({EN_MONTH_RE})\b", lambda m, r: _since_month(EN_MONTHS[m[1].lower()], r)),
+    (rf"since\s+{YEAR}", lambda m, r: Period(D(int(m[1]), 1, 1), r, "range", f"{m[1]}年以来", f"since {m[1]}")),
+    (
+        rf"{YEAR}\s*年(?:以来|至今)",
+        lambda m, r: Period(D(int(m[1]), 1, 1), r, "range", f"{m[1]}年以来", f"since {m[1]}"),
+    ),
+    # last N units
+    (
+        rf"(?:最近|近|过去|前|这)\s*({N})\s*(个季度|季度|个月|天|日|周|星期|年)",
+        lambda m, r: _last_n(parse_int(m[1]) or 1, ZH_UNIT[m[2]], r),
+    ),
+    (
+        rf"(?:in\s+)?(?:the\s+)?(?:last|past|previous|recent)\s+({N}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)\s+(days?|weeks?|months?|quarters?|years?)",
+        lambda m, r: _last_n(parse_int(m[1]) or 1, EN_UNIT[m[2]], r),
+    ),
+    (r"(?:最近|近|过去)\s*(一|1)?\s*(?:个)?(年|周|星期|个月|月)", lambda m, r: _last_n(1, ZH_UNIT[m[2]], r)),
+    (r"(?:the\s+)?(?:past|last)\s+(12 months|twelve months)", lambda m, r: _last_n(12, "month", r)),
+    # year to date
+    (
+        r"(?:今年以来|年初至今|今年迄今|本年至今|\bYTD\b|year[\s-]to[\s-]date)",
+        lambda m, r: Period(D(r.year, 1, 1), r, "range", "今年以来", "year to date"),
+    ),
+    # relative calendar units
+    (r"(今|本|去|前|上)\s*年(?!级)", lambda m, r: _to_date(_year(_rel_year({"上": "去"}.get(m[1], m[1]), r), r), r)),
+    (r"\b(this|last)\s+year\b", lambda m, r: _to_date(_year(_rel_year(m[1], r), r), r)),
+    (
+        r"(本|这个|这|上个|上一个|上)\s*季(?:度)?",
+        lambda m, r: _rel_quarter(0 if m[1] in ("本", "这个", "这") else -1, r),
+    ),
+    (r"\b(this|last|previous)\s+quarter\b", lambda m, r: _rel_quarter(0 if m[1] == "this" else -1, r)),
+    (
+        r"(本|这个|这|上个|上一个|上)\s*月(?!份?\d)",
+        lambda m, r: _rel_month(0 if m[1] in ("本", "这个", "这") else -1, r),
+    ),
+    (r"\b(this|last|previous)\s+month\b", lambda m, r: _rel_month(0 if m[1] == "this" else -1, r)),
+    (r"(本|这|上)\s*(?:周|星期)", lambda m, r: _rel_week(0 if m[1] in ("本", "这") else -1, r)),
+    (r"\b(this|last)\s+week\b", lambda m, r: _rel_week(0 if m[1] == "this" else -1, r)),
+    (r"(今天|今日|\btoday\b)", lambda m, r: Period(r, r, "day", "今天", "today")),
+    (
+        r"(昨天|昨日|\byesterday\b)",
+        lambda m, r: Period(r - dt.timedelta(days=1), r - dt.timedelta(days=1), "day", "昨天", "yesterday"),
+    ),
+    # bare years and months, least specific last
+    (rf"(?:in\s+)?{YEAR}\s*年?(?!\d)", lambda m, r: _year(int(m[1]), r)),
+    (r"第?([一二三四1-4])季度", lambda m, r: _past_quarter(ZH_Q[m[1]], r)),
+    (r"\b[Qq]([1-4])\b", lambda m, r: _past_quarter(int(m[1]), r)),
+    (
+        r"(?<![\d年])(1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?(?![\d天])",
+        lambda m, r: _month(_past_month(parse_int(m[1]) or 1, r), parse_int(m[1]) or 1),
+    ),
+    (
+        rf"\bin\s+({EN_MONTH_RE})\b",
+        lambda m, r: _month(_past_month(EN_MONTHS[m[1].lower()], r), EN_MONTHS[m[1].lower()]),
+    ),
+]
+
+
+def _since_month(month: int | None, ref: dt.date) -> Period | None:
+    if not month or not 1 <= month <= 12:
+        return None
+    start = D(_past_month(month, ref), month, 1)
+    return Period(
+        start, ref, "range", f"{start.year}年{month}月以来", f"since {calendar.month_name[month]} {start.year}"
+    )
+
+
+def _rel_quarter(offset: int, ref: dt.date) -> Period:
+    q0 = (ref.month - 1) // 3
+    start = _add_months(D(ref.year, 3 * q0 + 1, 1), 3 * offset)
+    p = _quarter(start.year, (start.month - 1) // 3 + 1)
+    return _to_date(p, ref)
+
+
+def _past_quarter(q: int, ref: dt.date) -> Period:
+    year = ref.year if D(ref.year, 3 * q - 2, 1) <= ref else ref.year - 1
+    return _to_date(_quarter(year, q), ref)
+
+
+def _rel_month(offset: int, ref: dt.date) -> Period:
+    start = _add_months(D(ref.year, ref.month, 1), offset)
+    return _to_date(_month(start.year, start.month), ref)
+
+
+def _rel_week(offset: int, ref: dt.date) -> Period:
+    monday = ref - dt.timedelta(days=ref.weekday()) + dt.timedelta(weeks=offset)
+    p = Period(
+        monday,
+        monday + dt.timedelta(days=6),
+        "week",
+        "本周" if offset == 0 else "上周",
+        "this week" if offset == 0 else "last week",
+    )
+    return _to_date(p, ref) if offset == 0 else p
+
+
+_COMPILED = [(re.compile(p, re.IGNORECASE), h) for p, h in RULES]
+
+
+def find_period(text: str, ref: dt.date) -> TimeMatch | None:
+    """The first (leftmost, then most specific) time expression in ``text``, resolved against ``ref``."""
+    best: TimeMatch | None = None
+    for rx, handler in _COMPILED:
+        for m in rx.finditer(text):
+            try:
+                period = handler(m, ref)
+            except (ValueError, KeyError):  # 2024年13月, 2月30日: not a date, keep looking
+                period = None
+            if period is None:
+                continue
+            cand = TimeMatch(period, m.start(), m.end(), m.group(0))
+            if best is None or cand.start < best.start or (cand.start == best.start and cand.end > best.end):
+                best = cand
+            break
+    return best
+
+
+def find_all_periods(text: str, ref: dt.date) -> list[TimeMatch]:
+    """Every non-overlapping time expression, left to right ("2025年和2024年对比")."""
+    out: list[TimeMatch] = []
+    pos = 0
+    while pos < len(text):
+        m = find_period(text[pos:], ref)
+        if m is None:
+            break
+        out.append(TimeMatch(m.period, m.start + pos, m.end + pos, m.text))
+        pos += m.end
+    return out
+
+
+COMPARE_PATTERNS: dict[str, tuple[str, ...]] = {
+    # one source of truth for comparison words
+    "same_period_last_year": (
+        "同比",
+        "去年同期",
+        "与去年相比",
+        "比去年",
+        "和去年比",
+        "year over year",
+        "year-over-year",
+        "yoy",
+        "vs last year",
+        "compared with last year",
+        "compared to last year",
+        "same period last year",
+    ),
+    "previous_period": (
+        "环比",
+        "上期",
+        "比上月",
+        "比上个月",
+        "比上季度",
+        "与上期相比",
+        "period over period",
+        "vs previous",
+        "compared with the previous",
+        "compared to the previous",
+        "vs last month",
+        "vs last quarter",
+        "mom",
+        "qoq",
+    ),
+}
+
+
+def find_comparison(text: str) -> str | None:
+    low = text.lower()
+    for kind, words in COMPARE_PATTERNS.items():
+        for w in words:
+            if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", low):
+                return kind
+    return None
