@@ -1,0 +1,107 @@
+"""The transactions preset on a small hand-made log, every figure computed by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from assistant.importer import ImportOptions, import_files
+from tests.importer.helpers import rows, write
+
+# UCI Online Retail layout. By hand:
+#  536365 (17850): 6 × 2.55 + 6 × 3.39 = 15.30 + 20.34 = 35.64, completed
+#  536366: no customer id → left out, counted
+#  C536379 (14527): cancellation, 1 × 27.50, never revenue
+#  536380 (14527): only a negative line → returned, 2 × 1.85
+#  536381 (14527): sells 10 × 1.85 = 18.50 (completed) and returns 1 × 3.39 → split off as 536381-R (returned)
+#  536382 (13047): 3 × 2.10 = 6.30 on 2010-12-05, completed
+# Revenue = 35.64 + 18.50 + 6.30 = 60.44; customers 3; orders 6; lines 7 (the one without customer excluded).
+LOG = """InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+536365,85123A,WHITE HANGING HEART,6,12/1/2010 8:26,2.55,17850.0,United Kingdom
+536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850.0,United Kingdom
+536366,22633,HAND WARMER,6,12/13/2010 8:28,1.85,,United Kingdom
+C536379,D,Discount,-1,12/1/2010 9:41,27.50,14527.0,United Kingdom
+536380,22633,HAND WARMER,-2,12/2/2010 9:41,1.85,14527.0,United Kingdom
+536381,22633,HAND WARMER,10,12/2/2010 10:00,1.85,14527.0,United Kingdom
+536381,71053,WHITE METAL LANTERN,-1,12/2/2010 10:00,3.39,14527.0,United Kingdom
+536382,22634,,3,12/5/2010 11:00,2.10,13047.0,France
+"""
+
+
+def test_split_into_four_tables(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    report = import_files([write(tmp_path / "online_retail.csv", LOG)], ImportOptions(preset="transactions"), db=db)
+    assert report.revenue == Decimal("60.44")
+    assert report.customers == 3
+    assert report.lines_without_customer == 1
+    assert report.date_range == ("2010-12-01", "2010-12-05")
+    assert report.rows_read == 8 and report.rows_rejected == 0
+    assert {t: (r.imported) for t, r in report.tables.items()} == {
+        "transactions": 7,
+        "customers": 3,
+        "products": 5,
+        "orders": 6,
+        "order_items": 7,
+    }
+    assert rows(db, "SELECT order_id, customer_id, order_date::VARCHAR, channel, status FROM orders ORDER BY 1") == [
+        ("536365", "17850", "2010-12-01", "未知", "completed"),
+        ("536380", "14527", "2010-12-02", "未知", "returned"),
+        ("536381", "14527", "2010-12-02", "未知", "completed"),
+        ("536381-R", "14527", "2010-12-02", "未知", "returned"),
+        ("536382", "13047", "2010-12-05", "未知", "completed"),
+        ("C536379", "14527", "2010-12-01", "未知", "cancelled"),
+    ]
+    assert rows(
+        db, "SELECT order_id, line_no, product_id, quantity, amount::VARCHAR FROM order_items ORDER BY 1, 2"
+    ) == [
+        ("536365", 1, "85123A", 6, "15.30"),
+        ("536365", 2, "71053", 6, "20.34"),
+        ("536380", 1, "22633", 2, "3.70"),
+        ("536381", 1, "22633", 10, "18.50"),
+        ("536381-R", 1, "71053", 1, "3.39"),
+        ("536382", 1, "22634", 3, "6.30"),
+        ("C536379", 1, "D", 1, "27.50"),
+    ]
+    assert rows(db, "SELECT customer_id, name, region, signup_date::VARCHAR FROM customers ORDER BY 1") == [
+        ("13047", "13047", "France", "2010-12-05"),
+        ("14527", "14527", "United Kingdom", "2010-12-01"),
+        ("17850", "17850", "United Kingdom", "2010-12-01"),
+    ]
+    # A product with no description is named by its code.
+    assert rows(db, "SELECT name FROM products WHERE product_id = '22634'") == [("22634",)]
+    # Revenue by the contract's definition, in the warehouse, agrees with the report.
+    assert rows(
+        db,
+        "SELECT sum(oi.amount)::VARCHAR FROM order_items oi JOIN orders o USING (order_id) WHERE o.status = 'completed'",
+    ) == [("60.44",)]
+
+
+def test_chinese_headers_bad_lines_and_append(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    first = (
+        '订单号,商品编码,商品名称,数量,交易时间,单价,客户编号,渠道\nA1,P1,杯子,2,2024-01-05 10:00,"1,000.00",K1,线上\n'
+    )
+    import_files([write(tmp_path / "jan.csv", first)], ImportOptions(preset="transactions"), db=db)
+    second = (
+        "订单号,商品编码,商品名称,数量,交易时间,单价,客户编号,渠道\n"
+        "A2,P1,杯子,1,2024年2月1日,￥900,K1,门店\n"
+        "A3,P2,盘子,abc,2024-02-02,5,K2,门店\n"
+        "A2,P2,盘子,1,2024-02-01,5,K9,门店\n"
+    )
+    report = import_files(
+        [write(tmp_path / "feb.csv", second)],
+        ImportOptions(preset="transactions", mode="append", max_reject_rate=1.0),
+        db=db,
+    )
+    assert [m.en for m in report.first_rejects] == [
+        'feb.csv row 3 column 数量 (quantity): "abc" is not a whole number',
+        "feb.csv row 4 column 客户编号 (customer_id): invoice A2 belongs to customer K1 (row 2), this line names K9",
+    ]
+    assert report.revenue == Decimal("900.00")
+    # K1 and P1 were already there: kept as they were, not rejected as duplicates.
+    assert rows(db, "SELECT customer_id, signup_date::VARCHAR FROM customers") == [("K1", "2024-01-05")]
+    assert rows(db, "SELECT order_id, channel, status FROM orders ORDER BY 1") == [
+        ("A1", "线上", "completed"),
+        ("A2", "门店", "completed"),
+    ]
+    assert rows(db, "SELECT sum(amount)::VARCHAR FROM order_items") == [("2900.00",)]
