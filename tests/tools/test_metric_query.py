@@ -1,0 +1,776 @@
+"""metric_query: every metric on a hand-built warehouse with hand-computed values; filters, top-N, having,
+comparisons, no fan-out across facts, hostile filter values, validation; and a dozen queries on the generated
+sample cross-checked against plain SQL written here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pytest
+
+from assistant.errors import InputError
+from tools.base import REGISTRY
+from tools.metric_query import (
+    DERIVED,
+    DIMENSIONS,
+    METRICS,
+    THRESHOLDS,
+    CustomerDimension,
+    MetricQueryArgs,
+    metric_query,
+    register_customer_dimension,
+)
+from tools.tables import load
+
+D = dt.date
+AS_OF = D(2024, 6, 30)
+
+# The tiny warehouse. Reference date 2024-06-30 unless a test says otherwise.
+#
+# customers: C1 华东/上海/制造/中型 (rep R1 张伟), C2 华东/杭州/零售/小型 (R1, a hostile name),
+#            C3 华北/北京/制造/大型 (R2), C4 华北/北京/零售/个人 (R2, never orders)
+# products:  P1 硬件 cost 60, P2 软件 cost 50, P3 硬件 cost NULL
+# orders (lines: product qty × price × (1 − discount) = amount):
+#   O7 C1 2023-12-01 线上 completed: P1 1×100 = 100
+#   O1 C1 2024-01-15 线上 completed: P1 2×100 = 200; P2 1×200×0.9 = 180
+#   O3 C2 2024-02-20 线上 completed: P2 3×200 = 600; P3 5×10 = 50
+#   O2 C1 2024-04-10 门店 completed: P1 1×100 = 100
+#   O4 C2 2024-05-05 线上 returned:  P1 1×100 = 100
+#   O5 C3 2024-05-20 直销 completed: P1 10×100×0.8 = 800
+#   O6 C3 2024-06-01 直销 cancelled: P2 1×200 = 200
+SETUP = """
+INSERT INTO sales_reps VALUES ('R1', '张伟', '华东', 'A', DATE '2020-01-01'), ('R2', '李娜', '华北', 'B', DATE '2021-01-01');
+INSERT INTO customers VALUES
+  ('C1', '甲公司', '华东', '上海', '制造', '中型', '线上', DATE '2023-01-10', 'R1', 1000),
+  ('C2', '乙''; DROP TABLE customers; --', '华东', '杭州', '零售', '小型', '展会', DATE '2023-06-01', 'R1', 500),
+  ('C3', '丙公司', '华北', '北京', '制造', '大型', '线上', DATE '2024-02-01', 'R2', NULL),
+  ('C4', '丁', '华北', '北京', '零售', '个人', '电话', DATE '2024-03-01', 'R2', NULL);
+INSERT INTO products VALUES ('P1', '路由器', '硬件', 100, 60, NULL), ('P2', '软件包', '软件', 200, 50, NULL),
+  ('P3', '网线', '硬件', 10, NULL, NULL);
+INSERT INTO orders VALUES
+  ('O7', 'C1', DATE '2023-12-01', '线上', 'completed', 'R1'),
+  ('O1', 'C1', DATE '2024-01-15', '线上', 'completed', 'R1'),
+  ('O3', 'C2', DATE '2024-02-20', '线上', 'completed', 'R1'),
+  ('O2', 'C1', DATE '2024-04-10', '门店', 'completed', 'R1'),
+  ('O4', 'C2', DATE '2024-05-05', '线上', 'returned', 'R1'),
+  ('O5', 'C3', DATE '2024-05-20', '直销', 'completed', 'R2'),
+  ('O6', 'C3', DATE '2024-06-01', '直销', 'cancelled', 'R2');
+INSERT INTO order_items VALUES
+  ('O7', 1, 'P1', 1, 100, 0, 100),
+  ('O1', 1, 'P1', 2, 100, 0, 200), ('O1', 2, 'P2', 1, 200, 0.1, 180),
+  ('O3', 1, 'P2', 3, 200, 0, 600), ('O3', 2, 'P3', 5, 10, 0, 50),
+  ('O2', 1, 'P1', 1, 100, 0, 100),
+  ('O4', 1, 'P1', 1, 100, 0, 100),
+  ('O5', 1, 'P1', 10, 100, 0.2, 800),
+  ('O6', 1, 'P2', 1, 200, 0, 200);
+-- surveys: S5 (2023) C3 9/5/1; 2024: S1 C1 10/5/2, S3 C2 3/2/6, S2 C1 8/4/-, S4 C3 -/3/4
+INSERT INTO surveys VALUES
+  ('S5', 'C3', DATE '2023-11-01', 9, 5, 1, NULL),
+  ('S1', 'C1', DATE '2024-03-01', 10, 5, 2, '很好'),
+  ('S3', 'C2', DATE '2024-04-01', 3, 2, 6, '太慢'),
+  ('S2', 'C1', DATE '2024-05-01', 8, 4, NULL, NULL),
+  ('S4', 'C3', DATE '2024-06-10', NULL, 3, 4, NULL);
+-- tickets: T1 complaint 24 h, T2 inquiry 12 h, T4 complaint resolved after 2024-06-30, T3 complaint open
+INSERT INTO tickets VALUES
+  ('T1', 'C1', TIMESTAMP '2024-02-01 10:00:00', TIMESTAMP '2024-02-02 10:00:00', 'complaint', '质量', 'P1', '电话', '客服', 'R1', 'resolved'),
+  ('T2', 'C1', TIMESTAMP '2024-03-01 08:00:00', TIMESTAMP '2024-03-01 20:00:00', 'inquiry', '价格', NULL, '微信', '销售', 'R1', 'resolved'),
+  ('T4', 'C3', TIMESTAMP '2024-05-01 00:00:00', TIMESTAMP '2024-07-05 00:00:00', 'complaint', '交付', 'P1', '电话', '物流', 'R2', 'resolved'),
+  ('T3', 'C2', TIMESTAMP '2024-06-20 09:00:00', NULL, 'complaint', '质量', 'P2', '邮件', '客服', 'R1', 'open');
+INSERT INTO interactions VALUES
+  ('I5', 'C2', TIMESTAMP '2023-10-01 10:00:00', '销售', '拜访', 'R1', '拜访'),
+  ('I1', 'C1', TIMESTAMP '2024-01-05 10:00:00', '销售', '电话', 'R1', '跟进'),
+  ('I2', 'C1', TIMESTAMP '2024-04-01 10:00:00', '销售', '拜访', 'R1', '跟进'),
+  ('I3', 'C3', TIMESTAMP '2024-06-15 10:00:00', '客服', '电话', 'R2', '回访'),
+  ('I4', 'C4', TIMESTAMP '2024-06-16 10:00:00', '销售', '电话', 'R2', '开发');
+-- invoices at 2024-06-30: V1 paid; V2 unpaid, overdue; V3 paid only on 07-15, overdue; V4 unpaid, not yet due
+INSERT INTO invoices VALUES
+  ('V1', 'O1', 'C1', DATE '2024-01-15', DATE '2024-02-14', DATE '2024-02-10', 380),
+  ('V2', 'O2', 'C1', DATE '2024-04-10', DATE '2024-05-10', NULL, 100),
+  ('V3', 'O3', 'C2', DATE '2024-02-20', DATE '2024-03-21', DATE '2024-07-15', 650),
+  ('V4', 'O5', 'C3', DATE '2024-05-20', DATE '2024-07-19', NULL, 800);
+INSERT INTO marketing_spend VALUES (DATE '2023-12-01', '线上', 700), (DATE '2024-01-01', '线上', 1000),
+  (DATE '2024-02-01', '线上', 500), (DATE '2024-02-01', '展会', 300);
+"""
+
+
+@pytest.fixture
+def con(empty_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    empty_con.execute(SETUP)
+    return empty_con
+
+
+def q(con: duckdb.DuckDBPyConnection, **kw: Any) -> Any:
+    kw.setdefault("as_of", AS_OF)
+    return REGISTRY["metric_query"].run(con, kw)
+
+
+def one(con: duckdb.DuckDBPyConnection, metric: str, **kw: Any) -> Any:
+    res = q(con, metrics=[metric], **kw)
+    assert res.columns == [metric] and len(res.rows) == 1
+    return res.rows[0][0]
+
+
+def approx(x: Any) -> Any:
+    return pytest.approx(float(x), rel=1e-9, abs=1e-9)
+
+
+# Every metric, all history up to 2024-06-30 (no start date).
+ALL_HISTORY: dict[str, Any] = {
+    "revenue": 2030,  # 100 + 380 + 650 + 100 + 800 (completed only)
+    # (200−120) + (180−50) + (600−150) + (100−60) + (800−600) + (100−60); P3 has no cost
+    "gross_profit": 940,
+    "gross_margin": 100 * 940 / 1980,  # over revenue of lines with a cost: 2030 − 50
+    "orders": 5,  # O7 O1 O3 O2 O5
+    "customers": 3,  # C1 C2 C3
+    "active_customers": 2,  # last completed order after 2024-04-01: C1 (04-10), C3 (05-20); C2 (02-20) not
+    "new_customers": 3,  # no start: every customer with a first completed order
+    "avg_order_value": 2030 / 5,
+    "quantity": 23,  # 1 + 3 + 8 + 1 + 10
+    "returns": 1,  # O4
+    "return_rate": 100 / 6,  # 1 returned / (5 completed + 1 returned)
+    "nps": 25,  # S5 9, S1 10 promoters; S3 3 detractor; S2 8 passive; n = 4 → (2 − 1)/4
+    "csat": 60,  # 5, 5, 2, 4, 3 → 3 of 5 score 4–5
+    "ces": 3.25,  # (1 + 2 + 6 + 4) / 4
+    "survey_responses": 5,
+    "complaints": 3,  # T1 T4 T3
+    "tickets": 4,
+    "avg_resolution_hours": 18,  # T1 24 h, T2 12 h; T4 resolved after the period end
+    "open_tickets": 2,  # T3 open, T4 still open at 06-30
+    "contacts": 5,
+    "overdue_amount": 750,  # V2 100 + V3 650
+    "unpaid_amount": 1550,  # V2 100 + V3 650 + V4 800
+    "marketing_spend": 2500,  # 700 + 1000 + 500 + 300
+}
+
+# The first half of 2024.
+H1_2024: dict[str, Any] = {
+    "revenue": 1930,  # without O7
+    "gross_profit": 900,
+    "gross_margin": 100 * 900 / 1880,
+    "orders": 4,
+    "customers": 3,
+    "new_customers": 2,  # C2 (first 02-20), C3 (05-20); C1's first was 2023-12-01
+    "avg_order_value": 1930 / 4,
+    "quantity": 22,
+    "returns": 1,
+    "return_rate": 100 / 5,
+    "nps": 0,  # S1 10, S2 8, S3 3 → (1 − 1)/3
+    "csat": 50,  # 5, 2, 4, 3 → 2 of 4
+    "ces": 4,  # (2 + 6 + 4) / 3
+    "survey_responses": 4,
+    "complaints": 3,
+    "tickets": 4,
+    "avg_resolution_hours": 18,
+    "contacts": 4,
+    "marketing_spend": 1800,
+    # snapshots at the end do not depend on the start
+    "active_customers": 2,
+    "open_tickets": 2,
+    "overdue_amount": 750,
+    "unpaid_amount": 1550,
+}
+
+
+def test_every_required_metric_is_defined_and_tested() -> None:
+    required = set(ALL_HISTORY) | {"days_since_last_order"}
+    assert required <= set(METRICS)
+    assert set(ALL_HISTORY) == set(METRICS) - {"days_since_last_order"}
+
+
+@pytest.mark.parametrize("metric", sorted(ALL_HISTORY))
+def test_metric_all_history(con: duckdb.DuckDBPyConnection, metric: str) -> None:
+    assert one(con, metric) == approx(ALL_HISTORY[metric])
+
+
+@pytest.mark.parametrize("metric", sorted(H1_2024))
+def test_metric_first_half_2024(con: duckdb.DuckDBPyConnection, metric: str) -> None:
+    assert one(con, metric, start=D(2024, 1, 1)) == approx(H1_2024[metric])
+
+
+def test_days_since_last_order_per_customer(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["days_since_last_order"], by=["customer"], sort_by="customer", order="asc")
+    # C1 04-10 → 81 days, C2 02-20 → 131, C3 05-20 → 41, C4 never ordered → NULL
+    assert res.rows == [
+        ["C1", "甲公司", 81],
+        ["C2", "乙'; DROP TABLE customers; --", 131],
+        ["C3", "丙公司", 41],
+        ["C4", "丁", None],
+    ]
+    assert "totals" not in res.figures
+    assert any("never ordered" in n for n in res.notes)
+
+
+def test_snapshots_follow_the_period_end(con: duckdb.DuckDBPyConnection) -> None:
+    end = {"as_of": D(2024, 3, 31)}
+    assert one(con, "open_tickets", **end) == 0  # T1, T2 resolved by then; T3, T4 not created yet
+    assert one(con, "unpaid_amount", **end) == 650  # V3 only (V1 paid 02-10; V2, V4 not issued)
+    assert one(con, "overdue_amount", **end) == 650  # V3 due 03-21
+    assert one(con, "active_customers", **end) == 2  # since 2024-01-01: C1 (01-15), C2 (02-20)
+
+
+def test_gross_profit_and_margin_by_category(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue", "gross_profit", "gross_margin"], by=["category"])
+    got = {r[0]: r[1:] for r in res.rows}
+    # 硬件: revenue 200+100+50+800+100 = 1250, gp 80+40+200+40 = 360 over 1200 with a cost
+    assert [float(x) for x in got["硬件"]] == approx_list([1250, 360, 30.0])
+    # 软件: 180 + 600 = 780, gp 130 + 450 = 580
+    assert [float(x) for x in got["软件"]] == approx_list([780, 580, 100 * 580 / 780])
+    assert res.rows[0][0] == "硬件"  # sorted by revenue, descending
+    assert float(res.figures["totals"]["revenue"]) == 2030
+    assert res.chart is not None and res.chart.kind == "bar" and res.chart.x == "category"
+
+
+def approx_list(xs: list[float]) -> Any:
+    return pytest.approx(xs, rel=1e-9)
+
+
+def test_new_customers_by_month(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["new_customers"], by=["month"], start=D(2024, 1, 1), end=D(2024, 12, 31))
+    assert res.rows == [["2024-02", 1], ["2024-05", 1]]  # time dimension: chronological
+    assert res.chart is not None and res.chart.kind == "line" and res.chart.x == "month"
+
+
+def test_time_dimensions(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue"], by=["quarter"])
+    # 2023-Q4 100; 2024-Q1 380 + 650; 2024-Q2 100 + 800
+    assert [[r[0], float(r[1])] for r in res.rows] == [["2023-Q4", 100], ["2024-Q1", 1030], ["2024-Q2", 900]]
+    res = q(con, metrics=["orders"], by=["year"])
+    assert res.rows == [[2023, 1], [2024, 4]]
+    res = q(con, metrics=["contacts"], by=["week"], start=D(2024, 6, 1))
+    assert res.rows == [[D(2024, 6, 10), 2]]  # I3 Sat 06-15 and I4 Sun 06-16: the week of Monday 06-10
+
+
+def test_filters(con: duckdb.DuckDBPyConnection) -> None:
+    s = {"start": D(2024, 1, 1)}
+    assert one(con, "revenue", region="华东", **s) == 1130  # 380 + 650 + 100
+    assert one(con, "revenue", region=["华东"], category="硬件", **s) == 350  # 200 + 50 + 100
+    assert one(con, "revenue", region="华东", channel="线上", **s) == 1030  # O1 380 + O3 650
+    assert one(con, "revenue", rep_id="R2", **s) == 800
+    assert one(con, "revenue", customer_ids=["C1", "C3"]) == 1380  # 100 + 380 + 100 + 800
+    assert one(con, "revenue", city="北京", industry="制造", size="大型") == 800
+    assert one(con, "revenue", end=D(2024, 3, 31)) == 1130  # 100 + 380 + 650
+    # a category filter keeps only its buyers for facts without products: 软件 buyers in H1 are C1, C2
+    assert one(con, "complaints", category="软件", **s) == 2  # T1 (C1), T3 (C2); not T4 (C3)
+    assert one(con, "contacts", category="软件", **s) == 2  # I1, I2 (C1)
+
+
+def test_new_customers_in_a_category(con: duckdb.DuckDBPyConnection) -> None:
+    # first completed 软件 orders: C1 2024-01-15 (O1), C2 2024-02-20 (O3) → both in H1 2024
+    assert one(con, "new_customers", category="软件", start=D(2024, 1, 1)) == 2
+    # first completed 硬件 orders: C1 2023-12-01, C2 2024-02-20, C3 2024-05-20 → two in 2024
+    assert one(con, "new_customers", category="硬件", start=D(2024, 1, 1)) == 2
+
+
+def test_top_n_and_order(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue"], by=["customer"], top=2)
+    # C1 100 + 380 + 100 = 580, C2 650, C3 800
+    assert [[r[0], float(r[2])] for r in res.rows] == [["C3", 800], ["C2", 650]]
+    assert res.figures["truncated"] is False
+    res = q(con, metrics=["revenue"], by=["customer"], top=2, order="asc")
+    assert [r[0] for r in res.rows] == ["C1", "C2"]  # C4 has no order lines, so no revenue row
+
+
+def test_rep_dimension_has_names(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue", "customers"], by=["rep"])
+    assert res.columns == ["rep", "rep_name", "revenue", "customers"]
+    assert [[r[0], r[1], float(r[2]), r[3]] for r in res.rows] == [["R2", "李娜", 800, 1], ["R1", "张伟", 1230, 2]][
+        ::-1
+    ]
+
+
+def test_having(con: duckdb.DuckDBPyConnection) -> None:
+    # 张伟's customers who have not ordered for more than 90 days: C2 (131 days)
+    res = q(
+        con,
+        metrics=["days_since_last_order"],
+        by=["customer"],
+        rep_id="R1",
+        having=[{"metric": "days_since_last_order", "op": ">", "value": 90}],
+    )
+    assert [r[0] for r in res.rows] == ["C2"]
+    res = q(con, metrics=["revenue"], by=["customer"], having=[{"metric": "revenue", "op": ">=", "value": 600}])
+    assert [r[0] for r in res.rows] == ["C3", "C2"]
+    # a having metric not asked for is added as a column
+    res = q(con, metrics=["orders"], by=["customer"], having=[{"metric": "revenue", "op": "<", "value": 600}])
+    assert res.columns == ["customer", "customer_name", "orders", "revenue"]
+    assert [r[0] for r in res.rows] == ["C1"]  # 580; C4 has no order lines
+
+
+def test_compare_previous_period(con: duckdb.DuckDBPyConnection) -> None:
+    # Q2 (04-01..06-30, 91 days) against Q1 (01-01..03-31, 91 days)
+    res = q(con, metrics=["revenue"], start=D(2024, 4, 1), compare="previous_period")
+    assert res.columns == ["revenue", "revenue_previous", "revenue_change", "revenue_change_pct"]
+    cur, prev, chg, pct = res.rows[0]
+    assert (float(cur), float(prev), float(chg)) == (900, 1030, -130)  # O2 + O5 vs O1 + O3
+    assert pct == approx(-100 * 130 / 1030)
+    assert res.figures["previous_start"] == D(2024, 1, 1) and res.figures["previous_end"] == D(2024, 3, 31)
+    res = q(con, metrics=["revenue", "complaints"], by=["region"], start=D(2024, 4, 1), compare="previous_period")
+    got = {r[0]: r for r in res.rows}
+    # 华北: 800 now, nothing before → previous 0, % change undefined; complaints T4 now, none before
+    assert [float(x) if x is not None else None for x in got["华北"][1:5]] == [800, 0, 800, None]
+    assert got["华北"][5:8] == [1, 0, 1]
+    # 华东: 100 now vs 1030; complaints T3 now vs T1 before
+    assert [float(x) for x in got["华东"][1:4]] == [100, 1030, -930]
+    assert got["华东"][5:8] == [1, 1, 0]
+
+
+def test_compare_same_period_last_year(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(
+        con,
+        metrics=["revenue"],
+        start=D(2024, 12, 1),
+        end=D(2024, 12, 31),
+        as_of=D(2024, 12, 31),
+        compare="same_period_last_year",
+    )
+    assert [float(x) for x in res.rows[0]] == [0, 100, -100, -100]  # Dec 2024: nothing; Dec 2023: O7
+    res = q(con, metrics=["contacts", "marketing_spend"], start=D(2024, 1, 1), compare="same_period_last_year")
+    # contacts H1 2024: 4 vs H1 2023: 0; marketing 1800 vs 0
+    assert res.rows[0][:3] == [4, 0, 4] and float(res.rows[0][4]) == 1800 and float(res.rows[0][5]) == 0
+
+
+def test_multi_fact_no_fan_out(con: duckdb.DuckDBPyConnection) -> None:
+    """C1 has 4 order lines, 2 surveys, 2 tickets, 2 contacts: a naive join would multiply each by the others."""
+    res = q(
+        con,
+        metrics=["revenue", "orders", "nps", "tickets", "contacts", "unpaid_amount"],
+        by=["customer"],
+        sort_by="customer",
+        order="asc",
+    )
+    got = {r[0]: r[2:] for r in res.rows}
+    # C1: revenue 580, orders 3, nps (10 promoter, 8 passive) = 50, tickets 2, contacts 2, unpaid V2 100
+    assert [float(x) for x in got["C1"]] == [580, 3, 50, 2, 2, 100]
+    # C2: 650, 1 order, nps 3 → −100, ticket T3, contact I5 (2023), unpaid V3 650
+    assert [float(x) for x in got["C2"]] == [650, 1, -100, 1, 1, 650]
+    # C3: 800, 1, nps S5 9 → 100, T4, I3, V4 800
+    assert [float(x) for x in got["C3"]] == [800, 1, 100, 1, 1, 800]
+    # C4: only a contact; counts and sums are 0, NPS unknown
+    assert got["C4"] == [0, 0, None, 0, 1, 0]
+    # the same numbers as each metric alone, and the totals are the plain totals
+    for m, total in [("revenue", 2030), ("orders", 5), ("tickets", 4), ("contacts", 5), ("unpaid_amount", 1550)]:
+        alone = {r[0]: r[2] for r in q(con, metrics=[m], by=["customer"]).rows}
+        assert {k: v[res.columns.index(m) - 2] for k, v in got.items() if alone.get(k) is not None} == alone
+        assert float(res.figures["totals"][m]) == total
+    # and by region, across four facts
+    res = q(con, metrics=["revenue", "complaints", "nps", "contacts"], by=["region"], start=D(2024, 1, 1))
+    got = {r[0]: r[1:] for r in res.rows}
+    assert [float(x) if x is not None else None for x in got["华东"]] == [1130, 2, 0, 2]
+    assert [float(x) if x is not None else None for x in got["华北"]] == [800, 1, None, 2]
+
+
+def test_acquisition_channel_joins_marketing_and_customers(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["marketing_spend", "new_customers"], by=["acquisition_channel"], start=D(2024, 1, 1))
+    got = {r[0]: [float(r[1]), r[2]] for r in res.rows}
+    # spend 线上 1000 + 500, 展会 300; new in 2024: C2 (展会), C3 (线上)
+    assert got == {"线上": [1500, 1], "展会": [300, 1]}
+
+
+HOSTILE = [
+    "'; DROP TABLE customers; --",
+    "O'Brien",
+    '"; SELECT 1; --',
+    "华东\u200b",
+    "华东' OR '1'='1",
+    "$x'); --",
+    "\\x00",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_filter_values_are_just_values(con: duckdb.DuckDBPyConnection, value: str) -> None:
+    for field in ("region", "city", "industry", "size", "rep_id", "category", "channel", "customer_ids"):
+        res = q(con, metrics=["revenue", "orders", "complaints"], **{field: [value]})
+        assert [float(x) for x in res.rows[0]] == [0, 0, 0]
+        assert value not in res.sql[0]
+    assert con.execute("SELECT count(*) FROM customers").fetchone() == (4,)
+
+
+def test_hostile_customer_name_is_returned_verbatim(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue"], by=["customer"], customer_ids=["C2"])
+    assert res.rows == [["C2", "乙'; DROP TABLE customers; --", Decimal("650.00")]]
+
+
+def test_having_value_is_a_parameter(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue"], by=["region"], having=[{"metric": "revenue", "op": ">", "value": 1000}])
+    assert [r[0] for r in res.rows] == ["华东"]
+    assert "1000" not in res.sql[0]
+    with pytest.raises(ValueError):
+        MetricQueryArgs(metrics=["revenue"], having=[{"metric": "revenue", "op": "; DROP", "value": 1}])
+
+
+def test_truncation_is_flagged(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["contacts"], by=["customer"], limit=2)
+    assert len(res.rows) == 2 and res.figures["truncated"] is True and res.notes
+    assert "LIMIT 3" in res.sql[0]
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle_zh", "needle_en"),
+    [
+        ({"metrics": ["revenu"]}, "revenue", "Did you mean: revenue"),
+        ({"metrics": ["销售额"]}, "revenue(销售额)", "revenue"),
+        ({"metrics": ["new customer"]}, "new_customers", "new_customers"),
+        ({"metrics": ["revenue"], "by": ["regoin"]}, "region", "Unknown dimension 'regoin'"),
+        ({"metrics": ["revenue"], "by": ["大区域"]}, "region", "region"),
+        ({"metrics": ["revenue"], "sort_by": "revnue"}, "revenue", "revenue"),
+        (
+            {"metrics": ["revenue"], "having": [{"metric": "profit", "op": ">", "value": 1}]},
+            "gross_profit",
+            "gross_profit",
+        ),
+    ],
+)
+def test_unknown_names_suggest_close_matches(kw: dict[str, Any], needle_zh: str, needle_en: str) -> None:
+    with pytest.raises(InputError) as err:
+        MetricQueryArgs(**kw)
+    assert needle_zh in err.value.zh and needle_en in err.value.en
+
+
+@pytest.mark.parametrize(
+    ("kw", "word"),
+    [
+        ({"metrics": ["nps"], "by": ["product"]}, "product"),
+        ({"metrics": ["revenue", "csat"], "by": ["channel"]}, "channel"),
+        ({"metrics": ["overdue_amount"], "by": ["month"]}, "snapshot"),
+        ({"metrics": ["days_since_last_order"], "by": ["region"]}, "customer"),
+        ({"metrics": ["marketing_spend"], "by": ["region"]}, "region"),
+        ({"metrics": ["marketing_spend"], "region": ["华东"]}, "region"),
+        ({"metrics": ["new_customers"], "by": ["category"]}, "category"),
+        ({"metrics": ["revenue"], "compare": "previous_period"}, "start"),
+        ({"metrics": ["revenue"], "by": ["month"], "start": D(2024, 1, 1), "compare": "previous_period"}, "time"),
+        ({"metrics": ["revenue"], "start": D(2024, 7, 1)}, "after"),
+        ({"metrics": ["revenue", "revenue"]}, "repeated"),
+    ],
+)
+def test_incompatible_combinations_are_clear_errors(
+    con: duckdb.DuckDBPyConnection, kw: dict[str, Any], word: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        q(con, **kw)
+    assert word in err.value.en and err.value.zh
+
+
+def test_product_dimension_on_tickets(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue", "complaints"], by=["product"], start=D(2024, 1, 1))
+    got = {r[0]: [r[1], float(r[2]), r[3]] for r in res.rows}
+    # P1: 200 + 100 + 800 = 1100 and complaints T1, T4; P2: 180 + 600, T3; P3: 50; T2 has no product
+    assert got["P1"] == ["路由器", 1100, 2]
+    assert got["P2"] == ["软件包", 780, 1]
+    assert got["P3"] == ["网线", 50, 0]
+    assert got[None] == [None, 0, 0]
+
+
+def test_signup_month_cohort(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["customers", "revenue"], by=["signup_month"], sort_by="signup_month", order="asc")
+    assert [[r[0], r[1], float(r[2])] for r in res.rows] == [
+        ["2023-01", 1, 580],
+        ["2023-06", 1, 650],
+        ["2024-02", 1, 800],
+    ]
+
+
+def test_two_dimensions_chart_and_definitions(con: duckdb.DuckDBPyConnection) -> None:
+    res = q(con, metrics=["revenue"], by=["region", "category"])
+    assert res.chart is not None and res.chart.kind == "heatmap"
+    res = q(con, metrics=["revenue", "orders"], by=["region", "category"])
+    assert res.chart is not None and res.chart.kind == "bar" and res.chart.color == "category"
+    assert [d.name for d in res.definitions] == ["revenue", "orders"]
+    assert "completed" in res.definitions[0].en and "销售额" in res.definitions[0].zh
+    assert res.definitions[0].value == METRICS["revenue"]["sql"]
+    assert res.as_of == AS_OF and res.tool == "metric_query" and res.sql and res.to_json()
+
+
+def test_derived_customer_dimension(con: duckdb.DuckDBPyConnection) -> None:
+    """A per-customer table from another tool plugs in as a dimension (as RFM class, type and tier will)."""
+
+    def relation(args: MetricQueryArgs) -> tuple[str, dict[str, Any]]:
+        sql = (
+            "SELECT customer_id, CASE WHEN sum(amount) >= $big_min THEN 'big' ELSE 'small' END AS value "
+            "FROM scope_lines WHERE status = 'completed' GROUP BY customer_id"
+        )
+        return sql, {"big_min": 600}
+
+    register_customer_dimension(CustomerDimension("spend_class", "消费档", "spend class", relation))
+    try:
+        res = q(con, metrics=["revenue", "contacts"], by=["spend_class"])
+        got = {r[0]: [float(r[1]), r[2]] for r in res.rows}
+        # big: C2 650 + C3 800, contacts I5 + I3; small: C1 580, I1 + I2; C4 (no orders): contact I4
+        assert got == {"big": [1450, 2], "small": [580, 2], None: [0, 1]}
+    finally:
+        DERIVED.pop("spend_class", None)
+
+
+def test_tables_are_complete_and_consistent() -> None:
+    for mid, m in METRICS.items():
+        for key in ("zh", "en", "synonyms", "unit", "format", "fact", "sql", "def_zh", "def_en"):
+            assert key in m, (mid, key)
+        assert m["synonyms"]["zh"] and m["synonyms"]["en"], mid
+    for did, d in DIMENSIONS.items():
+        for key in ("zh", "en", "synonyms", "sql", "needs"):
+            assert key in d, (did, key)
+    required_dims = {
+        "customer",
+        "region",
+        "city",
+        "industry",
+        "size",
+        "acquisition_channel",
+        "rep",
+        "product",
+        "category",
+        "channel",
+        "day",
+        "week",
+        "month",
+        "quarter",
+        "year",
+        "signup_month",
+    }
+    assert required_dims <= set(DIMENSIONS)
+    sat = load("satisfaction")["thresholds"]
+    for key in ("promoter_min", "detractor_max", "csat_satisfied_min"):
+        assert THRESHOLDS[key]["value"] == sat[key]["value"]
+    assert f">= {sat['promoter_min']['value']})" in METRICS["nps"]["sql"]
+    assert f"<= {sat['detractor_max']['value']})" in METRICS["nps"]["sql"]
+    assert f">= {sat['csat_satisfied_min']['value']})" in METRICS["csat"]["sql"]
+
+
+def test_registered() -> None:
+    spec = REGISTRY["metric_query"]
+    assert spec.fn is metric_query and spec.args_model is MetricQueryArgs and "指标" in spec.zh
+
+
+# ------------------------------------------------------------------------------------------------------
+# The generated sample: a dozen queries against plain SQL.
+
+REV = "SUM(oi.amount) FILTER (WHERE o.status = 'completed')"
+LINES = "FROM orders o JOIN order_items oi USING (order_id) JOIN customers c USING (customer_id) LEFT JOIN products p USING (product_id)"
+
+
+def rows_map(rows: list[list[Any]], nkeys: int = 1) -> dict[Any, list[float | None]]:
+    return {
+        tuple(r[:nkeys]) if nkeys > 1 else r[0]: [None if x is None else round(float(x), 6) for x in r[nkeys:]]
+        for r in rows
+    }
+
+
+def plain(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None, nkeys: int = 1
+) -> dict[Any, Any]:
+    return rows_map([list(r) for r in con.execute(sql, params or {}).fetchall()], nkeys)
+
+
+@pytest.fixture
+def sample(sample_con: duckdb.DuckDBPyConnection) -> tuple[duckdb.DuckDBPyConnection, dt.date]:
+    as_of = sample_con.execute("SELECT max(order_date) FROM orders").fetchone()[0]
+    return sample_con, as_of
+
+
+def mq(con: duckdb.DuckDBPyConnection, nkeys: int = 1, **kw: Any) -> dict[Any, Any]:
+    res = REGISTRY["metric_query"].run(con, kw)
+    assert not res.figures["truncated"]
+    return rows_map(res.rows, nkeys)
+
+
+def test_sample_revenue_orders_by_region(sample: Any) -> None:
+    con, _ = sample
+    got = mq(con, metrics=["revenue", "orders", "customers"], by=["region"])
+    exp = plain(
+        con,
+        f"SELECT c.region, {REV}, count(DISTINCT o.order_id) FILTER (WHERE o.status = 'completed'), "
+        f"count(DISTINCT o.customer_id) FILTER (WHERE o.status = 'completed') {LINES} GROUP BY 1",
+    )
+    assert got == exp and len(got) >= 5
+
+
+def test_sample_top10_customers_east_this_year(sample: Any) -> None:
+    con, as_of = sample
+    start = D(as_of.year, 1, 1)
+    res = REGISTRY["metric_query"].run(
+        con, {"metrics": ["revenue"], "by": ["customer"], "region": "华东", "start": start, "top": 10}
+    )
+    exp = con.execute(
+        f"SELECT c.customer_id, c.name, {REV} AS rev {LINES} WHERE c.region = '华东' AND o.order_date BETWEEN $s AND $e "
+        "GROUP BY 1, 2 HAVING rev > 0 ORDER BY rev DESC, 1 LIMIT 10",
+        {"s": start, "e": as_of},
+    ).fetchall()
+    assert [tuple(r) for r in res.rows] == [tuple(r) for r in exp] and len(exp) == 10
+
+
+def test_sample_category_last_quarter_revenue_and_gross_profit(sample: Any) -> None:
+    con, as_of = sample
+    q0 = D(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    start = D(q0.year - 1, 10, 1) if q0.month == 1 else D(q0.year, q0.month - 3, 1)
+    end = q0 - dt.timedelta(days=1)
+    got = mq(con, metrics=["revenue", "gross_profit"], by=["category"], start=start, end=end)
+    exp = plain(
+        con,
+        f"SELECT p.category, {REV}, SUM(oi.amount - oi.quantity * p.unit_cost) FILTER (WHERE o.status = 'completed') "
+        f"{LINES} WHERE o.order_date BETWEEN $s AND $e GROUP BY 1",
+        {"s": start, "e": end},
+    )
+    assert got == exp
+
+
+def test_sample_new_customers_each_month(sample: Any) -> None:
+    con, as_of = sample
+    year = as_of.year - 1
+    got = mq(con, metrics=["new_customers"], by=["month"], start=D(year, 1, 1), end=D(year, 12, 31))
+    exp = plain(
+        con,
+        "SELECT strftime(f, '%Y-%m'), count(*) FROM (SELECT o.customer_id, min(o.order_date) AS f FROM orders o "
+        "WHERE o.status = 'completed' GROUP BY 1) WHERE year(f) = $y GROUP BY 1",
+        {"y": year},
+    )
+    assert got == exp and len(exp) == 12
+
+
+def test_sample_reps_customers_inactive_90_days(sample: Any) -> None:
+    con, as_of = sample
+    rep = con.execute("SELECT rep_id FROM customers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    got = mq(
+        con,
+        2,
+        metrics=["days_since_last_order"],
+        by=["customer"],
+        rep_id=rep,
+        having=[{"metric": "days_since_last_order", "op": ">", "value": 90}],
+    )
+    exp = plain(
+        con,
+        "SELECT c.customer_id, c.name, date_diff('day', max(o.order_date), $a) AS d FROM customers c "
+        "JOIN orders o USING (customer_id) WHERE o.status = 'completed' AND o.order_date <= $a AND c.rep_id = $r "
+        "GROUP BY 1, 2 HAVING d > 90",
+        {"a": as_of, "r": rep},
+        nkeys=2,
+    )
+    assert got == exp and exp
+
+
+def test_sample_avg_order_value_by_channel(sample: Any) -> None:
+    con, _ = sample
+    got = mq(con, metrics=["avg_order_value", "quantity", "return_rate"], by=["channel"])
+    exp = plain(
+        con,
+        f"SELECT o.channel, {REV} / count(DISTINCT o.order_id) FILTER (WHERE o.status = 'completed'), "
+        "sum(oi.quantity) FILTER (WHERE o.status = 'completed'), "
+        "100.0 * count(DISTINCT o.order_id) FILTER (WHERE o.status = 'returned') / "
+        f"count(DISTINCT o.order_id) FILTER (WHERE o.status IN ('completed', 'returned')) {LINES} GROUP BY 1",
+    )
+    assert got == exp
+
+
+def test_sample_satisfaction_by_size(sample: Any) -> None:
+    con, _ = sample
+    got = mq(con, metrics=["nps", "csat", "ces", "survey_responses"], by=["size"])
+    exp = plain(
+        con,
+        "SELECT c.size, 100.0 * (count(*) FILTER (WHERE s.nps >= 9) - count(*) FILTER (WHERE s.nps <= 6)) / count(s.nps), "
+        "100.0 * count(*) FILTER (WHERE s.csat >= 4) / count(s.csat), avg(s.ces), count(*) "
+        "FROM surveys s JOIN customers c USING (customer_id) GROUP BY 1",
+    )
+    assert got == exp
+
+
+def test_sample_complaints_and_resolution_by_region_in_a_period(sample: Any) -> None:
+    con, as_of = sample
+    start, end = D(as_of.year - 1, 1, 1), D(as_of.year - 1, 12, 31)
+    got = mq(
+        con, metrics=["complaints", "tickets", "avg_resolution_hours"], by=["region"], start=start, end=end, as_of=as_of
+    )
+    exp = plain(
+        con,
+        "SELECT c.region, count(*) FILTER (WHERE t.kind = 'complaint'), count(*), "
+        "avg(epoch(t.resolved_at) - epoch(t.created_at)) FILTER (WHERE t.resolved_at::DATE <= $e) / 3600.0 "
+        "FROM tickets t JOIN customers c USING (customer_id) WHERE t.created_at::DATE BETWEEN $s AND $e GROUP BY 1",
+        {"s": start, "e": end},
+    )
+    assert got == exp
+
+
+def test_sample_contacts_by_quarter(sample: Any) -> None:
+    con, _ = sample
+    got = mq(con, metrics=["contacts"], by=["quarter"])
+    exp = plain(
+        con,
+        "SELECT strftime(happened_at, '%Y') || '-Q' || quarter(happened_at), count(*) FROM interactions "
+        "WHERE happened_at::DATE <= (SELECT max(order_date) FROM orders) GROUP BY 1",
+    )
+    assert got == exp
+
+
+def test_sample_receivables_by_region(sample: Any) -> None:
+    con, as_of = sample
+    got = mq(con, metrics=["overdue_amount", "unpaid_amount"], by=["region"])
+    exp = plain(
+        con,
+        "SELECT c.region, coalesce(sum(v.amount) FILTER (WHERE v.due_date < $a), 0), sum(v.amount) FROM invoices v "
+        "JOIN customers c USING (customer_id) WHERE v.issue_date <= $a AND (v.paid_date IS NULL OR v.paid_date > $a) GROUP BY 1",
+        {"a": as_of},
+    )
+    assert got == exp
+
+
+def test_sample_multi_fact_by_industry_matches_separate_sql(sample: Any) -> None:
+    con, _ = sample
+    got = mq(con, metrics=["revenue", "complaints", "contacts", "nps"], by=["industry"])
+    rev = plain(con, f"SELECT c.industry, {REV} {LINES} GROUP BY 1")
+    com = plain(
+        con,
+        "SELECT c.industry, count(*) FILTER (WHERE kind = 'complaint') FROM tickets t JOIN customers c USING (customer_id) "
+        "WHERE t.created_at::DATE <= (SELECT max(order_date) FROM orders) GROUP BY 1",
+    )
+    con_ = plain(
+        con,
+        "SELECT c.industry, count(*) FROM interactions i JOIN customers c USING (customer_id) "
+        "WHERE i.happened_at::DATE <= (SELECT max(order_date) FROM orders) GROUP BY 1",
+    )
+    nps = plain(
+        con,
+        "SELECT c.industry, 100.0 * (count(*) FILTER (WHERE s.nps >= 9) - count(*) FILTER (WHERE s.nps <= 6)) / count(s.nps) "
+        "FROM surveys s JOIN customers c USING (customer_id) GROUP BY 1",
+    )
+    for k, v in got.items():
+        assert v == [rev.get(k, [0.0])[0], com.get(k, [0.0])[0], con_.get(k, [0.0])[0], nps.get(k, [None])[0]]
+
+
+def test_sample_revenue_compare_same_period_last_year_by_region(sample: Any) -> None:
+    con, as_of = sample
+    start = D(as_of.year, 1, 1)
+    res = REGISTRY["metric_query"].run(
+        con, {"metrics": ["revenue"], "by": ["region"], "start": start, "compare": "same_period_last_year"}
+    )
+    got = {r[0]: (r[1], r[2]) for r in res.rows}
+    cur = plain(
+        con, f"SELECT c.region, {REV} {LINES} WHERE o.order_date BETWEEN $s AND $e GROUP BY 1", {"s": start, "e": as_of}
+    )
+    prev = plain(
+        con,
+        f"SELECT c.region, {REV} {LINES} WHERE o.order_date BETWEEN $s AND $e GROUP BY 1",
+        {
+            "s": D(start.year - 1, 1, 1),
+            "e": D(as_of.year - 1, as_of.month, min(as_of.day, 28) if as_of.month == 2 else as_of.day),
+        },
+    )
+    for region, (c, p) in got.items():
+        assert round(float(c), 6) == cur.get(region, [0.0])[0]
+        assert round(float(p), 6) == prev.get(region, [0.0])[0]
+
+
+def test_sample_marketing_and_active_customers(sample: Any) -> None:
+    con, as_of = sample
+    got = mq(con, metrics=["marketing_spend"], by=["year"])
+    exp = plain(con, "SELECT year(month), sum(amount) FROM marketing_spend WHERE month <= $a GROUP BY 1", {"a": as_of})
+    assert got == exp
+    active = mq(con, metrics=["active_customers"], by=["region"])
+    exp = plain(
+        con,
+        "SELECT c.region, count(*) FILTER (WHERE l > $a - 90) FROM customers c LEFT JOIN "
+        "(SELECT customer_id, max(order_date) AS l FROM orders WHERE status = 'completed' GROUP BY 1) USING (customer_id) GROUP BY 1",
+        {"a": as_of},
+    )
+    assert active == exp

@@ -1,0 +1,700 @@
+"""metric_query: the semantic layer. Metrics sliced by dimensions, with filters, top-N, having and comparisons.
+
+Metrics, dimensions and the facts they sit on are data (``tools/tables/metrics.yaml``); a query spec
+(``MetricQueryArgs``) compiles deterministically to one DuckDB statement built with sqlglot expressions.
+Every user value (filters, having thresholds, dates) is a ``$param``; only names from the YAML table
+reach the SQL text.
+
+Compilation, for one period:
+
+- ``scope_customers``: customers in the customer filters; ``scope_lines``: their order lines (all statuses)
+  up to the period end, in the category/channel filters;
+- one CTE per fact the metrics sit on (``f0``, ``f1``, …), each grouped by the dimensions, so metrics from
+  different facts (orders, surveys, tickets…) never multiply each other's rows (no fan-out);
+- ``keys``: the union of the dimension values over the facts; every fact is LEFT JOINed to it with
+  ``IS NOT DISTINCT FROM`` (NULL dimension values match too); counts and sums of a fact with no rows
+  in a group become 0.
+
+A comparison (previous period of equal length, or the same period last year) compiles the same query for
+the shifted period (its own CTEs and ``$p_start``/``$p_end``) and joins it on the dimensions.
+
+Dimensions that come from a per-customer table computed by another tool (RFM class, customer type, tier)
+plug in with ``register_customer_dimension``: a function returning ``SELECT customer_id, value …`` SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlglot
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlglot import exp
+
+from assistant.errors import InputError
+from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, last_order_date, register
+from tools.tables import load
+
+TABLE = load("metrics")
+FACTS: dict[str, dict[str, Any]] = TABLE["facts"]
+METRICS: dict[str, dict[str, Any]] = TABLE["metrics"]
+DIMENSIONS: dict[str, dict[str, Any]] = TABLE["dimensions"]
+THRESHOLDS: dict[str, dict[str, Any]] = TABLE["thresholds"]
+
+OPS: dict[str, type[exp.Binary]] = {
+    ">": exp.GT,
+    ">=": exp.GTE,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    "=": exp.EQ,
+    "!=": exp.NEQ,
+}
+CUSTOMER_FILTERS = ("region", "city", "industry", "size", "rep_id", "customer_ids")
+CUSTOMER_FILTER_COLUMNS = {
+    "region": "region",
+    "city": "city",
+    "industry": "industry",
+    "size": "size",
+    "rep_id": "rep_id",
+    "customer_ids": "customer_id",
+}
+DEFAULT_LIMIT = 1000
+D = "duckdb"
+
+
+def _p(sql: str) -> exp.Expression:
+    """Parse a fragment of trusted SQL (from the YAML table or this module), DuckDB dialect."""
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Derived per-customer dimensions (RFM class, customer type, tier…), registered by their tools.
+
+
+@dataclass(frozen=True)
+class CustomerDimension:
+    """A dimension whose value comes from a per-customer relation ``SELECT customer_id, value …``.
+
+    ``relation(args)`` returns trusted SQL (it may use the scope CTEs ``scope_customers``/``scope_lines`` and
+    the parameters ``$f_start``/``$f_end``) and the extra parameters it needs.
+    """
+
+    id: str
+    zh: str
+    en: str
+    relation: Callable[[MetricQueryArgs], tuple[str, dict[str, Any]]]
+    synonyms_zh: tuple[str, ...] = ()
+    synonyms_en: tuple[str, ...] = ()
+
+
+DERIVED: dict[str, CustomerDimension] = {}
+
+
+def register_customer_dimension(dim: CustomerDimension) -> None:
+    if dim.id in DIMENSIONS or dim.id in DERIVED:
+        raise ValueError(f"dimension {dim.id!r} defined twice")
+    DERIVED[dim.id] = dim
+
+
+def _all_dimensions() -> dict[str, dict[str, Any]]:
+    out = dict(DIMENSIONS)
+    for d in DERIVED.values():
+        out[d.id] = {
+            "zh": d.zh,
+            "en": d.en,
+            "synonyms": {"zh": list(d.synonyms_zh), "en": list(d.synonyms_en)},
+            "sql": f"d_{d.id}.value",
+            "needs": ["c"],
+            "derived": True,
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The spec.
+
+
+class Having(BaseModel):
+    """指标条件,如 days_since_last_order > 90 / a condition on a metric, e.g. revenue >= 100000."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str = Field(..., description="指标编号 / metric id")
+    op: Literal[">", ">=", "<", "<=", "=", "!="] = Field(..., description="比较符 / comparison")
+    value: float = Field(..., description="阈值 / threshold")
+
+
+class MetricQueryArgs(CommonFilters):
+    """指标查询参数 / metric query parameters."""
+
+    metrics: list[str] = Field(
+        ..., min_length=1, description="指标编号,如 revenue、orders / metric ids, e.g. revenue, orders"
+    )
+    by: list[str] = Field(
+        default_factory=list, description="维度编号,如 region、month / dimension ids, e.g. region, month"
+    )
+    top: int | None = Field(None, ge=1, description="只取前 N 行 / keep the first N rows")
+    order: Literal["asc", "desc"] | None = Field(
+        None, description="排序方向(默认按第一个指标降序) / sort direction (default: first metric, descending)"
+    )
+    sort_by: str | None = Field(None, description="排序依据(指标或维度编号) / metric or dimension id to sort by")
+    having: list[Having] = Field(default_factory=list, description="指标条件 / conditions on metrics")
+    compare: Literal["none", "previous_period", "same_period_last_year"] = Field(
+        "none", description="对比:上一期或去年同期 / comparison: previous period or same period last year"
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=100_000, description="最多返回行数 / maximum rows returned")
+
+    @field_validator("metrics", "by", mode="before")
+    @classmethod
+    def _listify(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [v]
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> MetricQueryArgs:
+        for m in self.metrics:
+            _known("metric", m, METRICS)
+        dims = _all_dimensions()
+        for d in self.by:
+            _known("dimension", d, dims)
+        for h in self.having:
+            _known("metric", h.metric, METRICS)
+        if self.sort_by is not None and self.sort_by not in METRICS and self.sort_by not in dims:
+            _known("metric", self.sort_by, {**METRICS, **dims})
+        if len(set(self.metrics)) != len(self.metrics) or len(set(self.by)) != len(self.by):
+            raise InputError(
+                "指标或维度重复了,请去掉重复项。", "A metric or dimension is repeated; remove the duplicate."
+            )
+        return self
+
+
+def _known(kind: str, name: str, table: dict[str, dict[str, Any]]) -> None:
+    if name in table:
+        return
+    # Close matches over ids, names and synonyms in both languages.
+    vocab: dict[str, str] = {}
+    for key, d in table.items():
+        vocab[key] = key
+        for word in [
+            d.get("zh", ""),
+            d.get("en", ""),
+            *d.get("synonyms", {}).get("zh", []),
+            *d.get("synonyms", {}).get("en", []),
+        ]:
+            if word:
+                vocab.setdefault(str(word).lower(), key)
+    hits = difflib.get_close_matches(str(name).lower(), list(vocab), n=5, cutoff=0.5)
+    keys = list(dict.fromkeys(vocab[h] for h in hits))[:3]
+    kind_zh = {"metric": "指标", "dimension": "维度"}[kind]
+    sugg_zh = "、".join(f"{k}({table[k]['zh']})" for k in keys)
+    sugg_en = ", ".join(f"{k} ({table[k]['en']})" for k in keys)
+    all_ids = ", ".join(table)
+    raise InputError(
+        f"未知{kind_zh} {name!r}。" + (f"你是不是想要:{sugg_zh}?" if keys else "") + f"可用的{kind_zh}:{all_ids}。",
+        f"Unknown {kind} {name!r}." + (f" Did you mean: {sugg_en}?" if keys else "") + f" Available: {all_ids}.",
+        unknown=name,
+        suggestions=keys,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Compilation.
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date | None
+    end: dt.date
+
+
+@dataclass
+class Compiled:
+    sql: str
+    params: dict[str, Any]
+    columns: list[str]
+    dim_columns: list[str]
+    metric_columns: list[str]
+
+
+def _dim_spec(dim_id: str, fact: str) -> dict[str, Any]:
+    d = _all_dimensions()[dim_id]
+    override = d.get("per_fact", {}).get(fact)
+    return {**d, **override} if override else d
+
+
+def _fact_aliases(fact: dict[str, Any]) -> set[str]:
+    have = set(fact.get("provides", []))
+    if fact.get("customer"):
+        have |= {"c", "r"}
+    if fact.get("date"):
+        have.add("date")
+    return have
+
+
+def check_compatible(metrics: list[str], by: list[str]) -> None:
+    """Raise InputError when a metric cannot be sliced by a dimension (e.g. NPS by product)."""
+    dims = _all_dimensions()
+    for m in metrics:
+        md = METRICS[m]
+        fact = FACTS[md["fact"]]
+        have = _fact_aliases(fact)
+        for d in by:
+            spec = _dim_spec(d, md["fact"])
+            missing = set(spec.get("needs", [])) - have
+            if missing:
+                why_zh = "它是期末快照,没有时间维度" if "date" in missing else f"{fact['zh']}与{dims[d]['zh']}没有关联"
+                why_en = (
+                    "it is a snapshot at the period end, without a time dimension"
+                    if "date" in missing
+                    else f"{fact['en']} are not linked to {dims[d]['en']}"
+                )
+                raise InputError(
+                    f"指标 {m}({md['zh']})不能按 {d}({dims[d]['zh']})切分:{why_zh}。请去掉该维度或分开查询。",
+                    f"Metric {m} ({md['en']}) cannot be sliced by {d} ({dims[d]['en']}): {why_en}. "
+                    "Drop that dimension or ask separately.",
+                    metric=m,
+                    dimension=d,
+                )
+        for need in md.get("needs", []):
+            if need not in by:
+                raise InputError(
+                    f"指标 {m}({md['zh']})是逐个客户计算的,请加上维度 {need}(按{dims[need]['zh']})。",
+                    f"Metric {m} ({md['en']}) is per {need}; add the dimension {need}.",
+                    metric=m,
+                )
+
+
+def _dim_columns(by: list[str]) -> list[tuple[str, str, str]]:
+    """(dimension id, output column, 'key' or 'label') for each output column of the dimensions."""
+    out = []
+    dims = _all_dimensions()
+    for d in by:
+        out.append((d, d, "key"))
+        if dims[d].get("label"):
+            out.append((d, f"{d}_name", "label"))
+    return out
+
+
+def _fact_select(
+    fact_id: str,
+    metrics: list[str],
+    by: list[str],
+    args: MetricQueryArgs,
+    has_start: bool,
+    buyers: bool,
+    sfx: str,
+) -> exp.Select:
+    fact = FACTS[fact_id]
+    date_sql = fact.get("date")
+    cust = fact.get("customer")
+    from_sql = (
+        fact["from"].replace("scope_lines", f"scope_lines{sfx}").replace("scope_customers", f"scope_customers{sfx}")
+    )
+    q = _p(f"SELECT * FROM {from_sql}")
+    assert isinstance(q, exp.Select)
+    q.set("expressions", [])
+    needed: set[str] = set()
+    projections: list[exp.Expression] = []
+    groups: list[exp.Expression] = []
+    for d, col, kind in _dim_columns(by):
+        spec = _dim_spec(d, fact_id)
+        needed |= set(spec.get("needs", []))
+        text = spec["label"] if kind == "label" else spec["sql"]
+        if date_sql:
+            text = text.replace("{date}", f"({date_sql})")
+        e = _p(text)
+        projections.append(exp.alias_(e, col))
+        groups.append(e.copy())
+    for m in metrics:
+        projections.append(exp.alias_(_p(METRICS[m]["sql"]), m))
+    q = q.select(*projections)
+    if cust:
+        q = q.join("customers AS c", on=f"c.customer_id = {cust}", join_type="inner", dialect=D)
+        if "r" in needed:
+            q = q.join("sales_reps AS r", on="r.rep_id = c.rep_id", join_type="left", dialect=D)
+        q = q.where(f"{cust} IN (SELECT customer_id FROM scope_customers{sfx})", dialect=D)
+        if buyers and fact.get("buyers_only"):
+            q = q.where(f"{cust} IN (SELECT customer_id FROM buyers{sfx})", dialect=D)
+        for d in by:
+            if d in DERIVED:
+                rel, _ = DERIVED[d].relation(args)
+                q = q.join(
+                    exp.alias_(exp.Subquery(this=_p(rel)), f"d_{d}"),
+                    on=f"d_{d}.customer_id = {cust}",
+                    join_type="left",
+                    dialect=D,
+                )
+    if "p" in needed:
+        q = q.join("products AS p", on=f"p.product_id = {fact['product']}", join_type="left", dialect=D)
+    for cond in fact.get("where", []):
+        q = q.where(cond, dialect=D)
+    if has_start:
+        for cond in fact.get("where_start", []):
+            q = q.where(cond, dialect=D)
+    if groups:
+        q = q.group_by(*groups)
+    return q
+
+
+def _scope_ctes(args: MetricQueryArgs, has_start: bool, sfx: str) -> list[tuple[str, exp.Expression]]:
+    cust = exp.select("c.*").from_("customers AS c")
+    for name in CUSTOMER_FILTERS:
+        if getattr(args, name):
+            cust = cust.where(f"list_contains($f_{name}, c.{CUSTOMER_FILTER_COLUMNS[name]})", dialect=D)
+    lines = (
+        exp.select(
+            "o.order_id",
+            "o.customer_id",
+            "o.order_date",
+            "o.channel",
+            "o.status",
+            "oi.line_no",
+            "oi.product_id",
+            "oi.quantity",
+            "oi.amount",
+            "pp.category",
+            "pp.unit_cost",
+        )
+        .from_("orders AS o")
+        .join("order_items AS oi", on="oi.order_id = o.order_id", join_type="inner", dialect=D)
+        .join("products AS pp", on="pp.product_id = oi.product_id", join_type="left", dialect=D)
+        .where(f"o.customer_id IN (SELECT customer_id FROM scope_customers{sfx})", dialect=D)
+        .where("o.order_date <= $f_end", dialect=D)
+    )
+    if args.category:
+        lines = lines.where("list_contains($f_category, pp.category)", dialect=D)
+    if args.channel:
+        lines = lines.where("list_contains($f_channel, o.channel)", dialect=D)
+    ctes: list[tuple[str, exp.Expression]] = [(f"scope_customers{sfx}", cust), (f"scope_lines{sfx}", lines)]
+    if args.category or args.channel:
+        buyers = (
+            exp.select("customer_id").distinct().from_(f"scope_lines{sfx}").where("status = 'completed'", dialect=D)
+        )
+        if has_start:
+            buyers = buyers.where("order_date >= $f_start", dialect=D)
+        ctes.append((f"buyers{sfx}", buyers))
+    return ctes
+
+
+def _period_ctes(
+    args: MetricQueryArgs, metrics: list[str], by: list[str], period: Period, sfx: str
+) -> tuple[list[tuple[str, exp.Expression]], exp.Select]:
+    """CTEs for one period and the SELECT that gives one row per dimension key with every metric."""
+    has_start = period.start is not None
+    ctes = _scope_ctes(args, has_start, sfx)
+    buyers = bool(args.category or args.channel)
+    facts: dict[str, list[str]] = {}
+    for m in metrics:
+        facts.setdefault(METRICS[m]["fact"], []).append(m)
+    dcols = [col for _, col, _ in _dim_columns(by)]
+    names = []
+    for i, (fact_id, ms) in enumerate(facts.items()):
+        name = f"f{i}{sfx}"
+        ctes.append((name, _fact_select(fact_id, ms, by, args, has_start, buyers, sfx)))
+        names.append((name, ms))
+
+    def metric_expr(name: str, m: str) -> exp.Expression:
+        col = exp.column(m, table=name)
+        if METRICS[m].get("zero"):
+            return exp.alias_(exp.func("coalesce", col, exp.Literal.number(0)), m)
+        return exp.alias_(col, m)
+
+    if not dcols:
+        body = exp.select(*[metric_expr(n, m) for n, ms in names for m in ms]).from_(names[0][0])
+        for n, _ in names[1:]:
+            body = body.join(n, join_type="cross")
+        return ctes, body
+    keys: exp.Expression = exp.select(*dcols).from_(names[0][0])
+    for n, _ in names[1:]:
+        keys = exp.union(keys, exp.select(*dcols).from_(n), distinct=True)
+    kname = f"keys{sfx}"
+    ctes.append((kname, keys))
+    body = exp.select(*[exp.column(c, table="k") for c in dcols], *[metric_expr(n, m) for n, ms in names for m in ms])
+    body = body.from_(f"{kname} AS k")
+    for n, _ in names:
+        on = exp.and_(
+            *[exp.NullSafeEQ(this=exp.column(c, table=n), expression=exp.column(c, table="k")) for c in dcols]
+        )
+        body = body.join(n, on=on, join_type="left")
+    return ctes, body
+
+
+def _rename_params(tree: exp.Expression, mapping: dict[str, str]) -> exp.Expression:
+    def tr(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name in mapping:
+            return exp.Placeholder(this=mapping[node.name])
+        return node
+
+    return tree.transform(tr)
+
+
+def previous_period(kind: str, start: dt.date, end: dt.date) -> Period:
+    """The comparison period: same length just before, or the same dates a year earlier.
+
+    >>> previous_period("previous_period", dt.date(2024, 4, 1), dt.date(2024, 6, 30))
+    Period(start=datetime.date(2024, 1, 1), end=datetime.date(2024, 3, 31))
+    >>> previous_period("same_period_last_year", dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    Period(start=datetime.date(2023, 2, 1), end=datetime.date(2023, 2, 28))
+    """
+    if kind == "previous_period":
+        days = (end - start).days + 1
+        return Period(start - dt.timedelta(days=days), start - dt.timedelta(days=1))
+
+    def back(d: dt.date) -> dt.date:
+        try:
+            return d.replace(year=d.year - 1)
+        except ValueError:  # 29 February
+            return d.replace(year=d.year - 1, day=28)
+
+    return Period(back(start), back(end))
+
+
+def compile_query(
+    args: MetricQueryArgs, period: Period, prev: Period | None = None, *, for_totals: bool = False
+) -> Compiled:
+    """Compile the spec to one SQL statement and its parameters (no execution)."""
+    metrics = list(args.metrics)
+    for h in args.having:
+        if h.metric not in metrics:
+            metrics.append(h.metric)
+    by = [] if for_totals else list(args.by)
+    if for_totals:  # per-customer metrics have no overall value
+        metrics = [m for m in metrics if not METRICS[m].get("needs")]
+    check_compatible(metrics, by)
+    params: dict[str, Any] = {"f_end": period.end}
+    if period.start is not None:
+        params["f_start"] = period.start
+    if any("$active_days" in METRICS[m]["sql"] for m in metrics):
+        params["active_days"] = int(THRESHOLDS["active_days"]["value"])
+    for name in (*CUSTOMER_FILTERS, "category", "channel"):
+        values = getattr(args, name)
+        if values:
+            params[f"f_{name}"] = [str(v) for v in values]
+    for d in by:
+        if d in DERIVED:
+            _, extra = DERIVED[d].relation(args)
+            params.update(extra)
+
+    ctes, cur = _period_ctes(args, metrics, by, period, "")
+    dcols = [col for _, col, _ in _dim_columns(by)]
+    all_ctes = [*ctes, ("cur", cur)]
+    out_cols = list(dcols) + list(metrics)
+    if prev is not None and not for_totals:
+        pctes, pbody = _period_ctes(args, metrics, by, prev, "_p")
+        rename = {"f_start": "p_start", "f_end": "p_end"}
+        all_ctes += [(n, _rename_params(e, rename)) for n, e in pctes] + [("prev", _rename_params(pbody, rename))]
+        params["p_start"], params["p_end"] = prev.start, prev.end
+        sel: list[exp.Expression] = [exp.column(c, table="cur") for c in dcols]
+        for m in metrics:
+            c, p = exp.column(m, table="cur"), exp.column(m, table="prev")
+            if METRICS[m].get("zero"):  # no rows in the earlier period means 0, not unknown
+                p = exp.func("coalesce", p, exp.Literal.number(0))
+            sel += [
+                exp.alias_(c, m),
+                exp.alias_(p.copy(), f"{m}_previous"),
+                exp.alias_(exp.Sub(this=c.copy(), expression=p.copy()), f"{m}_change"),
+                exp.alias_(
+                    exp.Div(
+                        this=exp.Mul(
+                            this=exp.Literal.number("100.0"),
+                            expression=exp.Paren(this=exp.Sub(this=c.copy(), expression=p.copy())),
+                        ),
+                        expression=exp.func("nullif", exp.func("abs", p.copy()), exp.Literal.number(0)),
+                    ),
+                    f"{m}_change_pct",
+                ),
+            ]
+        out_cols = list(dcols) + [x for m in metrics for x in (m, f"{m}_previous", f"{m}_change", f"{m}_change_pct")]
+        final = exp.select(*sel).from_("cur")
+        if dcols:
+            on = exp.and_(
+                *[
+                    exp.NullSafeEQ(this=exp.column(c, table="prev"), expression=exp.column(c, table="cur"))
+                    for c in dcols
+                ]
+            )
+            final = final.join("prev", on=on, join_type="left")
+        else:
+            final = final.join("prev", join_type="cross")
+    else:
+        final = exp.select(*[exp.column(c, table="cur") for c in out_cols]).from_("cur")
+
+    if not for_totals:
+        for i, h in enumerate(args.having):
+            params[f"h{i}"] = h.value
+            final = final.where(
+                OPS[h.op](this=exp.column(h.metric, table="cur"), expression=exp.Placeholder(this=f"h{i}"))
+            )
+        final = final.order_by(*_order(args, metrics, by, dcols))
+        n = args.top if args.top is not None and args.top <= args.limit else args.limit + 1
+        final = final.limit(n)
+    with_ = exp.With(
+        expressions=[exp.CTE(this=e, alias=exp.TableAlias(this=exp.to_identifier(n))) for n, e in all_ctes]
+    )
+    final.set("with_", with_)
+    # DuckDB refuses parameters the statement does not use: pass exactly those it does.
+    used = {ph.name for ph in final.find_all(exp.Placeholder)}
+    missing = used - set(params)
+    if missing:  # a YAML or derived-dimension fragment refers to a parameter nobody set
+        raise ValueError(f"metric_query: no value for parameters {sorted(missing)}")
+    params = {k: v for k, v in params.items() if k in used}
+    sql = final.sql(dialect="duckdb", pretty=True)
+    return Compiled(sql, params, out_cols, dcols, list(metrics))
+
+
+def _order(args: MetricQueryArgs, metrics: list[str], by: list[str], dcols: list[str]) -> list[exp.Expression]:
+    time_dims = [d for d in by if _all_dimensions()[d].get("time")]
+    if args.sort_by is None and args.order is None and args.top is None and time_dims:
+        keys = [(d, False) for d in time_dims]
+    else:
+        key = args.sort_by or metrics[0]
+        keys = [(key, (args.order or "desc") == "desc")]
+    out = [exp.Ordered(this=exp.column(k, table="cur"), desc=desc, nulls_first=False) for k, desc in keys]
+    out += [exp.Ordered(this=exp.column(c, table="cur"), desc=False, nulls_first=False) for c in dcols]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The tool.
+
+
+def _chart(args: MetricQueryArgs) -> Chart | None:
+    dims = _all_dimensions()
+    if not args.by:
+        return None
+    time_dims = [d for d in args.by if dims[d].get("time")]
+    first = args.metrics[0]
+    title_zh = "、".join(METRICS[m]["zh"] for m in args.metrics) + " 按 " + "、".join(dims[d]["zh"] for d in args.by)
+    title_en = ", ".join(METRICS[m]["en"] for m in args.metrics) + " by " + ", ".join(dims[d]["en"] for d in args.by)
+    others = [d for d in args.by if d not in time_dims]
+    if time_dims:
+        return Chart(
+            kind="line",
+            x=time_dims[0],
+            y=args.metrics if len(args.metrics) > 1 else first,
+            color=others[0] if others else None,
+            title_zh=title_zh,
+            title_en=title_en,
+        )
+    if len(args.by) == 1:
+        x = f"{args.by[0]}_name" if dims[args.by[0]].get("label") else args.by[0]
+        return Chart(
+            kind="bar", x=x, y=args.metrics if len(args.metrics) > 1 else first, title_zh=title_zh, title_en=title_en
+        )
+    if len(args.metrics) == 1:
+        return Chart(kind="heatmap", x=args.by[0], y=args.by[1], color=first, title_zh=title_zh, title_en=title_en)
+    return Chart(kind="bar", x=args.by[0], y=first, color=args.by[1], title_zh=title_zh, title_en=title_en)
+
+
+def _definitions(metrics: list[str]) -> list[Definition]:
+    out = []
+    for m in metrics:
+        md = METRICS[m]
+        fact = FACTS[md["fact"]]
+        out.append(
+            Definition(
+                name=m,
+                zh=f"{md['zh']}({md['unit']['zh']}):{md['def_zh']};数据:{fact['zh']}",
+                en=f"{md['en']} ({md['unit']['en']}): {md['def_en']}; over {fact['en']}",
+                value=md["sql"],
+            )
+        )
+    return out
+
+
+def _check_marketing(args: MetricQueryArgs, metrics: list[str]) -> None:
+    if not any(FACTS[METRICS[m]["fact"]].get("customer") is None for m in metrics):
+        return
+    used = [n for n in (*CUSTOMER_FILTERS, "category", "channel") if getattr(args, n)]
+    if used:
+        raise InputError(
+            f"营销投入只按月份和获客渠道记录,不能按 {', '.join(used)} 筛选;请去掉这些条件或分开查询。",
+            f"Marketing spend is recorded by month and acquisition channel only; it cannot be filtered by "
+            f"{', '.join(used)}. Drop those filters or ask separately.",
+        )
+
+
+@register(
+    "metric_query",
+    "指标查询:按维度(大区、产品、销售、月份…)切分一个或几个指标(销售额、毛利、订单数、新客户、NPS、投诉…),支持筛选、前 N 名、条件和同比/环比",
+    "Metric query: one or a few metrics (revenue, gross profit, orders, new customers, NPS, complaints, …) sliced by "
+    "dimensions (region, product, rep, month, …) with filters, top N, conditions and period comparisons",
+    MetricQueryArgs,
+    examples=(
+        "华东今年销售额前10的客户",
+        "各产品类别上季度的销售额和毛利",
+        "how many new customers each month in 2024",
+        "张伟负责的客户里哪些超过90天没下单",
+    ),
+)
+def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
+    as_of = args.as_of or last_order_date(con)
+    end = args.end or as_of
+    if args.start and args.start > end:
+        raise InputError(
+            f"开始日期 {args.start} 晚于结束日期 {end},请调整期间。",
+            f"Start date {args.start} is after end date {end}; fix the period.",
+        )
+    metrics = list(dict.fromkeys([*args.metrics, *(h.metric for h in args.having)]))
+    _check_marketing(args, metrics)
+    dims = _all_dimensions()
+    prev: Period | None = None
+    if args.compare != "none":
+        if args.start is None:
+            raise InputError(
+                "对比需要明确的期间:请给出开始日期(如本季度、今年)。",
+                "A comparison needs a period: give a start date (e.g. this quarter, this year).",
+            )
+        if any(dims[d].get("time") for d in args.by):
+            raise InputError(
+                "按时间维度(日/周/月/季/年)查看时已是趋势,不能再做同比/环比;请去掉时间维度或对比。",
+                "With a time dimension the result is already a trend; drop the time dimension or the comparison.",
+            )
+        prev = previous_period(args.compare, args.start, end)
+    period = Period(args.start, end)
+    compiled = compile_query(args, period, prev)
+    cur = con.execute(compiled.sql, compiled.params)
+    rows = [list(r) for r in cur.fetchall()]
+    truncated = args.top is None and len(rows) > args.limit
+    if truncated:
+        rows = rows[: args.limit]
+    sqls = [compiled.sql]
+    figures: dict[str, Any] = {
+        "rows": len(rows),
+        "truncated": truncated,
+        "limit": args.limit,
+        "start": period.start,
+        "end": period.end,
+    }
+    if prev is not None:
+        figures["previous_start"], figures["previous_end"] = prev.start, prev.end
+    if args.by and any(not METRICS[m].get("needs") for m in metrics):
+        totals = compile_query(args, period, for_totals=True)
+        trow = con.execute(totals.sql, totals.params).fetchone()
+        figures["totals"] = dict(zip(totals.metric_columns, trow or [], strict=False))
+        sqls.append(totals.sql)
+    elif not args.by and rows:
+        figures["totals"] = {m: rows[0][compiled.columns.index(m)] for m in metrics}
+    notes = []
+    if truncated:
+        notes.append(
+            f"结果超过 {args.limit} 行,只显示前 {args.limit} 行 / more than {args.limit} rows; showing the first {args.limit}"
+        )
+    if "days_since_last_order" in metrics:
+        notes.append("从未下单的客户“距上次下单天数”为空 / customers who never ordered have no days_since_last_order")
+    return ToolResult(
+        tool="metric_query",
+        arguments=args.model_dump(mode="json", exclude_none=True),
+        as_of=as_of,
+        figures=figures,
+        columns=compiled.columns,
+        rows=rows,
+        definitions=_definitions(metrics),
+        sql=sqls,
+        chart=_chart(args),
+        notes=notes,
+    )
