@@ -138,7 +138,9 @@ def _collapse(*cols: Array) -> tuple[list[Array], Array]:
 def _fit(nll: Any, k: int) -> Array:
     best = None
     for method in ("L-BFGS-B", "Nelder-Mead"):
-        res = minimize(nll, np.zeros(k), method=method, options={"maxiter": 5000})
+        # Tight tolerances: the optimum should not move with the last bits of the input sums.
+        opts = {"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-9} if method == "L-BFGS-B" else {"maxiter": 5000}
+        res = minimize(nll, np.zeros(k), method=method, options=opts)
         if best is None or (np.isfinite(res.fun) and res.fun < best.fun):
             best = res
         if res.success and np.isfinite(res.fun):
@@ -195,6 +197,20 @@ def probability_alive(params: BGNBDParams, x: ArrayLike, t_x: ArrayLike, T: Arra
     return 1.0 / _alive_denominator(params, _f(x), _f(t_x), _f(T))
 
 
+def _pairs(x: Array, T: Array) -> tuple[Array, Array, Array]:
+    """Distinct (x, T) pairs and each customer's index into them (an exact lexsort, fast on a million rows)."""
+    if x.size == 0:
+        return x, T, np.zeros(0, dtype=np.int64)
+    order = np.lexsort((T, x))
+    xs, Ts = x[order], T[order]
+    change = np.empty(x.size, dtype=bool)
+    change[0] = True
+    change[1:] = (xs[1:] != xs[:-1]) | (Ts[1:] != Ts[:-1])
+    inverse = np.empty(x.size, dtype=np.int64)
+    inverse[order] = np.cumsum(change) - 1
+    return xs[change], Ts[change], inverse
+
+
 def conditional_expected_purchases(
     params: BGNBDParams, t: ArrayLike | float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> Array:
@@ -206,14 +222,11 @@ def conditional_expected_purchases(
     """
     xa, ta, Ta = _f(x), _f(t_x), _f(T)
     ts = np.atleast_1d(_f(t))
-    keys = np.column_stack([xa, Ta])
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    ux, uT, inverse = _pairs(xa, Ta)
     den = _alive_denominator(params, xa, ta, Ta)
     out = np.empty((ts.size, xa.size))
     for i, tv in enumerate(ts):
-        num = _conditional_numerator(params, np.full(uniq.shape[0], tv), uniq[:, 0], uniq[:, 1])
-        out[i] = num[inverse] / den
+        out[i] = _conditional_numerator(params, np.full(ux.size, tv), ux, uT)[inverse] / den
     return out[0] if np.ndim(t) == 0 else out
 
 
@@ -289,9 +302,15 @@ def discounted_value(
 
     The same month-by-month discounting as lifetimes' ``customer_lifetime_value``; time in weeks.
     """
-    steps = np.arange(1, months + 1, dtype=np.float64)
-    cum = conditional_expected_purchases(bg, steps * weeks_per_month, x, t_x, T)
-    per_month = np.diff(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
-    disc = (1.0 + monthly_discount) ** -steps
-    value = (per_month * disc[:, None]).sum(axis=0) * _f(value_per_purchase)
-    return value, cum[-1]
+    xa, ta, Ta = _f(x), _f(t_x), _f(T)
+    ux, uT, inverse = _pairs(xa, Ta)
+    # E[Y(t)] = numerator(x, T, t) / denominator(x, t_x, T): discount the numerator per distinct (x, T) pair,
+    # then divide per customer, so the month loop never touches a million-row array.
+    disc_num = np.zeros(ux.size)
+    prev = np.zeros(ux.size)
+    for i in range(1, months + 1):
+        cur = _conditional_numerator(bg, np.full(ux.size, i * weeks_per_month), ux, uT)
+        disc_num += (cur - prev) / (1.0 + monthly_discount) ** i
+        prev = cur
+    den = _alive_denominator(bg, xa, ta, Ta)
+    return disc_num[inverse] / den * _f(value_per_purchase), prev[inverse] / den
