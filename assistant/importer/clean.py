@@ -44,12 +44,16 @@ def number(col: str) -> str:
     pct = f"ends_with({s}, '%')"
     core = f"rtrim({s}, '%')"
     val = f"coalesce(TRY_CAST({core} AS DECIMAL(38,10)), TRY_CAST(TRY_CAST({core} AS DOUBLE) AS DECIMAL(38,10)))"
-    return f"(CASE WHEN {pct} THEN TRY_CAST({val} * 0.01 AS DECIMAL(38,10)) ELSE {val} END)"
+    slow = f"(CASE WHEN {pct} THEN TRY_CAST({val} * 0.01 AS DECIMAL(38,10)) ELSE {val} END)"
+    # Fast path: most cells are plain numbers; the regular expressions run only for the rest.
+    return f"coalesce(TRY_CAST(trim({col}) AS DECIMAL(38,10)), {slow})"
 
 
 def integer(col: str) -> str:
     v = number(col)
-    return f"(CASE WHEN {v} = round({v}) THEN TRY_CAST({v} AS INTEGER) END)"
+    slow = f"(CASE WHEN {v} = round({v}) THEN TRY_CAST({v} AS INTEGER) END)"
+    plain = f"regexp_matches(trim({col}), '^[-+]?\\d{{1,9}}$')"
+    return f"(CASE WHEN {plain} THEN TRY_CAST(trim({col}) AS INTEGER) ELSE {slow} END)"
 
 
 def _grp(col: str, pat: str, i: int, kind: str = "BIGINT") -> str:
@@ -76,8 +80,9 @@ def timestamp(col: str, order: str | None) -> str:
     elif order == "mdy":
         xxy = _mk(s, P_XXY, 3, 1, 2, 4)
     serial = f"TRY_CAST({s} AS DOUBLE)"
+    fast = f"(CASE WHEN regexp_matches({s}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}([ T]\\d{{2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?)?$') THEN TRY_CAST({s} AS TIMESTAMP) END)"
     return (
-        f"(CASE WHEN regexp_matches({s}, '{P_YMD}') THEN {_mk(s, P_YMD, 1, 2, 3, 4)} "
+        f"coalesce({fast}, CASE WHEN regexp_matches({s}, '{P_YMD}') THEN {_mk(s, P_YMD, 1, 2, 3, 4)} "
         f"WHEN regexp_matches({s}, '{P_XXY}') THEN {xxy} "
         f"WHEN regexp_matches({s}, '{P_COMPACT}') THEN {_mk(s, P_COMPACT, 1, 2, 3, None)} "
         f"WHEN regexp_matches({s}, '{P_MONTH}') THEN try(make_timestamp({_grp(s, P_MONTH, 1)}, {_grp(s, P_MONTH, 2)}, 1, 0, 0, 0)) "

@@ -131,7 +131,9 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     sel = ["i._src", "i._ord", "i._row"]
     for col in t.columns:
         sel.append(f"{_typed_expr(plan, col)} AS {col.name}")
-        raw = f"CAST(i.{col.name} AS VARCHAR)" if col.name in plan.provided else "CAST(NULL AS VARCHAR)"
+        # Typed input (a preset's derived tables) has no raw text to keep.
+        keep = col.name in plan.provided and not plan.typed
+        raw = f"CAST(i.{col.name} AS VARCHAR)" if keep else "CAST(NULL AS VARCHAR)"
         sel.append(f"{raw} AS {col.name}__raw")
     con.execute(f"CREATE TABLE stg.typed0_{t.name} AS SELECT {', '.join(sel)} FROM {plan.relation} i")
     # Derived columns need typed inputs, hence the second pass.
@@ -164,11 +166,12 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             )
         if col.allowed:
             allowed = ", ".join(_q(a) for a in col.allowed)
+            shown = _val(f"coalesce({raw}, {n})")
             cases.append(
                 f"WHEN {n} NOT IN ({allowed}) THEN "
                 + _reason(
-                    f"'值 \"' || {_val(raw)} || '\" 不在允许的取值中({'、'.join(col.allowed)})'",
-                    f"'\"' || {_val(raw)} || '\" is not one of {', '.join(col.allowed)}'",
+                    f"'值 \"' || {shown} || '\" 不在允许的取值中({'、'.join(col.allowed)})'",
+                    f"'\"' || {shown} || '\" is not one of {', '.join(col.allowed)}'",
                     n,
                 )
             )
