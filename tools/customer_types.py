@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, register
+from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, register
 from tools.rfm import population_scope, rfm_ctes
 from tools.tables import load
 
@@ -84,8 +84,8 @@ class CustomerTypesArgs(CommonFilters):
 THRESHOLD_NAMES = tuple(TH)
 
 
-def _ctes(args: CustomerTypesArgs) -> str:
-    rfm_sql, _ = rfm_ctes("mean", (None, None, None))
+def _ctes(scope: Scope) -> str:
+    rfm_sql, _ = rfm_ctes(scope, "mean", (None, None, None))
     return f"""{rfm_sql},
 ct AS (
     SELECT c.customer_id, c.signup_date, r.first_order, r.last_order,
@@ -121,7 +121,7 @@ ct_typed AS (
 def customer_types(con: Con, args: CustomerTypesArgs) -> ToolResult:
     """Classify customers into the four types. See the module docstring for the rules."""
     scope, report_where, report_params = population_scope(con, args)
-    _, rfm_params = rfm_ctes("mean", (None, None, None))
+    _, rfm_params = rfm_ctes(scope, "mean", (None, None, None))
     params: dict[str, Any] = {
         **scope.params,
         **rfm_params,
@@ -131,7 +131,7 @@ def customer_types(con: Con, args: CustomerTypesArgs) -> ToolResult:
         "rule_type": [r["type"] for r in RULES],
         **{name: getattr(args, name) for name in THRESHOLD_NAMES},
     }
-    head = f"WITH {scope.ctes()},\n{_ctes(args)}\n"
+    head = f"WITH {scope.ctes()},\n{_ctes(scope)}\n"
     tr = Trace(con)
     figures: dict[str, Any] = {"as_of": scope.as_of, "start": scope.start, "end": scope.end}
     notes: list[str] = []

@@ -22,6 +22,7 @@ customers in the other filters (a single customer scored against itself would al
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -134,23 +135,69 @@ def population_scope(con: Con, args: CommonFilters) -> tuple[Scope, str, dict[st
     return scope, "TRUE", {}
 
 
-def rfm_ctes(method: str, fixed: tuple[float | None, float | None, float | None]) -> tuple[str, dict[str, Any]]:
+_LINE_COLUMN = re.compile(r"\bl\.(\w+)")
+ORDER_LEVEL_COLUMNS = {"order_date", "channel"}  # line filters that are really order filters
+
+
+def customer_base_cte(scope: Scope, name: str, *, money_only: bool = False) -> str:
+    """CTE ``name``: per customer in scope, completed orders up to ``as_of``:
+    customer_id, first_order, last_order, frequency (distinct orders), monetary (sum of line amounts);
+    with ``money_only`` just customer_id, monetary.
+
+    When every line filter is an order-level one (period, channel), orders are filtered first and the lines
+    joined once, with no product join and no count(DISTINCT): several times cheaper at 10M lines. A category
+    filter needs the lines, so it falls back to the scope's f_lines; both give the same numbers.
+    """
+    used = set(_LINE_COLUMN.findall(scope.line_where))
+    if not used <= ORDER_LEVEL_COLUMNS:
+        cols = (
+            "sum(amount) AS monetary"
+            if money_only
+            else (
+                "min(order_date) AS first_order, max(order_date) AS last_order, "
+                "count(DISTINCT order_id) AS frequency, sum(amount) AS monetary"
+            )
+        )
+        return f"""{name} AS (
+    SELECT customer_id, {cols}
+    FROM f_lines WHERE status = 'completed' AND order_date <= $as_of
+    GROUP BY customer_id
+)"""
+    in_scope = (
+        "" if scope.customer_where == "TRUE" else "\n      AND l.customer_id IN (SELECT customer_id FROM f_customers)"
+    )
+    orders = f"""{name}_o AS (
+    SELECT l.customer_id, l.order_id, l.order_date FROM orders l
+    WHERE l.status = 'completed' AND l.order_date <= $as_of AND {scope.line_where}{in_scope}
+),
+{name}_m AS (
+    SELECT o.customer_id, sum(i.amount) AS monetary
+    FROM order_items i JOIN {name}_o o ON o.order_id = i.order_id
+    GROUP BY o.customer_id
+)"""
+    if money_only:
+        return f"{orders},\n{name} AS (SELECT customer_id, monetary FROM {name}_m)"
+    return f"""{orders},
+{name}_d AS (
+    SELECT customer_id, min(order_date) AS first_order, max(order_date) AS last_order, count(*) AS frequency
+    FROM {name}_o GROUP BY customer_id
+),
+{name} AS (
+    SELECT d.customer_id, d.first_order, d.last_order, d.frequency, m.monetary
+    FROM {name}_d d JOIN {name}_m m ON m.customer_id = d.customer_id
+)"""
+
+
+def rfm_ctes(
+    scope: Scope, method: str, fixed: tuple[float | None, float | None, float | None]
+) -> tuple[str, dict[str, Any]]:
     """CTEs after the scope's: rfm_base, rfm_scored (materialised), rfm_thr, rfm_classed.
 
     rfm_classed columns: customer_id, first_order, last_order, recency, frequency, monetary, r_rank, f_rank,
     m_rank, n, r_score, f_score, m_score, r_thr, f_thr, m_thr, r_high, f_high, m_high, class_idx, seg_idx.
     """
     agg = AGGREGATES.get(method, "avg")  # "fixed": all three values are given, the aggregate is unused
-    sql = f"""rfm_orders AS (
-    SELECT customer_id, order_id, any_value(order_date) AS order_date, sum(amount) AS amount
-    FROM f_lines WHERE status = 'completed' AND order_date <= $as_of
-    GROUP BY customer_id, order_id
-),
-rfm_base AS (
-    SELECT customer_id, min(order_date) AS first_order, max(order_date) AS last_order,
-           count(*) AS frequency, sum(amount) AS monetary
-    FROM rfm_orders GROUP BY customer_id
-),
+    sql = f"""{customer_base_cte(scope, "rfm_base")},
 rfm_scored AS MATERIALIZED (
     SELECT customer_id, first_order, last_order, date_diff('day', last_order, $as_of) AS recency, frequency, monetary,
            rank() OVER (ORDER BY last_order ASC) AS r_rank,
@@ -278,7 +325,7 @@ def _r(v: Any, digits: int = 4) -> float | None:
 def rfm(con: Con, args: RfmArgs) -> ToolResult:
     """RFM scores and segments. See the module docstring for the definitions."""
     scope, report_where, report_params = population_scope(con, args)
-    ctes, rfm_params = rfm_ctes(args.threshold, _fixed(args))
+    ctes, rfm_params = rfm_ctes(scope, args.threshold, _fixed(args))
     params = {**scope.params, **rfm_params, **report_params, "as_of": scope.as_of}
     tr = Trace(con)
     head = f"WITH {scope.ctes()},\n{ctes}\n"

@@ -25,7 +25,7 @@ from pydantic import Field, model_validator
 
 from assistant.errors import InputError
 from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, register
-from tools.rfm import population_scope
+from tools.rfm import customer_base_cte, population_scope
 from tools.tables import load
 
 T = load("tiers")
@@ -90,17 +90,12 @@ class TiersArgs(CommonFilters):
         return self
 
 
-CTES = """tier_base AS (
-    SELECT customer_id, sum(amount) AS revenue
-    FROM f_lines WHERE status = 'completed' AND order_date <= $as_of
-    GROUP BY customer_id
-),
-tier_cum AS MATERIALIZED (
-    SELECT customer_id, revenue,
-           rank() OVER (ORDER BY revenue DESC) AS rnk,
-           row_number() OVER (ORDER BY revenue DESC, customer_id) AS rn,
-           sum(revenue) OVER (ORDER BY revenue DESC, customer_id ROWS UNBOUNDED PRECEDING) AS cum,
-           sum(revenue) OVER () AS total,
+CTES = """tier_cum AS MATERIALIZED (
+    SELECT customer_id, monetary AS revenue,
+           rank() OVER (ORDER BY monetary DESC) AS rnk,
+           row_number() OVER (ORDER BY monetary DESC, customer_id) AS rn,
+           sum(monetary) OVER (ORDER BY monetary DESC, customer_id ROWS UNBOUNDED PRECEDING) AS cum,
+           sum(monetary) OVER () AS total,
            count(*) OVER () AS n
     FROM tier_base
 ),
@@ -141,7 +136,7 @@ def tiers(con: Con, args: TiersArgs) -> ToolResult:
         "abc_a": args.abc_a_share,
         "abc_b": args.abc_b_share,
     }
-    head = f"WITH {scope.ctes()},\n{CTES}\n"
+    head = f"WITH {scope.ctes()},\n{customer_base_cte(scope, 'tier_base', money_only=True)},\n{CTES}\n"
     tr = Trace(con)
     figures: dict[str, Any] = {"as_of": scope.as_of, "start": scope.start, "end": scope.end}
     notes: list[str] = []

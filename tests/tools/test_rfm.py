@@ -291,3 +291,16 @@ def test_sample_invariants(sample_con: duckdb.DuckDBPyConnection) -> None:
         seg = rfm(sample_con, RfmArgs(scheme=scheme))
         assert sum(r[seg.columns.index("customers")] for r in seg.rows) == n
         assert sum(r[seg.columns.index("revenue_share")] for r in seg.rows) == pytest.approx(1, abs=1e-5)
+
+
+def test_order_level_path_equals_line_level_path(sample_con: duckdb.DuckDBPyConnection) -> None:
+    # A category filter listing every category forces the line-level path (f_lines); no filter takes the
+    # order-level fast path. Both must give the same customers, values, scores and classes.
+    cats = [r[0] for r in sample_con.execute("SELECT DISTINCT category FROM products").fetchall()]
+    fast = rfm(sample_con, RfmArgs(by="customer", limit=1_000_000, start=D(2025, 1, 1), channel=["线上", "门店"]))
+    slow = rfm(
+        sample_con,
+        RfmArgs(by="customer", limit=1_000_000, start=D(2025, 1, 1), channel=["线上", "门店"], category=cats),
+    )
+    assert "f_lines" not in fast.sql[0].split("rfm_base")[1] and "FROM f_lines" in slow.sql[0]
+    assert fast.rows == slow.rows and len(fast.rows) > 50

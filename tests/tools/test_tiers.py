@@ -193,3 +193,10 @@ def test_sample_invariants(sample_con: duckdb.DuckDBPyConnection) -> None:
     curve = seg.figures["pareto_curve"]
     assert curve[-1][1] == 1.0 and all(a[1] <= b[1] for a, b in itertools.pairwise(curve))
     assert seg.figures["abc_revenue_share"]["A"] >= 0.7
+
+
+def test_order_level_path_equals_line_level_path(sample_con: duckdb.DuckDBPyConnection) -> None:
+    cats = [r[0] for r in sample_con.execute("SELECT DISTINCT category FROM products").fetchall()]
+    fast = tiers(sample_con, TiersArgs(by="customer", limit=1_000_000, region=["华东", "华北"]))
+    slow = tiers(sample_con, TiersArgs(by="customer", limit=1_000_000, region=["华东", "华北"], category=cats))
+    assert fast.rows == slow.rows and len(fast.rows) > 20
