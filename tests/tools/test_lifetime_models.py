@@ -163,3 +163,20 @@ def test_bad_inputs_say_what_to_fix() -> None:
         fit_bgnbd([], [], [])
     with pytest.raises(InputError, match="x > 0"):
         fit_gamma_gamma([0, 1], [5, 5])
+
+
+def test_analytic_gradients_match_finite_differences() -> None:
+    from scipy.optimize import approx_fprime
+
+    from tools._lifetime_models import _bgnbd_grad, _bgnbd_ll, _gg_grad, _gg_ll
+
+    x = np.array([0.0, 1, 3, 7, 0, 2])
+    t_x = np.array([0.0, 5, 20, 30, 0, 1])
+    T = np.array([10.0, 12, 30, 31, 40, 2])
+    th = np.array([0.3, 4.0, 0.8, 2.5])
+    num = approx_fprime(th, lambda v: _bgnbd_ll(v, x, t_x, T).sum(), 1e-7)
+    np.testing.assert_allclose(_bgnbd_grad(th, x, t_x, T).sum(axis=0), num, rtol=1e-4)
+    xs, m = np.array([1.0, 2, 5]), np.array([10.0, 35, 20])
+    th3 = np.array([6.0, 3.5, 15.0])
+    num3 = approx_fprime(th3, lambda v: _gg_ll(v, xs, m).sum(), 1e-7)
+    np.testing.assert_allclose(_gg_grad(th3, xs, m).sum(axis=0), num3, rtol=1e-4)
