@@ -58,3 +58,13 @@ def sample_con(sample_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(sample_db), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def knowledge_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped methodology documents indexed into a real Chroma collection, once per session."""
+    from knowledge.index import KnowledgeBase
+
+    path = tmp_path_factory.mktemp("index")
+    KnowledgeBase(path).build()
+    return path

@@ -1,0 +1,81 @@
+"""``ask`` (one question) and ``chat`` (a conversation in the terminal)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from assistant import config
+
+DbOption = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file (env ASSISTANT_DB).")
+IndexOption = typer.Option(None, "--index", help="知识库索引目录 / knowledge index folder (env ASSISTANT_INDEX).")
+RepOption = typer.Option(
+    None, "--rep", help="提问的销售编号(用于“我的客户”)/ rep id of the salesperson asking, for 'my customers'."
+)
+
+
+def _print_answer(ans: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(ans, ensure_ascii=False, indent=2))
+        return
+    typer.echo(str(ans["answer"]))
+    for n in ans.get("notices") or []:  # type: ignore[union-attr]
+        typer.echo(f"! {n}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ask")
+    def ask(
+        question: str = typer.Argument(..., help="问题 / the question"),
+        as_json: bool = typer.Option(False, "--json", help="输出 JSON / print one JSON object"),
+        db: Path | None = DbOption,
+        index: Path | None = IndexOption,
+        rep: str | None = RepOption,
+    ) -> None:
+        """回答一个问题 / answer one question."""
+        from assistant.agent import Assistant
+        from assistant.router.router import Context
+
+        bot = Assistant(config.db_path(db), index=config.index_path(index))
+        try:
+            _print_answer(bot.ask(question, Context(user_rep_id=rep)).to_json(), as_json)
+        finally:
+            bot.close()
+
+    @app.command("chat")
+    def chat(
+        db: Path | None = DbOption,
+        index: Path | None = IndexOption,
+        rep: str | None = RepOption,
+        as_json: bool = typer.Option(False, "--json", help="每个回答输出 JSON / one JSON object per answer"),
+    ) -> None:
+        """在终端里对话(/new 新对话,/quit 退出)/ a conversation in the terminal (/new, /quit)."""
+        from assistant.agent import Assistant
+        from assistant.router.router import Context
+
+        bot = Assistant(config.db_path(db), index=config.index_path(index))
+        ctx = Context(user_rep_id=rep)
+        interactive = sys.stdin.isatty()
+        try:
+            while True:
+                if interactive:
+                    typer.echo("> ", nl=False)
+                line = sys.stdin.readline()
+                if not line:
+                    break
+                q = line.strip()
+                if not q:
+                    continue
+                if q in ("/quit", "/exit", "退出"):
+                    break
+                if q in ("/new", "新对话"):
+                    ctx = Context(user_rep_id=rep)
+                    typer.echo("(新对话 / new conversation)")
+                    continue
+                _print_answer(bot.ask(q, ctx).to_json(), as_json)
+                typer.echo("")
+        finally:
+            bot.close()

@@ -1,0 +1,698 @@
+"""The deterministic router: a question in Chinese or English → a tool and its arguments.
+
+No LLM, no key. It reads the phrase tables (intents.yaml, the semantic layer's synonyms), finds
+time expressions, entities and customers in the question, and decides:
+
+- an analysis tool (rfm, churn_retention, …) when the question names the analysis;
+- ``metric_query`` when it asks for metrics sliced by dimensions;
+- an explanation from the knowledge base when it asks what something means or how to act;
+- a customer profile when it only names a customer;
+- a follow-up of the previous question when it only changes a slot ("那华北呢?", "and last year?");
+- otherwise it says it is not sure and offers questions it can answer. It never guesses silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel, ValidationError
+
+from assistant.nlu.entities import Entity, EntityIndex, find_customers
+from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
+from assistant.nlu.timeparse import Period, TimeMatch, find_comparison, find_period
+from assistant.router.phrases import Match, longest_non_overlapping, normalize, tables
+from tools import load_all
+from tools.base import last_order_date
+
+FILTER_OF_ENTITY = {
+    "region": "region",
+    "city": "city",
+    "industry": "industry",
+    "size": "size",
+    "category": "category",
+    "channel": "channel",
+    "rep": "rep_id",
+}
+TIME_DIMS = {"day", "week", "month", "quarter", "year"}
+# Words that ask for a time series; the grain they imply.
+TIME_GRAIN = [
+    (r"每天|每日|按天|按日|daily|by day|per day", "day"),
+    (r"每周|按周|weekly|by week|per week", "week"),
+    (r"每月|按月|各月|月度|逐月|monthly|by month|per month|each month|month by month|趋势|走势|trend", "month"),
+    (r"每季度|按季度|各季度|季度趋势|quarterly|by quarter|per quarter|each quarter", "quarter"),
+    (r"每年|按年|各年|年度对比|yearly|by year|per year|each year|annual", "year"),
+]
+TOP_RE = [
+    re.compile(rf"(?:前|top\s*|排名前|头部)\s*({NUMBER_RE})(?![\d.]*\s*%)\s*(?:名|个|位|大|家|强)?", re.IGNORECASE),
+    re.compile(
+        rf"(?:最(?:高|多|大|好|低|少|小|差)的|highest|largest|biggest|best|lowest|worst)\s*({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\s*(?:个|位|家|名)?",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\btop\s+({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\b", re.IGNORECASE),
+]
+SUPERLATIVE_ONE = re.compile(
+    r"(哪个|哪一个|哪家|谁|which|who)\S*?.*?(最|most|highest|largest|biggest|best|top|lowest|least|worst)",
+    re.IGNORECASE,
+)
+INACTIVE_RE = [
+    re.compile(
+        rf"(?:超过|大于|多于|逾|超)\s*({NUMBER_RE})\s*天\s*(?:没有?|未|不曾)\s*(?:下单|下过单|购买|买|订货|采购|交易)"
+    ),
+    re.compile(rf"({NUMBER_RE})\s*天\s*(?:以上|以来|内)?\s*(?:没有?|未)\s*(?:下单|下过单|购买|买过?|订货|采购|交易)"),
+    re.compile(rf"(?:没有?|未)\s*(?:下单|购买|买|订货|采购|交易)\s*(?:超过|已经?超过|已有|已经)?\s*({NUMBER_RE})\s*天"),
+    re.compile(
+        rf"(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|not)\s+(?:ordered|bought|purchased)(?:\s+anything)?\s+(?:in|for)\s+(?:over\s+|more than\s+|the (?:last|past)\s+)?({NUMBER_RE}|thirty|sixty|ninety)\s+days",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"(?:no (?:orders?|purchases?)|inactive)\s+(?:in|for)\s+(?:over\s+|more than\s+|the (?:last|past)\s+)?({NUMBER_RE}|thirty|sixty|ninety)\s+days",
+        re.IGNORECASE,
+    ),
+]
+COMPARATORS = [
+    (r"超过|大于|高于|多于|不低于|不少于|至少|以上|>=|>|over|above|more than|greater than|at least", ">"),
+    (r"低于|小于|少于|不到|以下|不超过|<=|<|below|under|less than|fewer than|at most", "<"),
+]
+ORDINAL_RE = re.compile(
+    r"第\s*([一二三四五六七八九十\d]+)\s*(?:个|位|家|名|行)|the\s+(first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s*(?:one|customer|account|row)?",
+    re.IGNORECASE,
+)
+EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+THIS_ONE_RE = re.compile(
+    r"这个客户|该客户|这家|这位|这一个|他家|它|这个|this one|this customer|that customer|this account|them\b|they\b",
+    re.IGNORECASE,
+)
+DETAIL_RE = re.compile(
+    r"详情|详细|情况|概况|档案|资料|怎么样|画像|details?|profile|overview|tell me about|how is|how's", re.IGNORECASE
+)
+WHY_RE = re.compile(r"为什么|为啥|原因|怎么会|\bwhy\b|how come", re.IGNORECASE)
+COUNT_RE = re.compile(r"多少|几个|几家|how many|how much|数量|count|number of", re.IGNORECASE)
+
+
+def detect_language(text: str) -> str:
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
+    return "zh" if cjk >= 2 or (cjk and cjk >= latin_words) else "en"
+
+
+@dataclass
+class Plan:
+    """What the router decided, with everything needed to explain the decision."""
+
+    kind: str  # tool, explain, clarify, unsupported
+    language: str
+    tool: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    explain_query: str | None = None
+    reason: str = ""
+    notices: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    period: Period | None = None
+    entities: list[Entity] = field(default_factory=list)
+    follow_up: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "language": self.language,
+            "tool": self.tool,
+            "args": self.args,
+            "explain_query": self.explain_query,
+            "reason": self.reason,
+            "notices": self.notices,
+            "suggestions": self.suggestions,
+            "period": list(self.period.span()) if self.period else None,
+            "follow_up": self.follow_up,
+        }
+
+
+@dataclass
+class Context:
+    """A conversation's memory: who is asking, the last plan and the rows it showed."""
+
+    user_rep_id: str | None = None
+    last_plan: Plan | None = None
+    last_columns: list[str] = field(default_factory=list)
+    last_rows: list[list[Any]] = field(default_factory=list)
+    focus_customer: str | None = None  # the customer "this one" refers to
+
+    def remember(self, plan: Plan, columns: list[str], rows: list[list[Any]]) -> None:
+        if plan.kind != "tool":
+            return
+        ids = plan.args.get("customer_ids") or []
+        if len(ids) == 1:
+            self.focus_customer = str(ids[0])
+        if plan.tool == "customer_profile" or len(ids) == 1:
+            # A look at one customer is a detour: "那华北呢?" and "第三个" still mean the last list.
+            return
+        self.last_plan, self.last_columns, self.last_rows = plan, columns, rows
+
+
+SUGGESTIONS = {
+    "zh": [
+        "华东区今年销售额前十的客户",
+        "各产品类别上季度的销售额和毛利",
+        "哪些客户有流失风险?",
+        "用RFM把客户分成八类",
+        "本季度的NPS是多少?",
+        "什么是客户生命周期价值?",
+    ],
+    "en": [
+        "top 10 customers by revenue in East China this year",
+        "revenue and gross profit by category last quarter",
+        "which customers are at risk?",
+        "RFM segments of my customers",
+        "what is our NPS this quarter?",
+        "what is customer lifetime value?",
+    ],
+}
+
+
+class Router:
+    """Routes questions over one warehouse. Build once per connection; ``route`` is cheap."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, as_of: dt.date | None = None) -> None:
+        self.con = con
+        self.tables = tables()
+        self.registry = load_all()
+        self.entities = EntityIndex.from_warehouse(con)
+        self.ref = as_of or last_order_date(con)
+
+    # ---- public -------------------------------------------------------------------------------
+    def route(self, question: str, ctx: Context | None = None) -> Plan:
+        ctx = ctx or Context()
+        q = normalize(question)
+        lang = detect_language(q)
+        t = self.tables
+        if not q:
+            return self._clarify(lang, "empty question", zh="请输入一个问题。", en="Please type a question.")
+
+        time = find_period(q, self.ref)
+        taken: list[tuple[int, int]] = [(time.start, time.end)] if time else []
+        ents = [e for e in self.entities.find(q) if not _overlaps(e.start, e.end, taken)]
+        taken += [(e.start, e.end) for e in ents]
+        customers = [c for c in find_customers(self.con, q) if not _overlaps(c.start, c.end, taken)]
+        taken += [(c.start, c.end) for c in customers]
+        found = [m for m in t.topics.find(q) if not _overlaps(m.start, m.end, taken)]
+        # Intents and metric/dimension words are resolved separately: "客户满意度" names the
+        # satisfaction analysis and the CSAT metric at once.
+        topics = longest_non_overlapping([m for m in found if m.kind == "intent"]) + longest_non_overlapping(
+            [m for m in found if m.kind != "intent"]
+        )
+        cues = {name: ps.contains(q) for name, ps in t.cues.items()}
+
+        if cues["unsupported"]:
+            return self._unsupported(lang)
+
+        topics = [m for m in topics if not (m.kind == "intent" and _demoted(m, topics, q))]
+        intents = _intent_scores(topics)
+        metrics = _metrics_named(topics, q)
+        dims = _unique(m.key for m in topics if m.kind == "dim")
+        ordinal = self._ordinal_customer(q, ctx)
+        if ordinal:
+            customers = [ordinal]
+
+        data_cues = bool(
+            time or ents or customers or cues["mine"] or cues["per_customer"] or _top_n(q) or COUNT_RE.search(q)
+        )
+        explain = cues["explain"]
+
+        # Why-questions about a customer from the last answer: the figures plus the explanation.
+        if customers and WHY_RE.search(q) and ctx.last_plan and ctx.last_plan.tool:
+            plan = self._plan_tool(
+                ctx.last_plan.tool, q, lang, time, ents, customers, cues, dims, metrics, ctx, base=ctx.last_plan.args
+            )
+            plan.explain_query = q
+            plan.reason = f"why-question about {customers[0].value} after {ctx.last_plan.tool}"
+            return plan
+
+        best, score = max(intents.items(), key=lambda kv: kv[1], default=(None, 0))
+        strong_outside_metrics = {
+            k: v
+            for k, v in _intent_scores(
+                [m for m in topics if m.kind == "intent" and not _same_span_metric(m, topics)]
+            ).items()
+        }
+        best_strong, strong_score = max(strong_outside_metrics.items(), key=lambda kv: kv[1], default=(None, 0))
+
+        if explain and not data_cues:
+            return Plan(
+                "explain",
+                lang,
+                tool=best,
+                explain_query=q,
+                reason=f"asks for an explanation{f' of {best}' if best else ''}",
+                period=time.period if time else None,
+            )
+        if ordinal and not metrics and not (best_strong and strong_score >= 3) and (DETAIL_RE.search(q) or not intents):
+            return self._plan_tool("customer_profile", q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        if best_strong and strong_score >= 3:
+            return self._plan_tool(self._tool_of(best_strong), q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        # A phrase that names both an analysis and a metric ("满意度", "投诉"): the analysis tool answers
+        # unless the question needs what only the metric layer does (top N, conditions, comparisons,
+        # a grouping the tool lacks).
+        if best and score >= 3 and metrics and not self._needs_metric_layer(q, self._tool_of(best), dims):
+            return self._plan_tool(self._tool_of(best), q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        if metrics:
+            return self._plan_metrics(q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        if best and score >= 1:
+            return self._plan_tool(self._tool_of(best), q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        if customers and not (set(dims) - {"customer"}):
+            return self._plan_tool("customer_profile", q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        if ctx.last_plan and (cues["follow_up"] or time or ents or find_comparison(q) or dims):
+            return self._follow_up(q, lang, time, ents, customers, cues, dims, ctx)
+        if explain:
+            return Plan("explain", lang, explain_query=q, reason="asks for an explanation")
+        if dims and (time or ents or cues["mine"]):
+            # "各区域今年" without a metric: revenue is the default measure of business.
+            return self._plan_metrics(q, lang, time, ents, customers, cues, dims, ["revenue"], ctx)
+        return self._clarify(
+            lang,
+            "no analysis, metric or concept recognised",
+            zh="我还不确定您想看什么。可以换个说法,或试试下面这些问题:",
+            en="I am not sure what you would like to see. Rephrase it, or try one of these:",
+        )
+
+    def _needs_metric_layer(self, q: str, tool: str, dims: list[str]) -> bool:
+        if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or find_comparison(q) or _inactive_days(q):
+            return True
+        spec = self.registry.get(tool)
+        if spec is None:
+            return True
+        fields = spec.args_model.model_fields
+        for d in dims:
+            if d == "customer":
+                continue
+            if not any(f in fields and _allows(spec.args_model, f, d) for f in ("dimension", "group", "by")):
+                return True
+        return False
+
+    # ---- plans --------------------------------------------------------------------------------
+    def _tool_of(self, intent: str) -> str:
+        return str(self.tables.intents[intent]["tool"])
+
+    def _common_filters(
+        self,
+        q: str,
+        lang: str,
+        time: TimeMatch | None,
+        ents: list[Entity],
+        customers: list[Entity],
+        cues: dict[str, bool],
+        ctx: Context,
+        plan: Plan,
+    ) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        for e in ents:
+            key = FILTER_OF_ENTITY.get(e.kind)
+            if key:
+                args.setdefault(key, [])
+                if e.value not in args[key]:
+                    args[key].append(e.value)
+            else:
+                plan.notices.append(
+                    _bi(
+                        lang,
+                        f"「{e.text}」({e.kind})暂不能作为筛选条件,已忽略。",
+                        f"'{e.text}' ({e.kind}) cannot be used as a filter yet; ignored.",
+                    )
+                )
+        if customers:
+            args["customer_ids"] = [c.value for c in customers]
+        if time:
+            args["start"], args["end"] = time.period.start, min(time.period.end, self.ref)
+            if args["end"] < self.ref:
+                args["as_of"] = args["end"]
+        if cues["mine"]:
+            if ctx.user_rep_id:
+                args["rep_id"] = [ctx.user_rep_id]
+            elif "rep_id" not in args:
+                plan.notices.append(
+                    _bi(
+                        lang,
+                        "没有登录的销售身份,无法确定“我的客户”:以下是全部客户。可以说“张伟负责的客户”。",
+                        "No salesperson is signed in, so 'my customers' cannot be resolved: showing all customers. Try 'customers of 张伟'.",
+                    )
+                )
+        return args
+
+    def _plan_tool(
+        self,
+        tool: str,
+        q: str,
+        lang: str,
+        time: TimeMatch | None,
+        ents: list[Entity],
+        customers: list[Entity],
+        cues: dict[str, bool],
+        dims: list[str],
+        metrics: list[str],
+        ctx: Context,
+        base: dict[str, Any] | None = None,
+    ) -> Plan:
+        spec = self.registry.get(tool)
+        if spec is None:
+            return self._clarify(
+                lang,
+                f"tool {tool} is not available",
+                zh=f"工具 {tool} 暂不可用。",
+                en=f"The {tool} tool is not available.",
+            )
+        plan = Plan("tool", lang, tool=tool, period=time.period if time else None, entities=ents + customers)
+        args: dict[str, Any] = dict(base or {})
+        args.update(self._common_filters(q, lang, time, ents, customers, cues, ctx, plan))
+        fields = spec.args_model.model_fields
+        intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), None)
+        groups_seen: set[tuple[str, ...]] = set()
+        for mod in self.tables.mods:
+            if mod.intent == intent and mod.when.contains(q):
+                key = tuple(sorted(mod.args))
+                if key in groups_seen:
+                    continue
+                groups_seen.add(key)
+                args.update({k: v for k, v in mod.args.items() if k in fields})
+        if "by" in fields and (cues["per_customer"] or customers) and _allows(spec.args_model, "by", "customer"):
+            args["by"] = "customer"
+        top = _top_n(q)
+        if top and "limit" in fields:
+            args["limit"] = top
+        # A dimension word ("按大区", "by industry") picks the grouping of tools that have one.
+        for dim in (d for d in dims if d != "customer"):
+            for fname in ("dimension", "group", "by"):
+                if (
+                    fname in fields
+                    and _allows(spec.args_model, fname, dim)
+                    and not (fname == "by" and args.get("by") == "customer")
+                ):
+                    args[fname] = dim
+                    if "view" in fields and _allows(spec.args_model, "view", "by"):
+                        args.setdefault("view", "by")
+                    break
+        if tool == "cross_sell" and customers and "customer_id" in fields:
+            args["customer_id"] = customers[0].value
+            if args.get("view", "pairs") == "pairs":
+                args["view"] = "customer"
+        plan.args = self._validated(spec.args_model, args, plan, lang)
+        plan.reason = f"{tool}: {', '.join(sorted(plan.args)) or 'defaults'}"
+        return plan
+
+    def _plan_metrics(
+        self,
+        q: str,
+        lang: str,
+        time: TimeMatch | None,
+        ents: list[Entity],
+        customers: list[Entity],
+        cues: dict[str, bool],
+        dims: list[str],
+        metrics: list[str],
+        ctx: Context,
+    ) -> Plan:
+        spec = self.registry.get("metric_query")
+        if spec is None:
+            return self._clarify(
+                lang, "metric_query is not available", zh="指标查询暂不可用。", en="Metric queries are not available."
+            )
+        plan = Plan("tool", lang, tool="metric_query", period=time.period if time else None, entities=ents + customers)
+        args = self._common_filters(q, lang, time, ents, customers, cues, ctx, plan)
+        by: list[str] = []
+        # Explicit grouping words; a dimension whose value was already named ("华东") is a filter, not a grouping.
+        filtered = {FILTER_OF_ENTITY.get(e.kind, e.kind) for e in ents}
+        for d in dims:
+            if d in TIME_DIMS or d == "customer" or d not in {"rep" if f == "rep_id" else f for f in filtered}:
+                by.append(d)
+        for pattern, grain in TIME_GRAIN:
+            if re.search(pattern, q, re.IGNORECASE) and grain not in by:
+                by = [b for b in by if b not in TIME_DIMS] + [grain]
+                break
+        having = []
+        inactive = _inactive_days(q)
+        if inactive is not None:
+            having.append({"metric": "days_since_last_order", "op": ">", "value": inactive})
+            if "days_since_last_order" not in metrics:
+                metrics = [*metrics, "days_since_last_order"]
+            # "超过90天没下单" is about recency up to now, not a window of 90 days.
+            for k in ("start", "end", "as_of"):
+                if time and time.period.days == inactive:
+                    args.pop(k, None)
+        having += _metric_conditions(q, metrics)
+        top = _top_n(q)
+        if (cues["per_customer"] or having or customers) and "customer" not in by and not (set(by) - TIME_DIMS):
+            by.insert(0, "customer")
+        if top and not by:
+            by = ["customer"]
+        if top is None and SUPERLATIVE_ONE.search(q) and by:
+            top = 1
+        args["metrics"] = metrics
+        args["by"] = _unique(by)
+        if top:
+            args["top"] = top
+        if cues["ascending"]:
+            args["order"] = "asc"
+        compare = find_comparison(q)
+        if compare:
+            args["compare"] = compare
+            if not time:
+                plan.notices.append(_bi(lang, "未指定期间,按本季度对比。", "No period given: comparing this quarter."))
+                tm = find_period("本季度", self.ref)
+                assert tm is not None
+                args["start"], args["end"] = tm.period.start, tm.period.end
+        if having:
+            args["having"] = having
+        plan.args = self._validated(spec.args_model, args, plan, lang)
+        plan.reason = f"metric_query: {', '.join(metrics)} by {', '.join(args['by']) or 'total'}"
+        return plan
+
+    def _follow_up(
+        self,
+        q: str,
+        lang: str,
+        time: TimeMatch | None,
+        ents: list[Entity],
+        customers: list[Entity],
+        cues: dict[str, bool],
+        dims: list[str],
+        ctx: Context,
+    ) -> Plan:
+        assert ctx.last_plan is not None
+        last = ctx.last_plan
+        args = dict(last.args)
+        # The new question's slots replace the old ones of the same kind.
+        kinds = {FILTER_OF_ENTITY.get(e.kind) for e in ents}
+        for k in kinds - {None}:
+            args.pop(k, None)
+        if time:
+            for k in ("start", "end", "as_of"):
+                args.pop(k, None)
+        plan = Plan(
+            "tool",
+            lang,
+            tool=last.tool,
+            period=time.period if time else last.period,
+            entities=ents + customers,
+            follow_up=True,
+        )
+        args.update(self._common_filters(q, lang, time, ents, customers, cues, ctx, plan))
+        compare = find_comparison(q)
+        if compare and last.tool == "metric_query":
+            args["compare"] = compare
+        spec = self.registry[str(last.tool)]
+        if dims and last.tool == "metric_query":
+            args["by"] = _unique([*dims, *[b for b in args.get("by", []) if b not in dims]])
+        plan.args = self._validated(spec.args_model, args, plan, lang)
+        plan.reason = f"follow-up of {last.tool}"
+        return plan
+
+    def _ordinal_customer(self, q: str, ctx: Context) -> Entity | None:
+        id_col = next((c for c in ("customer_id", "customer") if c in ctx.last_columns), None)
+        if id_col is None and not (ctx.focus_customer and THIS_ONE_RE.search(q)):
+            return None
+        col = ctx.last_columns.index(id_col) if id_col else 0
+        name_col = ctx.last_columns.index("customer_name") if "customer_name" in ctx.last_columns else None
+        m = ORDINAL_RE.search(q)
+        idx: int | None = None
+        if m:
+            token = m.group(1) or m.group(2)
+            idx = EN_ORDINALS.get(token.lower()) or parse_int(re.sub(r"(st|nd|rd|th)$", "", token))
+        elif THIS_ONE_RE.search(q):
+            if ctx.focus_customer:
+                return Entity("customer", ctx.focus_customer, ctx.focus_customer, 0, 0, "")
+            idx = 1 if len(ctx.last_rows) == 1 else None
+        if not idx or idx > len(ctx.last_rows):
+            return None
+        row = ctx.last_rows[idx - 1]
+        label = str(row[name_col]) if name_col is not None else str(row[col])
+        return Entity("customer", str(row[col]), label, 0, 0, m.group(0) if m else "")
+
+    def _validated(self, model: type[BaseModel], args: dict[str, Any], plan: Plan, lang: str) -> dict[str, Any]:
+        fields = model.model_fields
+        dropped = [k for k in args if k not in fields]
+        for k in dropped:
+            plan.notices.append(
+                _bi(lang, f"该分析不支持按 {k} 筛选,已忽略。", f"This analysis cannot filter by {k}; ignored.")
+            )
+        clean = {k: v for k, v in args.items() if k in fields}
+        try:
+            model.model_validate(clean)
+        except ValidationError as exc:
+            plan.kind = "clarify"
+            plan.notices.append(
+                _bi(
+                    lang,
+                    f"参数无法识别:{exc.errors()[0].get('msg')}",
+                    f"Could not understand the arguments: {exc.errors()[0].get('msg')}",
+                )
+            )
+            plan.suggestions = SUGGESTIONS[lang]
+        return clean
+
+    def _clarify(self, lang: str, reason: str, *, zh: str, en: str) -> Plan:
+        return Plan("clarify", lang, reason=reason, notices=[zh if lang == "zh" else en], suggestions=SUGGESTIONS[lang])
+
+    def _unsupported(self, lang: str) -> Plan:
+        return Plan(
+            "unsupported",
+            lang,
+            reason="beyond the tools",
+            notices=[
+                _bi(
+                    lang,
+                    "这个问题超出了现有数据和分析工具的范围(例如销售预测、竞争对手信息),我不会编造数字。可以问这些:",
+                    "That is beyond the data and the analysis tools (for example sales forecasts or competitors), and I will not make up a number. You can ask:",
+                )
+            ],
+            suggestions=SUGGESTIONS[lang],
+        )
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+def _bi(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < b and a < e for a, b in spans)
+
+
+def _unique(items: Any) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _intent_scores(topics: list[Match]) -> dict[str, int]:
+    scores: dict[str, int] = {}
+    for m in topics:
+        if m.kind == "intent":
+            scores[m.key] = scores.get(m.key, 0) + m.weight
+    return scores
+
+
+def _metrics_named(topics: list[Match], q: str) -> list[str]:
+    """Metric ids named in the question. A word that is also a dimension ("customers", "客户") is a
+    metric only when counting is asked for ("how many customers") and no other metric is named."""
+    dim_spans = {(m.start, m.end) for m in topics if m.kind == "dim"}
+    plain = [m.key for m in topics if m.kind == "metric" and (m.start, m.end) not in dim_spans]
+    both = [m.key for m in topics if m.kind == "metric" and (m.start, m.end) in dim_spans]
+    if not plain and both and COUNT_RE.search(q):
+        plain = both
+    out = _unique(plain)
+    if _inactive_days(q) is not None and "days_since_last_order" not in out:
+        out.append("days_since_last_order")
+    return out
+
+
+MEASURE_SUFFIX = re.compile(r"(数|数量|次数|笔数|率|额|金额|count|number|rate|amount)$", re.IGNORECASE)
+
+
+def _same_span_metric(m: Match, topics: list[Match]) -> bool:
+    return any(o.kind == "metric" and o.start < m.end and m.start < o.end for o in topics)
+
+
+def _demoted(m: Match, topics: list[Match], q: str) -> bool:
+    """An analysis word inside a longer, explicit measure ("投诉" in "投诉数") asks for the measure."""
+    return any(
+        o.kind == "metric"
+        and o.start <= m.start
+        and m.end <= o.end
+        and o.length > m.length
+        and MEASURE_SUFFIX.search(q[o.start : o.end])
+        for o in topics
+    )
+
+
+def _allows(model: type[BaseModel], field_name: str, value: str) -> bool:
+    schema = model.model_json_schema()
+    prop = schema.get("properties", {}).get(field_name, {})
+    enum = prop.get("enum")
+    if enum is None:
+        for alt in prop.get("anyOf", []):
+            if "enum" in alt:
+                enum = alt["enum"]
+            elif "$ref" in alt:
+                ref = schema.get("$defs", {}).get(alt["$ref"].split("/")[-1], {})
+                enum = ref.get("enum", enum)
+    if enum is None and "$ref" in prop:
+        enum = schema.get("$defs", {}).get(prop["$ref"].split("/")[-1], {}).get("enum")
+    if enum is None:
+        return prop.get("type") == "string"
+    return value in enum
+
+
+def _top_n(q: str) -> int | None:
+    for rx in TOP_RE:
+        m = rx.search(q)
+        if m:
+            n = parse_int(m.group(1))
+            if n and 0 < n <= 1000:
+                return n
+    if re.search(
+        r"\btop\s+(customers|accounts|clients|products|cities|regions|reps)\b|前几名|排名靠前", q, re.IGNORECASE
+    ):
+        return 10
+    return None
+
+
+def _inactive_days(q: str) -> int | None:
+    for rx in INACTIVE_RE:
+        m = rx.search(q)
+        if m:
+            return parse_int(m.group(1))
+    return None
+
+
+def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
+    """'销售额超过10万' / 'revenue above 100k' → having conditions on a metric named in the question."""
+    out: list[dict[str, Any]] = []
+    syn = tables().metrics
+    for mid in metrics:
+        if mid == "days_since_last_order":
+            continue
+        words = [
+            syn[mid].get("zh", ""),
+            syn[mid].get("en", ""),
+            *syn[mid].get("synonyms", {}).get("zh", []),
+            *syn[mid].get("synonyms", {}).get("en", []),
+        ]
+        for w in sorted((w for w in words if w), key=len, reverse=True):
+            for pattern, op in COMPARATORS:
+                m = re.search(
+                    rf"{re.escape(w)}\s*(?:{pattern})\s*({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?:元|块|cny|rmb|yuan)?",
+                    q,
+                    re.IGNORECASE,
+                )
+                if m:
+                    v = parse_number(m.group(1).replace(" ", ""))
+                    if v is not None:
+                        out.append({"metric": mid, "op": op, "value": v})
+                        break
+            else:
+                continue
+            break
+    return out
+
+
+def plan_with(plan: Plan, **changes: Any) -> Plan:
+    return replace(plan, **changes)

@@ -1,0 +1,130 @@
+"""The assistant end to end, no LLM: real DuckDB file, real Chroma index, answers checked against plain SQL."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assistant.agent import Assistant
+from assistant.router.router import Context
+
+KEYS = {
+    "question",
+    "language",
+    "answer",
+    "tool",
+    "arguments",
+    "data",
+    "sql",
+    "citations",
+    "chart",
+    "notices",
+    "elapsed_ms",
+}
+
+
+@pytest.fixture(scope="module")
+def bot(sample_db: Path, knowledge_index: Path) -> Assistant:
+    return Assistant(sample_db, index=knowledge_index)
+
+
+def test_top_customers_match_plain_sql(bot: Assistant, sample_db: Path) -> None:
+    ans = bot.ask("华东区今年销售额前十的客户").to_json()
+    assert KEYS <= set(ans)
+    assert ans["language"] == "zh" and ans["tool"] == "metric_query"
+    con = duckdb.connect(str(sample_db), read_only=True)
+    last = con.execute("SELECT max(order_date) FROM orders").fetchone()[0]
+    expected = con.execute(
+        """SELECT c.customer_id, round(sum(oi.amount), 2) FROM customers c JOIN orders o USING (customer_id)
+           JOIN order_items oi USING (order_id)
+           WHERE c.region = '华东' AND o.status = 'completed' AND o.order_date BETWEEN make_date(year($d), 1, 1) AND $d
+           GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10""",
+        {"d": last},
+    ).fetchall()
+    con.close()
+    cols = ans["data"]["columns"]
+    got = [(r[cols.index("customer")], round(r[cols.index("revenue")], 2)) for r in ans["data"]["rows"]]
+    assert got == [(cid, float(rev)) for cid, rev in expected]
+    first_name = ans["data"]["rows"][0][cols.index("customer_name")]
+    assert first_name in ans["answer"]
+    assert ans["sql"] and ans["arguments"]["region"] == ["华东"]
+    assert ans["chart"]["kind"] == "bar"
+
+
+def test_english_question_gets_an_english_answer(bot: Assistant) -> None:
+    ans = bot.ask("revenue by region last quarter").to_json()
+    assert ans["language"] == "en" and ans["tool"] == "metric_query"
+    assert "revenue" in ans["answer"].lower() and not re.search(r"[\u4e00-\u9fff]{4,}", ans["answer"].split("\n")[0])
+
+
+def test_explanations_cite_the_documents(bot: Assistant) -> None:
+    ans = bot.ask("什么是RFM?").to_json()
+    assert ans["tool"] is None and ans["citations"]
+    assert ans["citations"][0]["doc"] == "rfm"
+    assert "rfm.md" in ans["answer"]
+
+
+def test_analysis_answers_cite_their_method(bot: Assistant) -> None:
+    ans = bot.ask("哪些客户有流失风险?").to_json()
+    assert ans["tool"] == "churn_retention"
+    assert any(c["doc"] == "churn_retention" for c in ans["citations"])
+
+
+@pytest.mark.parametrize("q", ["明年销售额预测是多少", "竞争对手的价格是多少", "你好", "asdfgh"])
+def test_no_number_is_invented(bot: Assistant, q: str) -> None:
+    ans = bot.ask(q).to_json()
+    assert ans["tool"] is None and ans["data"]["rows"] == []
+    said = ans["answer"]
+    for s in ans["suggestions"]:
+        said = said.replace(s, "")
+    assert not re.search(r"\d", said), said
+
+
+def test_follow_up_keeps_context(bot: Assistant) -> None:
+    ctx = Context()
+    first = bot.ask("华东区今年销售额前十的客户", ctx).to_json()
+    second = bot.ask("第二个客户的详情", ctx).to_json()
+    cols = first["data"]["columns"]
+    assert second["tool"] == "customer_profile"
+    assert second["arguments"]["customer_ids"] == [first["data"]["rows"][1][cols.index("customer")]]
+
+
+def test_ask_command_prints_json(sample_db: Path, knowledge_index: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ask",
+            "各大区的销售额",
+            "--json",
+            "--db",
+            str(sample_db),
+            "--index",
+            str(knowledge_index),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ans = json.loads(out.stdout)
+    assert KEYS <= set(ans) and ans["tool"] == "metric_query" and len(ans["data"]["rows"]) == 7
+
+
+def test_chat_keeps_a_conversation(sample_db: Path, knowledge_index: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "chat", "--json", "--db", str(sample_db), "--index", str(knowledge_index)],
+        input="各大区的销售额\n去年呢\n/quit\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = [json.loads(chunk) for chunk in re.split(r"\n(?=\{\n)", out.stdout.strip()) if chunk.strip()]
+    assert [a["tool"] for a in answers] == ["metric_query", "metric_query"]
+    assert answers[1]["arguments"]["start"].endswith("-01-01") and answers[1]["arguments"]["by"] == ["region"]
