@@ -106,8 +106,8 @@ def infer_date_order(
     n, first, second, example = row
     if not n:
         return declared
-    if declared in ("dmy", "mdy"):
-        return declared
+    if declared is not None:
+        return declared  # 'ymd': such values are rejected row by row as not dates
     if declared is None:
         if first > 12 >= second:
             return "dmy"

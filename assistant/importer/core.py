@@ -269,10 +269,12 @@ def _summarise(con: duckdb.DuckDBPyConnection, report: ImportReport, merged: dic
         lo, hi = con.execute("SELECT min(order_date), max(order_date) FROM stg.ok_orders").fetchone()
         if lo:
             report.date_range = (str(lo), str(hi))
-    if "customers" in merged:
-        report.customers = con.execute("SELECT count(*) FROM stg.ok_customers").fetchone()[0]
-    elif "orders" in merged:
-        report.customers = con.execute("SELECT count(DISTINCT customer_id) FROM stg.ok_orders").fetchone()[0]
+    # Customers in the imported data: those imported, and those the imported orders belong to.
+    ids = [f"SELECT customer_id FROM stg.ok_{t}" for t in ("customers", "orders") if t in merged]
+    if ids:
+        report.customers = con.execute(
+            f"SELECT count(DISTINCT customer_id) FROM ({' UNION ALL '.join(ids)})"
+        ).fetchone()[0]
     if "order_items" in merged:
         orders = "stg.ok_orders" if "orders" in merged else ("main.orders" if not fresh else None)
         if orders:

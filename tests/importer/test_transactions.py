@@ -98,6 +98,7 @@ def test_chinese_headers_bad_lines_and_append(tmp_path: Path) -> None:
         "feb.csv row 4 column 客户编号 (customer_id): invoice A2 belongs to customer K1 (row 2), this line names K9",
     ]
     assert report.revenue == Decimal("900.00")
+    assert report.customers == 1  # K1, already known; K2's only line was rejected
     # K1 and P1 were already there: kept as they were, not rejected as duplicates.
     assert rows(db, "SELECT customer_id, signup_date::VARCHAR FROM customers") == [("K1", "2024-01-05")]
     assert rows(db, "SELECT order_id, channel, status FROM orders ORDER BY 1") == [
