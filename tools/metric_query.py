@@ -279,6 +279,23 @@ def _dim_columns(by: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
+SCOPE_CTES = ("scope_customers", "scope_lines", "buyers")
+
+
+def _suffix_scope(tree: exp.Expression, sfx: str) -> exp.Expression:
+    """Point references to the scope CTEs at the comparison period's copies (``scope_lines_p`` …)."""
+    if not sfx:
+        return tree
+
+    def tr(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and not node.db and node.name in SCOPE_CTES:
+            node = node.copy()
+            node.set("this", exp.to_identifier(node.name + sfx))
+        return node
+
+    return tree.transform(tr)
+
+
 def _fact_select(
     fact_id: str,
     metrics: list[str],
@@ -291,10 +308,7 @@ def _fact_select(
     fact = FACTS[fact_id]
     date_sql = fact.get("date")
     cust = fact.get("customer")
-    from_sql = (
-        fact["from"].replace("scope_lines", f"scope_lines{sfx}").replace("scope_customers", f"scope_customers{sfx}")
-    )
-    q = _p(f"SELECT * FROM {from_sql}")
+    q = _suffix_scope(_p(f"SELECT * FROM {fact['from']}"), sfx)
     assert isinstance(q, exp.Select)
     q.set("expressions", [])
     needed: set[str] = set()
@@ -326,7 +340,7 @@ def _fact_select(
             if d in DERIVED:
                 rel, _ = DERIVED[d].relation(args)
                 q = q.join(
-                    exp.alias_(exp.Subquery(this=_p(rel)), f"d_{d}"),
+                    exp.alias_(exp.Subquery(this=_suffix_scope(_p(rel), sfx)), f"d_{d}"),
                     on=f"d_{d}.customer_id = {cust}",
                     join_type="left",
                     dialect=D,

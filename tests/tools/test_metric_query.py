@@ -774,3 +774,25 @@ def test_sample_marketing_and_active_customers(sample: Any) -> None:
         {"a": as_of},
     )
     assert active == exp
+
+
+def test_derived_dimension_with_comparison(con: duckdb.DuckDBPyConnection) -> None:
+    """The derived relation is recomputed for the comparison period (its own scope CTEs and dates)."""
+
+    def relation(args: MetricQueryArgs) -> tuple[str, dict[str, Any]]:
+        return (
+            "SELECT customer_id, CASE WHEN count(*) >= 2 THEN 'multi' ELSE 'single' END AS value "
+            "FROM scope_lines WHERE status = 'completed' AND order_date <= $f_end GROUP BY customer_id",
+            {},
+        )
+
+    register_customer_dimension(CustomerDimension("order_class", "下单档", "order class", relation))
+    try:
+        res = q(con, metrics=["revenue"], by=["order_class"], start=D(2024, 4, 1), compare="previous_period")
+        got = {r[0]: [float(x) if x is not None else None for x in r[1:3]] for r in res.rows}
+        # at 06-30: C1 has 4 completed lines (multi), C2 2 lines (multi), C3 1 (single)
+        # Q2 revenue: C1 100 (multi), C3 800 (single); the Q1 class at 03-31: C1 3 lines, C2 2 → multi: 380 + 650
+        assert got == {"multi": [100, 1030], "single": [800, 0]}
+        assert "scope_lines_p" in res.sql[0]
+    finally:
+        DERIVED.pop("order_class", None)
