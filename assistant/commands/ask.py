@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,6 +16,28 @@ IndexOption = typer.Option(None, "--index", help="知识库索引目录 / knowle
 RepOption = typer.Option(
     None, "--rep", help="提问的销售编号(用于“我的客户”)/ rep id of the salesperson asking, for 'my customers'."
 )
+AsUserOption = typer.Option(
+    None, "--as-user", help="以该用户身份提问,只看其有权限的数据 / ask as this user, seeing only their data."
+)
+UsersOption = typer.Option(None, "--users", help="用户文件 / user store file (env ASSISTANT_USERS).")
+
+
+def _assistant(
+    db: Path | None, index: Path | None, as_user: str | None, users: Path | None, rep: str | None
+) -> tuple[Any, str | None]:
+    """The assistant, on a connection scoped to the user when one is named."""
+    from assistant.access import open_for
+    from assistant.agent import Assistant
+    from assistant.errors import InputError
+    from assistant.users import UserStore
+
+    path = config.db_path(db)
+    if as_user is None:
+        return Assistant(path, index=config.index_path(index)), rep
+    who = UserStore(users).get(as_user)
+    if who is None:
+        raise InputError(f"没有用户 {as_user};用 `users add` 添加。", f"No user {as_user}; add one with `users add`.")
+    return Assistant(path, index=config.index_path(index), con=open_for(path, who)), who.rep_id
 
 
 def _print_answer(ans: dict[str, object], as_json: bool) -> None:
@@ -34,12 +57,13 @@ def register(app: typer.Typer) -> None:
         db: Path | None = DbOption,
         index: Path | None = IndexOption,
         rep: str | None = RepOption,
+        as_user: str | None = AsUserOption,
+        users: Path | None = UsersOption,
     ) -> None:
         """回答一个问题 / answer one question."""
-        from assistant.agent import Assistant
         from assistant.router.router import Context
 
-        bot = Assistant(config.db_path(db), index=config.index_path(index))
+        bot, rep = _assistant(db, index, as_user, users, rep)
         try:
             _print_answer(bot.ask(question, Context(user_rep_id=rep)).to_json(), as_json)
         finally:
@@ -50,13 +74,14 @@ def register(app: typer.Typer) -> None:
         db: Path | None = DbOption,
         index: Path | None = IndexOption,
         rep: str | None = RepOption,
+        as_user: str | None = AsUserOption,
+        users: Path | None = UsersOption,
         as_json: bool = typer.Option(False, "--json", help="每个回答输出 JSON / one JSON object per answer"),
     ) -> None:
         """在终端里对话(/new 新对话,/quit 退出)/ a conversation in the terminal (/new, /quit)."""
-        from assistant.agent import Assistant
         from assistant.router.router import Context
 
-        bot = Assistant(config.db_path(db), index=config.index_path(index))
+        bot, rep = _assistant(db, index, as_user, users, rep)
         ctx = Context(user_rep_id=rep)
         interactive = sys.stdin.isatty()
         try:
