@@ -143,3 +143,21 @@ def test_render_table_aligns_cjk() -> None:
     # "重要价值" is 8 terminal columns wide: "ab" is padded with 6 spaces, then the 2-space gap
     assert lines[2:] == ["重要价值  1", "ab        22"]
     assert lines[1] == "--------  --"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "field", "hint"),
+    [
+        ("rfm", {"threshold": "average"}, "threshold", "mean"),  # unknown option: the message lists the valid ones
+        ("rfm", {"m_threshold": -5}, "m_threshold", "0"),
+        ("customer_types", {"loyal_min_f_score": 9}, "loyal_min_f_score", "5"),
+        ("customer_types", {"by": "region"}, "by", "customer"),
+        ("tiers", {"strategic_share": 1.5}, "strategic_share", "1"),
+        ("tiers", {"view": "gini"}, "view", "pareto"),
+        ("tiers", {"abc_a_share": 0.95}, "abc_a_share", "abc_b_share"),
+    ],
+)
+def test_bad_thresholds_and_options_say_what_to_fix(tool: str, args: dict[str, object], field: str, hint: str) -> None:
+    with pytest.raises(InputError) as exc:
+        parse_arguments(load_all()[tool], args)
+    assert field in exc.value.en and field in exc.value.zh and hint in exc.value.en
