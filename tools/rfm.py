@@ -47,6 +47,7 @@ CLASSES8: list[dict[str, str]] = T["classes8"]
 RF11: list[dict[str, Any]] = T["rf11"]
 BINS: int = int(T["scores"]["bins"])
 AGGREGATES = {"mean": "avg", "median": "median"}  # threshold method -> SQL aggregate (whitelist)
+METHOD_ZH = {"mean": "均值", "median": "中位数", "fixed": "固定值"}
 
 
 def _class8_lookup() -> list[int]:
@@ -273,7 +274,9 @@ def rfm_definitions(args: RfmArgs, thr: tuple[Any, Any, Any]) -> list[Definition
     )
     for name, fixed, value, (zh, en) in zip(names, _fixed(args), thr, rules, strict=True):
         src = _threshold_source(args, fixed)
-        defs.append(Definition(name=name, zh=f"{zh}(阈值取{src})", en=f"{en} (threshold: {src})", value=value))
+        defs.append(
+            Definition(name=name, zh=f"{zh}(阈值取{METHOD_ZH[src]})", en=f"{en} (threshold: {src})", value=value)
+        )
     for c in CLASSES8:
         defs.append(
             Definition(
