@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlglot
@@ -218,6 +218,7 @@ class Compiled:
     columns: list[str]
     dim_columns: list[str]
     metric_columns: list[str]
+    total_columns: list[str] = field(default_factory=list)  # trailing columns: totals over all groups
 
 
 def _dim_spec(dim_id: str, fact: str) -> dict[str, Any]:
@@ -361,7 +362,9 @@ def _has_customer_filter(args: MetricQueryArgs) -> bool:
     return any(getattr(args, name) for name in CUSTOMER_FILTERS)
 
 
-def _scope_ctes(args: MetricQueryArgs, has_start: bool, sfx: str) -> list[tuple[str, exp.Expression]]:
+def _scope_ctes(
+    args: MetricQueryArgs, has_start: bool, sfx: str, with_products: bool = True
+) -> list[tuple[str, exp.Expression]]:
     cust = exp.select("c.*").from_("customers AS c")
     for name in CUSTOMER_FILTERS:
         if getattr(args, name):
@@ -377,14 +380,15 @@ def _scope_ctes(args: MetricQueryArgs, has_start: bool, sfx: str) -> list[tuple[
             "oi.product_id",
             "oi.quantity",
             "oi.amount",
-            "pp.category",
-            "pp.unit_cost",
         )
         .from_("orders AS o")
         .join("order_items AS oi", on="oi.order_id = o.order_id", join_type="inner", dialect=D)
-        .join("products AS pp", on="pp.product_id = oi.product_id", join_type="left", dialect=D)
         .where("o.order_date <= $f_end", dialect=D)
     )
+    if with_products:  # category and unit cost; the join costs a pass over the lines, so only when used
+        lines = lines.select("pp.category", "pp.unit_cost").join(
+            "products AS pp", on="pp.product_id = oi.product_id", join_type="left", dialect=D
+        )
     if _has_customer_filter(args):
         lines = lines.where(f"o.customer_id IN (SELECT customer_id FROM scope_customers{sfx})", dialect=D)
     if args.category:
@@ -407,7 +411,10 @@ def _period_ctes(
 ) -> tuple[list[tuple[str, exp.Expression]], exp.Select]:
     """CTEs for one period and the SELECT that gives one row per dimension key with every metric."""
     has_start = period.start is not None
-    ctes = _scope_ctes(args, has_start, sfx)
+    with_products = bool(
+        args.category or any("unit_cost" in METRICS[m]["sql"] for m in metrics) or any(d in DERIVED for d in by)
+    )
+    ctes = _scope_ctes(args, has_start, sfx, with_products)
     buyers = bool(args.category or args.channel)
     facts: dict[str, list[str]] = {}
     for m in metrics:
@@ -425,8 +432,10 @@ def _period_ctes(
             return exp.alias_(exp.func("coalesce", col, exp.Literal.number(0)), m)
         return exp.alias_(col, m)
 
-    if not dcols:
-        body = exp.select(*[metric_expr(n, m) for n, ms in names for m in ms]).from_(names[0][0])
+    if not dcols or len(names) == 1:  # one row, or one fact: no key union needed
+        body = exp.select(
+            *[exp.column(c, table=names[0][0]) for c in dcols], *[metric_expr(n, m) for n, ms in names for m in ms]
+        ).from_(names[0][0])
         for n, _ in names[1:]:
             body = body.join(n, join_type="cross")
         return ctes, body
@@ -545,6 +554,13 @@ def compile_query(
     else:
         final = exp.select(*[exp.column(c, table="cur") for c in out_cols]).from_("cur")
 
+    total_cols: list[str] = []
+    if not for_totals and by and all(METRICS[m].get("additive") for m in metrics):
+        # Totals of additive metrics are sums of the groups: computed here, without a second pass over the facts.
+        tot = exp.select(*[exp.alias_(exp.func("sum", exp.column(m, table="cur")), f"_total_{m}") for m in metrics])
+        all_ctes.append(("tot", tot.from_("cur")))
+        total_cols = [f"_total_{m}" for m in metrics]
+        final = final.select(*[exp.column(c, table="tot") for c in total_cols]).join("tot", join_type="cross")
     if not for_totals:
         for i, h in enumerate(args.having):
             params[f"h{i}"] = h.value
@@ -565,7 +581,7 @@ def compile_query(
         raise ValueError(f"metric_query: no value for parameters {sorted(missing)}")
     params = {k: v for k, v in params.items() if k in used}
     sql = final.sql(dialect="duckdb", pretty=True)
-    return Compiled(sql, params, out_cols, dcols, list(metrics))
+    return Compiled(sql, params, out_cols, dcols, list(metrics), total_cols)
 
 
 def _order(args: MetricQueryArgs, metrics: list[str], by: list[str], dcols: list[str]) -> list[exp.Expression]:
@@ -680,7 +696,8 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
     period = Period(args.start, end)
     compiled = compile_query(args, period, prev)
     cur = con.execute(compiled.sql, compiled.params)
-    rows = [list(r) for r in cur.fetchall()]
+    fetched = cur.fetchall()
+    rows = [list(r[: len(compiled.columns)]) for r in fetched]
     truncated = args.top is None and len(rows) > args.limit
     if truncated:
         rows = rows[: args.limit]
@@ -694,7 +711,9 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
     }
     if prev is not None:
         figures["previous_start"], figures["previous_end"] = prev.start, prev.end
-    if args.by and any(not METRICS[m].get("needs") for m in metrics):
+    if compiled.total_columns and rows:
+        figures["totals"] = dict(zip(compiled.metric_columns, fetched[0][len(compiled.columns) :], strict=True))
+    elif args.by and any(not METRICS[m].get("needs") for m in metrics):
         totals = compile_query(args, period, for_totals=True)
         trow = con.execute(totals.sql, totals.params).fetchone()
         figures["totals"] = dict(zip(totals.metric_columns, trow or [], strict=False))

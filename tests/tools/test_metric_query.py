@@ -796,3 +796,18 @@ def test_derived_dimension_with_comparison(con: duckdb.DuckDBPyConnection) -> No
         assert "scope_lines_p" in res.sql[0]
     finally:
         DERIVED.pop("order_class", None)
+
+
+def test_totals_are_over_all_groups(con: duckdb.DuckDBPyConnection) -> None:
+    # additive metrics: totals from the same statement, before top-N and having
+    res = q(con, metrics=["revenue", "complaints"], by=["region"], top=1)
+    assert len(res.rows) == 1 and len(res.sql) == 1
+    assert {k: float(v) for k, v in res.figures["totals"].items()} == {"revenue": 2030, "complaints": 3}
+    assert res.columns == ["region", "revenue", "complaints"] and len(res.rows[0]) == 3
+    # nothing left after having: the totals come from a second statement
+    res = q(con, metrics=["revenue"], by=["region"], having=[{"metric": "revenue", "op": ">", "value": 10**9}])
+    assert res.rows == [] and len(res.sql) == 2 and float(res.figures["totals"]["revenue"]) == 2030
+    # distinct counts are not additive (C1 buys both categories): a second statement
+    res = q(con, metrics=["customers"], by=["category"])
+    assert {r[0]: r[1] for r in res.rows} == {"硬件": 3, "软件": 2}
+    assert res.figures["totals"] == {"customers": 3} and len(res.sql) == 2
