@@ -209,35 +209,32 @@ LIMIT $lim"""
 
     dim = "kind" if args.view == "summary" else args.dimension
     params = {**scope.params, "kinds": kinds}
+    # One pass: the groups and the overall row (GROUPING SETS), so tickets are read once.
     sql = f"""
 WITH {scope.ctes()},
-{_tickets_cte(scope, args, flow=True)}
-SELECT coalesce(CAST({DIMS[dim]["sql"]} AS VARCHAR), '(无)') AS grp,
+{_tickets_cte(scope, args, flow=True)},
+g AS (SELECT t.*, coalesce(CAST({DIMS[dim]["sql"]} AS VARCHAR), '(无)') AS grp FROM tk t)
+SELECT grp,
        count(*) AS tickets,
        count(*) FILTER (WHERE kind = 'complaint') AS complaints,
        count(*) FILTER (WHERE kind = 'inquiry') AS inquiries,
        count(*) FILTER (WHERE kind = 'suggestion') AS suggestions,
        count(*) FILTER (WHERE is_resolved) AS resolved,
-       count(*) FILTER (WHERE is_resolved)::DOUBLE / count(*) AS resolution_rate,
-       quantile_cont(hours, 0.5) FILTER (WHERE is_resolved) AS median_hours,
-       quantile_cont(hours, 0.9) FILTER (WHERE is_resolved) AS p90_hours,
-       count(*) FILTER (WHERE NOT is_resolved) AS open
-FROM tk t
-GROUP BY ALL
-ORDER BY tickets DESC, grp"""
-    cols, rows = tr.query(sql, _used(sql, params))
-    overall_sql = f"""
-WITH {scope.ctes()},
-{_tickets_cte(scope, args, flow=True)}
-SELECT count(*) AS tickets,
-       count(*) FILTER (WHERE is_resolved) AS resolved,
        count(*) FILTER (WHERE is_resolved)::DOUBLE / nullif(count(*), 0) AS resolution_rate,
        quantile_cont(hours, 0.5) FILTER (WHERE is_resolved) AS median_hours,
        quantile_cont(hours, 0.9) FILTER (WHERE is_resolved) AS p90_hours,
-       count(*) FILTER (WHERE NOT is_resolved) AS open_created_in_period
-FROM tk"""
-    ocols, orows = tr.query(overall_sql, _used(overall_sql, params))
-    figures = dict(zip(ocols, orows[0], strict=True))
+       count(*) FILTER (WHERE NOT is_resolved) AS open,
+       grouping(grp) AS is_total
+FROM g
+GROUP BY GROUPING SETS ((grp), ())
+ORDER BY is_total DESC, tickets DESC, grp"""
+    cols, raw = tr.query(sql, _used(sql, params))
+    cols = cols[:-1]
+    total = dict(zip(cols, raw[0][:-1], strict=True))
+    rows = [r[:-1] for r in raw[1:]]
+    figures = {k: total[k] for k in ("tickets", "resolved", "resolution_rate", "median_hours", "p90_hours")}
+    figures["open_created_in_period"] = total["open"]
+
     for r in rows:
         if dim == "kind":
             figures[f"{r[0]}_tickets"] = r[1]
@@ -278,10 +275,14 @@ ia AS (
     FROM interactions i JOIN f_customers c ON c.customer_id = i.customer_id
     WHERE {" AND ".join(conds)}
 ),
+dcw AS MATERIALIZED (
+    SELECT department, customer_id, week, count(*) AS n, min(CAST(happened_at AS DATE)) AS first_day
+    FROM ia GROUP BY department, customer_id, week
+),
 cw AS (
-    SELECT customer_id, week, count(DISTINCT department) AS departments, count(*) AS contacts,
-           string_agg(DISTINCT department, '、' ORDER BY department) AS department_list
-    FROM ia GROUP BY customer_id, week
+    SELECT customer_id, week, count(*) AS departments, sum(n) AS contacts,
+           string_agg(department, '、' ORDER BY department) AS department_list
+    FROM dcw GROUP BY customer_id, week
 )"""
     defs = [
         Definition(
@@ -327,33 +328,40 @@ LIMIT $lim"""
         + """,
 win AS (
     SELECT (SELECT count(*) FROM f_customers) AS n_customers,
-           greatest(date_diff('day', coalesce(CAST($f_start AS DATE), (SELECT min(CAST(happened_at AS DATE)) FROM ia)), $f_end) + 1, 1) / 7.0 AS weeks
+           greatest(date_diff('day', coalesce(CAST($f_start AS DATE), (SELECT min(first_day) FROM dcw)), $f_end) + 1, 1)
+               / 7.0 AS weeks
+),
+dep AS (
+    SELECT department, sum(n) AS contacts, count(DISTINCT customer_id) AS customers, count(*) AS customer_weeks
+    FROM dcw GROUP BY department
+),
+summ AS (
+    SELECT sum(contacts) AS total_contacts,
+           count(*) AS total_customer_weeks,
+           count(*) FILTER (WHERE departments >= $multi) AS multi_department_customer_weeks,
+           count(DISTINCT customer_id) FILTER (WHERE departments >= $multi) AS multi_department_customers
+    FROM cw
 )
-SELECT ia.department,
-       count(*) AS contacts,
-       count(DISTINCT ia.customer_id) AS customers,
-       count(DISTINCT (ia.customer_id, ia.week)) AS customer_weeks,
-       count(*)::DOUBLE / count(DISTINCT (ia.customer_id, ia.week)) AS contacts_per_contacted_customer_week,
-       count(*)::DOUBLE / (any_value(win.n_customers) * any_value(win.weeks)) AS contacts_per_customer_week
-FROM ia, win
-GROUP BY ia.department
-ORDER BY contacts DESC, ia.department"""
+SELECT dep.department, dep.contacts, dep.customers, dep.customer_weeks,
+       dep.contacts::DOUBLE / dep.customer_weeks AS contacts_per_contacted_customer_week,
+       dep.contacts::DOUBLE / (win.n_customers * win.weeks) AS contacts_per_customer_week,
+       summ.*
+FROM dep, win, summ
+ORDER BY dep.contacts DESC, dep.department"""
     )
     if "f_start" not in params:
         sql = sql.replace("CAST($f_start AS DATE)", "CAST(NULL AS DATE)")
-    cols, rows = tr.query(sql, _used(sql, params))
-    summary_sql = (
-        base
-        + """
-SELECT (SELECT count(*) FROM ia) AS contacts,
-       count(*) AS customer_weeks,
-       count(*) FILTER (WHERE departments >= $multi) AS multi_department_customer_weeks,
-       count(DISTINCT customer_id) FILTER (WHERE departments >= $multi) AS multi_department_customers,
-       count(*) FILTER (WHERE departments >= $multi)::DOUBLE / nullif(count(*), 0) AS multi_department_share
-FROM cw"""
-    )
-    scols, srows = tr.query(summary_sql, _used(summary_sql, params))
-    figures = dict(zip(scols, srows[0], strict=True))
+    cols, raw = tr.query(sql, _used(sql, params))
+    rows = [r[:6] for r in raw]
+    cols = cols[:6]
+    s0 = raw[0] if raw else [None] * 10
+    figures = {
+        "contacts": s0[6] or 0,
+        "customer_weeks": s0[7] or 0,
+        "multi_department_customer_weeks": s0[8] or 0,
+        "multi_department_customers": s0[9] or 0,
+        "multi_department_share": s0[8] / s0[7] if s0[7] else None,
+    }
     return _result(
         args,
         scope,

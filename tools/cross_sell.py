@@ -134,7 +134,7 @@ def _pairs(args: CrossSellArgs, scope: Scope, tr: Trace, min_support: float, lim
     params = {**scope.params, "min_support": min_support, "lim": limit}
     sql = f"""
 WITH {scope.ctes()},
-cc AS (SELECT DISTINCT customer_id, coalesce(category, '(未知)') AS cat FROM f_lines WHERE status = 'completed'),
+cc AS MATERIALIZED (SELECT DISTINCT customer_id, coalesce(category, '(未知)') AS cat FROM f_lines WHERE status = 'completed'),
 n AS (SELECT count(DISTINCT customer_id) AS n FROM cc),
 single AS (SELECT cat, count(*) AS cnt FROM cc GROUP BY cat),
 pairs AS (
@@ -265,20 +265,16 @@ own AS (
     WHERE l.status = 'completed' AND l.customer_id = $cid AND l.category IS NOT NULL
     GROUP BY l.category
 ),
-buyers AS (
-    SELECT product_id, count(DISTINCT customer_id) AS buyers FROM f_lines WHERE status = 'completed' GROUP BY product_id
-),
 cand AS (
     SELECT p.category, p.product_id, p.name, p.unit_price, own.highest_bought_price,
-           coalesce(b.buyers, 0) AS buyers,
            row_number() OVER (PARTITION BY p.category ORDER BY p.unit_price, p.product_id) AS rn
     FROM products p
     JOIN own ON own.category = p.category
-    LEFT JOIN buyers b ON b.product_id = p.product_id
     WHERE p.unit_price > own.highest_bought_price
-)
-SELECT category, product_id, name, unit_price, highest_bought_price, buyers
-FROM cand WHERE rn <= $per_cat
+),
+top AS (SELECT * FROM cand WHERE rn <= $per_cat)
+SELECT category, product_id, name, unit_price, highest_bought_price
+FROM top
 ORDER BY category, unit_price, product_id
 LIMIT $lim"""
     cols, raw = tr.query(sql, _used(sql, params))
@@ -292,8 +288,8 @@ LIMIT $lim"""
         definitions=[
             Definition(
                 name="upsell",
-                zh=f"向上销售:该客户已购类别中,标准单价高于它在该类别买过的最高标准单价的产品,每类按价格从低到高最多 {per_cat} 个;buyers 为期间内买过该产品的客户数",
-                en=f"up-sell: in each category the customer buys, products listed above the highest list price it bought there, cheapest first, at most {per_cat} per category; buyers = customers who bought the product in the period",
+                zh=f"向上销售:该客户已购类别中,标准单价高于它在该类别买过的最高标准单价的产品,每类按价格从低到高最多 {per_cat} 个",
+                en=f"up-sell: in each category the customer buys, products listed above the highest list price it bought there, cheapest first, at most {per_cat} per category",
                 value={"per_category": per_cat},
             )
         ],

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, register, resolve_scope
+from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, register, resolve_scope
 from tools.tables import load
 
 TABLE = load("loyalty")
@@ -55,6 +55,26 @@ def _choice(name: str, allowed: tuple[str, ...] | list[str]) -> Any:
 def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     names = set(re.findall(r"\$(\w+)", sql))
     return {k: v for k, v in params.items() if k in names}
+
+
+def _orders_cte(scope: Scope, args: CommonFilters) -> str:
+    """``f_orders``: completed orders in scope, one row per order (order_id, customer_id, order_date).
+
+    Read from ``orders`` directly (a few times fewer rows than order lines) unless a
+    category filter needs the lines; same filters as ``f_lines`` otherwise.
+    """
+    if args.category:
+        return "f_orders AS (SELECT DISTINCT order_id, customer_id, order_date FROM f_lines WHERE status = 'completed')"
+    conds = [
+        "o.status = 'completed'",
+        "o.customer_id IN (SELECT customer_id FROM f_customers)",
+        "o.order_date <= $f_end",
+    ]
+    if scope.start:
+        conds.append("o.order_date >= $f_start")
+    if args.channel:
+        conds.append("list_contains($f_channel, o.channel)")
+    return f"f_orders AS (SELECT o.order_id, o.customer_id, o.order_date FROM orders o WHERE {' AND '.join(conds)})"
 
 
 class LoyaltyArgs(CommonFilters):
@@ -95,10 +115,32 @@ def _weights(given: dict[str, float] | None) -> dict[str, float]:
     return {k: v / total for k, v in w.items()}
 
 
-def _pct(order: str, n: str = "n", part: str = "") -> str:
-    """Mid-rank percentile of ``order`` (ascending = better), 0..1; 0.5 for a single row."""
-    over = f"OVER ({part} ORDER BY {order})"
-    return f"CASE WHEN {n} = 1 THEN 0.5 ELSE ((rank() {over} - 1) + (cume_dist() {over} * {n} - 1)) / (2.0 * ({n} - 1)) END"
+# (component, column in j, "better" order): the percentile of a value depends only on the value,
+# so it is computed once per distinct value and joined back (much cheaper than 12 window sorts).
+RANKED = (
+    ("frequency", "frequency", "ASC"),
+    ("recency", "recency_days", "DESC"),
+    ("tenure", "tenure_days", "ASC"),
+    ("repeat", "repeat_share", "ASC"),
+    ("satisfaction", "mean_nps", "ASC"),
+    ("complaints", "complaints", "DESC"),
+)
+
+
+def _pct_ctes() -> str:
+    """Per component: distinct values with the mid-rank percentile, (2·below + count − 1) / (2(n − 1))."""
+    out = []
+    for k, col, order in RANKED:
+        out.append(
+            f"""p_{k} AS (
+    SELECT v, CASE WHEN nn = 1 THEN 0.5 ELSE (2 * below + c - 1) / (2.0 * (nn - 1)) END AS pct
+    FROM (
+        SELECT v, c, sum(c) OVER (ORDER BY v {order} ROWS UNBOUNDED PRECEDING) - c AS below, sum(c) OVER () AS nn
+        FROM (SELECT {col} AS v, count(*) AS c FROM j WHERE {col} IS NOT NULL GROUP BY {col})
+    )
+)"""
+        )
+    return ",\n".join(out)
 
 
 @register(
@@ -126,10 +168,17 @@ def loyalty(con: Con, args: LoyaltyArgs) -> ToolResult:
     index_expr = " + ".join(f"$w_{k} * s_{k}" for k in COMPONENTS)
     sql = f"""
 WITH {scope.ctes()},
+{_orders_cte(scope, args)},
+om AS (
+    -- per customer and month first: cheaper than count(DISTINCT month) per customer
+    SELECT customer_id, date_trunc('month', order_date) AS m, count(*) AS n,
+           min(order_date) AS first_order, max(order_date) AS last_order
+    FROM f_orders GROUP BY customer_id, m
+),
 od AS (
-    SELECT customer_id, count(DISTINCT order_id) AS frequency, min(order_date) AS first_order,
-           max(order_date) AS last_order, count(DISTINCT date_trunc('month', order_date)) AS months_with_orders
-    FROM f_lines WHERE status = 'completed' GROUP BY customer_id
+    SELECT customer_id, sum(n) AS frequency, min(first_order) AS first_order, max(last_order) AS last_order,
+           count(*) AS months_with_orders
+    FROM om GROUP BY customer_id
 ),
 sat AS (
     SELECT customer_id, avg(nps) AS mean_nps FROM surveys
@@ -139,30 +188,35 @@ comp AS (
     SELECT customer_id, count(*) AS complaints FROM tickets
     WHERE kind = 'complaint' AND {" AND ".join(twindow)} GROUP BY customer_id
 ),
-j AS (
+j AS MATERIALIZED (
     SELECT c.customer_id, c.name, c.region, c.city, c.industry, c.size, c.rep_id, od.frequency,
            date_diff('day', od.last_order, $as_of) AS recency_days,
            date_diff('day', od.first_order, $as_of) AS tenure_days,
            od.months_with_orders::DOUBLE
                / (date_diff('month', date_trunc('month', od.first_order), date_trunc('month', $as_of)) + 1) AS repeat_share,
            sat.mean_nps, coalesce(comp.complaints, 0) AS complaints,
-           count(*) OVER () AS n,
-           count(sat.mean_nps) OVER () AS n_sat
+           count(*) OVER () AS n
     FROM od
     JOIN f_customers c ON c.customer_id = od.customer_id
     LEFT JOIN sat ON sat.customer_id = od.customer_id
     LEFT JOIN comp ON comp.customer_id = od.customer_id
 ),
+{_pct_ctes()},
 s AS (
     SELECT j.*,
-           {_pct("frequency")} AS s_frequency,
-           {_pct("recency_days DESC")} AS s_recency,
-           {_pct("tenure_days")} AS s_tenure,
-           {_pct("repeat_share")} AS s_repeat,
-           CASE WHEN mean_nps IS NULL THEN $missing_sat
-                ELSE {_pct("mean_nps", "n_sat", "PARTITION BY mean_nps IS NULL")} END AS s_satisfaction,
-           {_pct("complaints DESC")} AS s_complaints
+           p_frequency.pct AS s_frequency,
+           p_recency.pct AS s_recency,
+           p_tenure.pct AS s_tenure,
+           p_repeat.pct AS s_repeat,
+           coalesce(p_satisfaction.pct, $missing_sat) AS s_satisfaction,
+           p_complaints.pct AS s_complaints
     FROM j
+    LEFT JOIN p_frequency ON p_frequency.v = j.frequency
+    LEFT JOIN p_recency ON p_recency.v = j.recency_days
+    LEFT JOIN p_tenure ON p_tenure.v = j.tenure_days
+    LEFT JOIN p_repeat ON p_repeat.v = j.repeat_share
+    LEFT JOIN p_satisfaction ON p_satisfaction.v = j.mean_nps
+    LEFT JOIN p_complaints ON p_complaints.v = j.complaints
 ),
 scored AS (
     SELECT s.*, 100 * ({index_expr}) AS loyalty_index FROM s

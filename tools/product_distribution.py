@@ -3,7 +3,7 @@
 Methodology: "what customers buy" (one of the six aspects of customer analysis:
 产品分布 — which categories sell where and when). For every (category, column)
 cell, over completed orders in the period (all history up to as_of unless a
-period is given): revenue, quantity, distinct orders and distinct customers,
+period is given): revenue, quantity (with ``counts``: distinct orders and customers),
 and three shares of revenue: of the category's total (where a category sells),
 of the column's total (the category mix of a region or month) and of the grand
 total. The columns come from ``tools/tables/product_distribution.yaml``.
@@ -30,6 +30,11 @@ class DistributionArgs(CommonFilters):
         description="与类别交叉的维度:region 大区、city 城市、channel 渠道、month 月、quarter 季度 / what to cross categories with",
     )
 
+    counts: bool = Field(
+        False,
+        description="是否同时统计不同订单数与客户数(数据量大时较慢) / also count distinct orders and customers (slower on large data)",
+    )
+
     @field_validator("dimension", mode="before")
     @classmethod
     def _dim(cls, v: object) -> object:
@@ -51,20 +56,25 @@ class DistributionArgs(CommonFilters):
 def product_distribution(con: Con, args: DistributionArgs) -> ToolResult:
     scope = resolve_scope(con, args)
     dim = args.dimension
+    # Distinct counts cost more than everything else at 10M lines: only on request.
+    counts = (
+        ",\n           count(DISTINCT l.order_id) AS orders,\n           count(DISTINCT l.customer_id) AS customers"
+        if args.counts
+        else ""
+    )
+    counts_out = ", orders, customers" if args.counts else ""
     sql = f"""
 WITH {scope.ctes()},
 x AS (
     SELECT coalesce(l.category, '(未知)') AS category,
            coalesce(CAST({COLUMNS[dim]["sql"]} AS VARCHAR), '(无)') AS col,
            sum(l.amount)::DOUBLE AS revenue,
-           sum(l.quantity) AS quantity,
-           count(DISTINCT l.order_id) AS orders,
-           count(DISTINCT l.customer_id) AS customers
+           sum(l.quantity) AS quantity{counts}
     FROM f_lines l JOIN f_customers c ON c.customer_id = l.customer_id
     WHERE l.status = 'completed'
     GROUP BY ALL
 )
-SELECT category, col, revenue, quantity, orders, customers,
+SELECT category, col, revenue, quantity{counts_out},
        revenue / nullif(sum(revenue) OVER (PARTITION BY category), 0) AS share_of_category,
        revenue / nullif(sum(revenue) OVER (PARTITION BY col), 0) AS share_of_column,
        revenue / nullif(sum(revenue) OVER (), 0) AS share_of_total

@@ -308,7 +308,7 @@ cust AS (
     SELECT customer_id, avg(nps) AS mean_nps, avg(csat) AS mean_csat, count(*) AS responses
     FROM resp GROUP BY customer_id HAVING count(nps) > 0
 ),
-ranked AS (
+ranked AS MATERIALIZED (
     SELECT *,
            row_number() OVER (ORDER BY mean_nps DESC, mean_csat DESC NULLS LAST, customer_id) AS pos_top,
            row_number() OVER (ORDER BY mean_nps ASC, mean_csat ASC NULLS LAST, customer_id) AS pos_bottom,
@@ -330,7 +330,7 @@ pos AS (
     LEFT JOIN rev ON rev.customer_id = c.customer_id
     LEFT JOIN comp ON comp.customer_id = c.customer_id
 ),
-prof AS (
+prof AS MATERIALIZED (
     SELECT customer_id, region, industry, size, revenue, complaints,
            CASE WHEN revenue > 0 AND rpos <= ceil($t1 * npos) THEN '{tiers["strategic"]["zh"]}'
                 WHEN revenue > 0 AND rpos <= ceil($t2 * npos) THEN '{tiers["key"]["zh"]}'

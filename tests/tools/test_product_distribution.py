@@ -45,7 +45,7 @@ def _cells(res):
 
 
 def test_by_region(con):
-    res = _run(con)
+    res = _run(con, counts=True)
     # A 华东 200 + 100 = 300, A 华北 270, B 华东 50, B 华北 100 (the returned order is left out).
     assert _cells(res) == {("A", "华东"): 300, ("A", "华北"): 270, ("B", "华东"): 50, ("B", "华北"): 100}
     r = {(x["category"], x["region"]): x for x in res.records()}
@@ -56,6 +56,7 @@ def test_by_region(con):
     assert res.figures["revenue"] == pytest.approx(720)
     assert res.figures["top_category"] == "A"
     assert res.figures["top_cell"] == {"category": "A", "region": "华东", "revenue": 300}
+    assert "orders" not in _run(con).columns  # distinct counts only on request
 
 
 def test_by_time(con):
