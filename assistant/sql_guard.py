@@ -117,6 +117,16 @@ DENIED_FUNCTIONS = frozenset(
         "repeat_row",
         "shell",
         "system",
+        "sql_auto_complete",
+        "json_execute_serialized_sql",
+        "json_serialize_sql",
+        "json_deserialize_sql",
+        "json_serialize_plan",
+        "nextval",
+        "currval",
+        "setseed",
+        "txid_current",
+        "current_transaction_id",
     }
 )
 DENIED_PREFIXES = ("read_", "duckdb_", "pragma_", "sqlite_", "iceberg_", "delta_", "parquet_", "pg_", "has_", "icu_")

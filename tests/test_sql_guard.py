@@ -105,6 +105,21 @@ HOSTILE: list[tuple[str, str]] = [
     ("\ufeffSELECT * FROM customers", "unicode"),
     ("SELECT * FROM customers WHERE name = 'a\u202e' ", "unicode"),
     ("SELECT * FROM \u0441ustomers", "unknown_table"),  # Cyrillic с: a different table name, so unknown
+    # spelled differently, qualified, nested in other statement forms
+    ("SELECT * FROM READ_CSV('x.csv')", "denied_function"),
+    ("SELECT * FROM \"read_csv\"('x.csv')", "denied_function"),
+    ("SELECT * FROM main.read_csv('x.csv')", "denied_function"),
+    ("SELECT * FROM system.main.read_text('x')", "denied_function"),
+    ("FROM read_csv('x.csv') SELECT *", "denied_function"),
+    ("SELECT main.getenv('HOME')", "denied_function"),
+    ("SELECT * FROM customers, LATERAL (SELECT * FROM read_text('/etc/hosts'))", "denied_function"),
+    ("SELECT * FROM json_execute_serialized_sql('x')", "denied_function"),
+    ("SELECT sql_auto_complete('SEL')", "denied_function"),
+    ("SELECT nextval('seq')", "denied_function"),
+    ("SELECT * FROM (DESCRIBE customers)", "forbidden_statement"),
+    ("SELECT * FROM (SUMMARIZE customers)", "forbidden_statement"),
+    ("SELECT * FROM (FROM duckdb_tables())", "denied_function"),
+    ("SHOW TABLES", "not_select"),
     # the catalog
     ("SELECT * FROM information_schema.tables", "qualified_table"),
     ("SELECT * FROM information_schema.columns WHERE table_name = 'customers'", "qualified_table"),
@@ -119,6 +134,8 @@ HOSTILE: list[tuple[str, str]] = [
     ("SELECT * FROM main.customers", "qualified_table"),  # allowed only when the caller says so
     ("SELECT * FROM system.main.duckdb_tables", "qualified_table"),
     ("SELECT * FROM temp.main.x", "qualified_table"),
+    ('SELECT * FROM "main"."customers"', "qualified_table"),
+    ("SELECT * FROM memory.main.customers", "qualified_table"),
     # tables outside the contract
     ("SELECT * FROM secrets", "unknown_table"),
     ("SELECT * FROM customers, users", "unknown_table"),

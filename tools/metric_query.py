@@ -568,7 +568,7 @@ def compile_query(
                 OPS[h.op](this=exp.column(h.metric, table="cur"), expression=exp.Placeholder(this=f"h{i}"))
             )
         final = final.order_by(*_order(args, metrics, by, dcols))
-        n = args.top if args.top is not None and args.top <= args.limit else args.limit + 1
+        n = min(args.top, args.limit + 1) if args.top is not None else args.limit + 1
         final = final.limit(n)
     with_ = exp.With(
         expressions=[exp.CTE(this=e, alias=exp.TableAlias(this=exp.to_identifier(n))) for n, e in all_ctes]
@@ -698,7 +698,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
     cur = con.execute(compiled.sql, compiled.params)
     fetched = cur.fetchall()
     rows = [list(r[: len(compiled.columns)]) for r in fetched]
-    truncated = args.top is None and len(rows) > args.limit
+    truncated = len(rows) > args.limit
     if truncated:
         rows = rows[: args.limit]
     sqls = [compiled.sql]

@@ -406,6 +406,10 @@ def test_truncation_is_flagged(con: duckdb.DuckDBPyConnection) -> None:
     res = q(con, metrics=["contacts"], by=["customer"], limit=2)
     assert len(res.rows) == 2 and res.figures["truncated"] is True and res.notes
     assert "LIMIT 3" in res.sql[0]
+    res = q(con, metrics=["contacts"], by=["customer"], limit=2, top=10)  # top above the limit: the limit wins
+    assert len(res.rows) == 2 and res.figures["truncated"] is True
+    res = q(con, metrics=["contacts"], by=["customer"], limit=4, top=4)
+    assert len(res.rows) == 4 and res.figures["truncated"] is False
 
 
 @pytest.mark.parametrize(
