@@ -110,7 +110,6 @@ def per_customer_sql(scope: Scope) -> str:
     return f"""WITH {scope.ctes()},
 sales AS (
     SELECT l.customer_id,
-           count(DISTINCT l.order_id) AS orders,
            sum(l.amount)::DOUBLE AS revenue,
            sum(l.quantity * coalesce(l.unit_cost, 0))::DOUBLE AS cogs,
            count(*) FILTER (WHERE l.unit_cost IS NULL) AS lines_without_cost
@@ -135,7 +134,6 @@ ct AS (
 ),
 base AS (
     SELECT c.*,
-           coalesce(s.orders, 0) AS orders,
            coalesce(s.revenue, 0) AS revenue,
            coalesce(s.cogs, 0) AS cogs,
            coalesce(s.lines_without_cost, 0) AS lines_without_cost,
@@ -164,16 +162,20 @@ per AS (
 )"""
 
 
-_TOTALS = """count(*) AS customers,
-       count(*) FILTER (WHERE profit < 0) AS loss_making,
-       coalesce(sum(revenue), 0) AS revenue,
-       coalesce(sum(cogs), 0) AS cogs,
-       coalesce(sum(gross_profit), 0) AS gross_profit,
-       coalesce(sum(ticket_cost), 0) AS ticket_cost,
-       coalesce(sum(contact_cost), 0) AS contact_cost,
-       coalesce(sum(service_cost), 0) AS service_cost,
-       coalesce(sum(profit), 0) AS profit,
-       coalesce(sum(profit) FILTER (WHERE profit < 0), 0) AS loss_total"""
+# Totals, each summed over the per-customer rows: (name, expression).
+TOTAL_COLS: list[tuple[str, str]] = [
+    ("customers", "1"),
+    ("loss_making", "CASE WHEN profit < 0 THEN 1 ELSE 0 END"),
+    ("revenue", "revenue"),
+    ("cogs", "cogs"),
+    ("gross_profit", "gross_profit"),
+    ("ticket_cost", "ticket_cost"),
+    ("contact_cost", "contact_cost"),
+    ("service_cost", "service_cost"),
+    ("profit", "profit"),
+    ("loss_total", "least(profit, 0)"),
+    ("lines_without_cost", "lines_without_cost"),
+]
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -192,28 +194,24 @@ def profitability(con: Con, args: ProfitabilityArgs) -> ToolResult:
     scope = resolve_scope(con, args)
     params: dict[str, Any] = {**scope.params, **{f"cost_{k}": v for k, v in costs.items()}}
     head = per_customer_sql(scope)
-    loss_filter = "WHERE profit < 0" if args.loss_only else ""
     tr = Trace(con)
-
-    _, tot = tr.query(
-        f"{head}\nSELECT {_TOTALS}, coalesce(sum(lines_without_cost), 0) AS lines_without_cost FROM per", params
-    )
-    (customers, loss_making, revenue, cogs, gross, ticket_cost, contact_cost, service, profit, loss_total, no_cost) = (
-        tot[0]
-    )
-
     loss_zh, loss_en = CLASSES["loss"]["zh"], CLASSES["loss"]["en"]
     prof_zh, prof_en = CLASSES["profit"]["zh"], CLASSES["profit"]["en"]
+    totals: dict[str, Any] | None = None
+    # One pass over the lines per call: totals ride along (window sums or a grouping set) instead of a 2nd query.
     if args.by == "customer":
         order = "profit ASC, customer_id" if args.loss_only else "profit DESC, customer_id"
+        window = ",\n       ".join(f"coalesce(sum({e}) OVER (), 0) AS tot_{n}" for n, e in TOTAL_COLS)
         cols, rows = tr.query(
             f"""{head}
-SELECT customer_id, name, region, industry, size, orders, revenue, cogs, gross_profit,
+SELECT customer_id, name, region, industry, size, revenue, cogs, gross_profit,
        complaints, inquiries, suggestions, contacts, ticket_cost, contact_cost, service_cost, profit,
        CASE WHEN revenue > 0 THEN profit / revenue END AS profit_margin,
        CASE WHEN profit < 0 THEN $loss_zh ELSE $prof_zh END AS class_zh,
-       CASE WHEN profit < 0 THEN $loss_en ELSE $prof_en END AS class_en
-FROM per {loss_filter}
+       CASE WHEN profit < 0 THEN $loss_en ELSE $prof_en END AS class_en,
+       {window}
+FROM per
+QUALIFY {"profit < 0" if args.loss_only else "TRUE"}
 ORDER BY {order}
 LIMIT $limit""",
             {
@@ -225,6 +223,10 @@ LIMIT $limit""",
                 "prof_en": prof_en,
             },
         )
+        nt = len(TOTAL_COLS)
+        if rows:
+            totals = dict(zip([n for n, _ in TOTAL_COLS], rows[0][-nt:], strict=True))
+        cols, rows = cols[:-nt], [r[:-nt] for r in rows]
         chart = Chart(
             kind="scatter",
             x="revenue",
@@ -236,17 +238,30 @@ LIMIT $limit""",
     else:
         dim = args.by
         column = DIMENSIONS[dim]["column"]  # from our own table, never user text
-        cols, rows = tr.query(
+        aggs = ",\n       ".join(f"coalesce(sum({e}), 0) AS {n}" for n, e in TOTAL_COLS)
+        # loss_only: group by (segment, loss-making) and keep the loss-making half; the () set is always everyone.
+        sets = "(seg, is_loss), ()" if args.loss_only else "(seg), ()"
+        cols, got = tr.query(
             f"""{head}
-SELECT coalesce({column}::VARCHAR, '(未知)') AS {dim}, {_TOTALS},
+SELECT GROUPING(seg) AS is_total, seg AS {dim}, {"is_loss" if args.loss_only else "NULL AS is_loss"}, {aggs},
        CASE WHEN sum(revenue) > 0 THEN sum(profit) / sum(revenue) END AS profit_margin,
-       count(*) FILTER (WHERE profit < 0) / count(*) AS loss_making_share,
-       CASE WHEN $total_profit <> 0 THEN sum(profit) / $total_profit END AS profit_share
-FROM per {loss_filter}
-GROUP BY 1
-ORDER BY profit DESC, 1""",
-            {**params, "total_profit": float(profit)},
+       avg(CASE WHEN profit < 0 THEN 1.0 ELSE 0.0 END) AS loss_making_share
+FROM (SELECT *, coalesce({column}::VARCHAR, '(未知)') AS seg, profit < 0 AS is_loss FROM per)
+GROUP BY GROUPING SETS ({sets})""",
+            params,
         )
+        total_row = next((r for r in got if r[0]), None)
+        if total_row is not None:
+            totals = dict(zip([n for n, _ in TOTAL_COLS], total_row[3 : 3 + len(TOTAL_COLS)], strict=True))
+        tp = float(totals["profit"]) if totals else 0.0
+        keep = [i for i, c in enumerate(cols) if c not in ("is_total", "is_loss", "lines_without_cost")]
+        rows = [
+            [r[i] for i in keep] + [r[cols.index("profit")] / tp if tp else None]
+            for r in got
+            if not r[0] and (not args.loss_only or r[2])
+        ]
+        cols = [cols[i] for i in keep] + ["profit_share"]
+        rows.sort(key=lambda r: (-r[cols.index("profit")], r[0]))
         chart = Chart(
             kind="bar",
             x=dim,
@@ -254,6 +269,14 @@ ORDER BY profit DESC, 1""",
             title_zh=f"按{DIMENSIONS[dim]['zh']}的利润构成",
             title_en=f"Profit by {DIMENSIONS[dim]['en']}",
         )
+    if totals is None:  # nothing to carry the totals (no rows): ask for them alone
+        aggs = ", ".join(f"coalesce(sum({e}), 0) AS {n}" for n, e in TOTAL_COLS)
+        tcols, trows = tr.query(f"{head}\nSELECT {aggs} FROM per", params)
+        totals = dict(zip(tcols, trows[0], strict=True))
+    customers, loss_making, revenue = totals["customers"], totals["loss_making"], totals["revenue"]
+    cogs, gross, ticket_cost = totals["cogs"], totals["gross_profit"], totals["ticket_cost"]
+    contact_cost, service, profit = totals["contact_cost"], totals["service_cost"], totals["profit"]
+    loss_total, no_cost = totals["loss_total"], totals["lines_without_cost"]
 
     figures: dict[str, Any] = {
         "customers": customers,

@@ -181,7 +181,19 @@ def test_empty_warehouse_and_no_default_date(empty_con):
 
 def test_sql_is_recorded(con):
     res = _run(con)
-    assert len(res.sql) == 2 and all("f_customers" in s for s in res.sql)
+    assert len(res.sql) == 1 and "f_customers" in res.sql[0]  # one statement: totals ride along
+
+
+def test_loss_only_by_segment_keeps_overall_figures(con):
+    # Loss-making customers per region: 华东 C3 (−300), 华北 C2 (−416); the figures still cover everyone.
+    res = _run(con, loss_only=True)
+    recs = {r["region"]: r for r in res.records()}
+    assert recs["华东"]["customers"] == 1 and recs["华东"]["profit"] == pytest.approx(-300)
+    assert recs["华北"]["profit"] == pytest.approx(-416)
+    assert res.figures["profit"] == pytest.approx(414) and res.figures["customers"] == 3
+    # No loss-making customer left (all service costs 0): no rows, figures from the totals alone.
+    none = _run(con, by="customer", loss_only=True, complaint_cost=0, inquiry_cost=0, suggestion_cost=0, contact_cost=0)
+    assert none.rows == [] and none.figures["profit"] == pytest.approx(1704) and none.figures["customers"] == 3
 
 
 @pytest.mark.parametrize(
