@@ -18,6 +18,17 @@ Compilation, for one period:
 A comparison (previous period of equal length, or the same period last year) compiles the same query for
 the shifted period (its own CTEs and ``$p_start``/``$p_end``) and joins it on the dimensions.
 
+Semantics (where the issue was silent):
+
+- The period is ``start``..``end``; ``end`` defaults to ``as_of`` (the last order date), no ``start`` means all
+  history. Snapshot metrics (active_customers, open_tickets, overdue_amount, unpaid_amount,
+  days_since_last_order) are taken at the period end and cannot be sliced by a time dimension.
+- Category and channel filters select order lines; on facts without lines (surveys, tickets, contacts,
+  invoices) they keep the customers who bought in that category/channel in the period, as ``satisfaction``
+  does. Marketing spend is not per customer: customer, category and channel filters are refused for it.
+- ``figures["totals"]`` holds each metric over all groups (before top-N and having); for additive metrics it
+  comes from the same statement, otherwise from a second one.
+
 Dimensions that come from a per-customer table computed by another tool (RFM class, customer type, tier)
 plug in with ``register_customer_dimension``: a function returning ``SELECT customer_id, value …`` SQL.
 """
@@ -487,7 +498,12 @@ def previous_period(kind: str, start: dt.date, end: dt.date) -> Period:
 def compile_query(
     args: MetricQueryArgs, period: Period, prev: Period | None = None, *, for_totals: bool = False
 ) -> Compiled:
-    """Compile the spec to one SQL statement and its parameters (no execution)."""
+    """Compile the spec to one SQL statement and its parameters (no execution).
+
+    >>> c = compile_query(MetricQueryArgs(metrics=["revenue"], region=["华东'; --"]), Period(None, dt.date(2024, 6, 30)))
+    >>> "华东" in c.sql, c.params["f_region"], c.columns
+    (False, ["华东'; --"], ['revenue'])
+    """
     metrics = list(args.metrics)
     for h in args.having:
         if h.metric not in metrics:
