@@ -159,6 +159,18 @@ def credit(con: Con, args: CreditArgs) -> ToolResult:
         inv_where.append("i.issue_date >= $i_start")
     if args.category or args.channel:
         inv_where.append("i.order_id IN (SELECT order_id FROM f_lines)")
+    if args.category:  # a category lives on the lines: count the orders that have a line in it
+        vol_sql = """SELECT customer_id, count(DISTINCT order_id) AS orders_12m
+    FROM f_lines
+    WHERE status = 'completed' AND order_date > $vol_from AND order_date <= $as_of
+    GROUP BY customer_id"""
+    else:  # same orders as f_lines would give, without joining ten million lines
+        vol_sql = f"""SELECT o.customer_id, count(*) AS orders_12m
+    FROM orders o
+    WHERE o.status = 'completed' AND o.order_date > $vol_from AND o.order_date <= $as_of AND o.order_date <= $f_end
+      AND o.customer_id IN (SELECT customer_id FROM f_customers)
+      {"AND list_contains($f_channel, o.channel)" if args.channel else ""}
+    GROUP BY o.customer_id"""
     grade_case = "CASE " + " ".join(f"WHEN score >= $g_{i} THEN $gn_{i}" for i in range(len(GRADES))) + " END"
     for i, g in enumerate(GRADES):
         params[f"g_{i}"] = float(g["min"])
@@ -184,10 +196,7 @@ pay AS (
     GROUP BY customer_id
 ),
 vol AS (
-    SELECT customer_id, count(DISTINCT order_id) AS orders_12m
-    FROM f_lines
-    WHERE status = 'completed' AND order_date > $vol_from AND order_date <= $as_of
-    GROUP BY customer_id
+    {vol_sql}
 ),
 raw AS (
     SELECT c.customer_id, c.name, c.region, c.city, c.industry, c.size, c.rep_id, c.acquisition_channel,
@@ -224,33 +233,41 @@ graded AS (
     SELECT s.*, {grade_case} AS grade FROM scored s
 )"""
     tr = Trace(con)
-    _, tot = tr.query(
-        f"""{head}
-SELECT (SELECT count(*) FROM f_customers) AS in_scope, count(*) AS rated, avg(score) AS mean_score,
-       coalesce(sum(overdue_amount), 0) AS overdue_amount, coalesce(sum(unpaid_amount), 0) AS unpaid_amount,
-       count(*) FILTER (WHERE overdue_amount > 0) AS customers_overdue,
-       {", ".join(f"count(*) FILTER (WHERE grade = $gn_{i}) AS n_{i}" for i in range(len(GRADES)))}
-FROM graded""",
-        params,
-    )
-    in_scope, rated, mean_score, overdue, unpaid, n_overdue, *grade_counts = tot[0]
-    grade_names = {g["grade"]: g for g in GRADES}
+    labels = {f"g{lang}_{i}": g[key] for i, g in enumerate(GRADES) for lang, key in (("z", "zh"), ("e", "en"))}
     label_zh = "CASE grade " + " ".join(f"WHEN $gn_{i} THEN $gz_{i}" for i in range(len(GRADES))) + " END"
     label_en = "CASE grade " + " ".join(f"WHEN $gn_{i} THEN $ge_{i}" for i in range(len(GRADES))) + " END"
-    labels = {f"g{lang}_{i}": g[key] for i, g in enumerate(GRADES) for lang, key in (("z", "zh"), ("e", "en"))}
-
+    # Totals ride along with the table (window sums, or the () grouping set), so the invoices are read once.
+    stats = [
+        ("customers", "1"),
+        ("score_sum", "score"),
+        ("credit_limit", "coalesce(credit_limit, 0)"),
+        ("unpaid_amount", "unpaid_amount"),
+        ("overdue_amount", "overdue_amount"),
+        ("customers_overdue", "CASE WHEN overdue_amount > 0 THEN 1 ELSE 0 END"),
+        *[(f"n_{g['grade']}", f"CASE WHEN grade = $gn_{i} THEN 1 ELSE 0 END") for i, g in enumerate(GRADES)],
+    ]
+    in_scope_sql = "(SELECT count(*) FROM f_customers) AS in_scope"
+    tot: dict[str, Any] | None = None
+    in_scope: int | None = None
     if args.by == "customer":
+        window = ",\n       ".join(f"coalesce(sum({e}) OVER (), 0) AS tot_{n}" for n, e in stats)
         cols, rows = tr.query(
             f"""{head}
 SELECT customer_id, name, credit_limit, invoices, assessed_invoices, on_time_share, avg_days_late,
        overdue_amount, unpaid_amount, utilisation, tenure_days, orders_12m,
        f_on_time, f_days_late, f_overdue, f_utilisation, f_tenure, f_volume,
-       score, grade, {label_zh} AS grade_zh, {label_en} AS grade_en
+       score, grade, {label_zh} AS grade_zh, {label_en} AS grade_en,
+       {in_scope_sql}, {window}
 FROM graded
 ORDER BY score, customer_id
 LIMIT $limit""",
             {**params, **labels, "limit": args.limit},
         )
+        extra = 1 + len(stats)
+        if rows:
+            in_scope = rows[0][-extra]
+            tot = dict(zip([n for n, _ in stats], rows[0][-len(stats) :], strict=True))
+        cols, rows = cols[:-extra], [r[:-extra] for r in rows]
         chart = Chart(
             kind="bar",
             x="customer_id",
@@ -259,51 +276,67 @@ LIMIT $limit""",
             title_zh="客户信用分",
             title_en="Credit score per customer",
         )
-    elif args.by == "grade":
-        values = ", ".join(f"({i}, $gn_{i}, $gz_{i}, $ge_{i})" for i in range(len(GRADES)))
-        cols, rows = tr.query(
-            f"""{head},
-grades(pos, grade, grade_zh, grade_en) AS (VALUES {values})
-SELECT g.grade, g.grade_zh, g.grade_en, count(s.customer_id) AS customers,
-       CASE WHEN $rated > 0 THEN count(s.customer_id) / $rated END AS share,
-       avg(s.score) AS mean_score,
-       coalesce(sum(s.credit_limit), 0) AS credit_limit,
-       coalesce(sum(s.unpaid_amount), 0) AS unpaid_amount,
-       coalesce(sum(s.overdue_amount), 0) AS overdue_amount
-FROM grades g LEFT JOIN graded s ON s.grade = g.grade
-GROUP BY g.pos, g.grade, g.grade_zh, g.grade_en
-ORDER BY g.pos""",
-            {**params, **labels, "rated": rated},
-        )
-        for r in rows:
-            g = grade_names[r[0]]
-            r.extend([g["treatment_zh"], g["treatment_en"]])
-        cols = [*cols, "treatment_zh", "treatment_en"]
-        chart = Chart(
-            kind="bar", x="grade", y="customers", title_zh="各信用等级客户数", title_en="Customers by credit grade"
-        )
     else:
-        dim = args.by
-        column = DIMENSIONS[dim]["column"]  # from our own table, never user text
-        worst = [g["grade"] for g in GRADES[-2:]]
-        cols, rows = tr.query(
+        key = "grade" if args.by == "grade" else f"coalesce({DIMENSIONS[args.by]['column']}::VARCHAR, '(未知)')"
+        aggs = ",\n       ".join(f"coalesce(sum({e}), 0) AS {n}" for n, e in stats)
+        gcols, got = tr.query(
             f"""{head}
-SELECT coalesce({column}::VARCHAR, '(未知)') AS {dim}, count(*) AS customers, avg(score) AS mean_score,
-       count(*) FILTER (WHERE list_contains($worst, grade)) / count(*) AS low_grade_share,
-       coalesce(sum(unpaid_amount), 0) AS unpaid_amount,
-       coalesce(sum(overdue_amount), 0) AS overdue_amount
-FROM graded
-GROUP BY 1
-ORDER BY mean_score, 1""",
-            {**params, "worst": worst},
+SELECT GROUPING(seg) AS is_total, seg, {in_scope_sql}, {aggs}
+FROM (SELECT *, {key} AS seg FROM graded)
+GROUP BY GROUPING SETS ((seg), ())""",
+            params,
         )
-        chart = Chart(
-            kind="bar",
-            x=dim,
-            y="mean_score",
-            title_zh=f"按{DIMENSIONS[dim]['zh']}的平均信用分",
-            title_en=f"Mean credit score by {DIMENSIONS[dim]['en']}",
-        )
+        recs = [dict(zip(gcols, r, strict=True)) for r in got]
+        total = next((r for r in recs if r["is_total"]), None)
+        if total is not None:
+            in_scope = total["in_scope"]
+            tot = {n: total[n] for n, _ in stats}
+        groups = {r["seg"]: r for r in recs if not r["is_total"]}
+        rated_all = tot["customers"] if tot else 0
+        if args.by == "grade":
+            cols = ["grade", "grade_zh", "grade_en", "customers", "share", "mean_score", "credit_limit"]
+            cols += ["unpaid_amount", "overdue_amount", "customers_overdue", "treatment_zh", "treatment_en"]
+            rows = []
+            for g in GRADES:  # every grade, best first, empty ones too
+                r = groups.get(g["grade"])
+                n_ = r["customers"] if r else 0
+                rows.append([
+                    g["grade"], g["zh"], g["en"], n_, n_ / rated_all if rated_all else None,
+                    r["score_sum"] / n_ if r and n_ else None, r["credit_limit"] if r else 0.0,
+                    r["unpaid_amount"] if r else 0.0, r["overdue_amount"] if r else 0.0,
+                    r["customers_overdue"] if r else 0, g["treatment_zh"], g["treatment_en"],
+                ])  # fmt: skip
+            chart = Chart(
+                kind="bar", x="grade", y="customers", title_zh="各信用等级客户数", title_en="Customers by credit grade"
+            )
+        else:
+            dim = args.by
+            worst = [f"n_{g['grade']}" for g in GRADES[-2:]]
+            cols = [dim, "customers", "mean_score", "low_grade_share", "unpaid_amount", "overdue_amount"]
+            cols += [f"n_{g['grade']}" for g in GRADES]
+            rows = [
+                [seg, r["customers"], r["score_sum"] / r["customers"], sum(r[w] for w in worst) / r["customers"],
+                 r["unpaid_amount"], r["overdue_amount"], *[r[f"n_{g['grade']}"] for g in GRADES]]
+                for seg, r in groups.items()
+            ]  # fmt: skip
+            rows.sort(key=lambda r: (r[2], str(r[0])))
+            chart = Chart(
+                kind="bar",
+                x=dim,
+                y="mean_score",
+                title_zh=f"按{DIMENSIONS[dim]['zh']}的平均信用分",
+                title_en=f"Mean credit score by {DIMENSIONS[dim]['en']}",
+            )
+    if tot is None or in_scope is None:  # no row to carry the totals: ask for them alone
+        aggs = ", ".join(f"coalesce(sum({e}), 0) AS {n}" for n, e in stats)
+        tcols, trows = tr.query(f"{head}\nSELECT {in_scope_sql}, {aggs} FROM graded", params)
+        t0 = dict(zip(tcols, trows[0], strict=True))
+        in_scope = t0.pop("in_scope")
+        tot = t0
+    rated = int(tot["customers"])
+    mean_score = tot["score_sum"] / rated if rated else None
+    overdue, unpaid, n_overdue = tot["overdue_amount"], tot["unpaid_amount"], tot["customers_overdue"]
+    grade_counts = [int(tot[f"n_{g['grade']}"]) for g in GRADES]
 
     figures: dict[str, Any] = {
         "customers_in_scope": in_scope,

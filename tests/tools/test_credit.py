@@ -121,6 +121,8 @@ def test_by_grade_default_and_figures(con):
     assert f["customers_overdue"] == 1
     assert f["mean_score"] == pytest.approx((97.5 + C2_SCORE + 48.33 + 85) / 4)
     assert res.notes  # says one customer is unrated
+    assert len(res.sql) == 1 and "invoices" in res.sql[0]  # totals ride along with the table
+    assert recs["E"]["customers_overdue"] == 1 and recs["A"]["customers_overdue"] == 0
     d = {x.name: x.value for x in res.definitions}
     assert d["weight_on_time"] == 0.3 and d["grade_B"] == 70 and d["days_late_cap"] == 60
 
@@ -132,6 +134,7 @@ def test_by_dimension(con):
     assert recs["小型"]["mean_score"] == pytest.approx((97.5 + 48.33 + 85) / 3)
     assert recs["小型"]["low_grade_share"] == pytest.approx(1 / 3)
     assert recs["中型"]["low_grade_share"] == 1.0 and recs["中型"]["unpaid_amount"] == pytest.approx(1600)
+    assert (recs["小型"]["n_A"], recs["小型"]["n_D"], recs["中型"]["n_E"]) == (2, 1, 1)
 
 
 def test_period_restricts_invoices_by_issue_date(con):
