@@ -187,8 +187,8 @@ def chart_for(result: ToolResult) -> dict[str, Any] | None:
     """The tool's own chart suggestion, or one chosen from the shape of the table."""
     if result.chart is not None:
         return result.chart.model_dump()
-    if not result.rows or len(result.columns) < 2:
-        return None
+    if len(result.rows) < 2 or len(result.columns) < 2:
+        return None  # one row (a profile, a total) reads better as text than as a chart
     numeric = [
         c
         for i, c in enumerate(result.columns)

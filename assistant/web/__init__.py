@@ -1,0 +1,1 @@
+"""The Gradio web app's parts: sessions and access, answer views, exports, and the page itself."""

@@ -1,0 +1,106 @@
+"""Who is asking, and the assistant they may use.
+
+One Assistant per signed-in user, on a connection scoped to what that user may see
+(assistant.access.open_for); one conversation context per browser session. DuckDB connections
+are not for concurrent use, so each user's assistant is used under a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from assistant.access import Principal, open_for
+from assistant.agent import Assistant
+from assistant.errors import AssistantError, InputError
+from assistant.router.router import Context
+from assistant.users import UserStore
+
+LOCAL = Principal("local", "manager")
+TRAINING_LABEL = {"zh": "培训模式:以下为全部数据,仅用于教学。", "en": "Training mode: all data, for teaching only."}
+
+
+class Sessions:
+    def __init__(self, db: Path, index: Path | None, users: UserStore | None) -> None:
+        self.db, self.index, self.users = db, index, users
+        self._assistants: dict[str, tuple[Assistant, threading.Lock]] = {}
+        self._contexts: dict[str, Context] = {}
+        self._guard = threading.RLock()
+
+    @property
+    def multi_user(self) -> bool:
+        return self.users is not None and len(self.users) > 0
+
+    def authenticate(self, name: str, password: str) -> bool:
+        return bool(self.users and self.users.authenticate(name, password))
+
+    def principal(self, username: str | None) -> Principal:
+        if not self.multi_user:
+            return LOCAL
+        who = self.users.get(username or "") if self.users else None
+        if who is None:
+            raise InputError("请先登录。", "Please sign in.")
+        return who
+
+    def assistant(self, who: Principal) -> tuple[Assistant, threading.Lock]:
+        with self._guard:
+            if who.name not in self._assistants:
+                con = open_for(self.db, who)
+                self._assistants[who.name] = (Assistant(self.db, index=self.index, con=con), threading.Lock())
+            return self._assistants[who.name]
+
+    def context(self, session: str, who: Principal) -> Context:
+        with self._guard:
+            key = f"{who.name}:{session}"
+            if key not in self._contexts:
+                self._contexts[key] = Context(user_rep_id=who.rep_id)
+            return self._contexts[key]
+
+    def new_conversation(self, session: str, who: Principal) -> None:
+        with self._guard:
+            self._contexts.pop(f"{who.name}:{session}", None)
+
+    def forget_session(self, session: str) -> None:
+        with self._guard:
+            for key in [k for k in self._contexts if k.endswith(f":{session}")]:
+                del self._contexts[key]
+
+    def close_all(self) -> None:
+        """Close every connection (before an import or a regeneration rewrites the warehouse)."""
+        with self._guard:
+            for bot, lock in self._assistants.values():
+                with lock:
+                    bot.close()
+            self._assistants.clear()
+            for ctx in self._contexts.values():
+                ctx.last_plan, ctx.last_rows, ctx.last_columns = None, [], []
+
+    def ask(self, username: str | None, session: str, question: str) -> dict[str, Any]:
+        """The same JSON as `python -m assistant ask --json`, for this user and conversation."""
+        try:
+            who = self.principal(username)
+            bot, lock = self.assistant(who)
+            ctx = self.context(session, who)
+            with lock:
+                ans = bot.ask(question, ctx).to_json()
+        except AssistantError as exc:
+            zh = any("\u4e00" <= ch <= "\u9fff" for ch in question)
+            msg = exc.zh if zh else exc.en
+            return {
+                "question": question,
+                "language": "zh" if zh else "en",
+                "answer": msg,
+                "tool": None,
+                "arguments": {},
+                "data": {"columns": [], "rows": []},
+                "sql": [],
+                "citations": [],
+                "chart": None,
+                "notices": [msg],
+                "elapsed_ms": 0,
+            }
+        if who.role == "trainer":
+            ans["notices"] = [TRAINING_LABEL[ans.get("language", "zh")], *ans.get("notices", [])]
+        ans["user"] = {"name": who.name, "role": who.role, "rep_id": who.rep_id}
+        return ans
