@@ -84,12 +84,14 @@ class ChromaVectorIndex:
         self._col.delete(where={"doc_key": doc_key})
 
     def query(self, text: str, n: int, language: str | None = None) -> list[tuple[str, float]]:
+        return self.query_vector(self.embedder.embed([text])[0], n, language)
+
+    def query_vector(self, vec: np.ndarray, n: int, language: str | None = None) -> list[tuple[str, float]]:
         total = self._col.count()
         if not total:
             return []
-        q = self.embedder.embed([text])
         res = self._col.query(
-            query_embeddings=[np.asarray(q[0], dtype=np.float32)],
+            query_embeddings=[np.asarray(vec, dtype=np.float32)],
             n_results=min(n, total),
             where={"language": language} if language else None,
             include=["distances"],

@@ -86,3 +86,27 @@ def expand(query: str, entries: tuple[Entry, ...] | list[Entry] | None = None) -
             if t not in named_zh and t not in named_en and t not in added and t.lower() not in low:
                 added.append(t)
     return added
+
+
+@cache
+def _concept_index(entries: tuple[Entry, ...]) -> tuple[list[tuple[str, int]], list[tuple[str, re.Pattern[str], int]]]:
+    zh = [(t, i) for i, e in enumerate(entries) for t in e.zh if len(t) >= 2]
+    en = [(t.lower(), _en_pattern(t), i) for i, e in enumerate(entries) for t in e.en if len(t) >= 2]
+    return zh, en
+
+
+def concepts(text: str, entries: tuple[Entry, ...] | None = None) -> list[str]:
+    """Concept tokens (``§<entry>``) for every glossary entry named in ``text``, in either language.
+
+    Documents and queries both get them, so 流失, churn and attrition meet on one token.
+
+    >>> g = (Entry(zh=("流失",), en=("churn", "attrition")), Entry(zh=("留存",), en=("retention",)))
+    >>> concepts("Attrition and churned accounts", g), concepts("客户流失与留存", g)
+    (['§0'], ['§0', '§1'])
+    """
+    entries = entries if entries is not None else load_glossary()
+    zh, en = _concept_index(entries)
+    found: set[int] = {i for t, i in zh if t in text}
+    low = text.lower()
+    found |= {i for t, p, i in en if i not in found and t.split()[0][:4] in low and p.search(low)}
+    return [f"§{i}" for i in sorted(found)]

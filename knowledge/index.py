@@ -20,12 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.config import ROOT
 from assistant.errors import InputError
 from knowledge import text as T
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature
-from knowledge.glossary import GLOSSARY_DIR, expand
+from knowledge.glossary import GLOSSARY_DIR, concepts, expand
 from knowledge.ingest import file_hash, read_document, user_key
 from knowledge.models import Chunk, Document, Hit
 from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs
@@ -33,14 +35,17 @@ from knowledge.rank import BM25, rrf
 from knowledge.split import chunk_text
 from knowledge.vector import VectorIndex
 
-FORMAT = 1
+FORMAT = 4
 SNIPPET = 180
 
 
 def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
-    """Changes when chunking, tokenising or ranking rules change (rules.yaml, glossary, this format)."""
+    """Changes when chunking, tokenising or ranking rules or code change (rules.yaml, glossary, sources)."""
     h = hashlib.sha256(f"format={FORMAT}".encode())
-    h.update((Path(T.__file__).parent / "rules.yaml").read_bytes())
+    here = Path(T.__file__).parent
+    # the rules and the code that turns text into chunks and tokens: a change there re-indexes everything
+    for name in ("rules.yaml", "text.py", "clean.py", "split.py", "ingest.py", "ourdocs.py", "index.py"):
+        h.update((here / name).read_bytes())
     for p in sorted(GLOSSARY_DIR.glob("*.y*ml")) if GLOSSARY_DIR.is_dir() else []:
         h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()[:16]
@@ -62,7 +67,9 @@ def _write_json(path: Path, data: object) -> None:
 def chunk_document(doc: Document) -> list[Chunk]:
     out: list[Chunk] = []
     for si, sec in enumerate(doc.sections, start=1):
-        for ci, piece in enumerate(chunk_text(sec.text), start=1):
+        # our sections are written to be cited whole; users' pages are cut to size
+        size = int(T.rules()["chunk"]["doc_section_max_chars"]) if doc.kind == "doc" else None
+        for ci, piece in enumerate(chunk_text(sec.text, target=size, max_chars=size), start=1):
             pos = {"section": si, "chunk": ci, "line": sec.line + 1}
             if sec.page is not None:
                 pos["page"] = sec.page
@@ -85,15 +92,17 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return out
 
 
+def head_tokens(c: Chunk) -> list[str]:
+    """The section heading alone: a BM25 over headings picks the section a question is about."""
+    return T.tokens(c.heading) + concepts(c.heading) if c.heading != c.title else []
+
+
 def chunk_tokens(c: Chunk) -> list[str]:
-    """BM25 tokens with field weights by repetition (a heading word counts more than a body word)."""
+    """Section tokens, the heading counting extra (BM25F by repetition). The title is left to the
+    document ranker: in every section of a document it would only blur which section is meant."""
     w = T.rules()["bm25"]["fields"]
-    toks: list[str] = []
-    toks += T.tokens(c.title) * int(w["title"])
-    if c.heading != c.title:
-        toks += T.tokens(c.heading) * int(w["heading"])
-    toks += T.tokens(" ".join(c.topics)) * int(w["topics"])
-    toks += T.tokens(c.text) * int(w["body"])
+    toks = head_tokens(c) * int(w["heading"])
+    toks += (T.tokens(c.text) + concepts(c.text)) * int(w["body"])
     return toks
 
 
@@ -105,6 +114,7 @@ class _State:
         self.chunks = chunks
         self.by_id = {c["id"]: i for i, c in enumerate(chunks)}
         self.bm25 = BM25([c["tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
+        self.head = BM25([c["head_tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
 
 
 class KnowledgeBase:
@@ -271,7 +281,9 @@ class KnowledgeBase:
             for c in kept:
                 chunks[c["id"]] = c
                 docs[c["doc_key"]] = old_docs[c["doc_key"]]
-            self._embed_chunks(vec, [Chunk(**{k: v for k, v in c.items() if k != "tokens"}) for c in kept])
+            self._embed_chunks(
+                vec, [Chunk(**{k: v for k, v in c.items() if k not in ("tokens", "head_tokens")}) for c in kept]
+            )
         for key in removed:
             vec.delete_doc(key)
             docs.pop(key, None)
@@ -332,7 +344,7 @@ class KnowledgeBase:
                 "chunks": len(kept),
             }
             for c in kept:
-                chunks[c.id] = {**c.model_dump(), "tokens": chunk_tokens(c)}
+                chunks[c.id] = {**c.model_dump(), "tokens": chunk_tokens(c), "head_tokens": head_tokens(c)}
         self._embed_chunks(vec, new_chunks)
         return {
             "changed": len(todo),
@@ -392,6 +404,22 @@ class KnowledgeBase:
                 self.vector(embedder_from_signature(man["embedder"]) if man.get("embedder") else None)
         return self._state
 
+    @staticmethod
+    def _bm25_ids(bm: BM25, state: _State, qw: dict[str, float], n: int, lang: str | None) -> list[str]:
+        out: list[str] = []
+        found = bm.search(qw, n * 3 if lang else n)
+        # a chunk that matched only a stray common word is not evidence: cut far below the best match
+        floor = found[0][1] * float(T.rules()["fusion"]["min_relative_score"]) if found else 0.0
+        for idx, score in found:
+            if score < floor:
+                break
+            c = state.chunks[idx]
+            if lang is None or c["language"] == lang:
+                out.append(c["id"])
+                if len(out) >= n:
+                    break
+        return out
+
     def search(self, query: str, k: int = 5, lang: str | None = None) -> list[Hit]:
         """Hybrid search: vector and BM25 rankings fused by reciprocal rank, one hit per section.
 
@@ -412,21 +440,31 @@ class KnowledgeBase:
         qw: dict[str, float] = {}
         for t in T.tokens(query):
             qw[t] = qw.get(t, 0.0) + 1.0
+        for t in concepts(query):
+            qw[t] = float(cfg["bm25"]["concept_weight"])
         ew = float(cfg["bm25"]["expansion_weight"])
         for term in extra:
             for t in T.tokens(term):
                 qw.setdefault(t, ew)
-        vec_hits = self.vector().query(" ".join([query, *extra]), n, language=lang)
-        vec_ids = [i for i, _ in vec_hits if i in state.by_id]
-        bm_ids = []
-        for idx, _ in state.bm25.search(qw, n * 2 if lang else n):
-            c = state.chunks[idx]
-            if lang is None or c["language"] == lang:
-                bm_ids.append(c["id"])
-            if len(bm_ids) >= n:
-                break
+        vec = self.vector()
+        qv = vec.embedder.embed([query])[0]
+        if extra:
+            # translations and synonyms pull the vector toward the other language, so they count for less
+            xv = vec.embedder.embed([" ".join(extra)])[0]
+            qv = qv + float(cfg["fusion"]["expansion_vector_weight"]) * xv
+            qv = qv / (float(np.linalg.norm(qv)) or 1.0)
+        vec_found = vec.query_vector(qv, n, language=lang)
+        vfloor = vec_found[0][1] * float(cfg["fusion"]["min_relative_score"]) if vec_found else 0.0
+        vec_ids = [i for i, sim in vec_found if i in state.by_id and sim >= vfloor]
         w = cfg["fusion"]["weights"]
-        fused = rrf([vec_ids, bm_ids], k=int(cfg["fusion"]["rrf_k"]), weights=[float(w["vector"]), float(w["bm25"])])
+        rankings = [
+            vec_ids,
+            self._bm25_ids(state.bm25, state, qw, n, lang),
+            self._bm25_ids(state.head, state, qw, n, lang),
+        ]
+        fused = rrf(
+            rankings, k=int(cfg["fusion"]["rrf_k"]), weights=[float(w["vector"]), float(w["bm25"]), float(w["heading"])]
+        )
         qlang = lang or T.detect_lang(query)
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:

@@ -4,8 +4,8 @@
 'en'
 >>> detect_lang("怎么计算流失率")
 'zh'
->>> words("The customers' NPS scores")
-['customer', 'nps', 'score']
+>>> words("The customers' NPS scores, computed")
+['customer', 'nps', 'scor', 'comput']
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ HERE = Path(__file__).parent
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{CJK}]+")
-_EN_WORD = re.compile(r"[a-z0-9]+(?:[.'’-][a-z0-9]+)*")
+_EN_WORD = re.compile(r"[a-z0-9]+(?:['’.][a-z0-9]+)*")  # hyphens split: gamma-gamma meets "gamma gamma"
 _SPLIT = re.compile(f"([{CJK}]+)")
 _jieba_lock = threading.Lock()
 _jieba: Any = None
@@ -57,18 +57,28 @@ def stem(word: str) -> str:
         return word
     for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")):
         if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 3:
-            return word[: len(word) - len(suffix)] + repl
-    return word
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    # a final e goes too, so compute / computed / computing meet at "comput"
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+@cache
+def synonyms() -> dict[str, str]:
+    syn = rules().get("synonyms", {})
+    return {str(k).lower(): str(v).lower() for lang in ("zh", "en") for k, v in (syn.get(lang) or {}).items()}
 
 
 def words(text: str) -> list[str]:
-    """English word tokens: lowercased, stemmed, no stopwords."""
-    sw = stopwords()
+    """English word tokens: lowercased, stemmed, normalised by the synonyms table, no stopwords."""
+    sw, syn = stopwords(), synonyms()
     out = []
     for w in _EN_WORD.findall(text.lower().replace("’", "'")):
         w = w.removesuffix("'s").strip("'")
         if w and w not in sw:
-            out.append(stem(w))
+            w = syn.get(w, w)
+            s = stem(w)
+            out.append(syn.get(s, s))
     return out
 
 
@@ -109,7 +119,11 @@ def tokens(text: str) -> list[str]:
         if not part:
             continue
         if _CJK_RUN.fullmatch(part):
-            out.extend(w for w in cjk_words(part) if w not in sw)
+            # single characters are mostly function words; character n-grams in the vectors cover them
+            syn = synonyms()
+            out.extend(
+                syn.get(w, w) for w in cjk_words(part) if (len(w) > 1 or w in syn or w in syn.values()) and w not in sw
+            )
         else:
             out.extend(words(part))
     return out

@@ -27,6 +27,8 @@ class VectorIndex(Protocol):
 
     def query(self, text: str, n: int, language: str | None = None) -> list[tuple[str, float]]: ...
 
+    def query_vector(self, vec: np.ndarray, n: int, language: str | None = None) -> list[tuple[str, float]]: ...
+
     def count(self) -> int: ...
 
     def reset(self) -> None: ...
@@ -63,9 +65,11 @@ class MemoryVectorIndex:
         self._vecs = [self._vecs[k] for k in keep]
 
     def query(self, text: str, n: int, language: str | None = None) -> list[tuple[str, float]]:
+        return self.query_vector(self.embedder.embed([text])[0], n, language)
+
+    def query_vector(self, q: np.ndarray, n: int, language: str | None = None) -> list[tuple[str, float]]:
         if not self._ids:
             return []
-        q = self.embedder.embed([text])[0]
         sims = np.vstack(self._vecs) @ q
         order = np.argsort(-sims, kind="stable")
         out = []

@@ -114,7 +114,7 @@ def test_sections_split_at_chinese_numbering_and_standalone_titles() -> None:
 
 
 def test_chunks_respect_paragraphs_and_size() -> None:
-    paras = [("段落%d:" % i) + "客户分析的内容。" * 20 for i in range(6)]  # ~165 chars each
+    paras = [f"段落{i}:" + "客户分析的内容。" * 20 for i in range(6)]  # ~165 chars each
     chunks = chunk_text("\n\n".join(paras), target=300, max_chars=500, min_chars=40)
     assert all(len(c) <= 500 for c in chunks)
     assert "".join(chunks).replace("\n", "") == "".join(paras)

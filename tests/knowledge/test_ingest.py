@@ -128,7 +128,7 @@ def test_add_files_to_the_index_and_find_them(memory_kb: KnowledgeBase, tmp_path
     )
     report = memory_kb.add([tmp_path / "d.docx", tmp_path / "c.html", tmp_path / "e.pdf"])
     assert [f["chunks"] > 0 for f in report["files"]] == [True, True, True]
-    hit = memory_kb.search("战略客户多久拜访一次", k=1)[0]
+    hit = memory_kb.search("总监级负责人多久拜访一次", k=1)[0]
     assert hit.kind == "user" and hit.title == "大客户管理手册" and hit.heading == "服务标准"
     assert hit.source == str((tmp_path / "d.docx").resolve()) and hit.anchor == "s2"
     assert hit.citation() == f"《大客户管理手册》§服务标准 ({hit.source}#s2)"
