@@ -176,6 +176,11 @@ class MetricQueryArgs(CommonFilters):
             _known("metric", h.metric, METRICS)
         if self.sort_by is not None and self.sort_by not in METRICS and self.sort_by not in dims:
             _known("metric", self.sort_by, {**METRICS, **dims})
+        if self.sort_by is not None and self.sort_by not in [*self.metrics, *self.by, *(h.metric for h in self.having)]:
+            raise InputError(
+                f"排序依据 {self.sort_by} 不在查询的指标或维度中;请把它加到 metrics 或 by。",
+                f"sort_by {self.sort_by} is not among the requested metrics or dimensions; add it to metrics or by.",
+            )
         if len(set(self.metrics)) != len(self.metrics) or len(set(self.by)) != len(self.by):
             raise InputError(
                 "指标或维度重复了,请去掉重复项。", "A metric or dimension is repeated; remove the duplicate."
@@ -210,6 +215,22 @@ def _known(kind: str, name: str, table: dict[str, dict[str, Any]]) -> None:
         unknown=name,
         suggestions=keys,
     )
+
+
+def vocabulary(kind: Literal["metric", "dimension"]) -> dict[str, str]:
+    """Every id, name and synonym (lower-cased, both languages) → the metric or dimension id, for the router.
+
+    >>> vocabulary("metric")["客单价"], vocabulary("dimension")["品类"]
+    ('avg_order_value', 'category')
+    """
+    table = METRICS if kind == "metric" else _all_dimensions()
+    out: dict[str, str] = {}
+    for key, d in table.items():
+        syn = d.get("synonyms", {})
+        for word in [key, d.get("zh", ""), d.get("en", ""), *syn.get("zh", []), *syn.get("en", [])]:
+            if word:
+                out.setdefault(str(word).lower(), key)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -448,6 +448,8 @@ def test_unknown_names_suggest_close_matches(kw: dict[str, Any], needle_zh: str,
         ({"metrics": ["revenue"], "by": ["month"], "start": D(2024, 1, 1), "compare": "previous_period"}, "time"),
         ({"metrics": ["revenue"], "start": D(2024, 7, 1)}, "after"),
         ({"metrics": ["revenue", "revenue"]}, "repeated"),
+        ({"metrics": ["revenue"], "sort_by": "orders"}, "sort_by"),
+        ({"metrics": ["revenue"], "sort_by": "region"}, "sort_by"),
     ],
 )
 def test_incompatible_combinations_are_clear_errors(
@@ -815,3 +817,18 @@ def test_totals_are_over_all_groups(con: duckdb.DuckDBPyConnection) -> None:
     res = q(con, metrics=["customers"], by=["category"])
     assert {r[0]: r[1] for r in res.rows} == {"硬件": 3, "软件": 2}
     assert res.figures["totals"] == {"customers": 3} and len(res.sql) == 2
+
+
+def test_synonyms_point_to_one_metric_each() -> None:
+    """The router maps words to metrics: a word may not name two different metrics (or two dimensions)."""
+    from tools.metric_query import vocabulary
+
+    for kind, table in (("metric", METRICS), ("dimension", DIMENSIONS)):
+        seen: dict[str, str] = {}
+        for key, d in table.items():
+            words = [key, d["zh"], d["en"], *d["synonyms"]["zh"], *d["synonyms"]["en"]]
+            for w in {str(x).lower() for x in words}:
+                assert seen.setdefault(w, key) == key, f"{kind} word {w!r} names both {seen[w]} and {key}"
+        assert vocabulary(kind) == seen  # type: ignore[arg-type]
+    assert vocabulary("metric")["销售额"] == "revenue" and vocabulary("metric")["aov"] == "avg_order_value"
+    assert vocabulary("dimension")["品类"] == "category"
