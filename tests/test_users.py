@@ -76,3 +76,24 @@ def test_users_command(tmp_path: Path) -> None:
     assert run("remove", "trainer1").returncode == 0
     bad = run("remove", "trainer1")
     assert bad.returncode == 2 and "No user trainer1" in bad.stderr
+
+
+def test_demo_accounts_match_the_sample(tmp_path: Path, sample_db: Path) -> None:
+    users = tmp_path / "u.json"
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "users", "demo", "--users", str(users), "--db", str(sample_db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "zhangwei" in out.stdout
+    store = UserStore(users)
+    who = store.authenticate("zhangwei", "demo-zhangwei")
+    import duckdb
+
+    con = duckdb.connect(str(sample_db), read_only=True)
+    assert (
+        who is not None and who.rep_id == con.execute("SELECT rep_id FROM sales_reps WHERE name = '张伟'").fetchone()[0]
+    )
+    con.close()
+    assert store.authenticate("manager", "demo-manager").role == "manager"

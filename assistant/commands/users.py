@@ -50,5 +50,40 @@ def remove(name: str = typer.Argument(...), users: Path | None = UsersOption) ->
     typer.echo(f"removed {name}")
 
 
+# Demo accounts for the sample warehouse (documented in the README; for trying the app, not for real data).
+DEMO_ACCOUNTS = (
+    ("zhangwei", "sales", "张伟", "demo-zhangwei"),
+    ("lina", "sales", "李娜", "demo-lina"),
+    ("manager", "manager", None, "demo-manager"),
+    ("trainer", "trainer", None, "demo-trainer"),
+)
+
+
+@users_app.command("demo")
+def demo(
+    users: Path | None = UsersOption, db: Path | None = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file")
+) -> None:
+    """为示例数据创建演示账号 / create the demo accounts for the sample warehouse."""
+    from assistant import config
+    from assistant.errors import InputError
+    from assistant.users import UserStore
+    from assistant.warehouse.db import connect
+
+    con = connect(config.db_path(db))
+    try:
+        reps = dict(con.execute("SELECT name, rep_id FROM sales_reps").fetchall())
+    finally:
+        con.close()
+    store = UserStore(users)
+    for name, role, rep_name, password in DEMO_ACCOUNTS:
+        rep_id = reps.get(rep_name) if rep_name else None
+        if rep_name and rep_id is None:
+            raise InputError(f"示例数据中没有销售 {rep_name}。", f"The warehouse has no rep named {rep_name}.")
+        if store.get(name) is not None:
+            store.remove(name)
+        store.add(name, role, password, rep_id=rep_id)
+        typer.echo(f"{name}\t{role}\t{rep_id or ''}\tpassword: {password}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
