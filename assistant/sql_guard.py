@@ -440,12 +440,13 @@ def guarded_query(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     allowed_tables: Iterable[str] | None = None,
     extra_tables: Iterable[str] = (),
+    allow_main: bool = False,
 ) -> GuardedResult:
     """Check ``sql``, then run it on a hardened read-only connection with a row cap and a time limit.
 
     A path opens a fresh guarded connection (closed afterwards); a connection is hardened in place first.
     """
-    check_sql(sql, allowed_tables=allowed_tables, extra_tables=extra_tables)
+    check_sql(sql, allowed_tables=allowed_tables, extra_tables=extra_tables, allow_main=allow_main)
     if isinstance(con_or_path, (str, Path)):
         con = guarded_connect(con_or_path)
         try:

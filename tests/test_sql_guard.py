@@ -233,6 +233,12 @@ def test_good_sql_runs_and_returns_rows(tiny_db: Path, sql: str, expected: list[
     assert not res.truncated
 
 
+def test_guarded_query_allow_main(tiny_db: Path) -> None:
+    assert guarded_query(tiny_db, "SELECT count(*) FROM main.customers", allow_main=True).rows == [[3]]
+    with pytest.raises(SqlRefused):
+        guarded_query(tiny_db, "SELECT count(*) FROM main.customers")
+
+
 def test_rows_are_capped_and_truncation_flagged(tiny_db: Path) -> None:
     res = guarded_query(tiny_db, "SELECT * FROM range(10)", limit=3)
     assert res.rows == [[0], [1], [2]] and res.truncated and res.notes
