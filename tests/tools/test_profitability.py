@@ -226,3 +226,12 @@ def test_sample_invariants(sample_con):
     recs = res.records()
     assert sum(r["profit"] for r in recs) == pytest.approx(res.figures["profit"])
     assert all((r["profit"] < 0) == (r["class_en"] == "Loss-making") for r in recs)
+
+
+def test_period_end_and_ties(con):
+    # end 2025-04-30: C1 O1 1000 − 60 − T1 300 = 640 (I1 is in May); C2 only T3 → −300; C3 T6 → −300.
+    recs = {r["customer_id"]: r["profit"] for r in _run(con, by="customer", end=dt.date(2025, 4, 30)).records()}
+    assert recs == pytest.approx({"C1": 640, "C2": -300, "C3": -300})
+    # contact_cost 22 makes C2 = 94 − 300 − 50 − 44 = −300 = C3: a tie, broken by customer id.
+    res = _run(con, by="customer", loss_only=True, contact_cost=22)
+    assert [(r["customer_id"], r["profit"]) for r in res.records()] == [("C2", -300), ("C3", -300)]
