@@ -161,3 +161,13 @@ def test_new_warehouse_gets_every_contract_table(tmp_path: Path) -> None:
     con = duckdb.connect(str(db), read_only=True)
     assert contract_problems(con) == []
     con.close()
+
+
+def test_declared_ymd_rejects_day_month_forms(tmp_path: Path) -> None:
+    body = [CUSTOMERS_ROWS[0], CUSTOMERS_ROWS[1].replace("2024-02-01", "01/02/2024"), CUSTOMERS_ROWS[2]]
+    f = write(tmp_path / "c.csv", "\n".join([CUSTOMERS_HEADER, *body]) + "\n")
+    report = import_files(
+        [f], ImportOptions(table="customers", date_order="ymd", max_reject_rate=0.5), db=tmp_path / "w.duckdb"
+    )
+    assert report.first_rejects[0].en.startswith('c.csv row 3 column signup_date: "01/02/2024" is not a date')
+    assert report.tables["customers"].imported == 2
