@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -18,6 +18,10 @@ from assistant.errors import AssistantError
 from assistant.router.router import Context, Plan, Router
 from assistant.warehouse.db import connect
 from tools import load_all
+
+if TYPE_CHECKING:
+    from assistant.llm.agent import LLMAgent
+    from assistant.llm.chat import ChatModel
 
 
 @cache
@@ -38,12 +42,24 @@ class Assistant:
     """One warehouse, one knowledge index, one router. ``ask`` answers a question in a conversation."""
 
     def __init__(
-        self, db: str | Path, *, index: str | Path | None = None, con: duckdb.DuckDBPyConnection | None = None
+        self,
+        db: str | Path,
+        *,
+        index: str | Path | None = None,
+        con: duckdb.DuckDBPyConnection | None = None,
+        use_llm: bool = True,
+        chat_model: ChatModel | None = None,
     ) -> None:
         self.con = con or connect(db)
         self.index = index
         self.registry = load_all()
         self.router = Router(self.con)
+        # LLM mode when configured (OPENAI_API_KEY, or a chat model passed in); the router otherwise and as fallback.
+        self.llm: LLMAgent | None = None
+        if use_llm:
+            from assistant.llm import agent_for
+
+            self.llm = agent_for(self, chat_model)
 
     def close(self) -> None:
         self.con.close()
@@ -77,8 +93,10 @@ class Assistant:
     def ask(self, question: str, ctx: Context | None = None) -> Answer:
         t0 = time.perf_counter()
         ctx = ctx or Context()
-        plan = self.router.route(question, ctx)
-        answer = self.answer_plan(question, plan, ctx)
+        if self.llm is not None:
+            answer = self.llm.ask(question, ctx)
+        else:
+            answer = self.answer_plan(question, self.router.route(question, ctx), ctx)
         answer.elapsed_ms = (time.perf_counter() - t0) * 1000
         return answer
 

@@ -1,0 +1,346 @@
+"""The LLM agent loop: the model picks tools and arguments from the one registry, our code runs them.
+
+- Tool arguments are validated by the tool's pydantic model; invalid ones go back to the model as an error
+  naming the field, at most ``max_invalid_retries`` times. At most ``max_tool_calls`` tools run per question.
+- The model writes the narrative from the tool results only. Before it is shown, every number in it is
+  checked against the results (``number_check``); an untraceable number replaces the narrative with the
+  deterministic description of the same results, with a notice.
+- Any failure of the model (timeout, HTTP 429/5xx, connection refused, unparseable or empty output,
+  malformed tool-call JSON, no answer within the bounds) falls back to the deterministic router with a
+  visible notice. Nothing raises into the chat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from pydantic import BaseModel, ValidationError
+
+from assistant.answer import Answer, chart_for, describe_result
+from assistant.errors import AssistantError
+from assistant.llm.chat import ChatModel, OnToken
+from assistant.llm.number_check import untraceable
+from assistant.llm.prompts import CONTEXT, SYSTEM, TOOL_ERROR, UNAVAILABLE, UNTRACEABLE, VOCABULARY
+from assistant.llm.schemas import SEARCH_DOCS, SearchDocsArgs, tool_schemas
+from assistant.router.router import Context, Plan, detect_language
+from tools.base import ToolResult, _jsonable, last_order_date
+from tools.tables import load as load_table
+
+if TYPE_CHECKING:
+    from assistant.agent import Assistant
+    from knowledge.models import Hit
+
+log = logging.getLogger(__name__)
+
+ROWS_FOR_MODEL = 30  # rows of a result the model sees (it is told the total)
+VALUE_COLUMNS = {"region": "customers", "industry": "customers", "size": "customers", "category": "products"}
+NO_CONCEPT_TOOLS = {"metric_query", "sql_query"}  # plain queries explain no concept: no automatic citations
+
+
+class LLMUnavailable(AssistantError):
+    """The LLM path gave up; ``kind`` says why (for logs and the answer's route)."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"LLM 不可用:{kind} {detail}".strip(), f"LLM unavailable: {kind} {detail}".strip())
+        self.kind = kind
+
+
+class UntraceableAnswer(LLMUnavailable):
+    """The model answered with numbers but no tool ran: nothing to check them against."""
+
+    def __init__(self, numbers: list[str]) -> None:
+        super().__init__("untraceable numbers", ", ".join(numbers))
+        self.numbers = numbers
+
+
+@dataclass
+class Step:
+    """One tool call the model asked for, and what came of it."""
+
+    tool: str
+    arguments: dict[str, Any]
+    ok: bool
+    error: str = ""
+    result: ToolResult | None = None
+    hits: list[Hit] = field(default_factory=list)
+    sent_args: dict[str, Any] = field(default_factory=dict)  # validated, as the model gave them
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tool": self.tool, "arguments": _jsonable(self.arguments), "ok": self.ok}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def failure_kind(exc: BaseException) -> str:
+    """A short name for why the model call failed (never includes the key or the prompt)."""
+    if isinstance(exc, LLMUnavailable):
+        return exc.kind
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai comes with langchain-openai
+        openai = None  # type: ignore[assignment]
+    if openai is not None:
+        if isinstance(exc, openai.APITimeoutError):
+            return "timeout"
+        if isinstance(exc, openai.RateLimitError):
+            return "rate limit (HTTP 429)"
+        if isinstance(exc, openai.APIStatusError):
+            return f"HTTP {exc.status_code}"
+        if isinstance(exc, openai.APIConnectionError):
+            return "connection failed"
+    if isinstance(exc, (ValueError, TypeError, KeyError)):
+        return f"unparseable response ({type(exc).__name__})"
+    return type(exc).__name__
+
+
+def _for_model(obj: Any) -> Any:
+    """Compact JSON-able values for the prompt: floats to 4 decimals."""
+    if isinstance(obj, float):
+        return round(obj, 4)
+    if isinstance(obj, dict):
+        return {k: _for_model(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_for_model(v) for v in obj]
+    return obj
+
+
+def result_for_model(result: ToolResult) -> str:
+    """What the model reads of a tool result: figures, the first rows, the total row count, notes."""
+    data = {
+        "tool": result.tool,
+        "as_of": result.as_of,
+        "arguments": result.arguments,
+        "figures": result.figures,
+        "columns": result.columns,
+        "rows": result.rows[:ROWS_FOR_MODEL],
+        "rows_total": len(result.rows),
+        "notes": result.notes,
+    }
+    return json.dumps(_for_model(_jsonable(data)), ensure_ascii=False)
+
+
+def hits_for_model(hits: list[Hit]) -> str:
+    return json.dumps(
+        [{"doc": h.doc_id, "section": h.anchor, "heading": h.heading, "text": h.snippet} for h in hits],
+        ensure_ascii=False,
+    )
+
+
+def validation_details(exc: ValidationError) -> str:
+    """One line per invalid field: where, what is wrong, what was sent."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ())) or "(arguments)"
+        got = json.dumps(err.get("input"), ensure_ascii=False, default=str)[:120]
+        lines.append(f"- field `{where}`: {err.get('msg')} (got {got})")
+    return "\n".join(lines)
+
+
+class LLMAgent:
+    """Answers questions with a tool-calling chat model over an ``Assistant``'s warehouse and knowledge base."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        model: ChatModel,
+        *,
+        max_tool_calls: int = 4,
+        max_invalid_retries: int = 2,
+        on_token: OnToken | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.model = model
+        self.max_tool_calls = max_tool_calls
+        self.max_invalid_retries = max_invalid_retries
+        self.on_token = on_token
+        self.schemas = tool_schemas(assistant.registry)
+        self._vocabulary: dict[str, str] = {}
+
+    # ---- public -------------------------------------------------------------------------------
+    def ask(self, question: str, ctx: Context) -> Answer:
+        """The LLM's answer, or the router's with a notice when the LLM path fails. Never raises for the model."""
+        lang = detect_language(question)
+        try:
+            return self._run(question, ctx, lang)
+        except Exception as exc:  # any model failure means: answer with the rules
+            kind = failure_kind(exc)
+            log.warning("LLM path failed (%s); answering with the router", kind)
+            answer = self.assistant.answer_plan(question, self.assistant.router.route(question, ctx), ctx)
+            notice = (
+                UNTRACEABLE[answer.language].format(numbers=", ".join(exc.numbers[:5]))
+                if isinstance(exc, UntraceableAnswer)
+                else UNAVAILABLE[answer.language]
+            )
+            answer.notices.insert(0, notice)
+            answer.route = {**answer.route, "llm": {"model": self.model.name, "status": "fallback", "reason": kind}}
+            return answer
+
+    # ---- the loop -----------------------------------------------------------------------------
+    def _run(self, question: str, ctx: Context, lang: str) -> Answer:
+        messages: list[BaseMessage] = [SystemMessage(self.system_prompt(lang, ctx)), HumanMessage(question)]
+        steps: list[Step] = []
+        executed = invalid = 0
+        for _ in range(self.max_tool_calls + self.max_invalid_retries + 1):
+            ai = self.model.respond(messages, self.schemas, self.on_token)
+            if not isinstance(ai, AIMessage):
+                raise LLMUnavailable("unparseable response", type(ai).__name__)
+            if ai.invalid_tool_calls:
+                raise LLMUnavailable("malformed tool call", str(ai.invalid_tool_calls[0].get("name") or ""))
+            if not ai.tool_calls:
+                text = str(ai.text).strip()
+                if not text:
+                    raise LLMUnavailable("empty response")
+                return self._compose(question, lang, text, steps, ctx)
+            messages.append(ai)
+            for i, call in enumerate(ai.tool_calls):
+                call_id = call.get("id") or f"call_{len(steps)}_{i}"
+                if executed >= self.max_tool_calls:
+                    content = TOOL_ERROR["budget"].format(n=self.max_tool_calls)
+                    messages.append(ToolMessage(content, tool_call_id=call_id, status="error"))
+                    continue
+                step, content = self._run_tool(call["name"], dict(call.get("args") or {}), lang)
+                steps.append(step)
+                if step.ok:
+                    executed += 1
+                else:
+                    invalid += 1
+                    if invalid > self.max_invalid_retries:
+                        raise LLMUnavailable("invalid tool arguments", f"after {self.max_invalid_retries} retries")
+                status = "success" if step.ok else "error"
+                messages.append(ToolMessage(content, tool_call_id=call_id, status=status))
+        raise LLMUnavailable("no final answer", f"within {self.max_tool_calls} tool calls")
+
+    def _run_tool(self, name: str, args: dict[str, Any], lang: str) -> tuple[Step, str]:
+        registry = self.assistant.registry
+        if name == SEARCH_DOCS and name not in registry:
+            model: type[BaseModel] = SearchDocsArgs
+        elif name in registry:
+            model = registry[name].args_model
+        else:
+            msg = TOOL_ERROR["unknown"].format(tool=name, names=", ".join(s["function"]["name"] for s in self.schemas))
+            return Step(name, args, False, f"unknown tool {name}"), msg
+        try:
+            validated = model.model_validate(args)
+        except (ValidationError, AssistantError) as exc:
+            # Some argument models check ids against tables and raise our own error (naming the value).
+            details = validation_details(exc) if isinstance(exc, ValidationError) else f"{exc.en} / {exc.zh}"
+            return Step(name, args, False, details), TOOL_ERROR["invalid"].format(tool=name, details=details)
+        sent = validated.model_dump(exclude_unset=True)
+        try:
+            if isinstance(validated, SearchDocsArgs):
+                hits = self.assistant._search(validated.query, validated.lang or lang, k=validated.k)
+                return Step(name, sent, True, hits=hits, sent_args=sent), hits_for_model(hits)
+            result = registry[name].run(self.assistant.con, validated)
+        except (AssistantError, duckdb.Error) as exc:
+            details = f"{exc.en} / {exc.zh}" if isinstance(exc, AssistantError) else str(exc).splitlines()[0]
+            return Step(name, sent, False, details), TOOL_ERROR["invalid"].format(tool=name, details=details)
+        return Step(name, result.arguments, True, result=result, sent_args=sent), result_for_model(result)
+
+    # ---- the answer ---------------------------------------------------------------------------
+    def _compose(self, question: str, lang: str, text: str, steps: list[Step], ctx: Context) -> Answer:
+        data = [s for s in steps if s.ok and s.result is not None]
+        docs = [s for s in steps if s.ok and s.hits]
+        checked: list[Any] = []
+        for s in data:
+            assert s.result is not None
+            checked += [s.result.to_json(), {"rows_total": len(s.result.rows)}]
+        checked += [h.model_dump() for s in docs for h in s.hits]
+        ordinals = max((len(s.result.rows) for s in data if s.result is not None), default=0)
+        bad = untraceable(text, checked, question, ordinals=ordinals)
+        if bad and not data and not docs:
+            raise UntraceableAnswer(bad)
+
+        main = data[-1] if data else None
+        answer = Answer(
+            question,
+            lang,
+            "",
+            route={
+                "kind": "llm",
+                "model": self.model.name,
+                "language": lang,
+                "steps": [s.summary() for s in steps],
+            },
+        )
+        hits = [h for s in docs for h in s.hits]
+        seen: set[tuple[str, str]] = set()
+        for h in hits:
+            if (h.doc_id, h.anchor) not in seen and len(answer.citations) < 3:
+                seen.add((h.doc_id, h.anchor))
+                answer.citations.append(self.assistant._cite(h))
+        if main is not None and main.result is not None:
+            r = main.result
+            answer.tool, answer.arguments = main.tool, r.arguments
+            answer.columns, answer.rows, answer.as_of, answer.figures = r.columns, r.rows, r.as_of, r.figures
+            answer.sql = [q for s in data if s.result is not None for q in s.result.sql]
+            answer.definitions = [d.model_dump() for d in r.definitions]
+            answer.chart = chart_for(r)
+            for s in data:
+                if s.result is not None:
+                    answer.notices += [n for n in s.result.notes if n not in answer.notices]
+            if main.tool not in NO_CONCEPT_TOOLS:
+                for c in self.assistant.citations_for(question, main.tool, lang):
+                    if (c.doc, c.section) not in seen:
+                        seen.add((c.doc, c.section))
+                        answer.citations.append(c)
+
+        if bad:
+            answer.notices.insert(0, UNTRACEABLE[lang].format(numbers=", ".join(bad[:5])))
+            text = self._deterministic_text(data, hits, lang)
+        if answer.citations:
+            text += "\n\n" + ("参考:" if lang == "zh" else "See: ") + "; ".join(c.citation for c in answer.citations)
+        answer.answer = text
+        if main is not None and main.result is not None:
+            plan = Plan("tool", lang, tool=main.tool, args=main.sent_args, reason="llm")
+            ctx.remember(plan, main.result.columns, main.result.rows)
+        return answer
+
+    def _deterministic_text(self, data: list[Step], hits: list[Hit], lang: str) -> str:
+        """The built-in description of the same results (what the router path would have said)."""
+        parts = []
+        for s in data:
+            spec = self.assistant.registry[s.tool]
+            assert s.result is not None
+            parts.append(describe_result(spec.name, spec.zh, spec.en, s.result, lang, None))
+        if not parts and hits:
+            top = hits[0]
+            parts.append(f"**{top.heading or top.title}**\n\n{top.snippet}")
+        return "\n\n".join(parts)
+
+    # ---- the prompt ---------------------------------------------------------------------------
+    def system_prompt(self, lang: str, ctx: Context) -> str:
+        ref = getattr(self.assistant.router, "ref", None) or last_order_date(self.assistant.con)
+        lines = [SYSTEM[lang].format(as_of=ref.isoformat()), self.vocabulary(lang)]
+        ctx_text = CONTEXT[lang]
+        if ctx.user_rep_id:
+            lines.append(ctx_text["rep"].format(rep=ctx.user_rep_id))
+        if ctx.last_plan is not None and ctx.last_plan.tool:
+            args = json.dumps(_jsonable(ctx.last_plan.args), ensure_ascii=False)
+            lines.append(ctx_text["last"].format(tool=ctx.last_plan.tool, args=args))
+        if ctx.focus_customer:
+            lines.append(ctx_text["focus"].format(customer=ctx.focus_customer))
+        return "\n\n".join(lines)
+
+    def vocabulary(self, lang: str) -> str:
+        """Metric and dimension ids from the semantic layer, and the filter values found in the warehouse."""
+        if lang not in self._vocabulary:
+            sem = load_table("metrics")
+            metrics = ", ".join(f"{k}({v.get(lang, k)})" for k, v in sem["metrics"].items())
+            dims = ", ".join(f"{k}({v.get(lang, k)})" for k, v in sem["dimensions"].items())
+            values = []
+            for column, table in {**VALUE_COLUMNS, "channel": "orders"}.items():
+                try:
+                    rows = self.assistant.con.execute(
+                        f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 40"
+                    ).fetchall()
+                except duckdb.Error:
+                    continue
+                values.append(f"{column}: " + ", ".join(str(r[0]) for r in rows))
+            self._vocabulary[lang] = VOCABULARY[lang].format(metrics=metrics, dimensions=dims, values="; ".join(values))
+        return self._vocabulary[lang]
