@@ -88,11 +88,28 @@ def expand(query: str, entries: tuple[Entry, ...] | list[Entry] | None = None) -
     return added
 
 
+def _en_words(text: str) -> list[str]:
+    from knowledge.text import stem
+
+    return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+
+
 @cache
-def _concept_index(entries: tuple[Entry, ...]) -> tuple[list[tuple[str, int]], list[tuple[str, re.Pattern[str], int]]]:
-    zh = [(t, i) for i, e in enumerate(entries) for t in e.zh if len(t) >= 2]
-    en = [(t.lower(), _en_pattern(t), i) for i, e in enumerate(entries) for t in e.en if len(t) >= 2]
-    return zh, en
+def _concept_index(
+    entries: tuple[Entry, ...],
+) -> tuple[dict[str, list[tuple[str, int]]], dict[tuple[str, ...], set[int]], int]:
+    """zh terms keyed by their first two characters; en terms as tuples of stemmed words."""
+    zh: dict[str, list[tuple[str, int]]] = {}
+    en: dict[tuple[str, ...], set[int]] = {}
+    for i, e in enumerate(entries):
+        for t in e.zh:
+            if len(t) >= 2:
+                zh.setdefault(t[:2], []).append((t, i))
+        for t in e.en:
+            words = tuple(_en_words(t))
+            if words:
+                en.setdefault(words, set()).add(i)
+    return zh, en, max((len(k) for k in en), default=0)
 
 
 def concepts(text: str, entries: tuple[Entry, ...] | None = None) -> list[str]:
@@ -105,8 +122,14 @@ def concepts(text: str, entries: tuple[Entry, ...] | None = None) -> list[str]:
     (['§0'], ['§0', '§1'])
     """
     entries = entries if entries is not None else load_glossary()
-    zh, en = _concept_index(entries)
-    found: set[int] = {i for t, i in zh if t in text}
-    low = text.lower()
-    found |= {i for t, p, i in en if i not in found and t.split()[0][:4] in low and p.search(low)}
+    zh, en, longest = _concept_index(entries)
+    found: set[int] = set()
+    for bigram in {text[i : i + 2] for i in range(len(text) - 1)} & zh.keys():
+        found.update(i for t, i in zh[bigram] if i not in found and t in text)
+    words = _en_words(text)
+    for n in range(1, longest + 1):
+        for j in range(len(words) - n + 1):
+            hit = en.get(tuple(words[j : j + n]))
+            if hit:
+                found |= hit
     return [f"§{i}" for i in sorted(found)]

@@ -28,7 +28,7 @@ from knowledge import text as T
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature
 from knowledge.glossary import GLOSSARY_DIR, concepts, expand
-from knowledge.ingest import file_hash, read_document, user_key
+from knowledge.ingest import SUFFIXES, file_hash, read_document, user_key
 from knowledge.models import Chunk, Document, Hit
 from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs
 from knowledge.rank import BM25, rrf
@@ -44,7 +44,17 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
     h = hashlib.sha256(f"format={FORMAT}".encode())
     here = Path(T.__file__).parent
     # the rules and the code that turns text into chunks and tokens: a change there re-indexes everything
-    for name in ("rules.yaml", "text.py", "clean.py", "split.py", "ingest.py", "ourdocs.py", "index.py"):
+    for name in (
+        "rules.yaml",
+        "text.py",
+        "glossary.py",
+        "embed.py",
+        "clean.py",
+        "split.py",
+        "ingest.py",
+        "ourdocs.py",
+        "index.py",
+    ):
         h.update((here / name).read_bytes())
     for p in sorted(GLOSSARY_DIR.glob("*.y*ml")) if GLOSSARY_DIR.is_dir() else []:
         h.update(p.name.encode() + p.read_bytes())
@@ -365,7 +375,17 @@ class KnowledgeBase:
     def add(self, paths: list[Path | str]) -> dict[str, Any]:
         """Ingest users' files (Markdown, text, HTML, PDF, .docx); a file added again is re-indexed if it changed."""
         t0 = time.perf_counter()
-        files = [Path(p) for p in paths]
+        files: list[Path] = []
+        for p in map(Path, paths):
+            # a folder means every supported file under it
+            files.extend(
+                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
+            )
+        if not files:
+            raise InputError(
+                "没有可添加的文件(支持 .md .txt .html .pdf .docx)。",
+                "No files to add (supported: .md .txt .html .pdf .docx).",
+            )
         docs_in = [read_document(p) for p in files]  # validate every file before writing anything
         if not self.manifest():
             self.build()

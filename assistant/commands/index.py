@@ -61,7 +61,9 @@ def status_cmd(index: Path | None = IndexOption, as_json: bool = typer.Option(Fa
 
 @index_app.command("add")
 def add_cmd(
-    paths: list[Path] = typer.Argument(..., help="Markdown / 文本 / HTML / PDF / Word .docx 文件 / files."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Markdown / 文本 / HTML / PDF / Word .docx 文件或文件夹 / files or folders."
+    ),
     index: Path | None = IndexOption,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

@@ -155,3 +155,17 @@ def test_an_invalid_file_writes_nothing(memory_kb: KnowledgeBase, tmp_path: Path
     with pytest.raises(InputError):
         memory_kb.add([good, tmp_path / "bad.xls"])
     assert memory_kb.status()["user_documents"] == 0
+
+
+def test_add_a_folder_takes_every_supported_file(memory_kb: KnowledgeBase, tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.md").write_text("# 拜访记录\n\n拜访记录要写清目的、结论和下一步,方便同事接手。\n", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text(
+        "Quarterly review notes: compare churn by region before the sales meeting.", encoding="utf-8"
+    )
+    (folder / "skip.xls").write_bytes(b"junk")
+    report = memory_kb.add([folder])
+    assert [Path(f["path"]).name for f in report["files"]] == ["a.md", "b.txt"]
+    with pytest.raises(InputError, match="No files to add"):
+        memory_kb.add([tmp_path / "empty"] if (tmp_path / "empty").mkdir() is None else [])
