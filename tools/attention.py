@@ -280,8 +280,7 @@ dcw AS MATERIALIZED (
     FROM ia GROUP BY department, customer_id, week
 ),
 cw AS (
-    SELECT customer_id, week, count(*) AS departments, sum(n) AS contacts,
-           string_agg(department, '、' ORDER BY department) AS department_list
+    SELECT customer_id, week, count(*) AS departments, sum(n) AS contacts
     FROM dcw GROUP BY customer_id, week
 )"""
     defs = [
@@ -306,11 +305,19 @@ cw AS (
         params["lim"] = limit
         sql = (
             base
-            + """
-SELECT customer_id, week, departments, department_list, contacts, count(*) OVER () AS n
-FROM cw WHERE departments >= $multi
-ORDER BY departments DESC, contacts DESC, customer_id, week
-LIMIT $lim"""
+            + """,
+top AS (
+    SELECT customer_id, week, departments, contacts, count(*) OVER () AS n
+    FROM cw WHERE departments >= $multi
+    ORDER BY departments DESC, contacts DESC, customer_id, week
+    LIMIT $lim
+)
+-- the department names only for the listed rows
+SELECT t.customer_id, t.week, t.departments,
+       string_agg(d.department, '、' ORDER BY d.department) AS department_list, t.contacts, t.n
+FROM top t JOIN dcw d ON d.customer_id = t.customer_id AND d.week = t.week
+GROUP BY t.customer_id, t.week, t.departments, t.contacts, t.n
+ORDER BY t.departments DESC, t.contacts DESC, t.customer_id, t.week"""
         )
         cols, raw = tr.query(sql, _used(sql, params))
         return _result(
@@ -332,7 +339,7 @@ win AS (
                / 7.0 AS weeks
 ),
 dep AS (
-    SELECT department, sum(n) AS contacts, count(DISTINCT customer_id) AS customers, count(*) AS customer_weeks
+    SELECT department, sum(n) AS contacts, count(*) AS customer_weeks
     FROM dcw GROUP BY department
 ),
 summ AS (
@@ -342,7 +349,7 @@ summ AS (
            count(DISTINCT customer_id) FILTER (WHERE departments >= $multi) AS multi_department_customers
     FROM cw
 )
-SELECT dep.department, dep.contacts, dep.customers, dep.customer_weeks,
+SELECT dep.department, dep.contacts, dep.customer_weeks,
        dep.contacts::DOUBLE / dep.customer_weeks AS contacts_per_contacted_customer_week,
        dep.contacts::DOUBLE / (win.n_customers * win.weeks) AS contacts_per_customer_week,
        summ.*
@@ -352,15 +359,15 @@ ORDER BY dep.contacts DESC, dep.department"""
     if "f_start" not in params:
         sql = sql.replace("CAST($f_start AS DATE)", "CAST(NULL AS DATE)")
     cols, raw = tr.query(sql, _used(sql, params))
-    rows = [r[:6] for r in raw]
-    cols = cols[:6]
-    s0 = raw[0] if raw else [None] * 10
+    rows = [r[:5] for r in raw]
+    cols = cols[:5]
+    s0 = raw[0][5:] if raw else [None] * 4
     figures = {
-        "contacts": s0[6] or 0,
-        "customer_weeks": s0[7] or 0,
-        "multi_department_customer_weeks": s0[8] or 0,
-        "multi_department_customers": s0[9] or 0,
-        "multi_department_share": s0[8] / s0[7] if s0[7] else None,
+        "contacts": s0[0] or 0,
+        "customer_weeks": s0[1] or 0,
+        "multi_department_customer_weeks": s0[2] or 0,
+        "multi_department_customers": s0[3] or 0,
+        "multi_department_share": s0[2] / s0[1] if s0[1] else None,
     }
     return _result(
         args,

@@ -130,18 +130,49 @@ def cross_sell(con: Con, args: CrossSellArgs) -> ToolResult:
     return _upsell(args, scope, tr, limit, per_cat)
 
 
-def _pairs(args: CrossSellArgs, scope: Scope, tr: Trace, min_support: float, limit: int) -> ToolResult:
-    params = {**scope.params, "min_support": min_support, "lim": limit}
-    sql = f"""
-WITH {scope.ctes()},
-cc AS MATERIALIZED (SELECT DISTINCT customer_id, coalesce(category, '(未知)') AS cat FROM f_lines WHERE status = 'completed'),
+# Each customer's basket as a bit set of category indexes: baskets with the same set are counted
+# once, so pairs come from a few hundred sets rather than a self-join of millions of rows.
+PAIRS_BY_BITS = """cats AS (
+    SELECT cat, (row_number() OVER (ORDER BY cat) - 1)::INTEGER AS idx
+    FROM (SELECT DISTINCT coalesce(category, '(未知)') AS cat FROM products UNION SELECT '(未知)')
+),
+sets AS (
+    SELECT m, count(*) AS w FROM (
+        SELECT l.customer_id, bit_or((1::UBIGINT) << c.idx) AS m
+        FROM f_lines l JOIN cats c ON c.cat = coalesce(l.category, '(未知)')
+        WHERE l.status = 'completed'
+        GROUP BY l.customer_id
+    ) GROUP BY m
+),
+n AS (SELECT sum(w) AS n FROM sets),
+single AS (SELECT c.cat, sum(s.w) AS cnt FROM cats c JOIN sets s ON (s.m >> c.idx) & 1 = 1 GROUP BY c.cat),
+pairs AS (
+    SELECT a.cat AS a, b.cat AS b, sum(s.w) AS both_count
+    FROM cats a JOIN cats b ON a.cat < b.cat
+    JOIN sets s ON (s.m >> a.idx) & 1 = 1 AND (s.m >> b.idx) & 1 = 1
+    GROUP BY a.cat, b.cat
+)"""
+MAX_BIT_CATEGORIES = 64
+# More categories than bits in a UBIGINT: one row per (customer, category) and a self-join.
+PAIRS_BY_ROWS = """cc AS MATERIALIZED (
+    SELECT DISTINCT customer_id, coalesce(category, '(未知)') AS cat FROM f_lines WHERE status = 'completed'
+),
 n AS (SELECT count(DISTINCT customer_id) AS n FROM cc),
 single AS (SELECT cat, count(*) AS cnt FROM cc GROUP BY cat),
 pairs AS (
     SELECT a.cat AS a, b.cat AS b, count(*) AS both_count
     FROM cc a JOIN cc b ON a.customer_id = b.customer_id AND a.cat < b.cat
     GROUP BY a.cat, b.cat
-),
+)"""
+
+
+def _pairs(args: CrossSellArgs, scope: Scope, tr: Trace, min_support: float, limit: int) -> ToolResult:
+    params = {**scope.params, "min_support": min_support, "lim": limit}
+    n_cats = tr.scalar("SELECT count(DISTINCT category) + 1 FROM products")
+    core = PAIRS_BY_BITS if n_cats <= MAX_BIT_CATEGORIES else PAIRS_BY_ROWS
+    sql = f"""
+WITH {scope.ctes()},
+{core},
 m AS (
     SELECT p.a AS category_a, p.b AS category_b, p.both_count AS customers_both,
            p.both_count::DOUBLE / n.n AS support,

@@ -150,7 +150,7 @@ def test_contacts_by_department(con):
     # 客服: I1 I3 I4 I5 I6 = 5 contacts over customer-weeks (C1,w1) (C2,w1) (C2,w2) (C3,w1) = 4 -> 1.25;
     # window 14 days = 2 weeks, 3 customers in scope -> 5 / 6.
     assert d["客服"]["contacts"] == 5
-    assert d["客服"]["customers"] == 3
+    assert d["客服"]["customer_weeks"] == 4
     assert d["客服"]["contacts_per_contacted_customer_week"] == pytest.approx(1.25)
     assert d["客服"]["contacts_per_customer_week"] == pytest.approx(5 / 6)
     assert d["销售部"]["contacts_per_customer_week"] == pytest.approx(2 / 6)

@@ -69,6 +69,9 @@ def test_churn_by_region_and_filters(con):
     assert recs["华北"]["active_current_not_previous"] == 1  # C4
     assert "华南" not in recs
     assert _run(con, start=dt.date(2025, 4, 1), region="华东").figures["churn_rate"] == pytest.approx(0.5)
+    # Category filter reads orders through their lines: all are category A, none B.
+    assert _run(con, start=dt.date(2025, 4, 1), category=["A"]).figures["churn_rate"] == pytest.approx(2 / 3)
+    assert _run(con, start=dt.date(2025, 4, 1), category=["B"]).figures["active_previous"] == 0
     # Only orders through 门店: C3 alone, churned.
     assert _run(con, start=dt.date(2025, 4, 1), channel=["门店"]).figures["churn_rate"] == pytest.approx(1.0)
 
@@ -154,6 +157,9 @@ def test_at_risk_parameters(risk_con):
     assert [r[0] for r in _run(risk_con, view="at_risk", limit=1).rows] == ["A1"]
     assert _run(risk_con, view="at_risk", limit=1).figures["at_risk"] == 2
     assert [r[0] for r in _run(risk_con, view="at_risk", customer_ids=["A3"]).rows] == ["A3"]
+    assert [r[0] for r in _run(risk_con, view="at_risk", category=["A"]).rows] == ["A1", "A3"]
+    # From 2025-01-01 only A1 and A2 have 3 orders; A1 still at risk, stake unchanged.
+    assert [r[0] for r in _run(risk_con, view="at_risk", start=dt.date(2025, 1, 1)).rows] == ["A1"]
 
 
 def test_empty(empty_con):

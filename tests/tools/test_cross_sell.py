@@ -73,6 +73,17 @@ def test_pairs(con):
     assert res.figures["buyers"] == 4 and res.figures["pairs"] == 4 and res.figures["top_pair"] == ["A", "C"]
 
 
+def test_pairs_without_bit_sets(con, monkeypatch):
+    # More categories than bits: the row-wise self-join must give the same table.
+    import tools.cross_sell as cs
+
+    bits = _run(con).rows
+    monkeypatch.setattr(cs, "MAX_BIT_CATEGORIES", 0)
+    rows = _run(con)
+    assert "JOIN cc b" in rows.sql[-1]
+    assert rows.rows == bits
+
+
 def test_pairs_thresholds_and_filters(con):
     assert [(r[0], r[1]) for r in _run(con, min_support=0.3).rows] == [("A", "C"), ("A", "B")]
     limited = _run(con, limit=1)

@@ -149,6 +149,10 @@ def test_period_and_channel(con):
     r = {x["customer_id"]: x for x in _run(con, start=dt.date(2025, 1, 1), by="customer").records()}
     assert r["L1"]["frequency"] == 1 and r["L1"]["tenure_days"] == 10
     assert _run(con, channel=["门店"]).figures["customers"] == 0
+    # Category filter: orders are read through their lines. Everything is category A.
+    assert _run(con, category=["B"]).figures["customers"] == 0
+    by_a = {x["customer_id"]: x["loyalty_index"] for x in _run(con, category="A", by="customer").records()}
+    assert by_a == pytest.approx({"L1": 85, "L2": 27.5, "L3": 37.5})
 
 
 def test_empty(empty_con):
