@@ -1,0 +1,1 @@
+"""Explained business reviews for managers, built from the tools."""
