@@ -45,10 +45,24 @@ class Entity:
     text: str
 
 
+def _table(data: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    return {k: {str(v): [str(a) for a in al] for v, al in vals.items()} for k, vals in data.items()}
+
+
+@cache
+def _raw_aliases() -> dict[str, dict[str, list[str]]]:
+    return yaml.safe_load((Path(__file__).with_name("aliases.yaml")).read_text(encoding="utf-8"))
+
+
 @cache
 def _aliases() -> dict[str, dict[str, list[str]]]:
-    data = yaml.safe_load((Path(__file__).with_name("aliases.yaml")).read_text(encoding="utf-8"))
-    return {k: {str(v): [str(a) for a in al] for v, al in vals.items()} for k, vals in data.items()}
+    return _table({k: v for k, v in _raw_aliases().items() if k != "contextual"})
+
+
+@cache
+def _contextual_aliases() -> dict[str, dict[str, list[str]]]:
+    """Aliases that count only when a question narrows the previous answer ("只看大客户")."""
+    return _table(_raw_aliases().get("contextual", {}))
 
 
 def _english_names() -> dict[str, dict[str, list[str]]]:
@@ -65,8 +79,14 @@ def _english_names() -> dict[str, dict[str, list[str]]]:
 class EntityIndex:
     """Surface form → (kind, value, label). Build once per warehouse; cheap to query."""
 
-    def __init__(self, surfaces: dict[str, list[tuple[str, str, str]]], exact: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        surfaces: dict[str, list[tuple[str, str, str]]],
+        exact: dict[str, str] | None = None,
+        contextual: EntityIndex | None = None,
+    ) -> None:
         self.surfaces = surfaces
+        self.contextual = contextual
         forms = sorted(surfaces, key=len, reverse=True)
         parts = []
         for f in forms:
@@ -130,7 +150,16 @@ class EntityIndex:
         for rid, name in con.execute("SELECT rep_id, name FROM sales_reps").fetchall():
             add(str(name), "rep", str(rid), str(name))
             add(str(rid), "rep", str(rid), str(name))
-        return cls(surfaces, exact)
+        ctx_surfaces: dict[str, list[tuple[str, str, str]]] = {}
+        for kind, table in _contextual_aliases().items():
+            for v, forms in table.items():
+                if v in values.get(kind, []):
+                    for f in forms:
+                        ctx_surfaces.setdefault(f.strip().lower(), []).append((kind, v, v))
+        return cls(surfaces, exact, cls(ctx_surfaces) if ctx_surfaces else None)
+
+    def find_contextual(self, text: str) -> list[Entity]:
+        return self.contextual.find(text) if self.contextual else []
 
     def find(self, text: str) -> list[Entity]:
         """Longest non-overlapping matches, left to right. A surface with several meanings yields them all."""
@@ -168,9 +197,45 @@ ID_PATTERNS = (
 )
 
 
-def find_customers(con: duckdb.DuckDBPyConnection, text: str, limit: int = 20) -> list[Entity]:
-    """Customers named in ``text`` by id (C000123, 客户17850) or by a name fragment of 4+ Chinese
-    characters ("嘉科医疗") or 2+ English words. Verified against the warehouse."""
+MAX_GRAMS = 40  # distinct 4-character fragments searched per question
+MAX_HITS_PER_SEED = 50  # a 4-character fragment in more names than this is a common word
+
+
+def _runs(text: str, skip: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """Chinese runs of ``text`` with the skipped spans cut out: (start, run)."""
+    out: list[tuple[int, str]] = []
+    for run in _CJK.finditer(text):
+        cur_start, cur = -1, ""
+        for i in range(run.start(), run.end()):
+            if any(s <= i < e for s, e in skip):
+                if cur:
+                    out.append((cur_start, cur))
+                cur_start, cur = -1, ""
+                continue
+            if not cur:
+                cur_start = i
+            cur += text[i]
+        if cur:
+            out.append((cur_start, cur))
+    return out
+
+
+def find_customers(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    limit: int = 20,
+    skip: list[tuple[int, int]] | None = None,
+) -> list[Entity]:
+    """Customers named in ``text`` by id (C000123, 客户17850), by a name fragment of 4+ Chinese
+    characters ("嘉科医疗"), by a full 3-character name ("关辉鹏") or by 2+ English words. Verified
+    against the warehouse.
+
+    ``skip``: spans already explained by other words (time, metrics, cues); no fragment crosses them.
+    The search scans the names at most three times however long the question is: once to count the
+    4-character fragments (a fragment in many names is a common word, not a name), once for the names
+    holding a rare one (longer fragments are matched on those in Python), once for exact 3-character
+    names; so it stays fast on a million customers.
+    """
     found: list[Entity] = []
     seen: set[str] = set()
     ids: dict[str, tuple[int, int, str]] = {}
@@ -187,32 +252,71 @@ def find_customers(con: duckdb.DuckDBPyConnection, text: str, limit: int = 20) -
             s, e, t = ids[key]
             found.append(Entity("customer", cid, name or cid, s, e, t))
             seen.add(cid)
+    skip = [*(skip or []), *[(e.start, e.end) for e in found]]
     grams: dict[str, tuple[int, int]] = {}
-    for run in _CJK.finditer(text):
-        s0, chunk = run.start(), run.group(0)
+    triples: dict[str, tuple[int, int]] = {}
+    for s0, chunk in _runs(text, skip):
         for n in range(min(len(chunk), 12), 3, -1):
             for i in range(len(chunk) - n + 1):
                 grams.setdefault(chunk[i : i + n], (s0 + i, s0 + i + n))
-    words = re.findall(r"[A-Za-z][A-Za-z&'.-]+", text)
+        for i in range(len(chunk) - 2):
+            triples.setdefault(chunk[i : i + 3], (s0 + i, s0 + i + 3))
+    words = [(m.group(0), m.start()) for m in re.finditer(r"[A-Za-z][A-Za-z&'.-]+", text)]
+    english: dict[str, tuple[int, int]] = {}
     for n in (3, 2):
         for i in range(len(words) - n + 1):
-            phrase = " ".join(words[i : i + n])
+            phrase = " ".join(w for w, _ in words[i : i + n])
             pos = text.find(phrase)
-            if pos >= 0:
-                grams.setdefault(phrase, (pos, pos + len(phrase)))
-    if not grams:
-        return found
-    # A fragment that fits more than a few customers ("医疗器械", "有限公司") is a generic word, not a name.
-    rows = con.execute(
-        """WITH hits AS (SELECT g AS gram, c.customer_id, c.name FROM customers c, unnest($grams) AS t(g)
-                         WHERE contains(lower(c.name), lower(g)))
-           SELECT gram, customer_id, name FROM hits
-           QUALIFY count(*) OVER (PARTITION BY gram) <= $max_per_gram
-           ORDER BY length(gram) DESC, customer_id""",
-        {"grams": list(grams), "max_per_gram": MAX_CUSTOMERS_PER_FRAGMENT},
-    ).fetchall()
+            if pos >= 0 and not any(s < pos + len(phrase) and pos < e for s, e in skip):
+                english.setdefault(phrase.lower(), (pos, pos + len(phrase)))
+    hits: list[tuple[str, str, str]] = []  # (fragment, customer_id, name)
+    seeds = sorted({g[:4] for g in grams} | {g[i : i + 4] for g in grams for i in range(len(g) - 3)})[:MAX_GRAMS]
+    seeds_en = sorted(english)[:MAX_GRAMS]
+    if seeds or seeds_en:
+        params: dict[str, object] = {}
+        counts = []
+        for i, g in enumerate(seeds):
+            params[f"g{i}"] = g
+            counts.append(f"count(*) FILTER (WHERE contains(name, $g{i}))")
+        for i, g in enumerate(seeds_en):
+            params[f"e{i}"] = g
+            counts.append(f"count(*) FILTER (WHERE contains(lower(name), $e{i}))")
+        row = con.execute(f"SELECT {', '.join(counts)} FROM customers", params).fetchone() or ()
+        rare = [g for g, c in zip(seeds, row[: len(seeds)], strict=True) if 0 < c <= MAX_HITS_PER_SEED]
+        rare_en = [g for g, c in zip(seeds_en, row[len(seeds) :], strict=True) if 0 < c <= MAX_CUSTOMERS_PER_FRAGMENT]
+        if rare or rare_en:
+            p2: dict[str, object] = {}
+            conds = []
+            for i, g in enumerate(rare):
+                p2[f"g{i}"] = g
+                conds.append(f"contains(name, $g{i})")
+            for i, g in enumerate(rare_en):
+                p2[f"e{i}"] = g
+                conds.append(f"contains(lower(name), $e{i})")
+            cands = con.execute(
+                f"SELECT customer_id, name FROM customers WHERE {' OR '.join(conds)} ORDER BY customer_id", p2
+            ).fetchall()
+            rare_set = set(rare)
+            for gram in grams:
+                if not any(gram[i : i + 4] in rare_set for i in range(len(gram) - 3)):
+                    continue
+                matched = [(cid, name) for cid, name in cands if gram in (name or "")]
+                # A fragment that fits more than a few customers ("医疗器械", "有限公司") is a generic word.
+                if 0 < len(matched) <= MAX_CUSTOMERS_PER_FRAGMENT:
+                    hits += [(gram, cid, name) for cid, name in matched]
+            for phrase in rare_en:
+                hits += [(phrase, cid, name) for cid, name in cands if phrase in (name or "").lower()]
+            grams.update(english)
+    if triples:
+        for cid, name in con.execute(
+            "SELECT customer_id, name FROM customers WHERE list_contains($names, name) ORDER BY customer_id",
+            {"names": list(triples)},
+        ).fetchall():
+            hits.append((name, cid, name))
+        grams.update(triples)
+    hits.sort(key=lambda h: (-len(h[0]), h[1]))
     taken: list[tuple[int, int]] = [(e.start, e.end) for e in found]
-    for gram, cid, name in rows:
+    for gram, cid, name in hits:
         s, e = grams[gram]
         # Only the longest fragment at a place counts: "华信科技" should not also pull in every "华信科".
         if cid in seen or any(s < te and ts < e and (te - ts) > (e - s) for ts, te in taken):

@@ -224,6 +224,20 @@ RULES: list[tuple[str, Handler]] = [
     (r"([今去前本])年\s*(上|下)半年", lambda m, r: _to_date(_half(_rel_year(m[1], r), 1 if m[2] == "上" else 2), r)),
     (rf"[Hh]([12])\s*(?:of\s+)?{YEAR}", lambda m, r: _half(int(m[2]), int(m[1]))),
     (rf"(first|second)\s+half\s+of\s+{YEAR}", lambda m, r: _half(int(m[2]), 1 if m[1] == "first" else 2)),
+    (
+        r"(first|second)\s+half\s+of\s+(this|last)\s+year",
+        lambda m, r: _to_date(_half(_rel_year(m[2], r), 1 if m[1] == "first" else 2), r),
+    ),
+    (r"(?<![今去前本\d年])(上|下)半年", lambda m, r: _to_date(_half(r.year, 1 if m[1] == "上" else 2), r)),
+    # shopping festivals name their month: 双十一 (11-11), 双十二, 618
+    (
+        r"([今去前本])年\s*(?:的)?\s*(双十一|双11|双十二|双12|618|六一八)",
+        lambda m, r: _month(_rel_year(m[1], r), _FESTIVAL_MONTH[m[2]]),
+    ),
+    (
+        r"(双十一|双11|双十二|双12|六一八)",
+        lambda m, r: _month(_past_month(_FESTIVAL_MONTH[m[1]], r), _FESTIVAL_MONTH[m[1]]),
+    ),
     # months with a year
     (rf"{YEAR}\s*年\s*(\d{{1,2}})\s*月(?:份)?", lambda m, r: _month(int(m[1]), int(m[2]))),
     (rf"{YEAR}-(\d{{1,2}})(?!\d|-\d)", lambda m, r: _month(int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else None),
@@ -284,10 +298,13 @@ RULES: list[tuple[str, Handler]] = [
         lambda m, r: _month(_past_month(parse_int(m[1]) or 1, r), parse_int(m[1]) or 1),
     ),
     (
-        rf"\bin\s+({EN_MONTH_RE})\b",
+        rf"\bin\s+({EN_MONTH_RE})\b(?!\.?\s*,?\s*\d)",
         lambda m, r: _month(_past_month(EN_MONTHS[m[1].lower()], r), EN_MONTHS[m[1].lower()]),
     ),
 ]
+
+
+_FESTIVAL_MONTH = {"双十一": 11, "双11": 11, "双十二": 12, "双12": 12, "618": 6, "六一八": 6}
 
 
 def _since_month(month: int | None, ref: dt.date) -> Period | None:
@@ -377,6 +394,19 @@ COMPARE_PATTERNS: dict[str, tuple[str, ...]] = {
         "compared with last year",
         "compared to last year",
         "same period last year",
+        "跟去年比",
+        "跟去年同期",
+        "和去年同期",
+        "较去年",
+        "比前年",
+        "比去年多",
+        "比去年少",
+        "对比去年",
+        "growth vs last year",
+        "versus last year",
+        "vs. last year",
+        "from last year",
+        "yoy growth",
     ),
     "previous_period": (
         "环比",
@@ -393,6 +423,19 @@ COMPARE_PATTERNS: dict[str, tuple[str, ...]] = {
         "vs last quarter",
         "mom",
         "qoq",
+        "比上期",
+        "较上月",
+        "较上期",
+        "跟上个月比",
+        "和上个月比",
+        "跟上月比",
+        "the month before",
+        "the quarter before",
+        "prior period",
+        "month over month",
+        "month-over-month",
+        "quarter over quarter",
+        "quarter-over-quarter",
     ),
 }
 

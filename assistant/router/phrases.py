@@ -21,6 +21,45 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _within_one_edit(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+def correct(text: str) -> str:
+    """Fix common typos before matching: the table's Chinese homophones ("消售" → "销售") and English words
+    within one edit of a word the phrase tables know ("revnue" → "revenue", "custmers" → "customers").
+    Short words (under 5 letters) are left alone: too many real words are one edit apart."""
+    t = tables()
+    for wrong, right in t.corrections.items():
+        text = text.replace(wrong, right)
+
+    def fix(m: re.Match[str]) -> str:
+        w = m.group(0)
+        low = w.lower()
+        if len(low) < 5 or low in t.vocabulary:
+            return w
+        by_len = t.vocabulary_by_length
+        for n in (len(low), len(low) - 1, len(low) + 1):
+            for cand in by_len.get(n, ()):
+                if _within_one_edit(low, cand):
+                    return cand
+        return w
+
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
 def phrase_pattern(phrase: str) -> str:
     esc = re.escape(phrase.lower())
     if phrase.isascii() and re.match(r"\w", phrase):
@@ -96,9 +135,26 @@ class Tables:
     intents: dict[str, dict[str, Any]]
     topics: PhraseSet  # intent phrases, metric and dimension synonyms
     mods: list[Mod]
-    cues: dict[str, PhraseSet]  # explain, mine, per_customer, ascending, unsupported, follow_up
+    cues: dict[str, PhraseSet]  # explain, mine, per_customer, ascending, unsupported, follow_up, …
     metrics: dict[str, Any]
     dimensions: dict[str, Any]
+    corrections: dict[str, str] = field(default_factory=dict)
+    vocabulary: frozenset[str] = frozenset()  # English words of every phrase (for typo correction)
+    vocabulary_by_length: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    metric_extra: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the router's own metric synonyms
+
+
+CUES = (
+    "explain",
+    "mine",
+    "per_customer",
+    "ascending",
+    "unsupported",
+    "follow_up",
+    "forecast",
+    "restrict",
+    "clear_filters",
+)
 
 
 @cache
@@ -117,21 +173,50 @@ def tables() -> Tables:
                 ps.add(p, "mod", name)
             mods.append(Mod(name, ps, dict(mod["args"])))
     sem = load_table("metrics")
+    extra_m = raw.get("metric_synonyms", {})
+    extra_d = raw.get("dimension_synonyms", {})
     for mid, m in sem["metrics"].items():
         for lang in ("zh", "en"):
-            for p in [m.get(lang, ""), *m.get("synonyms", {}).get(lang, [])]:
+            for p in [m.get(lang, ""), *m.get("synonyms", {}).get(lang, []), *extra_m.get(mid, {}).get(lang, [])]:
                 if p:
                     topics.add(p, "metric", mid, 2)
     for did, d in sem["dimensions"].items():
         for lang in ("zh", "en"):
-            for p in [d.get(lang, ""), *d.get("synonyms", {}).get(lang, [])]:
+            for p in [d.get(lang, ""), *d.get("synonyms", {}).get(lang, []), *extra_d.get(did, {}).get(lang, [])]:
                 if p:
                     topics.add(p, "dim", did, 1)
     cues: dict[str, PhraseSet] = {}
-    for cue in ("explain", "mine", "per_customer", "ascending", "unsupported", "follow_up"):
+    for cue in CUES:
         ps = PhraseSet()
         for lang in ("zh", "en"):
-            for p in raw[cue].get(lang, []):
+            for p in raw.get(cue, {}).get(lang, []):
                 ps.add(p, "cue", cue)
         cues[cue] = ps
-    return Tables(raw["intents"], topics, mods, cues, sem["metrics"], sem["dimensions"])
+    words = {w for ps in (topics, *cues.values()) for p in ps.entries for w in re.findall(r"[a-z]+", p)}
+    vocabulary = frozenset(words | COMMON_WORDS)
+    by_len: dict[int, list[str]] = {}
+    for w in sorted(words):
+        if len(w) >= 5:
+            by_len.setdefault(len(w), []).append(w)
+    return Tables(
+        raw["intents"],
+        topics,
+        mods,
+        cues,
+        sem["metrics"],
+        sem["dimensions"],
+        {str(k): str(v) for k, v in raw.get("corrections", {}).items()},
+        vocabulary,
+        {k: tuple(v) for k, v in by_len.items()},
+        {k: tuple(str(p) for lang in ("zh", "en") for p in v.get(lang, [])) for k, v in extra_m.items()},
+    )
+
+
+# Everyday English words that must not be "corrected" into a table word one edit away.
+COMMON_WORDS = frozenset(
+    """about above after again against their there these those which while would could should where whose
+    today quarter month week year years months weeks days since until every other first second third
+    fourth fifth last least most more less total number numbers show shows tell give list much many
+    customer customers stores store right still money from with what when will your ours they them
+    buying bought spend spent great small large medium share shares sales""".split()
+)

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.timeparse import Period, TimeMatch, find_comparison, find_period
-from assistant.router.phrases import Match, longest_non_overlapping, normalize, tables
+from assistant.router.phrases import Match, correct, longest_non_overlapping, normalize, tables
 from tools import load_all
 from tools.base import last_order_date
 
@@ -40,12 +40,42 @@ FILTER_OF_ENTITY = {
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
 # Words that ask for a time series; the grain they imply.
 TIME_GRAIN = [
-    (r"每天|每日|按天|按日|daily|by day|per day", "day"),
-    (r"每周|按周|weekly|by week|per week", "week"),
-    (r"每月|按月|各月|月度|逐月|monthly|by month|per month|each month|month by month|趋势|走势|trend", "month"),
-    (r"每季度|按季度|各季度|季度趋势|quarterly|by quarter|per quarter|each quarter", "quarter"),
-    (r"每年|按年|各年|年度对比|yearly|by year|per year|each year|annual", "year"),
+    (r"每天|每日|每一天|按天|按日|逐日|daily|by day|per day|each day", "day"),
+    (r"每周|每个?星期|每一周|按周|逐周|各周|weekly|by week|per week|each week", "week"),
+    (
+        r"每月|每个月|每一个?月|按月|分月|各月|各个月|月度|逐月|monthly|by month|per month|each month|month by month|"
+        r"趋势|走势|trend",
+        "month",
+    ),
+    (
+        r"每季度|每个季度|每一季度|按季度?|分季度|各季度|各个季度|季度趋势|quarterly|by quarter|per quarter|each quarter",
+        "quarter",
+    ),
+    (r"每年|每一年|按年|分年|各年|历年|年度对比|yearly|by year|per year|each year|annual", "year"),
 ]
+# "客户" on its own describes whose figures ("大型客户的毛利率"); it groups by customer only with a
+# list cue, a top N, a condition or a superlative.
+GENERIC_CUSTOMER_WORDS = {"客户", "customer", "customers", "account", "accounts", "client", "clients"}
+SUPERLATIVE_RE = re.compile(
+    r"最(?:多|少|高|低|大|小|好|差|强|弱|快|慢|赚钱|受欢迎|活跃)|\b(?:most|least|best|worst|highest|lowest|biggest|"
+    r"largest|smallest|fewest|top)\b",
+    re.IGNORECASE,
+)
+PLURAL_CUE_RE = re.compile(
+    r"哪些|哪几|那些|这些|名单|排名|排行|列表|清单|几个|\blist\b|\branking\b|\brank\b", re.IGNORECASE
+)
+SINGULAR_CUE_RE = re.compile(r"哪个|哪一个|哪一家|哪家|哪位|是谁|\bwhich one\b|\bwho\b", re.IGNORECASE)
+# Numbers of days in words people use for inactivity ("半年没下单").
+SPAN_DAYS = {
+    "半年": 180,
+    "一年": 365,
+    "一整年": 365,
+    "一个季度": 90,
+    "一个月": 30,
+    "半个月": 15,
+    "一周": 7,
+    "一个星期": 7,
+}
 TOP_RE = [
     re.compile(rf"(?:前|top\s*|排名前|头部)\s*({NUMBER_RE})(?![\d.]*\s*%)\s*(?:名|个|位|大|家|强)?", re.IGNORECASE),
     re.compile(
@@ -53,11 +83,30 @@ TOP_RE = [
         re.IGNORECASE,
     ),
     re.compile(rf"\btop\s+({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\b", re.IGNORECASE),
+    # the other end: "bottom 3", "倒数5名", "后三名" (the ascending cue sets the order)
+    re.compile(
+        rf"(?:\bbottom\s*|\blast\s+|倒数第?)\s*({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\s*(?:名|个|位|家)?(?!\s*(?:天|个月|月|年|周|days?|weeks?|months?|years?|quarters?))|后\s*({NUMBER_RE})\s*名",
+        re.IGNORECASE,
+    ),
 ]
 SUPERLATIVE_ONE = re.compile(
     r"(哪个|哪一个|哪家|谁|which|who)\S*?.*?(最|most|highest|largest|biggest|best|top|lowest|least|worst)",
     re.IGNORECASE,
 )
+SPAN = rf"(?:{NUMBER_RE}\s*(?:天|个月|个季度|周|年)|半年|一年|半个月)"
+INACTIVE_SPAN_RE = [
+    re.compile(
+        rf"(?:超过|大于|多于|逾|超|已经?|有)?\s*({SPAN})\s*(?:以上|多)?\s*(?:都|还|一直)?(?:没有?|未|不曾)\s*(?:下单|下过单|购买|买|订货|采购|交易)"
+    ),
+    re.compile(
+        rf"(?:没有?|未)\s*(?:下单|下过单|购买|买过?|订货|采购|交易)\s*(?:超过|已经?超过|已有|已经|有)?\s*({SPAN})"
+    ),
+    re.compile(
+        r"(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|not)\s+(?:ordered|bought|purchased)(?:\s+anything)?\s+(?:in|for)\s+"
+        rf"(?:over\s+|more than\s+|the (?:last|past)\s+)?((?:{NUMBER_RE}|a|one|two|three|four|five|six|nine|twelve)\s+(?:months?|weeks?|years?))",
+        re.IGNORECASE,
+    ),
+]
 INACTIVE_RE = [
     re.compile(
         rf"(?:超过|大于|多于|逾|超)\s*({NUMBER_RE})\s*天\s*(?:没有?|未|不曾)\s*(?:下单|下过单|购买|买|订货|采购|交易)"
@@ -77,6 +126,8 @@ COMPARATORS = [
     (r"超过|大于|高于|多于|不低于|不少于|至少|以上|>=|>|over|above|more than|greater than|at least", ">"),
     (r"低于|小于|少于|不到|以下|不超过|<=|<|below|under|less than|fewer than|at most", "<"),
 ]
+# "毛利为负", "negative gross profit": a condition below zero.
+NEGATIVE_RE = r"(?:为|是|成了|变成)?\s*负(?:数|值|的)?|小于0|亏损"
 ORDINAL_RE = re.compile(
     r"第\s*([一二三四五六七八九十\d]+)\s*(?:个|位|家|名|行)|the\s+(first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s*(?:one|customer|account|row)?",
     re.IGNORECASE,
@@ -93,7 +144,13 @@ WHY_RE = re.compile(r"为什么|为啥|原因|怎么会|\bwhy\b|how come", re.IG
 COUNT_RE = re.compile(r"多少|几个|几家|how many|how much|数量|count|number of", re.IGNORECASE)
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, names: list[tuple[int, int]] | None = None) -> str:
+    """Chinese or English. Names found in the question (a Chinese customer or city in an English
+    sentence: "look up 青岛宇瑞机械") do not count as the sentence's language when other words remain."""
+    if names:
+        rest = "".join(ch for i, ch in enumerate(text) if not any(s <= i < e for s, e in names))
+        if re.search(r"[A-Za-z\u4e00-\u9fff]", rest):
+            text = rest
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
     return "zh" if cjk >= 2 or (cjk and cjk >= latin_words) else "en"
@@ -185,33 +242,69 @@ class Router:
     # ---- public -------------------------------------------------------------------------------
     def route(self, question: str, ctx: Context | None = None) -> Plan:
         ctx = ctx or Context()
-        q = normalize(question)
+        q = correct(normalize(question))
         lang = detect_language(q)
         t = self.tables
         if not q:
             return self._clarify(lang, "empty question", zh="请输入一个问题。", en="Please type a question.")
+        cues = {name: ps.contains(q) for name, ps in t.cues.items()}
 
         time = find_period(q, self.ref)
         taken: list[tuple[int, int]] = [(time.start, time.end)] if time else []
-        ents = [e for e in self.entities.find(q) if not _overlaps(e.start, e.end, taken)]
-        taken += [(e.start, e.end) for e in ents]
-        customers = [c for c in find_customers(self.con, q) if not _overlaps(c.start, c.end, taken)]
-        taken += [(c.start, c.end) for c in customers]
+        all_ents = [e for e in self.entities.find(q) if not _overlaps(e.start, e.end, taken)]
+        if cues["restrict"]:
+            # "只看大客户": words that name a segment only when narrowing an answer.
+            all_ents += [
+                e
+                for e in self.entities.find_contextual(q)
+                if not _overlaps(e.start, e.end, taken + [(x.start, x.end) for x in all_ents])
+            ]
+        # Only the words no other reading explains (time, metrics, analyses, cues) can be part of a
+        # customer's name; a name may contain a city ("青岛宇瑞机械"), not the other way round.
+        explained = taken + [
+            (m.start, m.end) for ps in (t.topics, *t.cues.values()) for m in ps.find(q) if m.length >= 2
+        ]
+        customers = [
+            c
+            for c in find_customers(self.con, q, skip=explained)
+            if not _overlaps(c.start, c.end, taken)
+            and not any(
+                _overlaps(c.start, c.end, [(e.start, e.end)]) and e.end - e.start >= c.end - c.start for e in all_ents
+            )
+        ]
+        ents = [e for e in all_ents if not _overlaps(e.start, e.end, [(c.start, c.end) for c in customers])]
+        taken += [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers]
+        lang = detect_language(q, [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers])
         found = [m for m in t.topics.find(q) if not _overlaps(m.start, m.end, taken)]
         # Intents and metric/dimension words are resolved separately: "客户满意度" names the
         # satisfaction analysis and the CSAT metric at once.
         topics = longest_non_overlapping([m for m in found if m.kind == "intent"]) + longest_non_overlapping(
             [m for m in found if m.kind != "intent"]
         )
-        cues = {name: ps.contains(q) for name, ps in t.cues.items()}
 
         if cues["unsupported"]:
             return self._unsupported(lang)
 
         topics = [m for m in topics if not (m.kind == "intent" and _demoted(m, topics, q))]
         intents = _intent_scores(topics)
+        if cues["forecast"] and not any(self._tool_of(k) == "clv" for k in intents):
+            return self._unsupported(lang)
         metrics = _metrics_named(topics, q)
-        dims = _unique(m.key for m in topics if m.kind == "dim")
+        # Time grains come from explicit words only (TIME_GRAIN): a bare "年"/"year" is part of a date.
+        dims = _unique(
+            m.key
+            for m in topics
+            if m.kind == "dim"
+            and m.key not in TIME_DIMS
+            and not (m.key == "customer" and q[m.start : m.end].lower() in GENERIC_CUSTOMER_WORDS)
+        )
+        customer_word = any(
+            m.kind == "dim" and m.key == "customer" and q[m.start : m.end].lower() in GENERIC_CUSTOMER_WORDS
+            for m in topics
+        )
+        grain = _time_grain(q)
+        if grain:
+            dims.append(grain)
         ordinal = self._ordinal_customer(q, ctx)
         if ordinal:
             customers = [ordinal]
@@ -255,8 +348,24 @@ class Router:
         # A phrase that names both an analysis and a metric ("满意度", "投诉"): the analysis tool answers
         # unless the question needs what only the metric layer does (top N, conditions, comparisons,
         # a grouping the tool lacks).
-        if best and score >= 3 and metrics and not self._needs_metric_layer(q, self._tool_of(best), dims):
+        if (
+            best
+            and score >= 3
+            and metrics
+            and not self._needs_metric_layer(q, self._tool_of(best), dims)
+            and not (COUNT_RE.search(q) and not self._mod_matches(best, q))
+        ):
             return self._plan_tool(self._tool_of(best), q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        if (
+            metrics
+            and ctx.last_plan
+            and ctx.last_plan.tool == "metric_query"
+            and cues["follow_up"]
+            and not (set(dims) - set(ctx.last_plan.args.get("by", [])))
+            and not _top_n(q)
+        ):
+            # "换成毛利看看", "what about orders": the same question with another measure.
+            return self._follow_up(q, lang, time, ents, customers, cues, dims, ctx, metrics=metrics)
         if metrics:
             return self._plan_metrics(q, lang, time, ents, customers, cues, dims, metrics, ctx)
         if best and score >= 1:
@@ -267,7 +376,7 @@ class Router:
             return self._follow_up(q, lang, time, ents, customers, cues, dims, ctx)
         if explain:
             return Plan("explain", lang, explain_query=q, reason="asks for an explanation")
-        if dims and (time or ents or cues["mine"]):
+        if (dims or customer_word) and (time or ents or cues["mine"] or _top_n(q)):
             # "各区域今年" without a metric: revenue is the default measure of business.
             return self._plan_metrics(q, lang, time, ents, customers, cues, dims, ["revenue"], ctx)
         return self._clarify(
@@ -276,6 +385,9 @@ class Router:
             zh="我还不确定您想看什么。可以换个说法,或试试下面这些问题:",
             en="I am not sure what you would like to see. Rephrase it, or try one of these:",
         )
+
+    def _mod_matches(self, intent: str, q: str) -> bool:
+        return any(mod.intent == intent and mod.when.contains(q) for mod in self.tables.mods)
 
     def _needs_metric_layer(self, q: str, tool: str, dims: list[str]) -> bool:
         if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or find_comparison(q) or _inactive_days(q):
@@ -393,7 +505,9 @@ class Router:
                         args.setdefault("view", "by")
                     break
         if tool == "cross_sell" and customers and "customer_id" in fields:
+            # The customer is whom to recommend for; its peers must stay in scope.
             args["customer_id"] = customers[0].value
+            args.pop("customer_ids", None)
             if args.get("view", "pairs") == "pairs":
                 args["view"] = "customer"
         plan.args = self._validated(spec.args_model, args, plan, lang)
@@ -425,10 +539,11 @@ class Router:
         for d in dims:
             if d in TIME_DIMS or d == "customer" or d not in {"rep" if f == "rep_id" else f for f in filtered}:
                 by.append(d)
-        for pattern, grain in TIME_GRAIN:
-            if re.search(pattern, q, re.IGNORECASE) and grain not in by:
-                by = [b for b in by if b not in TIME_DIMS] + [grain]
-                break
+        # Two or more values of one filter ("杭州和南京") are compared side by side.
+        for key, values in args.items():
+            dim = {"rep_id": "rep"}.get(key, key)
+            if key in FILTER_OF_ENTITY.values() and isinstance(values, list) and len(values) > 1 and dim not in by:
+                by.insert(0, dim)
         having = []
         inactive = _inactive_days(q)
         if inactive is not None:
@@ -445,7 +560,9 @@ class Router:
             by.insert(0, "customer")
         if top and not by:
             by = ["customer"]
-        if top is None and SUPERLATIVE_ONE.search(q) and by:
+        if top is None and not by and SUPERLATIVE_RE.search(q) and (SINGULAR_CUE_RE.search(q) or cues["per_customer"]):
+            by = ["customer"]
+        if top is None and by and self._asks_for_one(q, by):
             top = 1
         args["metrics"] = metrics
         args["by"] = _unique(by)
@@ -477,14 +594,22 @@ class Router:
         cues: dict[str, bool],
         dims: list[str],
         ctx: Context,
+        metrics: list[str] | None = None,
     ) -> Plan:
         assert ctx.last_plan is not None
         last = ctx.last_plan
         args = dict(last.args)
+        if cues["clear_filters"]:
+            for k in (*FILTER_OF_ENTITY.values(), "customer_ids"):
+                args.pop(k, None)
         # The new question's slots replace the old ones of the same kind.
         kinds = {FILTER_OF_ENTITY.get(e.kind) for e in ents}
         for k in kinds - {None}:
             args.pop(k, None)
+        if metrics and last.tool == "metric_query":
+            args["metrics"] = metrics
+            args.pop("having", None)
+            args.pop("sort_by", None)
         if time:
             for k in ("start", "end", "as_of"):
                 args.pop(k, None)
@@ -502,10 +627,33 @@ class Router:
             args["compare"] = compare
         spec = self.registry[str(last.tool)]
         if dims and last.tool == "metric_query":
-            args["by"] = _unique([*dims, *[b for b in args.get("by", []) if b not in dims]])
+            old = list(args.get("by", []))
+            if set(dims) - TIME_DIMS:
+                # "改成按行业": a new grouping replaces the old one; a time grain is kept.
+                old = [b for b in old if b in TIME_DIMS and b not in dims]
+            elif set(dims) & TIME_DIMS:
+                old = [b for b in old if b not in TIME_DIMS]
+            args["by"] = _unique([*[d for d in dims if d not in TIME_DIMS], *old, *[d for d in dims if d in TIME_DIMS]])
+            if set(args["by"]) & TIME_DIMS:
+                args.pop("top", None)
         plan.args = self._validated(spec.args_model, args, plan, lang)
         plan.reason = f"follow-up of {last.tool}"
         return plan
+
+    def _asks_for_one(self, q: str, by: list[str]) -> bool:
+        """A superlative with no number and no plural cue asks for the one best or worst row:
+        "哪个城市卖得最好", "去年新客户最多的获客渠道", "best performing sales rep"."""
+        if not SUPERLATIVE_RE.search(q) or PLURAL_CUE_RE.search(q):
+            return False
+        if set(by) & TIME_DIMS or len(by) != 1:
+            return False
+        if SINGULAR_CUE_RE.search(q):
+            return True
+        # English plural nouns ("which products get returned the most") ask for a list.
+        words = [q[m.start : m.end].lower() for m in self.tables.topics.find(q) if m.kind == "dim" and m.key == by[0]]
+        if any(w.endswith("s") and not w.endswith("ss") for w in words if w.isascii()):
+            return False
+        return bool(re.search(r"[\u4e00-\u9fff]", q)) or bool(re.search(r"\b(which|best|worst|top)\b", q, re.I))
 
     def _ordinal_customer(self, q: str, ctx: Context) -> Entity | None:
         id_col = next((c for c in ("customer_id", "customer") if c in ctx.last_columns), None)
@@ -645,7 +793,7 @@ def _top_n(q: str) -> int | None:
     for rx in TOP_RE:
         m = rx.search(q)
         if m:
-            n = parse_int(m.group(1))
+            n = parse_int(next(g for g in m.groups() if g))
             if n and 0 < n <= 1000:
                 return n
     if re.search(
@@ -655,11 +803,43 @@ def _top_n(q: str) -> int | None:
     return None
 
 
+def _time_grain(q: str) -> str | None:
+    for pattern, grain in TIME_GRAIN:
+        if re.search(pattern, q, re.IGNORECASE):
+            return grain
+    return None
+
+
+def _span_days(text: str) -> int | None:
+    """'90天' → 90, '3个月' → 90, '半年' → 180, 'six months' → 180."""
+    t = text.strip().lower()
+    if t in SPAN_DAYS:
+        return SPAN_DAYS[t]
+    m = re.fullmatch(
+        rf"({NUMBER_RE}|a|one|two|three|four|five|six|nine|twelve)\s*(天|个月|个季度|周|年|days?|weeks?|months?|years?)",
+        t,
+    )
+    if not m:
+        return None
+    n = 1 if m.group(1) == "a" else parse_int(m.group(1))
+    if n is None:
+        return None
+    unit = m.group(2)
+    per = {"天": 1, "周": 7, "个月": 30, "个季度": 90, "年": 365}.get(unit)
+    if per is None:
+        per = {"d": 1, "w": 7, "m": 30, "y": 365}[unit[0]]
+    return n * per
+
+
 def _inactive_days(q: str) -> int | None:
     for rx in INACTIVE_RE:
         m = rx.search(q)
         if m:
             return parse_int(m.group(1))
+    for rx in INACTIVE_SPAN_RE:
+        m = rx.search(q)
+        if m:
+            return _span_days(m.group(1))
     return None
 
 
@@ -676,22 +856,36 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
             *syn[mid].get("synonyms", {}).get("zh", []),
             *syn[mid].get("synonyms", {}).get("en", []),
         ]
+        words += extra_synonyms(mid)
+        amount = rf"({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?![\d.])(?:元|块|次|单|个|件|cny|rmb|yuan)?"
+        found = None
         for w in sorted((w for w in words if w), key=len, reverse=True):
+            ww = re.escape(w) if not w.isascii() else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
             for pattern, op in COMPARATORS:
-                m = re.search(
-                    rf"{re.escape(w)}\s*(?:{pattern})\s*({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?:元|块|cny|rmb|yuan)?",
-                    q,
-                    re.IGNORECASE,
-                )
-                if m:
-                    v = parse_number(m.group(1).replace(" ", ""))
-                    if v is not None:
-                        out.append({"metric": mid, "op": op, "value": v})
-                        break
-            else:
-                continue
-            break
+                # "销售额超过10万", "owe us more than 50000" (a few words between), "more than 100k revenue"
+                for rx in (
+                    rf"{ww}(?:\s*(?:是|为|都|在|达到)?\s*|(?:\s+\w+){{0,2}}\s+)(?:{pattern})\s*{amount}",
+                    rf"(?:{pattern})\s*{amount}\s*(?:of\s+|in\s+)?{ww}",
+                ):
+                    m = re.search(rx, q, re.IGNORECASE)
+                    if m:
+                        v = parse_number(m.group(1).replace(" ", ""))
+                        if v is not None:
+                            found = {"metric": mid, "op": op, "value": v}
+                            break
+                if found:
+                    break
+            if not found and re.search(rf"{ww}\s*(?:{NEGATIVE_RE})|(?:negative)\s+{ww}", q, re.IGNORECASE):
+                found = {"metric": mid, "op": "<", "value": 0.0}
+            if found:
+                break
+        if found:
+            out.append(found)
     return out
+
+
+def extra_synonyms(metric: str) -> list[str]:
+    return list(tables().metric_extra.get(metric, ()))
 
 
 def plan_with(plan: Plan, **changes: Any) -> Plan:
