@@ -182,11 +182,11 @@ FROM open
 ORDER BY created_at, ticket_id
 LIMIT $lim"""
         cols, raw = tr.query(sql, _used(sql, params))
-        _, by_kind = tr.query(
+        kind_sql = (
             f"WITH {scope.ctes()},\n{_tickets_cte(scope, args, flow=False)}\n"
-            "SELECT kind, count(*) FROM tk WHERE NOT is_resolved GROUP BY kind ORDER BY kind",
-            {k: v for k, v in params.items() if k != "lim"},
+            "SELECT kind, count(*) FROM tk WHERE NOT is_resolved GROUP BY kind ORDER BY kind"
         )
+        _, by_kind = tr.query(kind_sql, _used(kind_sql, params))
         rows = [[*r[:3], KINDS[r[2]]["zh"], *r[3:9]] for r in raw]
         columns = [*cols[:3], "kind_zh", *cols[3:9]]
         figures: dict[str, Any] = {

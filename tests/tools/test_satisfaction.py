@@ -99,6 +99,23 @@ def test_by_region(con):
     assert "华南" not in recs  # no responses
 
 
+@pytest.mark.parametrize(
+    ("dimension", "responses"),
+    [
+        ("rep", {"R1": 3, "R2": 3}),
+        ("city", {"某市": 6}),
+        ("size", {"小型": 4, "中型": 1, "大型": 1}),  # C1 2 + C4 2; C2; C3
+        ("industry", {"制造": 3, "零售": 3}),
+        ("acquisition_channel", {"线上": 6}),
+        ("month", {"2025-04": 1, "2025-05": 2, "2025-06": 3}),
+    ],
+)
+def test_by_every_dimension(con, dimension, responses):
+    res = _run(con, view="by", dimension=dimension)
+    assert {r[0]: r[1] for r in res.rows} == responses
+    assert res.columns[0] == dimension
+
+
 def test_trend_by_month(con):
     recs = {r["month"]: r for r in _run(con, view="trend").records()}
     # 04: 6 -> -100; 05: 10, 7 -> 50; 06: 9, 3 (S5 has no NPS) -> 0.
