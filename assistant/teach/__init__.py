@@ -1,0 +1,1 @@
+"""Teaching mode for trainers: explanations, worked examples, exercises and a curriculum."""
