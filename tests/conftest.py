@@ -13,6 +13,9 @@ import pytest
 from assistant.warehouse.db import create_tables
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# A developer's OPENAI_API_KEY must not switch the tests (or the CLIs they start) to a live LLM; LLM tests
+# build their chat model explicitly, against a scripted loopback server.
+os.environ["ASSISTANT_LLM"] = "off"
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

@@ -1,0 +1,36 @@
+"""The in-package scripted chat model drives the same loop without HTTP (for tests of other packages too)."""
+
+from __future__ import annotations
+
+from langchain_core.messages import AIMessage
+
+from assistant.agent import Assistant
+from assistant.llm.agent import LLMAgent
+from assistant.llm.fake import ScriptedChatModel, call
+from assistant.llm.prompts import UNAVAILABLE
+from assistant.router.router import Context
+
+
+def test_scripted_model_runs_tools_and_sees_their_results(bot: Assistant) -> None:
+    model = ScriptedChatModel(
+        [AIMessage("", tool_calls=[call("metric_query", metrics=["customers"], by=["size"])]), AIMessage("见下表。")]
+    )
+    ans = LLMAgent(bot, model).ask("各规模的客户数", Context())
+    assert ans.answer == "见下表。" and ans.tool == "metric_query" and ans.columns[0] == "size"
+    messages, tools = model.calls[1]
+    assert messages[-1].type == "tool" and '"rows_total": 5' in str(messages[-1].content)
+    assert [t["function"]["name"] for t in tools][-1] == "search_docs"
+
+
+def test_a_model_exception_falls_back(bot: Assistant) -> None:
+    ans = LLMAgent(bot, ScriptedChatModel([ConnectionError("down")])).ask("revenue by region", Context())
+    assert ans.notices[0] == UNAVAILABLE["en"] and ans.route["llm"]["reason"] == "ConnectionError"
+    assert ans.tool == "metric_query"
+
+
+def test_context_reaches_the_prompt(bot: Assistant) -> None:
+    model = ScriptedChatModel([AIMessage("好的。")])
+    ctx = Context(user_rep_id="R001", focus_customer="C000001")
+    LLMAgent(bot, model).ask("我的客户怎么样", ctx)
+    system = str(model.calls[0][0][0].content)
+    assert "rep_id=[R001]" in system and "C000001" in system
