@@ -153,7 +153,8 @@ def credit(con: Con, args: CreditArgs) -> ToolResult:
         "no_limit": float(SCALES["no_limit"]["value"]),
         **{f"w_{k}": v for k, v in w.items()},
     }
-    inv_where = ["i.customer_id IN (SELECT customer_id FROM f_customers)", "i.issue_date <= $f_end"]
+    # No customer semi-join on the invoices: the join from f_customers (raw, below) keeps customers in scope.
+    inv_where = ["i.issue_date <= $f_end"]
     if args.start:
         params["i_start"] = args.start
         inv_where.append("i.issue_date >= $i_start")
@@ -168,7 +169,6 @@ def credit(con: Con, args: CreditArgs) -> ToolResult:
         vol_sql = f"""SELECT o.customer_id, count(*) AS orders_12m
     FROM orders o
     WHERE o.status = 'completed' AND o.order_date > $vol_from AND o.order_date <= $as_of AND o.order_date <= $f_end
-      AND o.customer_id IN (SELECT customer_id FROM f_customers)
       {"AND list_contains($f_channel, o.channel)" if args.channel else ""}
     GROUP BY o.customer_id"""
     grade_case = "CASE " + " ".join(f"WHEN score >= $g_{i} THEN $gn_{i}" for i in range(len(GRADES))) + " END"
