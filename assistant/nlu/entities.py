@@ -87,6 +87,8 @@ class EntityIndex:
     ) -> None:
         self.surfaces = surfaces
         self.contextual = contextual
+        self.people: list[tuple[str, str]] = []  # (rep_id, Chinese name): also matched by pinyin
+        self._pinyin: EntityIndex | None = None
         forms = sorted(surfaces, key=len, reverse=True)
         parts = []
         for f in forms:
@@ -147,19 +149,32 @@ class EntityIndex:
         for pid, name in con.execute("SELECT product_id, name FROM products").fetchall():
             add(str(name), "product", str(pid), str(name))
             add(str(pid), "product", str(pid), str(name))
+        people = []
         for rid, name in con.execute("SELECT rep_id, name FROM sales_reps").fetchall():
             add(str(name), "rep", str(rid), str(name))
             add(str(rid), "rep", str(rid), str(name))
+            people.append((str(rid), str(name)))
         ctx_surfaces: dict[str, list[tuple[str, str, str]]] = {}
         for kind, table in _contextual_aliases().items():
             for v, forms in table.items():
                 if v in values.get(kind, []):
                     for f in forms:
                         ctx_surfaces.setdefault(f.strip().lower(), []).append((kind, v, v))
-        return cls(surfaces, exact, cls(ctx_surfaces) if ctx_surfaces else None)
+        index = cls(surfaces, exact, cls(ctx_surfaces) if ctx_surfaces else None)
+        index.people = people
+        return index
 
     def find_contextual(self, text: str) -> list[Entity]:
         return self.contextual.find(text) if self.contextual else []
+
+    def find_pinyin(self, text: str) -> list[Entity]:
+        """Reps named in pinyin ("Zhang Wei", "zhangwei", "Wei Zhang"): English questions name
+        Chinese colleagues this way. The pinyin table loads on the first English question only."""
+        if not self.people or not re.search(r"[A-Za-z]{2,}", text):
+            return []
+        if self._pinyin is None:
+            self._pinyin = EntityIndex(_pinyin_surfaces(self.people))
+        return self._pinyin.find(text)
 
     def find(self, text: str) -> list[Entity]:
         """Longest non-overlapping matches, left to right. A surface with several meanings yields them all."""
@@ -170,6 +185,24 @@ class EntityIndex:
             for kind, value, label in self.surfaces[m.group(0).lower()]:
                 out.append(Entity(kind, value, label, m.start(), m.end(), m.group(0)))
         return out
+
+
+def _pinyin_surfaces(people: list[tuple[str, str]]) -> dict[str, list[tuple[str, str, str]]]:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # optional: without it, reps are found by their Chinese names and ids
+        return {}
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for rid, name in people:
+        syl = [p.replace("v", "u") for p in lazy_pinyin(name)]
+        if len(syl) < 2 or not all(p.isascii() and p.isalpha() for p in syl):
+            continue
+        given = "".join(syl[1:])
+        for form in {f"{syl[0]} {given}", f"{syl[0]}{given}", f"{given} {syl[0]}", " ".join(syl)}:
+            entry = ("rep", rid, name)
+            if entry not in out.setdefault(form, []):
+                out[form].append(entry)
+    return out
 
 
 def customer_core(name: str) -> str:

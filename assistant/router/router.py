@@ -252,6 +252,11 @@ class Router:
         time = find_period(q, self.ref)
         taken: list[tuple[int, int]] = [(time.start, time.end)] if time else []
         all_ents = [e for e in self.entities.find(q) if not _overlaps(e.start, e.end, taken)]
+        all_ents += [
+            e
+            for e in self.entities.find_pinyin(q)
+            if not _overlaps(e.start, e.end, taken + [(x.start, x.end) for x in all_ents])
+        ]
         if cues["restrict"]:
             # "只看大客户": words that name a segment only when narrowing an answer.
             all_ents += [
