@@ -132,7 +132,10 @@ class Assistant:
             return base
         spec = self.registry[str(plan.tool)]
         try:
-            result = spec.run(self.con, plan.args)
+            args = dict(plan.args)
+            if "lang" in spec.args_model.model_fields and "lang" not in args:
+                args["lang"] = lang  # tools that write prose write it in the question's language
+            result = spec.run(self.con, args)
         except AssistantError as exc:
             base.answer = exc.message(lang)
             base.notices.append(exc.message(lang))
@@ -140,10 +143,17 @@ class Assistant:
         period = None
         if plan.period:
             period = plan.period.zh if lang == "zh" else plan.period.en
-        base.answer = describe_result(spec.name, spec.zh, spec.en, result, lang, period)
+        # A tool that writes its own narrative (the business review) is shown as written; others are described.
+        narrative = result.figures.get("markdown")
+        base.answer = (
+            str(narrative)
+            if isinstance(narrative, str)
+            else describe_result(spec.name, spec.zh, spec.en, result, lang, period)
+        )
         base.arguments = result.arguments
         base.columns, base.rows = result.columns, result.rows
-        base.sql, base.as_of, base.figures = result.sql, result.as_of, result.figures
+        base.sql, base.as_of = result.sql, result.as_of
+        base.figures = {k: v for k, v in result.figures.items() if k != "markdown"}
         base.definitions = [d.model_dump() for d in result.definitions]
         base.chart = chart_for(result)
         base.notices += result.notes
