@@ -245,8 +245,6 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
             notes.append(f"未做预测:{exc.zh} / No prediction: {exc.en}")
         else:
             pred_clv, pred_rev, purchases, p_alive, spend, figures_model = pred
-            if figures_model.get("note"):
-                notes.append(figures_model.pop("note"))
 
     # CAC by acquisition channel: only without customer filters (spend is not split by region, industry, …).
     customer_filtered = any(getattr(args, f) for f in CUSTOMER_FILTERS)
@@ -343,7 +341,8 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
             ]
             if dim == "acquisition_channel":
                 sp = spend_by_channel.get(name) if not customer_filtered else None
-                sp = 0.0 if sp is None and not customer_filtered else sp
+                # A channel without spend rows spent 0 (referrals), unless there is no spend data at all.
+                sp = 0.0 if sp is None and spend_by_channel else sp
                 cac = _div(sp, seg_new[i]) if sp is not None else None
                 row += [
                     int(seg_new[i]),

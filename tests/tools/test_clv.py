@@ -317,3 +317,10 @@ def test_sample_summary_matches_the_reference_sql(sample_con):
         r = got[cid]
         assert (r["repeat_purchases_x"], r["t_x_weeks"], r["T_weeks"]) == (x, pytest.approx(t_x), pytest.approx(T))
         assert r["mean_repeat_spend"] == (None if x == 0 else pytest.approx(float(mbar)))
+
+
+def test_no_marketing_data_means_no_cac(con):
+    con.execute("DELETE FROM marketing_spend")
+    res = _run(con)
+    assert res.figures["cac"] is None
+    assert all(r["cac"] is None and r["marketing_spend"] is None for r in res.records())
