@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,15 @@ from assistant.answer import Answer, chart_for, describe_result
 from assistant.errors import AssistantError
 from assistant.llm.chat import ChatModel, OnToken
 from assistant.llm.number_check import untraceable
-from assistant.llm.prompts import CONTEXT, SYSTEM, TOOL_ERROR, UNAVAILABLE, UNTRACEABLE, VOCABULARY
+from assistant.llm.prompts import (
+    CONTEXT,
+    SYSTEM,
+    TOOL_ERROR,
+    UNAVAILABLE,
+    UNTRACEABLE,
+    VOCABULARY,
+    WRONG_LANGUAGE,
+)
 from assistant.llm.schemas import SEARCH_DOCS, SearchDocsArgs, tool_schemas
 from assistant.router.router import Context, Plan, detect_language
 from tools.base import ToolResult, _jsonable, last_order_date
@@ -40,6 +49,8 @@ log = logging.getLogger(__name__)
 ROWS_FOR_MODEL = 30  # rows of a result the model sees (it is told the total)
 VALUE_COLUMNS = {"region": "customers", "industry": "customers", "size": "customers", "category": "products"}
 NO_CONCEPT_TOOLS = {"metric_query", "sql_query"}  # plain queries explain no concept: no automatic citations
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 
 
 class LLMUnavailable(AssistantError):
@@ -56,6 +67,13 @@ class UntraceableAnswer(LLMUnavailable):
     def __init__(self, numbers: list[str]) -> None:
         super().__init__("untraceable numbers", ", ".join(numbers))
         self.numbers = numbers
+
+
+class WrongLanguage(LLMUnavailable):
+    """The model answered in the other language and no tool ran: nothing to describe instead."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong language")
 
 
 @dataclass
@@ -110,26 +128,53 @@ def _for_model(obj: Any) -> Any:
     return obj
 
 
-def result_for_model(result: ToolResult) -> str:
-    """What the model reads of a tool result: figures, the first rows, the total row count, notes."""
-    data = {
+def result_view(result: ToolResult, max_rows: int | None = ROWS_FOR_MODEL) -> dict[str, Any]:
+    """What the model reads of a tool result (figures, the first rows, the row count, notes); no SQL."""
+    return {
         "tool": result.tool,
         "as_of": result.as_of,
         "arguments": result.arguments,
         "figures": result.figures,
         "columns": result.columns,
-        "rows": result.rows[:ROWS_FOR_MODEL],
+        "rows": result.rows[:max_rows],
         "rows_total": len(result.rows),
         "notes": result.notes,
     }
-    return json.dumps(_for_model(_jsonable(data)), ensure_ascii=False)
+
+
+def result_for_model(result: ToolResult) -> str:
+    return json.dumps(_for_model(_jsonable(result_view(result))), ensure_ascii=False)
+
+
+def hit_view(h: Hit) -> dict[str, Any]:
+    return {"doc": h.doc_id, "section": h.anchor, "heading": h.heading, "text": h.snippet}
 
 
 def hits_for_model(hits: list[Hit]) -> str:
-    return json.dumps(
-        [{"doc": h.doc_id, "section": h.anchor, "heading": h.heading, "text": h.snippet} for h in hits],
-        ensure_ascii=False,
-    )
+    return json.dumps([hit_view(h) for h in hits], ensure_ascii=False)
+
+
+def looks_unparsed(text: str) -> bool:
+    """A "final answer" that is really a tool call or JSON the endpoint did not parse (common without tool support)."""
+    t = text.strip()
+    return t.startswith(("{", "[")) or any(tag in t for tag in ("<tool_call>", "```json", '"arguments":'))
+
+
+def wrong_language(text: str, lang: str, names: set[str]) -> bool:
+    """The narrative is not in the question's language (names from the results, e.g. 华东, do not count)."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    cjk = len(CJK_RE.findall(text))
+    latin = len(LATIN_WORD_RE.findall(text))
+    return cjk > latin if lang == "en" else cjk == 0 and latin >= 3
+
+
+def string_cells(results: list[ToolResult]) -> set[str]:
+    out: set[str] = set()
+    for r in results:
+        for row in r.rows:
+            out.update(v for v in row if isinstance(v, str) and len(v) >= 2)
+    return out
 
 
 def validation_details(exc: ValidationError) -> str:
@@ -143,7 +188,10 @@ def validation_details(exc: ValidationError) -> str:
 
 
 class LLMAgent:
-    """Answers questions with a tool-calling chat model over an ``Assistant``'s warehouse and knowledge base."""
+    """Answers questions with a tool-calling chat model over an ``Assistant``'s warehouse and knowledge base.
+
+    ``on_token`` receives the model's text as it streams: a draft, not yet checked; show it as progress only.
+    """
 
     def __init__(
         self,
@@ -172,11 +220,12 @@ class LLMAgent:
             kind = failure_kind(exc)
             log.warning("LLM path failed (%s); answering with the router", kind)
             answer = self.assistant.answer_plan(question, self.assistant.router.route(question, ctx), ctx)
-            notice = (
-                UNTRACEABLE[answer.language].format(numbers=", ".join(exc.numbers[:5]))
-                if isinstance(exc, UntraceableAnswer)
-                else UNAVAILABLE[answer.language]
-            )
+            if isinstance(exc, UntraceableAnswer):
+                notice = UNTRACEABLE[answer.language].format(numbers=", ".join(exc.numbers[:5]))
+            elif isinstance(exc, WrongLanguage):
+                notice = WRONG_LANGUAGE[answer.language]
+            else:
+                notice = UNAVAILABLE[answer.language]
             answer.notices.insert(0, notice)
             answer.route = {**answer.route, "llm": {"model": self.model.name, "status": "fallback", "reason": kind}}
             return answer
@@ -196,6 +245,8 @@ class LLMAgent:
                 text = str(ai.text).strip()
                 if not text:
                     raise LLMUnavailable("empty response")
+                if looks_unparsed(text):
+                    raise LLMUnavailable("unparseable response", "tool call or JSON as text")
                 return self._compose(question, lang, text, steps, ctx)
             messages.append(ai)
             for i, call in enumerate(ai.tool_calls):
@@ -246,15 +297,16 @@ class LLMAgent:
     def _compose(self, question: str, lang: str, text: str, steps: list[Step], ctx: Context) -> Answer:
         data = [s for s in steps if s.ok and s.result is not None]
         docs = [s for s in steps if s.ok and s.hits]
-        checked: list[Any] = []
-        for s in data:
-            assert s.result is not None
-            checked += [s.result.to_json(), {"rows_total": len(s.result.rows)}]
-        checked += [h.model_dump() for s in docs for h in s.hits]
-        ordinals = max((len(s.result.rows) for s in data if s.result is not None), default=0)
-        bad = untraceable(text, checked, question, ordinals=ordinals)
+        results = [s.result for s in data if s.result is not None]
+        # What the model saw (all rows, not only the first ones it was sent), and nothing else: not the SQL.
+        checked: list[Any] = [result_view(r, None) for r in results]
+        checked += [hit_view(h) for s in docs for h in s.hits]
+        bad = untraceable(text, checked, question, ordinals=max((len(r.rows) for r in results), default=0))
         if bad and not data and not docs:
             raise UntraceableAnswer(bad)
+        other_language = wrong_language(text, lang, string_cells(results))
+        if other_language and not data and not docs:
+            raise WrongLanguage()
 
         main = data[-1] if data else None
         answer = Answer(
@@ -290,8 +342,9 @@ class LLMAgent:
                         seen.add((c.doc, c.section))
                         answer.citations.append(c)
 
-        if bad:
-            answer.notices.insert(0, UNTRACEABLE[lang].format(numbers=", ".join(bad[:5])))
+        if bad or other_language:
+            notice = UNTRACEABLE[lang].format(numbers=", ".join(bad[:5])) if bad else WRONG_LANGUAGE[lang]
+            answer.notices.insert(0, notice)
             text = self._deterministic_text(data, hits, lang)
         if answer.citations:
             text += "\n\n" + ("参考:" if lang == "zh" else "See: ") + "; ".join(c.citation for c in answer.citations)

@@ -53,6 +53,10 @@ UNTRACEABLE = {
     "en": "The model's narrative had numbers not found in the tool results ({numbers}); "
     "showing the built-in description instead",
 }
+WRONG_LANGUAGE = {
+    "zh": "模型没有用中文回答,已改用内置规则生成的文字",
+    "en": "The model did not answer in English; showing the built-in description instead",
+}
 TOOL_ERROR = {
     "invalid": "Invalid arguments for tool {tool} / 工具 {tool} 的参数无效:\n{details}\n"
     "Fix these fields and call the tool again. / 请修改这些字段后重新调用。",

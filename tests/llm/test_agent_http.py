@@ -16,7 +16,7 @@ import pytest
 from assistant.agent import Assistant
 from assistant.answer import describe_result, fmt
 from assistant.llm.openai_chat import OpenAIChatModel
-from assistant.llm.prompts import UNAVAILABLE
+from assistant.llm.prompts import UNAVAILABLE, WRONG_LANGUAGE
 from assistant.router.router import Context
 from tests.llm.conftest import agent_for_server, settings_for
 from tests.llm.scripted_server import (
@@ -178,6 +178,15 @@ def test_untraceable_number_is_replaced_by_the_deterministic_text(bot: Assistant
     assert ans.rows == expected.rows  # the table still comes from the tool
 
 
+def test_narrative_in_the_wrong_language_is_replaced(bot: Assistant, server: Server) -> None:
+    expected = run(bot, "metric_query", BY_REGION)
+    srv = server([tool_calls(("metric_query", BY_REGION)), final(region_narrative(expected, "zh"))])
+    ans = agent_for_server(bot, srv).ask("revenue by region", Context())
+    spec = bot.registry["metric_query"]
+    assert ans.answer == describe_result(spec.name, spec.zh, spec.en, expected, "en", None)
+    assert ans.notices == [WRONG_LANGUAGE["en"]]
+
+
 def test_numbers_without_any_tool_fall_back_to_the_router(bot: Assistant, server: Server) -> None:
     srv = server([final("华东区的销售额大约是 500 万。")])
     ans = agent_for_server(bot, srv).ask("各大区的销售额", Context())
@@ -214,6 +223,11 @@ FAILURES = {
     "no choices": ([Reply(body={"id": "x", "object": "chat.completion"})], {}, "unparseable response (TypeError)"),
     "empty answer": ([final("")], {}, "empty response"),
     "malformed tool-call json": ([tool_calls(("metric_query", '{"metrics": ["revenue",'))], {}, "malformed tool call"),
+    "tool call as text": (
+        [final('{"name": "metric_query", "arguments": {"metrics": ["revenue"]}}')],
+        {},
+        "unparseable response",
+    ),
 }
 
 
