@@ -20,10 +20,20 @@ AsUserOption = typer.Option(
     None, "--as-user", help="以该用户身份提问,只看其有权限的数据 / ask as this user, seeing only their data."
 )
 UsersOption = typer.Option(None, "--users", help="用户文件 / user store file (env ASSISTANT_USERS).")
+NoLlmOption = typer.Option(
+    False,
+    "--no-llm",
+    help="不用 LLM,只用内置规则(同 ASSISTANT_LLM=off)/ built-in rules only, even with OPENAI_API_KEY.",
+)
 
 
 def _assistant(
-    db: Path | None, index: Path | None, as_user: str | None, users: Path | None, rep: str | None
+    db: Path | None,
+    index: Path | None,
+    as_user: str | None,
+    users: Path | None,
+    rep: str | None,
+    use_llm: bool = True,
 ) -> tuple[Any, str | None]:
     """The assistant, on a connection scoped to the user when one is named."""
     from assistant.access import open_for
@@ -33,11 +43,11 @@ def _assistant(
 
     path = config.db_path(db)
     if as_user is None:
-        return Assistant(path, index=config.index_path(index)), rep
+        return Assistant(path, index=config.index_path(index), use_llm=use_llm), rep
     who = UserStore(users).get(as_user)
     if who is None:
         raise InputError(f"没有用户 {as_user};用 `users add` 添加。", f"No user {as_user}; add one with `users add`.")
-    return Assistant(path, index=config.index_path(index), con=open_for(path, who)), who.rep_id
+    return Assistant(path, index=config.index_path(index), con=open_for(path, who), use_llm=use_llm), who.rep_id
 
 
 def _print_answer(ans: dict[str, object], as_json: bool) -> None:
@@ -59,11 +69,12 @@ def register(app: typer.Typer) -> None:
         rep: str | None = RepOption,
         as_user: str | None = AsUserOption,
         users: Path | None = UsersOption,
+        no_llm: bool = NoLlmOption,
     ) -> None:
         """回答一个问题 / answer one question."""
         from assistant.router.router import Context
 
-        bot, rep = _assistant(db, index, as_user, users, rep)
+        bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm)
         try:
             _print_answer(bot.ask(question, Context(user_rep_id=rep)).to_json(), as_json)
         finally:
@@ -77,11 +88,12 @@ def register(app: typer.Typer) -> None:
         as_user: str | None = AsUserOption,
         users: Path | None = UsersOption,
         as_json: bool = typer.Option(False, "--json", help="每个回答输出 JSON / one JSON object per answer"),
+        no_llm: bool = NoLlmOption,
     ) -> None:
         """在终端里对话(/new 新对话,/quit 退出)/ a conversation in the terminal (/new, /quit)."""
         from assistant.router.router import Context
 
-        bot, rep = _assistant(db, index, as_user, users, rep)
+        bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm)
         ctx = Context(user_rep_id=rep)
         interactive = sys.stdin.isatty()
         try:

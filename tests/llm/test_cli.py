@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,20 +16,10 @@ from tests.llm.scripted_server import Reply, ScriptedServer, error, final, tool_
 Server = Callable[[list[Reply]], ScriptedServer]
 
 
-def ask(question: str, sample_db: Path, knowledge_index: Path, env: dict[str, str]) -> dict[str, object]:
+def ask(question: str, db: Path, index: Path, env: dict[str, str], *flags: str) -> dict[str, object]:
+    cmd = [sys.executable, "-m", "assistant", "ask", question, "--json", "--db", str(db), "--index", str(index)]
     out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assistant",
-            "ask",
-            question,
-            "--json",
-            "--db",
-            str(sample_db),
-            "--index",
-            str(knowledge_index),
-        ],
+        [*cmd, *flags],
         capture_output=True,
         text=True,
         check=True,
@@ -65,3 +56,35 @@ def test_assistant_llm_off_keeps_the_router(sample_db: Path, knowledge_index: Pa
     srv = server([final("x")])
     ans = ask("各大区的订单数", sample_db, knowledge_index, llm_env(srv, ASSISTANT_LLM="off"))
     assert srv.requests == [] and ans["route"].get("kind") != "llm"  # type: ignore[union-attr]
+
+
+def test_no_llm_flag_keeps_the_router(sample_db: Path, knowledge_index: Path, server: Server) -> None:
+    srv = server([final("x")])
+    ans = ask("各大区的订单数", sample_db, knowledge_index, llm_env(srv), "--no-llm")
+    assert srv.requests == [] and ans["tool"] == "metric_query" and ans["notices"] == []
+
+
+def test_chat_holds_an_llm_conversation(sample_db: Path, knowledge_index: Path, server: Server) -> None:
+    srv = server(
+        [
+            tool_calls(("metric_query", {"metrics": ["orders"], "by": ["region"]})),
+            final("各大区订单数见下表。"),
+            tool_calls(("metric_query", {"metrics": ["orders"], "by": ["region"], "region": ["华北"]})),
+            final("华北的订单数见下表。"),
+        ]
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "chat", "--json", "--db", str(sample_db), "--index", str(knowledge_index)],
+        input="各大区的订单数\n那华北呢?\n/quit\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        env=llm_env(srv),
+        timeout=120,
+    )
+    answers = [json.loads(c) for c in re.split(r"\n(?=\{\n)", out.stdout.strip()) if c.strip()]
+    assert [a["answer"] for a in answers] == ["各大区订单数见下表。", "华北的订单数见下表。"]
+    assert answers[1]["arguments"]["region"] == ["华北"] and len(answers[1]["data"]["rows"]) == 1
+    # The follow-up's prompt names the previous tool and arguments.
+    system = srv.requests[2]["messages"][0]["content"]
+    assert "metric_query" in system and '"by": ["region"]' in system
