@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
-from assistant.nlu.timeparse import Period, TimeMatch, find_comparison, find_period
+from assistant.nlu.timeparse import COMPARE_PATTERNS, Period, TimeMatch, find_comparison, find_period
 from assistant.router.phrases import Match, correct, longest_non_overlapping, normalize, tables
 from tools import load_all
 from tools.base import last_order_date
@@ -77,7 +77,15 @@ SPAN_DAYS = {
     "一个星期": 7,
 }
 TOP_RE = [
-    re.compile(rf"(?:前|top\s*|排名前|头部)\s*({NUMBER_RE})(?![\d.]*\s*%)\s*(?:名|个|位|大|家|强)?", re.IGNORECASE),
+    re.compile(
+        rf"(?:前|top\s*|排名前|头部)\s*({NUMBER_RE})(?![\d.]*\s*%)(?!\s*个?(?:月|天|周|年|季度|星期|日|小时))\s*(?:名|个|位|大|家|强)?",
+        re.IGNORECASE,
+    ),
+    # "our 5 biggest customers", "3 best reps"
+    re.compile(
+        rf"\b({NUMBER_RE}|three|five|ten|twenty)\s+(?:biggest|largest|best|top|highest|most valuable|worst|smallest|lowest)\b",
+        re.IGNORECASE,
+    ),
     re.compile(
         rf"(?:最(?:高|多|大|好|低|少|小|差)的|highest|largest|biggest|best|lowest|worst)\s*({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\s*(?:个|位|家|名)?",
         re.IGNORECASE,
@@ -250,6 +258,8 @@ class Router:
         cues = {name: ps.contains(q) for name, ps in t.cues.items()}
 
         time = find_period(q, self.ref)
+        if time and _inside_comparison(q, time):
+            time = None  # "去年同期" is the comparison, not the period asked about
         taken: list[tuple[int, int]] = [(time.start, time.end)] if time else []
         all_ents = [e for e in self.entities.find(q) if not _overlaps(e.start, e.end, taken)]
         all_ents += [
@@ -652,12 +662,12 @@ class Router:
             return False
         if set(by) & TIME_DIMS or len(by) != 1:
             return False
-        if SINGULAR_CUE_RE.search(q):
-            return True
         # English plural nouns ("which products get returned the most") ask for a list.
         words = [q[m.start : m.end].lower() for m in self.tables.topics.find(q) if m.kind == "dim" and m.key == by[0]]
         if any(w.endswith("s") and not w.endswith("ss") for w in words if w.isascii()):
             return False
+        if SINGULAR_CUE_RE.search(q):
+            return True
         return bool(re.search(r"[\u4e00-\u9fff]", q)) or bool(re.search(r"\b(which|best|worst|top)\b", q, re.I))
 
     def _ordinal_customer(self, q: str, ctx: Context) -> Entity | None:
@@ -806,6 +816,16 @@ def _top_n(q: str) -> int | None:
     ):
         return 10
     return None
+
+
+def _inside_comparison(q: str, time: TimeMatch) -> bool:
+    low = q.lower()
+    for words in COMPARE_PATTERNS.values():
+        for w in words:
+            for m in re.finditer(re.escape(w), low):
+                if m.start() <= time.start and time.end <= m.end():
+                    return True
+    return False
 
 
 def _time_grain(q: str) -> str | None:
