@@ -317,6 +317,7 @@ class LLMAgent:
                 "kind": "llm",
                 "model": self.model.name,
                 "language": lang,
+                "reason": f"LLM {self.model.name}: " + (" → ".join(s.tool for s in steps) or "no tool"),
                 "steps": [s.summary() for s in steps],
             },
         )

@@ -34,3 +34,13 @@ def test_context_reaches_the_prompt(bot: Assistant) -> None:
     LLMAgent(bot, model).ask("我的客户怎么样", ctx)
     system = str(model.calls[0][0][0].content)
     assert "rep_id=[R001]" in system and "C000001" in system
+
+
+def test_parallel_calls_in_one_message_each_get_an_answer(bot: Assistant) -> None:
+    calls = [call("metric_query", metrics=["orders"], by=["region"]), call("search_docs", query="NPS 怎么算")]
+    model = ScriptedChatModel([AIMessage("", tool_calls=calls), AIMessage("见下表和参考文档。")])
+    ans = LLMAgent(bot, model).ask("各大区订单数,以及 NPS 怎么算", Context())
+    tool_messages = [m for m in model.calls[1][0] if m.type == "tool"]
+    assert [m.tool_call_id for m in tool_messages] == [c["id"] for c in calls]
+    assert ans.tool == "metric_query" and ans.citations and ans.notices == []
+    assert ans.route["reason"] == "LLM scripted: metric_query → search_docs"
