@@ -62,6 +62,7 @@ class ChromaVectorIndex:
         self._client = chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
         self._ef = ChromaEmbedding(embedder)
         self._col = self._open()
+        self._count: int | None = None  # cached between writes: count() costs as much as a small query
         self._max_batch = max(1, int(self._client.get_max_batch_size()))
 
     def _open(self) -> Any:
@@ -70,6 +71,7 @@ class ChromaVectorIndex:
         )
 
     def add(self, ids: list[str], texts: list[str], metadatas: list[dict[str, Any]]) -> None:
+        self._count = None
         step = min(self._max_batch, 512)
         for i in range(0, len(ids), step):
             vecs = self.embedder.embed(texts[i : i + step])
@@ -81,13 +83,14 @@ class ChromaVectorIndex:
             )
 
     def delete_doc(self, doc_key: str) -> None:
+        self._count = None
         self._col.delete(where={"doc_key": doc_key})
 
     def query(self, text: str, n: int, language: str | None = None) -> list[tuple[str, float]]:
         return self.query_vector(self.embedder.embed([text])[0], n, language)
 
     def query_vector(self, vec: np.ndarray, n: int, language: str | None = None) -> list[tuple[str, float]]:
-        total = self._col.count()
+        total = self.count()
         if not total:
             return []
         res = self._col.query(
@@ -99,8 +102,11 @@ class ChromaVectorIndex:
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def count(self) -> int:
-        return int(self._col.count())
+        if self._count is None:
+            self._count = int(self._col.count())
+        return self._count
 
     def reset(self) -> None:
+        self._count = None
         self._client.delete_collection(COLLECTION)
         self._col = self._open()

@@ -141,6 +141,7 @@ class KnowledgeBase:
         self.docs_dir = docs_dir
         self._embedder = embedder
         self._vector = vector
+        self._own_vector = vector is None
         self._state: _State | None = None
         self._state_mtime = -1
         self.manifest_path = self.path / "manifest.json"
@@ -417,6 +418,8 @@ class KnowledgeBase:
             if not self.manifest():
                 self.build()
                 mtime = self.chunks_path.stat().st_mtime_ns if self.chunks_path.exists() else -1
+            if self._state is not None and self._own_vector:
+                self._vector = None  # another process wrote the index: reopen the collection too
             self._state = _State(self._chunks())
             self._state_mtime = mtime
             if self._vector is None:

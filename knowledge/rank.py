@@ -13,33 +13,51 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+import numpy as np
+
 
 class BM25:
-    """Okapi BM25 over pre-tokenised documents, with an inverted index (fast for thousands of chunks)."""
+    """Okapi BM25 over pre-tokenised documents. Each term's postings hold document ids and the
+    length-normalised term-frequency part, precomputed, so a query is a few numpy additions."""
 
     def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.n = len(docs)
-        self.lengths = [len(d) for d in docs]
-        self.avgdl = (sum(self.lengths) / self.n) if self.n else 0.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lengths = np.asarray([len(d) for d in docs], dtype=np.float64)
+        avgdl = float(lengths.mean()) if self.n else 0.0
+        raw: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
         for i, doc in enumerate(docs):
             for term, tf in Counter(doc).items():
-                self.postings[term].append((i, tf))
-        self.idf = {t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+                ids, tfs = raw[term]
+                ids.append(i)
+                tfs.append(tf)
+        norm = k1 * (1 - b + b * lengths / (avgdl or 1.0))
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.idf: dict[str, float] = {}
+        for term, (ids, tfs) in raw.items():
+            ida = np.asarray(ids, dtype=np.int64)
+            tfa = np.asarray(tfs, dtype=np.float64)
+            self.postings[term] = (ida, tfa * (k1 + 1) / (tfa + norm[ida]))
+            self.idf[term] = math.log(1 + (self.n - len(ids) + 0.5) / (len(ids) + 0.5))
 
     def search(self, query: dict[str, float], n: int = 50) -> list[tuple[int, float]]:
         """Top ``n`` (document index, score) for weighted query terms; documents with no term are left out."""
-        scores: dict[int, float] = defaultdict(float)
-        k1, b, avgdl = self.k1, self.b, self.avgdl or 1.0
+        scores = np.zeros(self.n)
+        hit = False
         for term, qw in query.items():
             post = self.postings.get(term)
-            if not post:
+            if post is None:
                 continue
-            idf = self.idf[term] * qw
-            for i, tf in post:
-                scores[i] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.lengths[i] / avgdl))
-        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+            ids, part = post
+            scores[ids] += self.idf[term] * qw * part  # ids are unique within one term's postings
+            hit = True
+        if not hit:
+            return []
+        nz = np.flatnonzero(scores > 0)
+        if len(nz) > n:
+            nz = nz[np.argpartition(-scores[nz], n - 1)[:n]]
+        order = sorted(nz.tolist(), key=lambda i: (-scores[i], i))
+        return [(i, float(scores[i])) for i in order]
 
 
 def rrf(
