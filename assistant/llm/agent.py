@@ -51,6 +51,7 @@ VALUE_COLUMNS = {"region": "customers", "industry": "customers", "size": "custom
 NO_CONCEPT_TOOLS = {"metric_query", "sql_query"}  # plain queries explain no concept: no automatic citations
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+THINK_RE = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)  # reasoning some models (DeepSeek-R1, Qwen) inline
 
 
 class LLMUnavailable(AssistantError):
@@ -242,7 +243,7 @@ class LLMAgent:
             if ai.invalid_tool_calls:
                 raise LLMUnavailable("malformed tool call", str(ai.invalid_tool_calls[0].get("name") or ""))
             if not ai.tool_calls:
-                text = str(ai.text).strip()
+                text = THINK_RE.sub("", str(ai.text)).strip()
                 if not text:
                     raise LLMUnavailable("empty response")
                 if looks_unparsed(text):

@@ -44,3 +44,14 @@ def test_parallel_calls_in_one_message_each_get_an_answer(bot: Assistant) -> Non
     assert [m.tool_call_id for m in tool_messages] == [c["id"] for c in calls]
     assert ans.tool == "metric_query" and ans.citations and ans.notices == []
     assert ans.route["reason"] == "LLM scripted: metric_query → search_docs"
+
+
+def test_inline_reasoning_is_not_shown_or_checked(bot: Assistant) -> None:
+    model = ScriptedChatModel(
+        [
+            AIMessage("", tool_calls=[call("metric_query", metrics=["customers"], by=["size"])]),
+            AIMessage("<think>先查 5 类规模,大概 400 家客户。</think>各规模的客户数见下表。"),
+        ]
+    )
+    ans = LLMAgent(bot, model).ask("各规模的客户数", Context())
+    assert ans.answer == "各规模的客户数见下表。" and ans.notices == []
