@@ -374,7 +374,7 @@ class KnowledgeBase:
         self._state = None
 
     def add(self, paths: list[Path | str]) -> dict[str, Any]:
-        """Ingest users' files (Markdown, text, HTML, PDF, .docx); a file added again is re-indexed if it changed."""
+        """Ingest users' files or folders (Markdown, text, HTML, PDF, .docx); a file added again is re-indexed only if it changed."""
         t0 = time.perf_counter()
         files: list[Path] = []
         for p in map(Path, paths):
@@ -382,6 +382,7 @@ class KnowledgeBase:
             files.extend(
                 sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
             )
+        files = list(dict.fromkeys(f.resolve() for f in files))  # the same file named twice is one file
         if not files:
             raise InputError(
                 "没有可添加的文件(支持 .md .txt .html .pdf .docx)。",
@@ -395,9 +396,13 @@ class KnowledgeBase:
             docs = dict(man.get("docs", {}))
             chunks = {c["id"]: c for c in self._chunks()}
             hashes = {user_key(p): file_hash(p) for p in files}
+            # a file already indexed with the same content is left alone
+            todo = [d for d in docs_in if docs.get(d.key, {}).get("hash") != hashes[d.key]]
             vec = self.vector(embedder_from_signature(man["embedder"]) if man.get("embedder") else None)
-            report = self._index_docs(vec, docs_in, hashes, docs, chunks, dedupe_users=True)
-            self._save(docs, chunks, vec.embedder)
+            report = self._index_docs(vec, todo, hashes, docs, chunks, dedupe_users=True)
+            report["unchanged"] = len(docs_in) - len(todo)
+            if todo:
+                self._save(docs, chunks, vec.embedder)
         report.update({"index": str(self.path), "seconds": round(time.perf_counter() - t0, 3)})
         report["files"] = [
             {
@@ -406,6 +411,7 @@ class KnowledgeBase:
                 "language": d.language,
                 "sections": len(d.sections),
                 "chunks": docs[d.key]["chunks"],
+                "unchanged": d not in todo,
             }
             for p, d in zip(files, docs_in, strict=True)
         ]

@@ -73,8 +73,9 @@ def add_cmd(
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
     for f in report["files"]:
+        state = "unchanged" if f["unchanged"] else "added"
         typer.echo(
-            f"added {f['path']}: 《{f['title']}》 {f['language']}, {f['sections']} section(s), {f['chunks']} chunk(s)"
+            f"{state} {f['path']}: 《{f['title']}》 {f['language']}, {f['sections']} section(s), {f['chunks']} chunk(s)"
         )
     if report["duplicates_dropped"]:
         typer.echo(f"  {report['duplicates_dropped']} near-duplicate passage(s) dropped")
