@@ -47,6 +47,11 @@ def import_files(
     con = connect(db_path, read_only=False)
     try:
         return _run(con, [Path(p) for p in paths], opts, db_path, workdir)
+    except duckdb.Error as exc:  # not foreseen by a rule above: still nothing was written
+        raise AssistantError(
+            f"导入失败,数据仓库没有改变:{exc}",
+            f"The import failed and the warehouse is unchanged: {exc}",
+        ) from exc
     finally:
         try:
             con.execute("DETACH DATABASE IF EXISTS stg")

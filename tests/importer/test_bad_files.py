@@ -89,6 +89,11 @@ def test_truncated_file(wh: Path, tmp_path: Path) -> None:
     err = refused(wh, [f], table="customers")
     assert "First problem: c.csv row 4: the row has fewer fields than the header (truncated file?)." in err.en
     assert "c.csv 第 4 行:该行的字段比表头少(文件可能被截断)" in err.zh
+    rejects = Path(err.report.rejects_path).read_text(encoding="utf-8-sig").splitlines()
+    assert rejects[1] == (
+        "c.csv,4,customers,,,该行的字段比表头少(文件可能被截断),"
+        'the row has fewer fields than the header (truncated file?),"C3,丙公司,华南"'
+    )
 
 
 def test_truncated_inside_quotes(wh: Path, tmp_path: Path) -> None:
