@@ -288,13 +288,14 @@ class KnowledgeBase:
             hashes[todo_docs[-1].key] = file_hash(Path(src))
         if full:
             # users' files whose source is gone keep their stored chunks: re-embed those
-            kept = [c for c in self._chunks_of_missing_users(old_docs)]
-            for c in kept:
-                chunks[c["id"]] = c
-                docs[c["doc_key"]] = old_docs[c["doc_key"]]
-            self._embed_chunks(
-                vec, [Chunk(**{k: v for k, v in c.items() if k not in ("tokens", "head_tokens")}) for c in kept]
-            )
+            kept = [
+                Chunk(**{k: v for k, v in c.items() if k not in ("tokens", "head_tokens")})
+                for c in self._chunks_of_missing_users(old_docs)
+            ]
+            for c in kept:  # tokens again too: the rules may be what changed
+                chunks[c.id] = {**c.model_dump(), "tokens": chunk_tokens(c), "head_tokens": head_tokens(c)}
+                docs[c.doc_key] = old_docs[c.doc_key]
+            self._embed_chunks(vec, kept)
         for key in removed:
             vec.delete_doc(key)
             docs.pop(key, None)

@@ -170,3 +170,19 @@ def test_add_a_folder_takes_every_supported_file(memory_kb: KnowledgeBase, tmp_p
     assert [Path(f["path"]).name for f in report["files"]] == ["a.md", "b.txt"]
     with pytest.raises(InputError, match="No files to add"):
         memory_kb.add([tmp_path / "empty"] if (tmp_path / "empty").mkdir() is None else [])
+
+
+def test_full_rebuild_keeps_users_files_whose_source_is_gone(tmp_path: Path, docs_dir: Path) -> None:
+    from knowledge.embed import HashingEmbedder
+    from knowledge.vector import MemoryVectorIndex
+
+    note = tmp_path / "note.txt"
+    note.write_text("拜访纪要:客户希望下季度把交货期缩短到七天,并申请提高信用额度。", encoding="utf-8")
+    emb = HashingEmbedder(dims=256)
+    vec = MemoryVectorIndex(emb)
+    kb = KnowledgeBase(tmp_path / "idx", embedder=emb, vector=vec, docs_dir=docs_dir)
+    kb.add([note])
+    note.unlink()
+    report = kb.build(force=True)
+    assert report["full"] and kb.status()["user_documents"] == 1
+    assert kb.search("交货期缩短到七天", k=1)[0].kind == "user"
