@@ -231,6 +231,20 @@ ID_PATTERNS = (
 
 
 MAX_GRAMS = 40  # distinct 4-character fragments searched per question
+# Characters that belong to the question, not to a name: a fragment never crosses them.
+QUESTION_CHARS = set("的了吗呢哪么吧啥谁怎是")
+QUESTION_WORDS = re.compile(
+    "多少|一共|总共|总计|现在|目前|当前|怎么样|怎样|什么|情况|一下|帮我|看看|看下|查查|查一下|查下|列出|有没有|是否|"
+    "比较|对比|同期|以来|至今|为止|最近|分别|各自|还有|已经"
+)
+# English words that make up questions; a phrase of only these is not a name.
+STOP_WORDS = frozenset(
+    """a an the of in on at for to from by with and or vs versus is are was were be been do does did done
+    have has had get got how many much what which who whom whose when where why this that these those
+    our my your their we i you they me us show list give tell find look up about over under more less
+    than top bottom last next year month quarter week day days months years all any each every per
+    customer customers client clients account accounts revenue sales orders order""".split()
+)
 MAX_HITS_PER_SEED = 50  # a 4-character fragment in more names than this is a common word
 
 
@@ -240,7 +254,7 @@ def _runs(text: str, skip: list[tuple[int, int]]) -> list[tuple[int, str]]:
     for run in _CJK.finditer(text):
         cur_start, cur = -1, ""
         for i in range(run.start(), run.end()):
-            if any(s <= i < e for s, e in skip):
+            if text[i] in QUESTION_CHARS or any(s <= i < e for s, e in skip):
                 if cur:
                     out.append((cur_start, cur))
                 cur_start, cur = -1, ""
@@ -288,6 +302,7 @@ def find_customers(
     skip = [*(skip or []), *[(e.start, e.end) for e in found]]
     grams: dict[str, tuple[int, int]] = {}
     triples: dict[str, tuple[int, int]] = {}
+    skip = skip + [(m.start(), m.end()) for m in QUESTION_WORDS.finditer(text)]
     for s0, chunk in _runs(text, skip):
         for n in range(min(len(chunk), 12), 3, -1):
             for i in range(len(chunk) - n + 1):
@@ -298,6 +313,8 @@ def find_customers(
     english: dict[str, tuple[int, int]] = {}
     for n in (3, 2):
         for i in range(len(words) - n + 1):
+            if all(w.lower() in STOP_WORDS for w, _ in words[i : i + n]):
+                continue
             phrase = " ".join(w for w, _ in words[i : i + n])
             pos = text.find(phrase)
             if pos >= 0 and not any(s < pos + len(phrase) and pos < e for s, e in skip):
@@ -305,7 +322,8 @@ def find_customers(
     hits: list[tuple[str, str, str]] = []  # (fragment, customer_id, name)
     seeds = sorted({g[:4] for g in grams} | {g[i : i + 4] for g in grams for i in range(len(g) - 3)})[:MAX_GRAMS]
     seeds_en = sorted(english)[:MAX_GRAMS]
-    if seeds or seeds_en:
+    exact_names = 0
+    if seeds or seeds_en or triples:
         params: dict[str, object] = {}
         counts = []
         for i, g in enumerate(seeds):
@@ -314,9 +332,18 @@ def find_customers(
         for i, g in enumerate(seeds_en):
             params[f"e{i}"] = g
             counts.append(f"count(*) FILTER (WHERE contains(lower(name), $e{i}))")
+        if triples:
+            params["triples"] = list(triples)
+            counts.append("count(*) FILTER (WHERE list_contains($triples, name))")
+        # One scan: how many names hold each fragment (and how many are a 3-character name).
         row = con.execute(f"SELECT {', '.join(counts)} FROM customers", params).fetchone() or ()
+        exact_names = int(row[-1] or 0) if triples else 0
         rare = [g for g, c in zip(seeds, row[: len(seeds)], strict=True) if 0 < c <= MAX_HITS_PER_SEED]
-        rare_en = [g for g, c in zip(seeds_en, row[len(seeds) :], strict=True) if 0 < c <= MAX_CUSTOMERS_PER_FRAGMENT]
+        rare_en = [
+            g
+            for g, c in zip(seeds_en, row[len(seeds) : len(seeds) + len(seeds_en)], strict=True)
+            if 0 < c <= MAX_CUSTOMERS_PER_FRAGMENT
+        ]
         if rare or rare_en:
             p2: dict[str, object] = {}
             conds = []
@@ -340,7 +367,7 @@ def find_customers(
             for phrase in rare_en:
                 hits += [(phrase, cid, name) for cid, name in cands if phrase in (name or "").lower()]
             grams.update(english)
-    if triples:
+    if exact_names:
         for cid, name in con.execute(
             "SELECT customer_id, name FROM customers WHERE list_contains($names, name) ORDER BY customer_id",
             {"names": list(triples)},

@@ -276,9 +276,12 @@ class Router:
             ]
         # Only the words no other reading explains (time, metrics, analyses, cues) can be part of a
         # customer's name; a name may contain a city ("青岛宇瑞机械"), not the other way round.
-        explained = taken + [
-            (m.start, m.end) for ps in (t.topics, *t.cues.values()) for m in ps.find(q) if m.length >= 2
-        ]
+        explained = (
+            taken
+            + [(m.start, m.end) for ps in (t.topics, *t.cues.values()) for m in ps.find(q) if m.length >= 2]
+            # names hold cities and regions ("青岛宇瑞机械"), not reps, channels or categories
+            + [(e.start, e.end) for e in all_ents if e.kind not in ("city", "region")]
+        )
         customers = [
             c
             for c in find_customers(self.con, q, skip=explained)
@@ -884,7 +887,9 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
         words += extra_synonyms(mid)
         amount = rf"({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?![\d.])(?:元|块|次|单|个|件|cny|rmb|yuan)?"
         found = None
-        for w in sorted((w for w in words if w), key=len, reverse=True):
+        low = q.lower()
+        # Only words present in the question can carry a condition (and compiling the rest is slow).
+        for w in sorted((w for w in words if w and str(w).lower() in low), key=len, reverse=True):
             ww = re.escape(w) if not w.isascii() else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
             for pattern, op in COMPARATORS:
                 # "销售额超过10万", "owe us more than 50000" (a few words between), "more than 100k revenue"
