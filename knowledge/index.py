@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
         h.update((here / name).read_bytes())
     for p in sorted(GLOSSARY_DIR.glob("*.y*ml")) if GLOSSARY_DIR.is_dir() else []:
         h.update(p.name.encode() + p.read_bytes())
+    h.update("\n".join(T.doc_terms()).encode())  # jieba's added vocabulary: headings and topics of our documents
     return h.hexdigest()[:16]
 
 
@@ -116,6 +118,34 @@ def chunk_tokens(c: Chunk) -> list[str]:
     return toks
 
 
+def char_grams(text: str) -> list[str]:
+    """CJK character unigrams and bigrams (prefixed): they match what jieba cuts differently
+    (分几级 / 三级怎么划分) and typos (需球 / 需求)."""
+    g = T.char_ngrams(text, (1, 2))
+    sw = T.stopwords()
+    return ["¹" + c for c in g[1] if c not in sw] + ["²" + b for b in g[2]]
+
+
+def local_tokens(c: dict[str, Any]) -> list[str]:
+    """What the within-document section ranker matches: the section's tokens plus its heading and
+    text as character grams (the heading counted as in the section tokens)."""
+    w = int(T.rules()["bm25"]["fields"]["heading"])
+    head = char_grams(c["heading"]) if c["heading"] != c["title"] else []
+    return [*c["tokens"], *(head * w), *char_grams(c["text"])]
+
+
+@cache
+def _asks_patterns() -> dict[str, re.Pattern[str]]:
+    pats = T.rules()["rerank"]["asks"]
+    return {a: re.compile("|".join(p["zh"] + p["en"]), re.I) for a, p in pats.items()}
+
+
+def asks(query: str, anchor: str) -> bool:
+    """Whether the query asks what a thing is / why it matters (rules.yaml rerank.asks)."""
+    pat = _asks_patterns().get(anchor)
+    return bool(pat and pat.search(query))
+
+
 class _State:
     """What search needs in memory: chunks, BM25 over their tokens."""
 
@@ -125,6 +155,23 @@ class _State:
         self.by_id = {c["id"]: i for i, c in enumerate(chunks)}
         self.bm25 = BM25([c["tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
         self.head = BM25([c["head_tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
+        # each document's sections with term weights from that document alone: a word every section
+        # of the document uses (its own subject) tells nothing about which section is meant
+        members: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            members.setdefault(c["doc_key"], []).append(i)
+        self.members = members
+        self.local: dict[str, BM25] = {}
+        self._cfg = cfg
+
+    def local_bm25(self, doc_key: str) -> BM25:
+        """BM25 over one document's sections, with that document's term weights."""
+        bm = self.local.get(doc_key)
+        if bm is None:  # built on first use: a query touches only a few documents
+            cs = [self.chunks[i] for i in self.members[doc_key]]
+            bm = BM25([local_tokens(c) for c in cs], k1=float(self._cfg["k1"]), b=float(self._cfg["b"]))
+            self.local[doc_key] = bm
+        return bm
 
 
 class KnowledgeBase:
@@ -450,6 +497,46 @@ class KnowledgeBase:
                     break
         return out
 
+    @staticmethod
+    def _rerank_sections(
+        state: _State, fused: list[tuple[str, float]], query: str, qw: dict[str, float], lang: str | None
+    ) -> list[tuple[str, float]]:
+        """Second stage: within each leading document, prefer the section the query's specific words
+        point at. Score = fused + share x (the document's best fused score) x (section's within-document
+        BM25 / the document's best), so the generic what/why section no longer wins on the subject alone."""
+        cfg = T.rules()["rerank"]
+        share = float(cfg["section_share"])
+        if not fused:
+            return fused
+        # our documents open with a generic what/why section: its first-stage score, which it earns by
+        # naming the document's subject, counts for less unless the query asks what or why
+        damp = float(cfg["generic_factor"])
+        generic = {a for a in cfg["generic_sections"] if not asks(query, a)}
+        scores = {}
+        for cid, sc in fused:
+            c = state.chunks[state.by_id[cid]]
+            scores[cid] = sc * damp if c["kind"] == "doc" and c["anchor"] in generic else sc
+        lq = dict(qw)
+        gw = float(cfg["char_gram_weight"])
+        for g in char_grams(query):
+            lq[g] = lq.get(g, 0.0) + gw
+        doc_best: dict[str, float] = {}
+        for cid, sc in fused:
+            dk = state.chunks[state.by_id[cid]]["doc_key"]
+            if dk not in doc_best:
+                doc_best[dk] = sc
+            if len(doc_best) >= int(cfg["documents"]):
+                break
+        for dk, best in doc_best.items():
+            ids = state.members[dk]
+            found = state.local_bm25(dk).search(lq, len(ids))
+            top = found[0][1] if found else 0.0
+            for j, sc in found:
+                c = state.chunks[ids[j]]
+                if lang is None or c["language"] == lang:
+                    scores[c["id"]] = scores.get(c["id"], 0.0) + share * best * sc / top
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
     def search(self, query: str, k: int = 5, lang: str | None = None) -> list[Hit]:
         """Hybrid search: vector and BM25 rankings fused by reciprocal rank, one hit per section.
 
@@ -495,6 +582,7 @@ class KnowledgeBase:
         fused = rrf(
             rankings, k=int(cfg["fusion"]["rrf_k"]), weights=[float(w["vector"]), float(w["bm25"]), float(w["heading"])]
         )
+        fused = self._rerank_sections(state, fused, query, qw, lang)
         qlang = lang or T.detect_lang(query)
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:

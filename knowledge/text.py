@@ -101,8 +101,29 @@ def _init_jieba() -> Any:
                 for term in entry.zh:
                     if len(term) >= 2 and _CJK_RUN.fullmatch(term):
                         tok.add_word(term, freq=2000)
+            for term in doc_terms():
+                tok.add_word(term, freq=1000)
             _jieba = tok
     return _jieba
+
+
+@cache
+def doc_terms() -> tuple[str, ...]:
+    """Our documents' own vocabulary for jieba: front-matter topics and the short phrases of section
+    headings (流失客户, 回本周期), so a term keeps one token in documents and questions alike."""
+    from knowledge.ourdocs import DOCS_DIR, split_front_matter
+
+    n = rules()["tokenise"]["heading_phrase_chars"]
+    out: set[str] = set()
+    for p in sorted(DOCS_DIR.glob("zh/*.md")) if DOCS_DIR.is_dir() else []:
+        text = p.read_text(encoding="utf-8")
+        meta, _, _ = split_front_matter(text)
+        phrases = [str(t) for t in meta.get("topics") or []]
+        for line in text.splitlines():
+            if line.startswith("## "):
+                phrases += re.split(r"[^\u3400-\u9fff]+", re.sub(r"\{#.*?\}", "", line[3:]))
+        out.update(t for t in phrases if _CJK_RUN.fullmatch(t) and n[0] <= len(t) <= n[1])
+    return tuple(sorted(out))
 
 
 @lru_cache(maxsize=1 << 16)

@@ -11,21 +11,31 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.evaluate import EVAL_DIR, evaluate, load_queries
+from knowledge.evaluate import EVAL_DIR, HOLDOUT_DIR, evaluate, load_queries
 from knowledge.index import KnowledgeBase
 from knowledge.ourdocs import shipped_docs
 
 TARGET = {"top1_rate": 0.85, "top3_rate": 0.95}
-FLOOR = {"top1_rate": 0.60, "top3_rate": 0.80}  # measured 2026-11: zh 0.69/0.86, en 0.64/0.89 (85 zh, 45 en queries)
+# measured 2026-11-23 after the within-document section stage: zh 0.753/0.929, en 0.822/0.978 (85 zh, 45 en)
+FLOOR = {"top1_rate": 0.72, "top3_rate": 0.90}
+# the held-out set (never tuned on) at writing, before that stage: zh 0.84/1.00, en 0.867/1.00; after: 0.88/1.00, 0.933/1.00
+HOLDOUT_FLOOR = {"zh": {"top1_rate": 0.84, "top3_rate": 0.96}, "en": {"top1_rate": 0.86, "top3_rate": 0.93}}
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    queries = load_queries()
-    if not queries or not shipped_docs():
-        pytest.skip(f"no evaluation queries in {EVAL_DIR} or no documents yet")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    if not shipped_docs():
+        pytest.skip("no documents yet")
     kb = KnowledgeBase(Path(tmp_path_factory.mktemp("eval")) / "index")
     kb.build()
+    return kb
+
+
+@pytest.fixture(scope="module")
+def results(kb: KnowledgeBase) -> dict[str, object]:
+    queries = load_queries()
+    if not queries:
+        pytest.skip(f"no evaluation queries in {EVAL_DIR}")
     res = evaluate(lambda q: kb.search(q, k=3), queries)
     for m in res["misses"]:  # type: ignore[union-attr]
         print(("top3 " if m["top3"] else "MISS ") + f"[{m['lang']}] {m['q']} want {m['want']} got {m['got']}")
@@ -63,8 +73,18 @@ def test_retrieval_does_not_regress(results: dict[str, object], lang: str) -> No
     assert s["top1_rate"] >= FLOOR["top1_rate"] and s["top3_rate"] >= FLOOR["top3_rate"], s
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_holdout_does_not_regress(kb: KnowledgeBase, lang: str) -> None:
+    queries = load_queries(HOLDOUT_DIR)
+    assert sum(q.lang == "zh" for q in queries) == 25 and sum(q.lang == "en" for q in queries) == 15
+    s = evaluate(lambda q: kb.search(q, k=3), queries)["per_language"][lang]  # type: ignore[index]
+    floor = HOLDOUT_FLOOR[lang]
+    assert s["top1_rate"] >= floor["top1_rate"] and s["top3_rate"] >= floor["top3_rate"], s
+
+
 @pytest.mark.xfail(
-    reason="lexical retrieval measures zh 69%/86%, en 64%/89% (top-1/top-3); issue target 85%/95%", strict=False
+    reason="measures zh 75%/93%, en 82%/98% (top-1/top-3); issue target 85%/95% (zh top-1/top-3, en top-1 short)",
+    strict=False,
 )
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_retrieval_meets_issue_targets(results: dict[str, object], lang: str) -> None:

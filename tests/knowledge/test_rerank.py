@@ -1,0 +1,82 @@
+"""The second ranking stage: within-document section scores and the generic what/why damping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import text as T
+from knowledge.embed import HashingEmbedder
+from knowledge.index import KnowledgeBase, asks, char_grams
+from knowledge.vector import MemoryVectorIndex
+
+DOC = """---
+id: tiers
+title: 大客户分级
+language: zh
+topics: [大客户]
+---
+# 大客户分级
+
+## 什么是大客户分级 {#what}
+大客户是收入贡献最大的一批客户,大客户值得单独管理、单独服务,大客户的得失决定全年业绩。
+
+## 三级怎么划分 {#how}
+按收入排名:前 5% 为战略,其后 15% 为重点,其余为普通。
+
+## 过度依赖的风险 {#risk}
+一家占收入三成以上时,它一走业绩就塌,要分散风险。
+"""
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    (tmp_path / "docs" / "zh").mkdir(parents=True)
+    (tmp_path / "docs" / "zh" / "tiers.md").write_text(DOC, encoding="utf-8")
+    emb = HashingEmbedder(dims=512)
+    kb = KnowledgeBase(tmp_path / "index", embedder=emb, vector=MemoryVectorIndex(emb), docs_dir=tmp_path / "docs")
+    kb.build()
+    return kb
+
+
+@pytest.mark.parametrize(
+    ("query", "anchor", "expected"),
+    [
+        ("什么是大客户分级", "what", True),
+        ("RFM 是啥意思", "what", True),
+        ("what is churn", "what", True),
+        ("what does CES stand for", "what", True),
+        ("为啥要分级", "why", True),
+        ("why bother with NPS", "why", True),
+        ("大客户怎么分级", "what", False),
+        ("大客户怎么分级", "why", False),
+        ("what do we do with lost customers", "what", False),
+        ("how is churn computed", "why", False),
+    ],
+)
+def test_asks_what_or_why(query: str, anchor: str, expected: bool) -> None:
+    assert asks(query, anchor) is expected
+
+
+def test_char_grams_match_across_word_cuts() -> None:
+    # 分几级 and 三级怎么划分 share no jieba word but share the character 级
+    assert "¹级" in char_grams("分几级") and "¹级" in char_grams("三级怎么划分")
+    assert "¹的" not in char_grams("我的客户")  # stopword characters are left out
+
+
+def test_specific_section_beats_generic_opening(kb: KnowledgeBase) -> None:
+    # every section names 大客户; the specific words point at one section
+    assert kb.search("大客户三级怎么划分", k=3)[0].anchor == "how"
+    assert kb.search("大客户依赖的风险", k=3)[0].anchor == "risk"
+
+
+def test_generic_opening_damped_unless_asked(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    def what_score(q: str) -> float:
+        return next(h.score for h in kb.search(q, k=3) if h.anchor == "what")
+
+    damped = what_score("大客户")
+    monkeypatch.setitem(T.rules()["rerank"], "generic_factor", 1.0)
+    assert what_score("大客户") > damped  # the damping is what lowered it
+    monkeypatch.undo()
+    assert kb.search("什么是大客户", k=3)[0].anchor == "what"  # asked for: not damped
