@@ -267,6 +267,48 @@ def _runs(text: str, skip: list[tuple[int, int]]) -> list[tuple[int, str]]:
     return out
 
 
+MAX_ROWS_PER_SCAN = 5_000
+
+
+def _names_holding(
+    con: duckdb.DuckDBPyConnection, seeds: list[str], seeds_en: list[str], triples: list[str]
+) -> list[tuple[str, str]]:
+    """(customer_id, name) of the customers whose name holds a fragment, or is one of the 3-character names.
+
+    One scan with one regular expression (RE2 reads each name once, however many fragments). When
+    common fragments make that too many rows, the common ones are counted in SQL, set aside, and a second
+    scan fetches the names holding the rare ones: names are never fetched by the million.
+    """
+    alts = [re.escape(g) for g in seeds] + [f"(?i:{re.escape(g)})" for g in seeds_en]
+    alts += [f"^{re.escape(t)}$" for t in triples]
+    sql = "SELECT customer_id, name FROM customers WHERE regexp_matches(name, $rx) ORDER BY customer_id LIMIT $n"
+    rows = con.execute(sql, {"rx": "|".join(alts), "n": MAX_ROWS_PER_SCAN + 1}).fetchall()
+    if len(rows) <= MAX_ROWS_PER_SCAN:
+        return [(str(c), str(n or "")) for c, n in rows]
+    params: dict[str, object] = {"rx": "|".join(alts)}
+    counts = []
+    for i, g in enumerate(seeds):
+        params[f"g{i}"] = g
+        counts.append(f"count(*) FILTER (WHERE contains(name, $g{i}))")
+    for i, g in enumerate(seeds_en):
+        params[f"e{i}"] = g
+        counts.append(f"count(*) FILTER (WHERE contains(lower(name), $e{i}))")
+    row = (
+        con.execute(
+            f"SELECT {', '.join(counts) or 'NULL'} FROM (SELECT name FROM customers WHERE regexp_matches(name, $rx))",
+            params,
+        ).fetchone()
+        or ()
+    )
+    keep = [g for g, c in zip([*seeds, *seeds_en], row, strict=False) if c and c <= MAX_HITS_PER_SEED]
+    alts = [re.escape(g) if g in seeds else f"(?i:{re.escape(g)})" for g in keep]
+    alts += [f"^{re.escape(t)}$" for t in triples]
+    if not alts:
+        return []
+    rows = con.execute(sql, {"rx": "|".join(alts), "n": MAX_ROWS_PER_SCAN}).fetchall()
+    return [(str(c), str(n or "")) for c, n in rows]
+
+
 def find_customers(
     con: duckdb.DuckDBPyConnection,
     text: str,
@@ -322,57 +364,22 @@ def find_customers(
     hits: list[tuple[str, str, str]] = []  # (fragment, customer_id, name)
     seeds = sorted({g[:4] for g in grams} | {g[i : i + 4] for g in grams for i in range(len(g) - 3)})[:MAX_GRAMS]
     seeds_en = sorted(english)[:MAX_GRAMS]
-    exact_names = 0
     if seeds or seeds_en or triples:
-        params: dict[str, object] = {}
-        counts = []
-        for i, g in enumerate(seeds):
-            params[f"g{i}"] = g
-            counts.append(f"count(*) FILTER (WHERE contains(name, $g{i}))")
-        for i, g in enumerate(seeds_en):
-            params[f"e{i}"] = g
-            counts.append(f"count(*) FILTER (WHERE contains(lower(name), $e{i}))")
-        if triples:
-            params["triples"] = list(triples)
-            counts.append("count(*) FILTER (WHERE list_contains($triples, name))")
-        # One scan: how many names hold each fragment (and how many are a 3-character name).
-        row = con.execute(f"SELECT {', '.join(counts)} FROM customers", params).fetchone() or ()
-        exact_names = int(row[-1] or 0) if triples else 0
-        rare = [g for g, c in zip(seeds, row[: len(seeds)], strict=True) if 0 < c <= MAX_HITS_PER_SEED]
-        rare_en = [
-            g
-            for g, c in zip(seeds_en, row[len(seeds) : len(seeds) + len(seeds_en)], strict=True)
-            if 0 < c <= MAX_CUSTOMERS_PER_FRAGMENT
-        ]
-        if rare or rare_en:
-            p2: dict[str, object] = {}
-            conds = []
-            for i, g in enumerate(rare):
-                p2[f"g{i}"] = g
-                conds.append(f"contains(name, $g{i})")
-            for i, g in enumerate(rare_en):
-                p2[f"e{i}"] = g
-                conds.append(f"contains(lower(name), $e{i})")
-            cands = con.execute(
-                f"SELECT customer_id, name FROM customers WHERE {' OR '.join(conds)} ORDER BY customer_id", p2
-            ).fetchall()
-            rare_set = set(rare)
-            for gram in grams:
-                if not any(gram[i : i + 4] in rare_set for i in range(len(gram) - 3)):
-                    continue
-                matched = [(cid, name) for cid, name in cands if gram in (name or "")]
-                # A fragment that fits more than a few customers ("医疗器械", "有限公司") is a generic word.
-                if 0 < len(matched) <= MAX_CUSTOMERS_PER_FRAGMENT:
-                    hits += [(gram, cid, name) for cid, name in matched]
-            for phrase in rare_en:
-                hits += [(phrase, cid, name) for cid, name in cands if phrase in (name or "").lower()]
-            grams.update(english)
-    if exact_names:
-        for cid, name in con.execute(
-            "SELECT customer_id, name FROM customers WHERE list_contains($names, name) ORDER BY customer_id",
-            {"names": list(triples)},
-        ).fetchall():
-            hits.append((name, cid, name))
+        rows = _names_holding(con, seeds, seeds_en, list(triples))
+        rare = {g for g in seeds if 0 < sum(g in n for _, n in rows) <= MAX_HITS_PER_SEED}
+        for gram in grams:
+            if not any(gram[i : i + 4] in rare for i in range(len(gram) - 3)):
+                continue  # every name holding it holds a common 4-character fragment: not a name
+            matched = [(cid, n) for cid, n in rows if gram in n]
+            # A fragment that fits more than a few customers ("医疗器械", "有限公司") is a generic word.
+            if 0 < len(matched) <= MAX_CUSTOMERS_PER_FRAGMENT:
+                hits += [(gram, cid, n) for cid, n in matched]
+        for phrase in seeds_en:
+            matched = [(cid, n) for cid, n in rows if phrase in n.lower()]
+            if 0 < len(matched) <= MAX_CUSTOMERS_PER_FRAGMENT:
+                hits += [(phrase, cid, n) for cid, n in matched]
+        hits += [(n, cid, n) for cid, n in rows if n in triples]
+        grams.update(english)
         grams.update(triples)
     hits.sort(key=lambda h: (-len(h[0]), h[1]))
     taken: list[tuple[int, int]] = [(e.start, e.end) for e in found]

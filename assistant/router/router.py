@@ -38,6 +38,7 @@ FILTER_OF_ENTITY = {
     "rep": "rep_id",
 }
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
+MAX_QUESTION_CHARS = 300  # one question; longer text is not routed (and would make every scan slow)
 # Words that ask for a time series; the grain they imply.
 TIME_GRAIN = [
     (r"每天|每日|每一天|按天|按日|逐日|daily|by day|per day|each day", "day"),
@@ -255,6 +256,13 @@ class Router:
         t = self.tables
         if not q:
             return self._clarify(lang, "empty question", zh="请输入一个问题。", en="Please type a question.")
+        if len(q) > MAX_QUESTION_CHARS:
+            return self._clarify(
+                lang,
+                "question too long",
+                zh=f"问题太长了(超过 {MAX_QUESTION_CHARS} 个字符),请只问一个问题。",
+                en=f"The question is too long (over {MAX_QUESTION_CHARS} characters); ask one question at a time.",
+            )
         cues = {name: ps.contains(q) for name, ps in t.cues.items()}
 
         time = find_period(q, self.ref)
