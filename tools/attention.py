@@ -173,7 +173,7 @@ def attention(con: Con, args: AttentionArgs) -> ToolResult:
     if args.view == "backlog":
         params = {**scope.params, "kinds": kinds, "lim": limit}
         sql = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 {_tickets_cte(scope, args, flow=False)},
 open AS (SELECT *, date_diff('day', CAST(created_at AS DATE), $f_end) AS age_days FROM tk WHERE NOT is_resolved)
 SELECT ticket_id, customer_id, kind, category, product_id, department, owner_rep_id, created_at, age_days,
@@ -183,7 +183,7 @@ ORDER BY created_at, ticket_id
 LIMIT $lim"""
         cols, raw = tr.query(sql, _used(sql, params))
         kind_sql = (
-            f"WITH {scope.ctes()},\n{_tickets_cte(scope, args, flow=False)}\n"
+            f"WITH {scope.ctes(products=False)},\n{_tickets_cte(scope, args, flow=False)}\n"
             "SELECT kind, count(*) FROM tk WHERE NOT is_resolved GROUP BY kind ORDER BY kind"
         )
         _, by_kind = tr.query(kind_sql, _used(kind_sql, params))
@@ -211,7 +211,7 @@ LIMIT $lim"""
     params = {**scope.params, "kinds": kinds}
     # One pass: the groups and the overall row (GROUPING SETS), so tickets are read once.
     sql = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 {_tickets_cte(scope, args, flow=True)},
 g AS (SELECT t.*, coalesce(CAST({DIMS[dim]["sql"]} AS VARCHAR), '(无)') AS grp FROM tk t)
 SELECT grp,
@@ -269,7 +269,7 @@ def _contacts(con: Con, args: AttentionArgs, scope: Scope, tr: Trace, multi: int
     params: dict[str, Any] = dict(scope.params)
     params["multi"] = multi
     base = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 ia AS (
     SELECT i.*, CAST(date_trunc('week', i.happened_at) AS DATE) AS week
     FROM interactions i JOIN f_customers c ON c.customer_id = i.customer_id

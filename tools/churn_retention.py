@@ -159,7 +159,7 @@ def _churn(con: Con, args: ChurnArgs) -> ToolResult:
     params = {**scope.params, "cur_start": cur_start, "min_orders": min_orders, "lim": limit}
     grp = f"coalesce(CAST({DIMS[args.dimension]['sql']} AS VARCHAR), '(无)')" if args.dimension else "'全部 / All'"
     pre = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 {_orders_cte(scope, args)},
 pc AS (
     SELECT customer_id,
@@ -263,7 +263,7 @@ def _cohort(con: Con, args: ChurnArgs) -> ToolResult:
     first = args.start.replace(day=1) if args.start else _add_months(end_month, -(n_cohorts - 1))
     params = {**scope.params, "first_cohort": first, "max_k": max_months, "c_start": args.start or first}
     sql = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 co AS (
     SELECT customer_id, CAST(date_trunc('month', signup_date) AS DATE) AS cm
     FROM f_customers
@@ -340,7 +340,7 @@ def _at_risk(con: Con, args: ChurnArgs) -> ToolResult:
     params = {**scope.params, "as_of": scope.as_of, "min_orders": min_orders, "factor": factor}
     params.update(stake_from=stake_from, lim=limit)
     sql = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 {_orders_cte(scope, args)},
 cnt AS (
     -- one sorted list of order dates per customer: the non-zero gaps between neighbours are the

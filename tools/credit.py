@@ -176,7 +176,7 @@ def credit(con: Con, args: CreditArgs) -> ToolResult:
         params[f"g_{i}"] = float(g["min"])
         params[f"gn_{i}"] = g["grade"]
 
-    head = f"""WITH {scope.ctes()},
+    head = f"""WITH {scope.ctes(products=False)},
 inv AS (
     SELECT i.customer_id, i.amount::DOUBLE AS amount, i.due_date,
            CASE WHEN i.paid_date <= $as_of THEN i.paid_date END AS paid  -- paid after as_of: not yet paid

@@ -77,6 +77,11 @@ def _orders_cte(scope: Scope, args: CommonFilters) -> str:
     return f"f_orders AS (SELECT o.order_id, o.customer_id, o.order_date FROM orders o WHERE {' AND '.join(conds)})"
 
 
+# by="customer" lists at most this many rows by default, like the other per-customer tools: a million-row
+# answer is neither readable nor cheap (turning 1M rows into Python lists took ~10 s at scale).
+DEFAULT_LIMIT = 1000
+
+
 class LoyaltyArgs(CommonFilters):
     """忠诚度指数参数 / loyalty index parameters."""
 
@@ -91,7 +96,9 @@ class LoyaltyArgs(CommonFilters):
         description="各分量权重(frequency, recency, tenure, repeat, satisfaction, complaints),未给的取默认值,合计归一化为 1 / component weights; missing ones take the defaults; normalised to sum to 1",
     )
     limit: int | None = Field(
-        None, description="by=customer 时最多行数,默认全部 / most rows with by=customer; all by default"
+        DEFAULT_LIMIT,
+        description=f"by=customer 时最多行数(指数最高者在前),默认 {DEFAULT_LIMIT},null 为全部 / most rows with "
+        f"by=customer, highest index first; default {DEFAULT_LIMIT}, null for all",
     )
 
     _g = _choice("group", list(GROUPS))
@@ -167,7 +174,7 @@ def loyalty(con: Con, args: LoyaltyArgs) -> ToolResult:
     params.update({f"w_{k}": v for k, v in w.items()})
     index_expr = " + ".join(f"$w_{k} * s_{k}" for k in COMPONENTS)
     sql = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 {_orders_cte(scope, args)},
 om AS (
     -- per customer and month first: cheaper than count(DISTINCT month) per customer
@@ -257,19 +264,23 @@ banded AS (SELECT scored.*, {band_sql} AS band FROM scored)"""
             sql
             + f"""
 SELECT customer_id, name, loyalty_index, band, frequency, recency_days, tenure_days, repeat_share, mean_nps,
-       complaints, {", ".join(comp_cols)}, {pts}
+       complaints, {", ".join(comp_cols)}, {pts},
+       n AS scored_customers, avg(loyalty_index) OVER () AS mean_index_all
 FROM banded ORDER BY loyalty_index DESC, customer_id"""
             + (" LIMIT $lim" if args.limit else "")
         )
         if args.limit:
             params["lim"] = args.limit
         cols, raw = tr.query(sql_c, _used(sql_c, params))
+        # The last two columns are over every scored customer, not only the listed ones.
+        scored, mean_all = (raw[0][-2], raw[0][-1]) if raw else (0, None)
+        cols, raw = cols[:-2], [r[:-2] for r in raw]
         bi = cols.index("band")
         rows = [[*r[:bi], BANDS[r[bi]]["zh"], BANDS[r[bi]]["en"], *r[bi + 1 :]] for r in raw]
         columns = [*cols[:bi], "band_zh", "band_en", *cols[bi + 1 :]]
-        figures: dict[str, Any] = {"customers": len(rows)}
+        figures: dict[str, Any] = {"customers": scored, "listed": len(rows)}
         if rows:
-            figures["mean_index"] = sum(r[2] for r in rows) / len(rows)
+            figures["mean_index"] = mean_all
         return ToolResult(
             tool="loyalty",
             arguments=args.model_dump(mode="json", exclude_none=True),

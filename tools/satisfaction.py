@@ -223,7 +223,7 @@ def satisfaction(con: Con, args: SatisfactionArgs) -> ToolResult:
         dim = "month" if args.view == "trend" else args.dimension
         group_sql = f"coalesce(CAST({DIMS[dim]['sql']} AS VARCHAR), '(无)')"
     sql = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 {_responses_cte(scope, args)}
 SELECT {group_sql} AS grp,
        count(*) AS responses,
@@ -302,7 +302,7 @@ def _extremes(
     if scope.start:
         tick.append("CAST(t.created_at AS DATE) >= $f_start")
     base = f"""
-WITH {scope.ctes()},
+WITH {scope.ctes(products=False)},
 {_responses_cte(scope, args)},
 cust AS (
     SELECT customer_id, avg(nps) AS mean_nps, avg(csat) AS mean_csat, count(*) AS responses

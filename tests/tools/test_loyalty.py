@@ -191,3 +191,14 @@ def test_sample_invariants(sample_con):
     summary = loyalty(sample_con, LoyaltyArgs())
     assert sum(r["customers"] for r in summary.records()) == buyers
     assert sum(r["share"] for r in summary.records()) == pytest.approx(1)
+
+
+def test_customer_list_is_limited_but_figures_cover_everyone(sample_con):
+    full = loyalty(sample_con, LoyaltyArgs(by="customer", limit=None))
+    top = loyalty(sample_con, LoyaltyArgs(by="customer", limit=5))
+    assert len(top.rows) == 5 and top.figures["listed"] == 5
+    assert top.rows == full.rows[:5]
+    assert top.figures["customers"] == full.figures["customers"] == len(full.rows)
+    assert top.figures["mean_index"] == pytest.approx(full.figures["mean_index"])
+    assert full.figures["mean_index"] == pytest.approx(sum(r["loyalty_index"] for r in full.records()) / len(full.rows))
+    assert LoyaltyArgs().limit == 1000
