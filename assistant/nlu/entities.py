@@ -305,7 +305,9 @@ def _names_holding(
     alts += [f"^{re.escape(t)}$" for t in triples]
     if not alts:
         return []
-    rows = con.execute(sql, {"rx": "|".join(alts), "n": MAX_ROWS_PER_SCAN}).fetchall()
+    # at most MAX_HITS_PER_SEED names per kept fragment, and the exact 3-character names
+    bound = MAX_HITS_PER_SEED * len(keep) + MAX_ROWS_PER_SCAN
+    rows = con.execute(sql, {"rx": "|".join(alts), "n": bound}).fetchall()
     return [(str(c), str(n or "")) for c, n in rows]
 
 

@@ -119,3 +119,16 @@ def test_more_periods(text: str, span: tuple[str, str]) -> None:
 )
 def test_more_comparisons(text: str, kind: str | None) -> None:
     assert find_comparison(text) == kind
+
+
+def test_many_matching_names_take_the_counting_path(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a tiny row budget the search must count fragments in SQL first; the answers stay the same.
+    import assistant.nlu.entities as entities
+
+    monkeypatch.setattr(entities, "MAX_ROWS_PER_SCAN", 1)
+    monkeypatch.setattr(entities, "MAX_HITS_PER_SEED", 2)
+    assert [c.value for c in find_customers(con, "上海华信科技的订单")] == ["C000004"]
+    assert [c.value for c in find_customers(con, "华信科技的订单")] == []  # in 4 names: common
+    assert sorted(c.value for c in find_customers(con, "宇瑞机械")) == ["C000001", "C000002"]
