@@ -83,7 +83,10 @@ def _latency(db: Path, index: Path, questions: tuple[str, ...]) -> dict[str, Any
     t0 = time.perf_counter()
     bot = Assistant(db, index=index)
     setup_s = time.perf_counter() - t0
-    bot.ask("今年销售额", Context())  # warm: the index, the tool modules, DuckDB's caches
+    # Warm once (the index and its tokenizer, the tool modules, DuckDB's caches): cold start is measured
+    # separately, in a fresh process.
+    bot.ask("今年销售额", Context())
+    bot.ask("客户满意度", Context())
     per_question: dict[str, Any] = {}
     totals: list[float] = []
     routes: list[float] = []
@@ -167,20 +170,14 @@ def _name_search(db: Path) -> dict[str, Any]:
     return out
 
 
-def _first_answer(ctx: BenchContext, db: Path, index: Path) -> dict[str, float]:
+FIRST_METRIC = "华东区今年销售额前十的客户"  # a metric query: no citations
+FIRST_ANALYSIS = "哪些客户有流失风险"  # an analysis: the knowledge index opens for citations
+
+
+def _first_answer(ctx: BenchContext, db: Path, index: Path, question: str) -> dict[str, float]:
     """A fresh process answering one question: imports, opening the warehouse, routing, the tool, citations."""
     return ctx.run_process(
-        [
-            sys.executable,
-            "-m",
-            "assistant",
-            "ask",
-            "华东区今年销售额前十的客户",
-            "--db",
-            str(db),
-            "--index",
-            str(index),
-        ],
+        [sys.executable, "-m", "assistant", "ask", question, "--db", str(db), "--index", str(index)],
         env={"GRADIO_ANALYTICS_ENABLED": "False", "OPENAI_API_KEY": "", "PYTHONWARNINGS": "ignore"},
     )
 
@@ -194,9 +191,11 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     out: dict[str, Any] = {
         "targets": {"default_p50_ms": 300, "large_p50_ms": 1500},
         "default": _latency(default_db, index, questions),
-        "first_answer_default": _first_answer(ctx, default_db, index),
+        "first_answer_default": _first_answer(ctx, default_db, index, FIRST_METRIC),
+        "first_answer_default_with_citations": _first_answer(ctx, default_db, index, FIRST_ANALYSIS),
     }
     out["large"] = _latency(large_db, index, questions)
-    out["first_answer_large"] = _first_answer(ctx, large_db, index)
+    out["first_answer_large"] = _first_answer(ctx, large_db, index, FIRST_METRIC)
+    out["first_answer_large_with_citations"] = _first_answer(ctx, large_db, index, FIRST_ANALYSIS)
     out["customer_name_search_large"] = _name_search(large_db)
     return out
