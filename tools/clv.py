@@ -189,7 +189,8 @@ cust AS (
     GROUP BY customer_id
 ),
 {segs_cte}"""
-    who = "c.customer_id, c.name, " if args.by == "customer" else ""
+    # Names are fetched later for the listed customers only: a million names cost more than the ranking.
+    who = "c.customer_id, " if args.by == "customer" else ""
     main_sql = f"""{head}
 SELECT {who}s.k, hash(c.customer_id) AS h,
        coalesce(u.revenue, 0)::DOUBLE AS revenue, coalesce(u.margin, 0)::DOUBLE AS margin,
@@ -275,6 +276,7 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
     has_pred = bool(np.isfinite(pred_clv).any())
     if args.by == "customer":
         cols, rows = _customer_rows(
+            tr,
             a,
             segs,
             buyer,
@@ -461,7 +463,29 @@ def _predict(
     return out[0], out[1], out[2], out[3], out[4], figures
 
 
+def _top(key: np.ndarray, margin: np.ndarray, ids: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the first ``limit`` rows by key desc, margin desc, customer id: exact, without sorting all rows.
+
+    Only rows whose key reaches the limit-th largest key can be listed, and among those tied at that key only
+    the ones whose margin reaches the needed rank; only they are sorted (a few thousand rows, not a million).
+    """
+    if key.size <= limit:
+        cand = np.arange(key.size)
+    else:
+        kth = np.partition(key, key.size - limit)[key.size - limit]
+        above = np.flatnonzero(key > kth)
+        tied = np.flatnonzero(key == kth)
+        need = limit - above.size  # ≥ 1: kth is the limit-th largest key
+        if tied.size > need:
+            mt = margin[tied]
+            tied = tied[mt >= np.partition(mt, mt.size - need)[mt.size - need]]
+        cand = np.concatenate([above, tied])
+    sub = np.lexsort((ids[cand].astype(str), -margin[cand], -key[cand]))
+    return cand[sub][:limit]
+
+
 def _customer_rows(
+    tr: Trace,
     a: dict[str, np.ndarray],
     segs: list[str],
     buyer: np.ndarray,
@@ -500,7 +524,12 @@ def _customer_rows(
         return cols, []
     key = np.where(np.isfinite(pred_clv), pred_clv, -np.inf)
     # Highest predicted CLV first, then historical CLV, then customer id (stable, deterministic).
-    order = np.lexsort((a["customer_id"].astype(str), -margin, -key))[:limit]
+    order = _top(key, margin, a["customer_id"], limit)
+    listed = [str(a["customer_id"][i]) for i in order]
+    _, name_rows = tr.query(
+        "SELECT customer_id, name FROM customers WHERE list_contains($ids, customer_id)", {"ids": listed}
+    )
+    names = dict((r[0], r[1]) for r in name_rows)
 
     def num(v: float) -> float | None:
         return float(v) if np.isfinite(v) else None
@@ -512,7 +541,7 @@ def _customer_rows(
         rows.append(
             [
                 str(a["customer_id"][i]),
-                str(a["name"][i]),
+                names[str(a["customer_id"][i])],
                 segs[int(a["k"][i])],
                 float(revenue[i]),
                 float(margin[i]),

@@ -324,3 +324,20 @@ def test_no_marketing_data_means_no_cac(con):
     res = _run(con)
     assert res.figures["cac"] is None
     assert all(r["cac"] is None and r["marketing_spend"] is None for r in res.records())
+
+
+def test_top_rows_match_a_full_sort():
+    from tools.clv import _top
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    ids = np.array([f"C{i:05d}" for i in rng.permutation(n)], dtype=object)
+    for key in (
+        rng.integers(0, 5, n).astype(float),  # many ties on the key
+        np.full(n, -np.inf),  # no prediction at all: margin decides
+        rng.random(n),
+    ):
+        margin = rng.integers(0, 3, n).astype(float)  # ties on margin too: the id decides
+        full = np.lexsort((ids.astype(str), -margin, -key))
+        for limit in (1, 7, 100, n, n + 5):
+            assert list(_top(key, margin, ids, limit)) == list(full[:limit])
