@@ -66,6 +66,12 @@ PLURAL_CUE_RE = re.compile(
     r"哪些|哪几|那些|这些|名单|排名|排行|列表|清单|几个|\blist\b|\branking\b|\brank\b", re.IGNORECASE
 )
 SINGULAR_CUE_RE = re.compile(r"哪个|哪一个|哪一家|哪家|哪位|是谁|\bwhich one\b|\bwho\b", re.IGNORECASE)
+# "what is the average resolution time", "what was our revenue": a figure. "what is NPS", "how is it
+# calculated", "what does it mean": a concept.
+DATA_QUESTION_RE = re.compile(
+    r"\b(?:what'?s|what is|what was|what were|what are)\s+(?:our|the|my|this|last|total)\b", re.I
+)
+CONCEPT_RE = re.compile(r"difference|mean|definition|defined|calculat|formula|how (?:is|do|are|should)", re.I)
 # Numbers of days in words people use for inactivity ("半年没下单").
 SPAN_DAYS = {
     "半年": 180,
@@ -328,6 +334,7 @@ class Router:
             m.kind == "dim" and m.key == "customer" and q[m.start : m.end].lower() in GENERIC_CUSTOMER_WORDS
             for m in topics
         )
+        cues["customer_word"] = customer_word
         grain = _time_grain(q)
         if grain:
             dims.append(grain)
@@ -358,6 +365,8 @@ class Router:
         }
         best_strong, strong_score = max(strong_outside_metrics.items(), key=lambda kv: kv[1], default=(None, 0))
 
+        if explain and metrics and DATA_QUESTION_RE.search(q) and not CONCEPT_RE.search(q):
+            explain = False  # "what is the average resolution time": a figure, not a definition
         if explain and not data_cues:
             return Plan(
                 "explain",
@@ -394,8 +403,15 @@ class Router:
             return self._follow_up(q, lang, time, ents, customers, cues, dims, ctx, metrics=metrics)
         if metrics:
             return self._plan_metrics(q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        if best and score >= 1:
+        customers_by_dim = bool(
+            best and score < 3 and customer_word and self._lacks_grouping(self._tool_of(best), dims)
+        )
+        if best and score >= 1 and not customers_by_dim:
             return self._plan_tool(self._tool_of(best), q, lang, time, ents, customers, cues, dims, metrics, ctx)
+        if best and dims and customers_by_dim:
+            # A hint word ("分布") with a grouping the analysis lacks ("客户分布在哪些行业"): count the
+            # customers by that grouping instead.
+            return self._plan_metrics(q, lang, time, ents, customers, cues, dims, ["customers"], ctx)
         if customers and not (set(dims) - {"customer"}):
             return self._plan_tool("customer_profile", q, lang, time, ents, customers, cues, dims, metrics, ctx)
         if ctx.last_plan and (cues["follow_up"] or time or ents or find_comparison(q) or dims):
@@ -415,8 +431,23 @@ class Router:
     def _mod_matches(self, intent: str, q: str) -> bool:
         return any(mod.intent == intent and mod.when.contains(q) for mod in self.tables.mods)
 
+    def _lacks_grouping(self, tool: str, dims: list[str]) -> bool:
+        spec = self.registry.get(tool)
+        if spec is None:
+            return True
+        fields = spec.args_model.model_fields
+        return any(
+            not any(f in fields and _allows(spec.args_model, f, d) for f in ("dimension", "group", "by"))
+            for d in dims
+            if d != "customer"
+        )
+
     def _needs_metric_layer(self, q: str, tool: str, dims: list[str]) -> bool:
         if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or find_comparison(q) or _inactive_days(q):
+            return True
+        intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), "")
+        if SUPERLATIVE_RE.search(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
+            # "NPS最低的大区", "去年投诉最多的客户": a ranking, which the metric layer does.
             return True
         spec = self.registry.get(tool)
         if spec is None:
@@ -586,7 +617,12 @@ class Router:
             by.insert(0, "customer")
         if top and not by:
             by = ["customer"]
-        if top is None and not by and SUPERLATIVE_RE.search(q) and (SINGULAR_CUE_RE.search(q) or cues["per_customer"]):
+        if (
+            top is None
+            and not by
+            and SUPERLATIVE_RE.search(q)
+            and (SINGULAR_CUE_RE.search(q) or cues["per_customer"] or cues.get("customer_word"))
+        ):
             by = ["customer"]
         if top is None and by and self._asks_for_one(q, by):
             top = 1
