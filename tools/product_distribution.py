@@ -11,6 +11,7 @@ total. The columns come from ``tools/tables/product_distribution.yaml``.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -63,17 +64,45 @@ def product_distribution(con: Con, args: DistributionArgs) -> ToolResult:
         else ""
     )
     counts_out = ", orders, customers" if args.counts else ""
-    sql = f"""
-WITH {scope.ctes()},
-x AS (
+    expr = COLUMNS[dim]["sql"]  # from our own table, never user text
+    # Customer columns need the customers join; line columns do not (an order's customer is always a known
+    # customer: the importer checks that key, and f_lines already keeps customer filters).
+    customer_join = "JOIN f_customers c ON c.customer_id = l.customer_id" if "c." in expr else ""
+    if args.counts:
+        x_cte = f"""x AS (
     SELECT coalesce(l.category, '(未知)') AS category,
-           coalesce(CAST({COLUMNS[dim]["sql"]} AS VARCHAR), '(无)') AS col,
+           coalesce(CAST({expr} AS VARCHAR), '(无)') AS col,
            sum(l.amount)::DOUBLE AS revenue,
            sum(l.quantity) AS quantity{counts}
-    FROM f_lines l JOIN f_customers c ON c.customer_id = l.customer_id
+    FROM f_lines l {customer_join}
     WHERE l.status = 'completed'
     GROUP BY ALL
-)
+)"""
+        ctes = scope.ctes()
+    else:
+        # Two stages: sum the lines per product and raw column value (a date, a region), then name the
+        # category and format the column on those few thousand rows rather than on ten million lines.
+        sources = sorted(set(re.findall(r"\b([lc])\.(\w+)\b", expr)))
+        raw_cols = ", ".join(f"{a}.{c} AS {a}_{c}" for a, c in sources)
+        staged = re.sub(r"\b([lc])\.(\w+)\b", r"g.\1_\2", expr)
+        x_cte = f"""g AS (
+    SELECT l.product_id, {raw_cols}, sum(l.amount) AS revenue, sum(l.quantity) AS quantity
+    FROM f_lines l {customer_join}
+    WHERE l.status = 'completed'
+    GROUP BY ALL
+),
+x AS (
+    SELECT coalesce(p.category, '(未知)') AS category,
+           coalesce(CAST({staged} AS VARCHAR), '(无)') AS col,
+           sum(g.revenue)::DOUBLE AS revenue,
+           sum(g.quantity) AS quantity
+    FROM g LEFT JOIN products p ON p.product_id = g.product_id
+    GROUP BY ALL
+)"""
+        ctes = scope.ctes(products=False)
+    sql = f"""
+WITH {ctes},
+{x_cte}
 SELECT category, col, revenue, quantity{counts_out},
        revenue / nullif(sum(revenue) OVER (PARTITION BY category), 0) AS share_of_category,
        revenue / nullif(sum(revenue) OVER (PARTITION BY col), 0) AS share_of_column,
