@@ -34,6 +34,7 @@ from knowledge.models import Chunk, Document, Hit
 from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs
 from knowledge.rank import BM25, rrf
 from knowledge.split import chunk_text
+from knowledge.typos import correct
 from knowledge.vector import VectorIndex
 
 FORMAT = 4
@@ -551,6 +552,7 @@ class KnowledgeBase:
         state = self._load()
         if not state.chunks:
             return []
+        query = correct(query)  # 波士顿距阵 → 波士顿矩阵: a typo would miss every exact match
         cfg = T.rules()
         n = int(cfg["fusion"]["candidates"])
         extra = expand(query)

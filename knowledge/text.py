@@ -126,6 +126,11 @@ def doc_terms() -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+def jieba_freq() -> dict[str, int]:
+    """jieba's word frequencies (our added words included): which character runs are real words."""
+    return (_jieba or _init_jieba()).FREQ
+
+
 @lru_cache(maxsize=1 << 16)
 def cjk_words(run: str) -> tuple[str, ...]:
     """jieba search-mode words of one CJK run (overlapping: 净推荐值 → 推荐, 推荐值, 净推荐值).

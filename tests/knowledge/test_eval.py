@@ -16,7 +16,7 @@ from knowledge.index import KnowledgeBase
 from knowledge.ourdocs import shipped_docs
 
 TARGET = {"top1_rate": 0.85, "top3_rate": 0.95}
-# measured 2026-11-23 after the within-document section stage: zh 0.753/0.929, en 0.822/0.978 (85 zh, 45 en)
+# measured 2026-11-23 after the section stage and typo correction: zh 0.765/0.929, en 0.822/0.978 (85 zh, 45 en)
 FLOOR = {"top1_rate": 0.72, "top3_rate": 0.90}
 # the held-out set (never tuned on) at writing, before that stage: zh 0.84/1.00, en 0.867/1.00; after: 0.88/1.00, 0.933/1.00
 HOLDOUT_FLOOR = {"zh": {"top1_rate": 0.84, "top3_rate": 0.96}, "en": {"top1_rate": 0.86, "top3_rate": 0.93}}
@@ -83,7 +83,7 @@ def test_holdout_does_not_regress(kb: KnowledgeBase, lang: str) -> None:
 
 
 @pytest.mark.xfail(
-    reason="measures zh 75%/93%, en 82%/98% (top-1/top-3); issue target 85%/95% (zh top-1/top-3, en top-1 short)",
+    reason="measures zh 76%/93%, en 82%/98% (top-1/top-3); issue target 85%/95% (zh top-1/top-3, en top-1 short)",
     strict=False,
 )
 @pytest.mark.parametrize("lang", ["zh", "en"])
