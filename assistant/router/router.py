@@ -7,8 +7,15 @@ time expressions, entities and customers in the question, and decides:
 - ``metric_query`` when it asks for metrics sliced by dimensions;
 - an explanation from the knowledge base when it asks what something means or how to act;
 - a customer profile when it only names a customer;
-- a follow-up of the previous question when it only changes a slot ("那华北呢?", "and last year?");
+- a follow-up of the previous question when it only changes a slot ("那华北呢?", "and last year?",
+  "换成毛利看看", "只看大客户");
+- a refusal, with questions it can answer, for forecasts and data the warehouse does not hold (weather,
+  salaries, competitors): it never invents a number;
 - otherwise it says it is not sure and offers questions it can answer. It never guesses silently.
+
+Words are matched after typo correction (``phrases.correct``); a bare "客户"/"customers" describes
+whose figures are wanted and groups by customer only with a list cue, a top N, a condition or a
+superlative; a superlative with no number over one grouping asks for the top row ("哪个城市卖得最好").
 """
 
 from __future__ import annotations
@@ -104,10 +111,6 @@ TOP_RE = [
         re.IGNORECASE,
     ),
 ]
-SUPERLATIVE_ONE = re.compile(
-    r"(哪个|哪一个|哪家|谁|which|who)\S*?.*?(最|most|highest|largest|biggest|best|top|lowest|least|worst)",
-    re.IGNORECASE,
-)
 SPAN = rf"(?:{NUMBER_RE}\s*(?:天|个月|个季度|周|年)|半年|一年|半个月)"
 INACTIVE_SPAN_RE = [
     re.compile(
