@@ -18,7 +18,8 @@ from knowledge.ourdocs import shipped_docs
 TARGET = {"top1_rate": 0.85, "top3_rate": 0.95}
 # measured 2026-11-23 after the section stage and typo correction: zh 0.765/0.929, en 0.822/0.978 (85 zh, 45 en)
 FLOOR = {"top1_rate": 0.72, "top3_rate": 0.90}
-# the held-out set (never tuned on) at writing, before that stage: zh 0.84/1.00, en 0.867/1.00; after: 0.88/1.00, 0.933/1.00
+# the held-out set (never tuned on) at writing, before that stage: zh 0.84/1.00, en 0.867/1.00; after: zh 0.88/1.00,
+# en 0.933/0.933 (typo correction turned caculate into calculate, which now also pulls toward the how section)
 HOLDOUT_FLOOR = {"zh": {"top1_rate": 0.84, "top3_rate": 0.96}, "en": {"top1_rate": 0.86, "top3_rate": 0.93}}
 
 
