@@ -177,7 +177,7 @@ GROUP BY type_key"""
         _, raw = tr.query(sql, params)
         got = {r[0]: r for r in raw}
         n_total = sum(int(r[1]) for r in raw)
-        rev_total = sum(float(r[3]) for r in raw)
+        rev_total = float(sum(r[3] for r in raw))  # exact decimal sum: the same whatever order the groups come in
         columns = [
             "type_zh",
             "type_en",

@@ -23,6 +23,7 @@ customers in the other filters (a single customer scored against itself would al
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -140,15 +141,16 @@ _LINE_COLUMN = re.compile(r"\bl\.(\w+)")
 ORDER_LEVEL_COLUMNS = {"order_date", "channel"}  # line filters that are really order filters
 
 
-def customer_base_cte(scope: Scope, name: str, *, money_only: bool = False) -> str:
+def customer_base_cte(scope: Scope, name: str, *, money_only: bool = False, materialized: bool = False) -> str:
     """CTE ``name``: per customer in scope, completed orders up to ``as_of``:
     customer_id, first_order, last_order, frequency (distinct orders), monetary (sum of line amounts);
-    with ``money_only`` just customer_id, monetary.
+    with ``money_only`` just customer_id, monetary. ``materialized`` computes it once for several readers.
 
     When every line filter is an order-level one (period, channel), orders are filtered first and the lines
     joined once, with no product join and no count(DISTINCT): several times cheaper at 10M lines. A category
     filter needs the lines, so it falls back to the scope's f_lines; both give the same numbers.
     """
+    mat = "MATERIALIZED " if materialized else ""
     used = set(_LINE_COLUMN.findall(scope.line_where))
     if not used <= ORDER_LEVEL_COLUMNS:
         cols = (
@@ -159,7 +161,7 @@ def customer_base_cte(scope: Scope, name: str, *, money_only: bool = False) -> s
                 "count(DISTINCT order_id) AS frequency, sum(amount) AS monetary"
             )
         )
-        return f"""{name} AS (
+        return f"""{name} AS {mat}(
     SELECT customer_id, {cols}
     FROM f_lines WHERE status = 'completed' AND order_date <= $as_of
     GROUP BY customer_id
@@ -167,7 +169,7 @@ def customer_base_cte(scope: Scope, name: str, *, money_only: bool = False) -> s
     in_scope = (
         "" if scope.customer_where == "TRUE" else "\n      AND l.customer_id IN (SELECT customer_id FROM f_customers)"
     )
-    orders = f"""{name}_o AS (
+    orders = f"""{name}_o AS NOT MATERIALIZED (
     SELECT l.customer_id, l.order_id, l.order_date FROM orders l
     WHERE l.status = 'completed' AND l.order_date <= $as_of AND {scope.line_where}{in_scope}
 ),
@@ -177,56 +179,85 @@ def customer_base_cte(scope: Scope, name: str, *, money_only: bool = False) -> s
     GROUP BY o.customer_id
 )"""
     if money_only:
-        return f"{orders},\n{name} AS (SELECT customer_id, monetary FROM {name}_m)"
+        return f"{orders},\n{name} AS {mat}(SELECT customer_id, monetary FROM {name}_m)"
     return f"""{orders},
 {name}_d AS (
     SELECT customer_id, min(order_date) AS first_order, max(order_date) AS last_order, count(*) AS frequency
     FROM {name}_o GROUP BY customer_id
 ),
-{name} AS (
+{name} AS {mat}(
     SELECT d.customer_id, d.first_order, d.last_order, d.frequency, m.monetary
     FROM {name}_d d JOIN {name}_m m ON m.customer_id = d.customer_id
 )"""
 
 
+def _cut_fractions() -> str:
+    """SQL list of the score cut fractions 1/BINS … (BINS−1)/BINS as exact decimals."""
+    out = []
+    for s in range(1, BINS):
+        q = Decimal(s) / Decimal(BINS)
+        if q * BINS != s:  # quantile_disc needs exact fractions to pick the ceil(s·n/BINS)-th value
+            raise ValueError("rfm.yaml scores.bins must divide a power of ten (2, 4, 5, 10, …)")
+        out.append(f"CAST('{q}' AS DECIMAL(18, 9))")
+    return "[" + ", ".join(out) + "]"
+
+
+CUTS = _cut_fractions()
+
+
+def _score(column: str, cuts: str) -> str:
+    """1 + the number of cut values strictly below ``column``."""
+    terms = " + ".join(f"CAST({column} > {cuts}[{i}] AS INTEGER)" for i in range(1, BINS))
+    return f"CAST(1 + {terms} AS INTEGER)"
+
+
 def rfm_ctes(
     scope: Scope, method: str, fixed: tuple[float | None, float | None, float | None]
 ) -> tuple[str, dict[str, Any]]:
-    """CTEs after the scope's: rfm_base, rfm_scored (materialised), rfm_thr, rfm_classed.
+    """CTEs after the scope's: rfm_base (materialised), rfm_stats, rfm_classed.
 
-    rfm_classed columns: customer_id, first_order, last_order, recency, frequency, monetary, r_rank, f_rank,
-    m_rank, n, r_score, f_score, m_score, r_thr, f_thr, m_thr, r_high, f_high, m_high, class_idx, seg_idx.
+    rfm_classed columns: customer_id, first_order, last_order, recency, frequency, monetary, n, r_score, f_score,
+    m_score, r_thr, f_thr, m_thr, r_high, f_high, m_high, class_idx, seg_idx.
+
+    Scores without sorting the customers: with rank = RANK() over the ascending order (ties share the lowest
+    rank), ``1 + floor(BINS·(rank − 1)/n) ≥ s + 1`` exactly when at least ``K = ceil(s·n/BINS)`` values lie
+    strictly below the customer's, i.e. when its value exceeds the K-th smallest value. ``quantile_disc`` with
+    the exact decimal fraction s/BINS returns that K-th smallest value (integer arithmetic inside DuckDB), found
+    by selection rather than a sort; tests/tools/test_rfm.py checks the equality against RANK() on random data.
     """
     agg = AGGREGATES.get(method, "avg")  # "fixed": all three values are given, the aggregate is unused
-    sql = f"""{customer_base_cte(scope, "rfm_base")},
-rfm_scored AS MATERIALIZED (
-    SELECT customer_id, first_order, last_order, date_diff('day', last_order, $as_of) AS recency, frequency, monetary,
-           rank() OVER (ORDER BY last_order ASC) AS r_rank,
-           rank() OVER (ORDER BY frequency ASC) AS f_rank,
-           rank() OVER (ORDER BY monetary ASC) AS m_rank,
-           count(*) OVER () AS n
-    FROM rfm_base
-),
-rfm_thr AS (
-    SELECT coalesce(CAST($r_fixed AS DOUBLE), {agg}(recency)) AS r_thr,
+    sql = f"""{customer_base_cte(scope, "rfm_base", materialized=True)},
+rfm_stats AS (
+    -- Quintile scores equal 1 + floor({BINS} × (rank() OVER (ORDER BY value) − 1) / n) (RANK: ties share the lowest
+    -- rank); computed as 1 + the number of cut values below the customer's value, cut s being the
+    -- ceil(s·n/{BINS})-th smallest value. R ranks last_order ascending, i.e. days descending.
+    SELECT count(*) AS n,
+           quantile_disc(last_order, {CUTS}) AS r_cuts,
+           quantile_disc(frequency, {CUTS}) AS f_cuts,
+           quantile_disc(monetary, {CUTS}) AS m_cuts,
+           coalesce(CAST($r_fixed AS DOUBLE), {agg}(date_diff('day', last_order, $as_of))) AS r_thr,
            coalesce(CAST($f_fixed AS DOUBLE), {agg}(frequency)) AS f_thr,
            coalesce(CAST($m_fixed AS DOUBLE), {agg}(CAST(monetary AS DOUBLE))) AS m_thr
-    FROM rfm_scored
+    FROM rfm_base
+),
+rfm_scored AS (
+    SELECT b.customer_id, b.first_order, b.last_order, date_diff('day', b.last_order, $as_of) AS recency,
+           b.frequency, b.monetary, t.n, t.r_thr, t.f_thr, t.m_thr,
+           {_score("b.last_order", "t.r_cuts")} AS r_score,
+           {_score("b.frequency", "t.f_cuts")} AS f_score,
+           {_score("b.monetary", "t.m_cuts")} AS m_score
+    FROM rfm_base b CROSS JOIN rfm_stats t
 ),
 rfm_classed AS (
-    SELECT s.*, t.r_thr, t.f_thr, t.m_thr,
-           CAST(1 + {BINS} * (r_rank - 1) // n AS INTEGER) AS r_score,
-           CAST(1 + {BINS} * (f_rank - 1) // n AS INTEGER) AS f_score,
-           CAST(1 + {BINS} * (m_rank - 1) // n AS INTEGER) AS m_score,
-           recency <= t.r_thr AS r_high,
-           frequency >= t.f_thr AS f_high,
-           CAST(monetary AS DOUBLE) >= t.m_thr AS m_high,
+    SELECT *,
+           recency <= r_thr AS r_high,
+           frequency >= f_thr AS f_high,
+           CAST(monetary AS DOUBLE) >= m_thr AS m_high,
            $class8_index[1 + 4 * CAST(NOT m_high AS INTEGER) + 2 * CAST(NOT r_high AS INTEGER)
                          + CAST(NOT f_high AS INTEGER)] AS class_idx,
            $rf_grid[1 + {BINS} * (r_score - 1) + (f_score - 1)] AS seg_idx
-    FROM rfm_scored s CROSS JOIN rfm_thr t
+    FROM rfm_scored
 )"""
-    # Ranking R by last_order ascending is ranking days descending: more days = older last order = worse.
     params = {
         "r_fixed": fixed[0],
         "f_fixed": fixed[1],
@@ -336,9 +367,10 @@ def rfm(con: Con, args: RfmArgs) -> ToolResult:
     notes: list[str] = []
 
     if args.by == "customer":
-        columns, rows, thr, ranks = _by_customer(tr, head, report_where, params, args, figures)
-        if args.customer_ids and len(args.customer_ids) == 1 and rows:
-            _derivation(tr, head, params, dict(zip(columns, rows[0], strict=True)), ranks, figures)
+        derive = bool(args.customer_ids and len(args.customer_ids) == 1)
+        columns, rows, thr, extra = _by_customer(tr, head, report_where, params, args, figures, derive)
+        if derive and rows:
+            _derivation(dict(zip(columns, rows[0], strict=True)), extra, figures)
         if not rows:
             notes.append("所选客户在窗口内没有已完成订单 / no completed orders in the window for the chosen customers")
         chart = Chart(
@@ -374,20 +406,19 @@ def rfm(con: Con, args: RfmArgs) -> ToolResult:
 def _by_segment(
     tr: Trace, head: str, report_where: str, params: dict[str, Any], args: RfmArgs, figures: dict[str, Any]
 ) -> tuple[list[str], list[list[Any]], tuple[Any, Any, Any]]:
-    # One pass over the order lines: groups, score edges and thresholds come back as rows of one UNION.
+    # One pass over the customers: both schemes and the total as grouping sets; thresholds from rfm_stats.
     sql = (
         head
-        + f"""SELECT 'class' AS kind, class_idx AS k, count(*) AS n, sum(monetary) AS revenue,
+        + f"""SELECT CASE WHEN grouping(class_idx) = 0 THEN 'class' WHEN grouping(seg_idx) = 0 THEN 'segment'
+            ELSE 'total' END AS kind,
+       coalesce(class_idx, seg_idx, 0) AS k, count(*) AS n, sum(monetary) AS revenue,
        avg(recency) AS a, avg(frequency) AS b, avg(CAST(monetary AS DOUBLE)) AS c
-FROM rfm_classed WHERE {report_where} GROUP BY class_idx
-UNION ALL
-SELECT 'segment', seg_idx, count(*), sum(monetary), avg(recency), avg(frequency), avg(CAST(monetary AS DOUBLE))
-FROM rfm_classed WHERE {report_where} GROUP BY seg_idx
-UNION ALL
-SELECT 'total', 0, count(*), sum(monetary), avg(recency), avg(frequency), avg(CAST(monetary AS DOUBLE))
 FROM rfm_classed WHERE {report_where}
+GROUP BY GROUPING SETS ((class_idx), (seg_idx), ())
 UNION ALL
-SELECT 'thr', 0, count(*), NULL, any_value(r_thr), any_value(f_thr), any_value(m_thr) FROM rfm_classed"""
+SELECT 'thr', 0, n, NULL, CASE WHEN n > 0 THEN r_thr END, CASE WHEN n > 0 THEN f_thr END,
+       CASE WHEN n > 0 THEN m_thr END
+FROM rfm_stats"""
     )
     _, raw = tr.query(sql, params)
     groups: dict[tuple[str, int], list[Any]] = {(r[0], int(r[1])): r for r in raw}
@@ -464,16 +495,40 @@ CUSTOMER_COLUMNS = [
 ]
 
 
+# For one customer, the same query also returns the population's score edges and the customer's RANK()s
+# (1 + customers strictly worse; R ranks last_order), so the warehouse is read once.
+DERIVATION_COLUMNS = """,
+       (SELECT list({'dim': dim, 'score': score, 'lo': lo, 'hi': hi, 'n': cnt} ORDER BY dim, score) FROM (
+            SELECT 'R' AS dim, r_score AS score, CAST(min(recency) AS DOUBLE) AS lo,
+                   CAST(max(recency) AS DOUBLE) AS hi, count(*) AS cnt
+            FROM rfm_classed GROUP BY r_score
+            UNION ALL SELECT 'F', f_score, min(frequency), max(frequency), count(*) FROM rfm_classed GROUP BY f_score
+            UNION ALL SELECT 'M', m_score, min(CAST(monetary AS DOUBLE)), max(CAST(monetary AS DOUBLE)), count(*)
+            FROM rfm_classed GROUP BY m_score)) AS score_edges,
+       (SELECT [1 + count(*) FILTER (WHERE c.last_order < me.last_order),
+                1 + count(*) FILTER (WHERE c.frequency < me.frequency),
+                1 + count(*) FILTER (WHERE c.monetary < me.monetary)]
+        FROM rfm_classed c, (SELECT last_order, frequency, monetary FROM rfm_classed WHERE customer_id = $me) me
+       ) AS ranks"""
+
+
 def _by_customer(
-    tr: Trace, head: str, report_where: str, params: dict[str, Any], args: RfmArgs, figures: dict[str, Any]
+    tr: Trace,
+    head: str,
+    report_where: str,
+    params: dict[str, Any],
+    args: RfmArgs,
+    figures: dict[str, Any],
+    derive: bool = False,
 ) -> tuple[list[str], list[list[Any]], tuple[Any, Any, Any], list[Any]]:
+    extra_sql = DERIVATION_COLUMNS if derive else ""
     sql = (
         head
         + f"""SELECT customer_id, recency, frequency, monetary, first_order, last_order, r_score, f_score, m_score,
        concat(r_score, f_score, m_score) AS rfm_code, r_high, f_high, m_high,
        $c8_zh[class_idx + 1] AS class_zh, $c8_en[class_idx + 1] AS class_en,
        $rf_en[seg_idx + 1] AS segment_en, $rf_zh[seg_idx + 1] AS segment_zh,
-       r_thr, f_thr, m_thr, n, count(*) OVER () AS reported, r_rank, f_rank, m_rank
+       r_thr, f_thr, m_thr, n, count(*) OVER () AS reported{extra_sql}
 FROM rfm_classed WHERE {report_where}
 ORDER BY monetary DESC, customer_id
 LIMIT $limit"""
@@ -486,6 +541,8 @@ LIMIT $limit"""
         "rf_en": [s["en"] for s in RF11],
         "rf_zh": [s["zh"] for s in RF11],
     }
+    if derive:
+        p["me"] = str(args.customer_ids[0]) if args.customer_ids else None
     _, raw = tr.query(sql, p)
     k = len(CUSTOMER_COLUMNS)
     rows = [[*r[:3], _f(r[3]), *r[4:k]] for r in raw]
@@ -501,29 +558,18 @@ LIMIT $limit"""
         f_threshold=thr[1],
         m_threshold=thr[2],
     )
-    ranks = [first[k + 5], first[k + 6], first[k + 7]] if first else []
-    return list(CUSTOMER_COLUMNS), rows, thr, ranks
+    extra = list(first[k + 5 :]) if first and derive else []
+    return list(CUSTOMER_COLUMNS), rows, thr, extra
 
 
-def _derivation(
-    tr: Trace, head: str, params: dict[str, Any], rec: dict[str, Any], ranks: list[Any], figures: dict[str, Any]
-) -> None:
+def _derivation(rec: dict[str, Any], extra: list[Any], figures: dict[str, Any]) -> None:
     """For one customer: the population's score edges and the arithmetic that gave its scores."""
-    sql = (
-        head
-        + """SELECT 'R' AS dim, r_score AS score, min(recency) AS lo, max(recency) AS hi, count(*) AS n
-FROM rfm_classed GROUP BY r_score
-UNION ALL SELECT 'F', f_score, min(frequency), max(frequency), count(*) FROM rfm_classed GROUP BY f_score
-UNION ALL SELECT 'M', m_score, min(CAST(monetary AS DOUBLE)), max(CAST(monetary AS DOUBLE)), count(*)
-FROM rfm_classed GROUP BY m_score
-ORDER BY dim, score"""
-    )
-    _, edges = tr.query(sql, {k: v for k, v in params.items() if k != "report_ids"})
+    edges, ranks = extra
     n = figures["population"]
     edge_map: dict[str, dict[str, Any]] = {"R": {}, "F": {}, "M": {}}
-    for dim, score, lo, hi, cnt in edges:
+    for e in edges:
         # R edges are in days: score 5 holds the fewest days.
-        edge_map[dim][str(score)] = {"min": _f(lo), "max": _f(hi), "customers": int(cnt)}
+        edge_map[e["dim"]][str(e["score"])] = {"min": _f(e["lo"]), "max": _f(e["hi"]), "customers": int(e["n"])}
     deriv = {}
     for dim, raw_name, rank in (
         ("R", "recency_days", ranks[0]),

@@ -90,25 +90,44 @@ class TiersArgs(CommonFilters):
         return self
 
 
-CTES = """tier_cum AS MATERIALIZED (
+def tier_ctes(with_rank: bool) -> str:
+    """tier_cum (materialised, sorted once by revenue descending), tier_n, tier_cuts, tier_classed.
+
+    A customer's RANK() (ties share the lowest rank) satisfies ``rank − 1 < share × n`` exactly when its revenue
+    is at least the revenue at position ``ceil(share × n)`` of the descending order (fewer than that many
+    customers have more), so the tiers need no second sort by revenue alone; the rank itself (``rnk``) is
+    computed only when a per-customer table shows it.
+    """
+    rank = "rank() OVER (ORDER BY monetary DESC) AS rnk,\n           " if with_rank else ""
+    return f"""tier_cum AS MATERIALIZED (
     SELECT customer_id, monetary AS revenue,
-           rank() OVER (ORDER BY monetary DESC) AS rnk,
-           row_number() OVER (ORDER BY monetary DESC, customer_id) AS rn,
-           sum(monetary) OVER (ORDER BY monetary DESC, customer_id ROWS UNBOUNDED PRECEDING) AS cum,
+           {rank}row_number() OVER w AS rn,
+           sum(monetary) OVER (w ROWS UNBOUNDED PRECEDING) AS cum,
            sum(monetary) OVER () AS total,
            count(*) OVER () AS n
     FROM tier_base
+    WINDOW w AS (ORDER BY monetary DESC, customer_id)
+),
+tier_n AS (SELECT count(*) AS n FROM tier_cum),
+tier_cuts AS (
+    SELECT max(c.revenue) FILTER (WHERE c.rn = k.k1) AS cut1, max(c.revenue) FILTER (WHERE c.rn = k.k2) AS cut2
+    FROM tier_cum c
+    JOIN (SELECT CAST(ceil(CAST($strategic AS DECIMAL(10, 6)) * n) AS BIGINT) AS k1,
+                 CAST(ceil(CAST($strategic_key AS DECIMAL(10, 6)) * n) AS BIGINT) AS k2 FROM tier_n) k
+      ON c.rn = k.k1 OR c.rn = k.k2
 ),
 tier_classed AS (
-    SELECT *,
-           CASE WHEN rnk - 1 < CAST($strategic AS DECIMAL(10, 6)) * n THEN 1
-                WHEN rnk - 1 < CAST($strategic_key AS DECIMAL(10, 6)) * n THEN 2
+    SELECT c.*,
+           CASE WHEN c.revenue >= t.cut1 THEN 1
+                WHEN c.revenue >= t.cut2 THEN 2
                 ELSE 3 END AS tier_idx,
            CASE WHEN cum - revenue < CAST($abc_a AS DECIMAL(10, 6)) * total THEN 'A'
                 WHEN cum - revenue < CAST($abc_b AS DECIMAL(10, 6)) * total THEN 'B'
                 ELSE 'C' END AS abc_class
-    FROM tier_cum
+    FROM tier_cum c CROSS JOIN tier_cuts t
 )"""
+
+
 # Shares are cast to DECIMAL so a customer exactly on a boundary is classed exactly (0.7 × 100 is 70, not 70.000…1).
 
 
@@ -136,7 +155,8 @@ def tiers(con: Con, args: TiersArgs) -> ToolResult:
         "abc_a": args.abc_a_share,
         "abc_b": args.abc_b_share,
     }
-    head = f"WITH {scope.ctes()},\n{customer_base_cte(scope, 'tier_base', money_only=True)},\n{CTES}\n"
+    base = customer_base_cte(scope, "tier_base", money_only=True)
+    head = f"WITH {scope.ctes()},\n{base},\n{tier_ctes(with_rank=args.by == 'customer')}\n"
     tr = Trace(con)
     figures: dict[str, Any] = {"as_of": scope.as_of, "start": scope.start, "end": scope.end}
     notes: list[str] = []
@@ -178,21 +198,20 @@ def _by_segment(
     points = int(PARETO["curve_points"])
     sql = (
         head
-        + f"""SELECT 'tier' AS kind, CAST(tier_idx AS VARCHAR) AS k, count(*) AS n, sum(revenue) AS revenue,
+        + f"""SELECT CASE WHEN grouping(tier_idx) = 0 THEN 'tier' WHEN grouping(abc_class) = 0 THEN 'abc'
+            ELSE 'total' END AS kind,
+       coalesce(CAST(tier_idx AS VARCHAR), abc_class, '') AS k, count(*) AS n, sum(revenue) AS revenue,
        min(revenue) AS lo, max(revenue) AS hi
-FROM tier_classed WHERE {report_where} GROUP BY tier_idx
-UNION ALL
-SELECT 'abc', abc_class, count(*), sum(revenue), min(revenue), max(revenue)
-FROM tier_classed WHERE {report_where} GROUP BY abc_class
-UNION ALL
-SELECT 'total', '', count(*), sum(revenue), min(revenue), max(revenue) FROM tier_classed WHERE {report_where}
+FROM tier_classed WHERE {report_where}
+GROUP BY GROUPING SETS ((tier_idx), (abc_class), ())
 UNION ALL
 SELECT 'pareto', CAST(p.i AS VARCHAR), c.rn, c.cum, NULL, NULL
-FROM (SELECT i FROM range(1, $points + 1) t(i)) p
-JOIN tier_cum c ON c.rn = CAST(ceil(CAST(p.i AS DECIMAL(10, 6)) * c.n / $points) AS BIGINT)
+FROM (SELECT i, CAST(ceil(CAST(i AS DECIMAL(10, 6)) * n / $points) AS BIGINT) AS k
+      FROM range(1, $points + 1) t(i), tier_n) p
+JOIN tier_cum c ON c.rn = p.k
 UNION ALL
-SELECT 'top', '', c.rn, c.cum, NULL, NULL FROM tier_cum c
-WHERE c.rn = CAST(ceil(CAST($top AS DECIMAL(10, 6)) * c.n) AS BIGINT)"""
+SELECT 'top', '', c.rn, c.cum, NULL, NULL
+FROM tier_cum c JOIN (SELECT CAST(ceil(CAST($top AS DECIMAL(10, 6)) * n) AS BIGINT) AS k FROM tier_n) t ON c.rn = t.k"""
     )
     _, raw = tr.query(sql, {**params, "points": points, "top": args.pareto_top_share})
     got = {(r[0], r[1]): r for r in raw}

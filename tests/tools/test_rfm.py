@@ -304,3 +304,46 @@ def test_order_level_path_equals_line_level_path(sample_con: duckdb.DuckDBPyConn
     )
     assert "f_lines" not in fast.sql[0].split("rfm_base")[1] and "FROM f_lines" in slow.sql[0]
     assert fast.rows == slow.rows and len(fast.rows) > 50
+
+
+def _random_orders(con: duckdb.DuckDBPyConnection, n: int, seed: int) -> None:
+    """n customers with few distinct dates, order counts and amounts, so ties are everywhere."""
+    import random
+
+    rnd = random.Random(seed)
+    con.execute("DELETE FROM order_items; DELETE FROM orders; DELETE FROM customers")
+    con.execute("INSERT INTO products VALUES ('PX', 'px', 'X', 1, 0.5, NULL) ON CONFLICT DO NOTHING")
+    for c in range(n):
+        cid = f"K{c:03d}"
+        con.execute(
+            "INSERT INTO customers VALUES (?, ?, '华东', '上海', '制造', '中型', '线上', '2024-01-01', NULL, NULL)",
+            [cid, cid],
+        )
+        for o in range(rnd.choice([1, 1, 2, 3])):
+            oid = f"{cid}-{o}"
+            day = D(2025, 1, 1) + dt.timedelta(days=rnd.choice([0, 10, 10, 40, 90]))
+            con.execute("INSERT INTO orders VALUES (?, ?, ?, '线上', 'completed', NULL)", [oid, cid, day])
+            amount = rnd.choice([10, 10, 20, 35.5, 100])
+            con.execute("INSERT INTO order_items VALUES (?, 1, 'PX', 1, ?, 0, ?)", [oid, amount, amount])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 15, 24, 25, 26, 30, 35, 101])
+def test_scores_equal_rank_formula_with_ties(empty_con: duckdb.DuckDBPyConnection, n: int) -> None:
+    # The scores come from cut values (quantile_disc), not a sort; they must equal the documented
+    # 1 + floor(5 (rank - 1) / n) with RANK() (ties share the lowest rank), computed here in Python.
+    _random_orders(empty_con, n, seed=n)
+    rows = by_customer(empty_con, as_of=D(2025, 6, 30), limit=1000)
+    assert len(rows) == n
+
+    def scores(values: dict[str, object]) -> dict[str, int]:
+        return {c: 1 + 5 * sum(1 for w in values.values() if w < v) // n for c, v in values.items()}  # type: ignore[operator]
+
+    assert {c: r["r_score"] for c, r in rows.items()} == scores({c: r["last_order"] for c, r in rows.items()})
+    assert {c: r["f_score"] for c, r in rows.items()} == scores({c: r["frequency"] for c, r in rows.items()})
+    assert {c: r["m_score"] for c, r in rows.items()} == scores({c: r["monetary"] for c, r in rows.items()})
+    # One customer's derivation reports its RANK() and the same score.
+    some = sorted(rows)[n // 2]
+    d = rfm(empty_con, RfmArgs(by="customer", as_of=D(2025, 6, 30), customer_ids=[some])).figures["derivation"]
+    assert d["M"]["rank"] == 1 + sum(1 for r in rows.values() if r["monetary"] < rows[some]["monetary"])  # type: ignore[operator]
+    assert d["R"]["rank"] == 1 + sum(1 for r in rows.values() if r["last_order"] < rows[some]["last_order"])  # type: ignore[operator]
+    assert d["M"]["score"] == rows[some]["m_score"]

@@ -200,3 +200,44 @@ def test_order_level_path_equals_line_level_path(sample_con: duckdb.DuckDBPyConn
     fast = tiers(sample_con, TiersArgs(by="customer", limit=1_000_000, region=["华东", "华北"]))
     slow = tiers(sample_con, TiersArgs(by="customer", limit=1_000_000, region=["华东", "华北"], category=cats))
     assert fast.rows == slow.rows and len(fast.rows) > 20
+
+
+@pytest.mark.parametrize(
+    ("n", "strategic", "key"), [(1, 0.05, 0.15), (7, 0.05, 0.15), (20, 0.05, 0.15), (40, 0.1, 0.3), (33, 0.5, 0.5)]
+)
+def test_tiers_equal_rank_rule_with_ties(
+    empty_con: duckdb.DuckDBPyConnection, n: int, strategic: float, key: float
+) -> None:
+    # Tiers come from the revenue at position ceil(share × n) rather than a RANK() sort; they must equal the
+    # documented rule (rank − 1)/n < share with RANK() by revenue descending (ties share a rank), in Python.
+    from decimal import Decimal
+
+    empty_con.execute("INSERT INTO products VALUES ('PA', 'pa', 'A', 1, 0.5, NULL)")
+    revenue = {f"T{i:02d}": [50, 50, 20, 20, 20, 10, 5][i % 7] * (1 + i % 3) for i in range(n)}
+    for cid, rev in revenue.items():
+        empty_con.execute(
+            "INSERT INTO customers VALUES (?, ?, '华东', '上海', '制造', '中型', '线上', '2024-01-01', NULL, NULL)",
+            [cid, cid],
+        )
+        empty_con.execute("INSERT INTO orders VALUES (?, ?, '2025-03-01', '线上', 'completed', NULL)", [cid, cid])
+        empty_con.execute("INSERT INTO order_items VALUES (?, 1, 'PA', 1, ?, 0, ?)", [cid, rev, rev])
+    res = tiers(empty_con, TiersArgs(by="customer", as_of=ASOF, strategic_share=strategic, key_share=key))
+    got = {r["customer_id"]: (r["tier_en"], r["revenue_rank"]) for r in res.records()}
+    from tools.tiers import TIERS
+
+    names = [t["en"] for t in TIERS]
+    expected = {}
+    for cid, rev in revenue.items():
+        rank = 1 + sum(1 for v in revenue.values() if v > rev)
+        if rank - 1 < Decimal(str(strategic)) * n:
+            tier = names[0]
+        elif rank - 1 < (Decimal(str(strategic)) + Decimal(str(key))) * n:
+            tier = names[1]
+        else:
+            tier = names[2]
+        expected[cid] = (tier, rank)
+    assert got == expected
+    # The segment table (no rank column computed) counts the same tiers.
+    seg = tiers(empty_con, TiersArgs(as_of=ASOF, strategic_share=strategic, key_share=key))
+    counts = {r["tier_en"]: r["customers"] for r in seg.records()}
+    assert counts == {t: sum(1 for v in expected.values() if v[0] == t) for t in names}
