@@ -205,6 +205,20 @@ RULES: list[tuple[str, Handler]] = [
             f"{m[1]}-{int(m[2]):02d} to {m[3] or m[1]}-{int(m[4]):02d}",
         ),
     ),
+    # 去年12月到今年3月, 今年1月至6月
+    (
+        r"([今去前本])年\s*(\d{1,2})\s*月?\s*(?:到|至|-|~|—)\s*(?:([今去前本])年)?\s*(\d{1,2})\s*月(?:份)?",
+        lambda m, r: _to_date(
+            Period(
+                D(_rel_year(m[1], r), int(m[2]), 1),
+                _month_end(_rel_year(m[3] or m[1], r), int(m[4])),
+                "range",
+                f"{m[1]}年{m[2]}月至{m[3] or m[1]}年{m[4]}月",
+                f"{_rel_year(m[1], r)}-{int(m[2]):02d} to {_rel_year(m[3] or m[1], r)}-{int(m[4]):02d}",
+            ),
+            r,
+        ),
+    ),
     # from January to June 2024
     (
         rf"(?:from\s+)?({EN_MONTH_RE})\s*(?:{YEAR})?\s*(?:to|until|through|-)\s*({EN_MONTH_RE})\s*,?\s*{YEAR}",
@@ -263,6 +277,8 @@ RULES: list[tuple[str, Handler]] = [
         lambda m, r: _last_n(parse_int(m[1]) or 1, EN_UNIT[m[2]], r),
     ),
     (r"(?:最近|近|过去)\s*(一|1)?\s*(?:个)?(年|周|星期|个月|月)", lambda m, r: _last_n(1, ZH_UNIT[m[2]], r)),
+    (r"(?:最近|近|过去)\s*半年", lambda m, r: _last_n(6, "month", r)),
+    (r"(?:the\s+)?(?:past|last)\s+(?:six months|half[- ]year)", lambda m, r: _last_n(6, "month", r)),
     (r"(?:the\s+)?(?:past|last)\s+(12 months|twelve months)", lambda m, r: _last_n(12, "month", r)),
     # year to date
     (

@@ -142,6 +142,7 @@ class Tables:
     vocabulary: frozenset[str] = frozenset()  # English words of every phrase (for typo correction)
     vocabulary_by_length: dict[int, tuple[str, ...]] = field(default_factory=dict)
     metric_extra: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the router's own metric synonyms
+    metric_weak: frozenset[str] = frozenset()  # metric words that yield to any other metric word
 
 
 CUES = (
@@ -209,6 +210,7 @@ def tables() -> Tables:
         vocabulary,
         {k: tuple(v) for k, v in by_len.items()},
         {k: tuple(str(p) for lang in ("zh", "en") for p in v.get(lang, [])) for k, v in extra_m.items()},
+        frozenset(str(w).lower() for w in raw.get("metric_weak_words", [])),
     )
 
 

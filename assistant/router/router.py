@@ -30,7 +30,14 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
-from assistant.nlu.timeparse import COMPARE_PATTERNS, Period, TimeMatch, find_comparison, find_period
+from assistant.nlu.timeparse import (
+    COMPARE_PATTERNS,
+    Period,
+    TimeMatch,
+    find_all_periods,
+    find_comparison,
+    find_period,
+)
 from assistant.router.phrases import Match, correct, longest_non_overlapping, normalize, tables
 from tools import load_all
 from tools.base import last_order_date
@@ -256,6 +263,7 @@ class Router:
         self.registry = load_all()
         self.entities = EntityIndex.from_warehouse(con)
         self.ref = as_of or last_order_date(con)
+        self._implied_compare: str | None = None  # set per question by route()
 
     # ---- public -------------------------------------------------------------------------------
     def route(self, question: str, ctx: Context | None = None) -> Plan:
@@ -278,6 +286,13 @@ class Router:
         if time and _inside_comparison(q, time):
             time = None  # "去年同期" is the comparison, not the period asked about
         taken: list[tuple[int, int]] = [(time.start, time.end)] if time else []
+        self._implied_compare = None
+        if time and not find_comparison(q):
+            # "compare Q1 and Q2", "2025年和2024年对比": the later period against the one before it.
+            pair = _period_pair(q, self.ref)
+            if pair:
+                time, self._implied_compare, spans = pair
+                taken = spans
         all_ents = [e for e in self.entities.find(q) if not _overlaps(e.start, e.end, taken)]
         all_ents += [
             e
@@ -417,11 +432,11 @@ class Router:
             return self._plan_metrics(q, lang, time, ents, customers, cues, dims, ["customers"], ctx)
         if customers and not (set(dims) - {"customer"}):
             return self._plan_tool("customer_profile", q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        if ctx.last_plan and (cues["follow_up"] or time or ents or find_comparison(q) or dims):
+        if ctx.last_plan and (cues["follow_up"] or time or ents or self._comparison(q) or dims):
             return self._follow_up(q, lang, time, ents, customers, cues, dims, ctx)
         if explain:
             return Plan("explain", lang, explain_query=q, reason="asks for an explanation")
-        if (dims or customer_word) and (time or ents or cues["mine"] or _top_n(q)):
+        if (dims or customer_word) and (time or ents or cues["mine"] or _top_n(q) or SUPERLATIVE_RE.search(q)):
             # "各区域今年" without a metric: revenue is the default measure of business.
             return self._plan_metrics(q, lang, time, ents, customers, cues, dims, ["revenue"], ctx)
         return self._clarify(
@@ -430,6 +445,9 @@ class Router:
             zh="我还不确定您想看什么。可以换个说法,或试试下面这些问题:",
             en="I am not sure what you would like to see. Rephrase it, or try one of these:",
         )
+
+    def _comparison(self, q: str) -> str | None:
+        return find_comparison(q) or self._implied_compare
 
     def _mod_matches(self, intent: str, q: str) -> bool:
         return any(mod.intent == intent and mod.when.contains(q) for mod in self.tables.mods)
@@ -446,7 +464,7 @@ class Router:
         )
 
     def _needs_metric_layer(self, q: str, tool: str, dims: list[str]) -> bool:
-        if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or find_comparison(q) or _inactive_days(q):
+        if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or self._comparison(q) or _inactive_days(q):
             return True
         intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), "")
         if SUPERLATIVE_RE.search(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
@@ -635,7 +653,7 @@ class Router:
             args["top"] = top
         if cues["ascending"]:
             args["order"] = "asc"
-        compare = find_comparison(q)
+        compare = self._comparison(q)
         if compare:
             args["compare"] = compare
             if not time:
@@ -687,7 +705,7 @@ class Router:
             follow_up=True,
         )
         args.update(self._common_filters(q, lang, time, ents, customers, cues, ctx, plan))
-        compare = find_comparison(q)
+        compare = self._comparison(q)
         if compare and last.tool == "metric_query":
             args["compare"] = compare
         spec = self.registry[str(last.tool)]
@@ -718,7 +736,7 @@ class Router:
             return False
         if SINGULAR_CUE_RE.search(q):
             return True
-        return bool(re.search(r"[\u4e00-\u9fff]", q)) or bool(re.search(r"\b(which|best|worst|top)\b", q, re.I))
+        return True  # a superlative over a singular noun: "biggest customer", "最好的城市"
 
     def _ordinal_customer(self, q: str, ctx: Context) -> Entity | None:
         id_col = next((c for c in ("customer_id", "customer") if c in ctx.last_columns), None)
@@ -807,7 +825,11 @@ def _metrics_named(topics: list[Match], q: str) -> list[str]:
     """Metric ids named in the question. A word that is also a dimension ("customers", "客户") is a
     metric only when counting is asked for ("how many customers") and no other metric is named."""
     dim_spans = {(m.start, m.end) for m in topics if m.kind == "dim"}
-    plain = [m.key for m in topics if m.kind == "metric" and (m.start, m.end) not in dim_spans]
+    weak = tables().metric_weak
+    named = [m for m in topics if m.kind == "metric" and (m.start, m.end) not in dim_spans]
+    if any(q[m.start : m.end].lower() not in weak for m in named):
+        named = [m for m in named if q[m.start : m.end].lower() not in weak]
+    plain = [m.key for m in named]
     both = [m.key for m in topics if m.kind == "metric" and (m.start, m.end) in dim_spans]
     if not plain and both and COUNT_RE.search(q):
         plain = both
@@ -865,6 +887,22 @@ def _top_n(q: str) -> int | None:
         r"\btop\s+(customers|accounts|clients|products|cities|regions|reps)\b|前几名|排名靠前", q, re.IGNORECASE
     ):
         return 10
+    return None
+
+
+def _period_pair(q: str, ref: dt.date) -> tuple[TimeMatch, str, list[tuple[int, int]]] | None:
+    """Two periods where the earlier is the later one's previous period or the same period a year before:
+    the later period with that comparison, and both spans."""
+    periods = find_all_periods(q, ref)
+    if len(periods) != 2:
+        return None
+    earlier, later = sorted(periods, key=lambda m: m.period.start)
+    spans = [(m.start, m.end) for m in periods]
+    # a year against the year before is "year over year" (both readings agree on the dates)
+    if later.period.same_period_last_year().start == earlier.period.start:
+        return later, "same_period_last_year", spans
+    if later.period.previous().start == earlier.period.start:
+        return later, "previous_period", spans
     return None
 
 
