@@ -84,3 +84,31 @@ def test_manager_imports_a_file_with_a_report(page, server: tuple[str, Path], tm
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT name FROM customers WHERE customer_id = 'C900001'").fetchone()[0] == "测试导入有限公司"
     con.close()
+
+
+@pytest.mark.browser
+def test_a_bad_file_shows_its_error_and_changes_nothing(page, server: tuple[str, Path], tmp_path: Path) -> None:
+    _, db = server
+    con = duckdb.connect(str(db), read_only=True)
+    before = con.execute("SELECT count(*) FROM customers").fetchone()[0]
+    con.close()
+    bad = tmp_path / "customers_bad.csv"
+    bad.write_text(
+        "客户编号,客户名称,大区,城市,行业,规模,获客渠道,注册日期,负责销售,信用额度\n"
+        "C900002,坏日期有限公司,华东,上海,制造业,小型,展会,2026-13-45,R001,50000\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="数据 Data").click()
+    page.locator("#import-files input[type=file]").set_input_files(str(bad))
+    page.get_by_label("目标 / target").click()
+    page.get_by_role("option", name="customers").click()
+    page.get_by_label("append").check()
+    page.locator("#import-run").click()
+    wait_for_text(page, "#import-report", "2026-13-45", timeout_s=60)
+    text = page.locator("#import-report").inner_text()
+    assert "nothing changed" in text and "signup_date" in text
+    page.locator("text=warehouse.rejects.csv").first.wait_for(timeout=10_000)  # the rejected rows to download
+    page.screenshot(path=str(ARTIFACTS / "app_data_import_error.png"), full_page=True)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == before
+    con.close()

@@ -51,7 +51,8 @@ def data_tab(sessions: Sessions, info: gr.Markdown) -> None:
         try:
             rep = import_files(paths, opts, db=sessions.db)
         except AssistantError as exc:
-            bad = exc.details.get("rejects_path") if isinstance(exc.details, dict) else None
+            report = getattr(exc, "report", None)  # ImportFailed carries what was found, with the rejects file
+            bad = report.rejects_path if report is not None else None
             return (
                 f"**导入失败,数据未改变 / Import failed, nothing changed**\n\n{exc.zh}\n\n{exc.en}",
                 bad,
