@@ -18,13 +18,14 @@ from assistant.router.router import Context
 from assistant.users import UserStore
 
 LOCAL = Principal("local", "manager")
+POOL = 2  # assistants per user: the machine has two cores
 TRAINING_LABEL = {"zh": "培训模式:以下为全部数据,仅用于教学。", "en": "Training mode: all data, for teaching only."}
 
 
 class Sessions:
     def __init__(self, db: Path, index: Path | None, users: UserStore | None) -> None:
         self.db, self.index, self.users = db, index, users
-        self._assistants: dict[str, tuple[Assistant, threading.Lock]] = {}
+        self._pools: dict[str, list[tuple[Assistant, threading.Lock]]] = {}
         self._contexts: dict[str, Context] = {}
         self._guard = threading.RLock()
 
@@ -44,11 +45,24 @@ class Sessions:
         return who
 
     def assistant(self, who: Principal) -> tuple[Assistant, threading.Lock]:
+        """A free assistant of this user's pool (or the first, to wait on).
+
+        A pool of POOL assistants per user, each on its own cursor of the user's scoped database,
+        lets that many of the user's sessions be answered at once (DuckDB runs cursors in parallel).
+        """
         with self._guard:
-            if who.name not in self._assistants:
+            pool = self._pools.get(who.name)
+            if pool is None:
                 con = open_for(self.db, who)
-                self._assistants[who.name] = (Assistant(self.db, index=self.index, con=con), threading.Lock())
-            return self._assistants[who.name]
+                pool = [(Assistant(self.db, index=self.index, con=con), threading.Lock())]
+                pool += [
+                    (Assistant(self.db, index=self.index, con=con.cursor()), threading.Lock()) for _ in range(POOL - 1)
+                ]
+                self._pools[who.name] = pool
+        for bot, lock in pool:
+            if not lock.locked():
+                return bot, lock
+        return pool[0]
 
     def context(self, session: str, who: Principal) -> Context:
         with self._guard:
@@ -69,10 +83,11 @@ class Sessions:
     def close_all(self) -> None:
         """Close every connection (before an import or a regeneration rewrites the warehouse)."""
         with self._guard:
-            for bot, lock in self._assistants.values():
-                with lock:
-                    bot.close()
-            self._assistants.clear()
+            for pool in self._pools.values():
+                for bot, lock in reversed(pool):  # cursors first, then the connection they belong to
+                    with lock:
+                        bot.close()
+            self._pools.clear()
             for ctx in self._contexts.values():
                 ctx.last_plan, ctx.last_rows, ctx.last_columns = None, [], []
 
