@@ -155,6 +155,7 @@ CUES = (
     "forecast",
     "restrict",
     "clear_filters",
+    "concept",
 )
 
 

@@ -385,6 +385,8 @@ class Router:
 
         if explain and metrics and DATA_QUESTION_RE.search(q) and not CONCEPT_RE.search(q):
             explain = False  # "what is the average resolution time": a figure, not a definition
+        if cues["concept"] and not (time or ents or customers or cues["mine"]):
+            explain, data_cues = True, False
         if explain and not data_cues:
             return Plan(
                 "explain",
