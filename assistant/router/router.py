@@ -972,7 +972,12 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
             *syn[mid].get("synonyms", {}).get("en", []),
         ]
         words += extra_synonyms(mid)
-        amount = rf"({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?![\d.])(?:元|块|次|单|个|件|cny|rmb|yuan)?"
+        # an amount, not a span of time ("over 60 days" is an age, not a threshold on the metric)
+        amount = (
+            rf"({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?![\d.])"
+            r"(?!\s*(?:天|日|个月|月|年|周|小时|(?:days?|weeks?|months?|years?|hours?)\b))"
+            r"(?:元|块|次|单|个|件|cny|rmb|yuan)?"
+        )
         found = None
         low = q.lower()
         # Only words present in the question can carry a condition (and compiling the rest is slow).
