@@ -1,0 +1,84 @@
+"""Teaching tools for trainers, in the one registry: a step-by-step RFM walkthrough of one customer,
+and multiple-choice exercises (concepts, and "classify this customer" from the loaded data).
+
+Both write their own text (``figures["markdown"]``); the exercises' answers stay in
+``figures["exercises"]`` for marking and are never shown before the trainee answers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from assistant.teach.core import quiz, render_exercise, rfm_walkthrough
+from tools.base import CommonFilters, Con, Definition, ToolResult, register
+
+
+class WalkthroughArgs(CommonFilters):
+    """RFM 分类演示 / RFM walkthrough. 需要一个客户编号 / needs one customer id."""
+
+    lang: Literal["zh", "en"] = Field("zh", description="语言 / language")
+
+    @model_validator(mode="after")
+    def _one(self) -> WalkthroughArgs:
+        if not self.customer_ids or len(self.customer_ids) != 1:
+            raise ValueError("customer_ids must name exactly one customer (客户编号)")
+        return self
+
+
+@register(
+    "rfm_walkthrough",
+    "RFM 分类演示:一步一步展示某客户的 R、F、M 原始值、排名与五分位、分数、阈值和最终类别",
+    "RFM walkthrough: one customer's raw R, F, M, ranks and quintile edges, scores, thresholds and class, step by step",
+    WalkthroughArgs,
+    examples=("一步一步演示客户C000123的RFM分类", "walk me through the RFM class of C000042"),
+)
+def rfm_walkthrough_tool(con: Con, args: WalkthroughArgs) -> ToolResult:
+    assert args.customer_ids
+    filters = args.model_dump(exclude={"customer_ids", "lang"}, exclude_none=True)
+    text, res = rfm_walkthrough(con, args.customer_ids[0], args.lang, **filters)
+    return res.model_copy(
+        update={"tool": "rfm_walkthrough", "figures": {**res.figures, "markdown": text}, "chart": None}
+    )
+
+
+class ExercisesArgs(CommonFilters):
+    """练习题 / exercises."""
+
+    n: int = Field(3, ge=1, le=10, description="题目数量 / number of exercises")
+    seed: int = Field(0, ge=0, description="随机种子:同一种子同样的题 / seed: the same seed gives the same exercises")
+    lang: Literal["zh", "en"] = Field("zh", description="语言 / language")
+
+
+@register(
+    "exercises",
+    "练习题:根据方法论和已加载数据生成选择题(概念题、给客户分类),回答后批改并讲解",
+    "Exercises: multiple-choice questions from the methodology and the loaded data (concepts, classify a customer), marked with an explanation",
+    ExercisesArgs,
+    examples=("出三道RFM练习题", "quiz me on customer analysis"),
+)
+def exercises_tool(con: Con, args: ExercisesArgs) -> ToolResult:
+    items = quiz(con, args.n, args.seed, args.lang)
+    zh = args.lang == "zh"
+    head = (
+        "请回答(例如 “1 B” 或只写 “B” 回答第一道未答的题):"
+        if zh
+        else "Answer like '1 B', or just 'B' for the first unanswered one:"
+    )
+    text = head + "\n\n" + "\n\n".join(render_exercise(e, i) for i, e in enumerate(items, 1))
+    return ToolResult(
+        tool="exercises",
+        arguments=args.model_dump(mode="json", exclude_none=True),
+        as_of=None,
+        figures={"markdown": text, "exercises": [e.to_dict() for e in items]},
+        columns=["no", "kind", "question"],
+        rows=[[i, e.kind, e.question] for i, e in enumerate(items, 1)],
+        definitions=[
+            Definition(
+                name="generator",
+                zh="由规则表与数据按种子确定性生成",
+                en="generated deterministically from the rule tables and the data",
+            )
+        ],
+    )
