@@ -62,6 +62,7 @@ class Principal:
 
 def lock(con: duckdb.DuckDBPyConnection) -> None:
     """No file or network access and no way to undo it: SET cannot change locked settings."""
+    con.execute("SET enable_progress_bar = false")  # set before the lock; it would print into answers
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

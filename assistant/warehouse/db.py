@@ -23,7 +23,10 @@ def connect(path: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConne
     if not read_only:
         p.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(p), read_only=read_only)
+        con = duckdb.connect(str(p), read_only=read_only)
+        # No progress bar: it would print into the CLI's JSON and the server's log during long scans.
+        con.execute("SET enable_progress_bar = false")
+        return con
     except duckdb.Error as exc:  # locked by another writer, not a DuckDB file, …
         raise WarehouseError(
             f"无法打开数据仓库 {p}:{exc}",
