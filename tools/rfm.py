@@ -522,16 +522,16 @@ def _by_customer(
     derive: bool = False,
 ) -> tuple[list[str], list[list[Any]], tuple[Any, Any, Any], list[Any]]:
     extra_sql = DERIVATION_COLUMNS if derive else ""
+    # Top rows first, labels and the count after: no window or name lookups over the whole population.
     sql = (
         head
         + f"""SELECT customer_id, recency, frequency, monetary, first_order, last_order, r_score, f_score, m_score,
        concat(r_score, f_score, m_score) AS rfm_code, r_high, f_high, m_high,
        $c8_zh[class_idx + 1] AS class_zh, $c8_en[class_idx + 1] AS class_en,
        $rf_en[seg_idx + 1] AS segment_en, $rf_zh[seg_idx + 1] AS segment_zh,
-       r_thr, f_thr, m_thr, n, count(*) OVER () AS reported{extra_sql}
-FROM rfm_classed WHERE {report_where}
-ORDER BY monetary DESC, customer_id
-LIMIT $limit"""
+       r_thr, f_thr, m_thr, n, (SELECT count(*) FROM rfm_classed WHERE {report_where}) AS reported{extra_sql}
+FROM (SELECT * FROM rfm_classed WHERE {report_where} ORDER BY monetary DESC, customer_id LIMIT $limit)
+ORDER BY monetary DESC, customer_id"""
     )
     p = {
         **params,

@@ -296,10 +296,9 @@ def _by_customer(
         head
         + f"""SELECT customer_id, revenue, rnk AS revenue_rank, revenue / total AS revenue_share,
        cum / total AS cum_share, $tier_zh[tier_idx] AS tier_zh, $tier_en[tier_idx] AS tier_en, abc_class,
-       count(*) OVER () AS reported, n
-FROM tier_classed WHERE {report_where}
-ORDER BY rn
-LIMIT $limit"""
+       (SELECT count(*) FROM tier_classed WHERE {report_where}) AS reported, n
+FROM (SELECT * FROM tier_classed WHERE {report_where} ORDER BY rn LIMIT $limit)
+ORDER BY rn"""
     )
     p = {**params, "limit": args.limit, "tier_zh": [t["zh"] for t in TIERS], "tier_en": [t["en"] for t in TIERS]}
     cols, raw = tr.query(sql, p)
