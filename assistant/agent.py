@@ -6,6 +6,7 @@ with citations. The connection is read-only.
 
 from __future__ import annotations
 
+import re
 import time
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,12 @@ from tools import load_all
 if TYPE_CHECKING:
     from assistant.llm.agent import LLMAgent
     from assistant.llm.chat import ChatModel
+
+# An answer to an open quiz: "B", "2 C", "第3题 A", "选B", "answer is D".
+ANSWER_RE = re.compile(
+    r"^\s*(?:第?\s*(\d+)\s*(?:题|[.、::)])?\s*)?(?:我选|选择?|答案是?|my answer is|answer(?:\s+is)?|choose)?\s*([A-Da-d])\s*[。.!!]?\s*$",
+    re.IGNORECASE,
+)
 
 
 @cache
@@ -90,9 +97,40 @@ class Assistant:
         return [self._cite(h) for h in chosen[:k]]
 
     # ---- answering ----------------------------------------------------------------------------
+    def _mark(self, question: str, ctx: Context) -> Answer | None:
+        """An answer to the open quiz ("B", "2 C", "第3题 A", "answer D"), marked; None if it is not one."""
+        from assistant.router.router import detect_language
+        from assistant.teach.core import Exercise, mark
+
+        m = ANSWER_RE.match(question)
+        if not ctx.exercises or m is None:
+            return None
+        open_ = [i for i in range(1, len(ctx.exercises) + 1) if i not in ctx.answered]
+        number = int(m.group(1)) if m.group(1) else (open_[0] if open_ else 0)
+        if not 1 <= number <= len(ctx.exercises):
+            return None
+        ex = Exercise(**ctx.exercises[number - 1])
+        lang = detect_language(ex.question)
+        ok, feedback = mark(ex, m.group(2), lang)
+        ctx.answered[number] = ok
+        text = f"**{number}.** {feedback}"
+        if len(ctx.answered) == len(ctx.exercises):
+            right = sum(ctx.answered.values())
+            text += (
+                f"\n\n全部答完:{right}/{len(ctx.exercises)} 题正确。"
+                if lang == "zh"
+                else f"\n\nAll answered: {right} of {len(ctx.exercises)} correct."
+            )
+            ctx.exercises, ctx.answered = [], {}
+        return Answer(question, lang, text, tool="exercises", citations=[Citation("", "", "", "", "", "", ex.citation)])
+
     def ask(self, question: str, ctx: Context | None = None) -> Answer:
         t0 = time.perf_counter()
         ctx = ctx or Context()
+        marked = self._mark(question, ctx)
+        if marked is not None:
+            marked.elapsed_ms = (time.perf_counter() - t0) * 1000
+            return marked
         if self.llm is not None:
             answer = self.llm.ask(question, ctx)
         else:
@@ -135,6 +173,8 @@ class Assistant:
             args = dict(plan.args)
             if "lang" in spec.args_model.model_fields and "lang" not in args:
                 args["lang"] = lang  # tools that write prose write it in the question's language
+            if spec.name == "exercises" and "seed" not in args:
+                args["seed"] = ctx.quizzes  # a new set each time in a conversation, the same sets in a new one
             result = spec.run(self.con, args)
         except AssistantError as exc:
             base.answer = exc.message(lang)
@@ -153,12 +193,16 @@ class Assistant:
         base.arguments = result.arguments
         base.columns, base.rows = result.columns, result.rows
         base.sql, base.as_of = result.sql, result.as_of
-        base.figures = {k: v for k, v in result.figures.items() if k != "markdown"}
+        # The quiz's answers stay in the conversation for marking; they are never shown or returned.
+        if spec.name == "exercises":
+            ctx.exercises, ctx.answered = list(result.figures.get("exercises", [])), {}
+            ctx.quizzes += 1
+        base.figures = {k: v for k, v in result.figures.items() if k not in ("markdown", "exercises")}
         base.definitions = [d.model_dump() for d in result.definitions]
         base.chart = chart_for(result)
         base.notices += result.notes
         # Plain metric queries explain no concept; analysis tools cite the sections behind their definitions.
-        if plan.tool != "metric_query":
+        if plan.tool != "metric_query" and not isinstance(narrative, str):
             base.citations = self.citations_for(question, plan.tool, lang)
         if plan.explain_query:
             extra = [self._cite(h) for h in self._search(plan.explain_query, lang, k=2)]

@@ -128,3 +128,31 @@ def test_chat_keeps_a_conversation(sample_db: Path, knowledge_index: Path) -> No
     answers = [json.loads(chunk) for chunk in re.split(r"\n(?=\{\n)", out.stdout.strip()) if chunk.strip()]
     assert [a["tool"] for a in answers] == ["metric_query", "metric_query"]
     assert answers[1]["arguments"]["start"].endswith("-01-01") and answers[1]["arguments"]["by"] == ["region"]
+
+
+def test_quiz_in_the_chat_is_marked_and_never_leaks_answers(bot: Assistant) -> None:
+    ctx = Context()
+    quiz = bot.ask("出两道练习题", ctx).to_json()
+    assert quiz["tool"] == "exercises" and len(quiz["data"]["rows"]) == 2
+    text = json.dumps(quiz, ensure_ascii=False)
+    first, second = ctx.exercises
+    assert "exercises" not in quiz["figures"]
+    assert first["explanation"] not in text and second["explanation"] not in text
+    right = "ABCD"[first["answer"]]
+    wrong = next(x for x in "ABCD"[: len(second["options"])] if x != "ABCD"[second["answer"]])
+    ok = bot.ask(right, ctx).to_json()
+    assert ok["answer"].startswith("**1.** ✓")
+    no = bot.ask(f"第2题 {wrong}", ctx).to_json()
+    assert "✗" in no["answer"] and second["options"][second["answer"]] in no["answer"] and "1/2" in no["answer"]
+    assert ctx.exercises == []  # all answered: a plain "B" is a question again
+    assert bot.ask("B", ctx).to_json()["tool"] != "exercises"
+
+
+def test_walkthrough_and_review_in_the_chat(bot: Assistant, sample_db: Path) -> None:
+    con = duckdb.connect(str(sample_db), read_only=True)
+    cid = con.execute("SELECT min(customer_id) FROM orders WHERE status = 'completed'").fetchone()[0]
+    con.close()
+    walk = bot.ask(f"一步一步演示客户{cid}的RFM分类").to_json()
+    assert walk["tool"] == "rfm_walkthrough" and walk["answer"].startswith(f"# RFM 分类演示: {cid}")
+    review = bot.ask("总结一下上个季度").to_json()
+    assert review["tool"] == "business_review" and review["answer"].startswith("# 客户经营情况总结")

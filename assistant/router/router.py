@@ -169,6 +169,12 @@ WHY_RE = re.compile(r"为什么|为啥|原因|怎么会|\bwhy\b|how come", re.IG
 COUNT_RE = re.compile(r"多少|几个|几家|how many|how much|数量|count|number of", re.IGNORECASE)
 
 
+COUNT_OF_RE = re.compile(
+    rf"({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:道|个|题|questions?|exercises?)",
+    re.IGNORECASE,
+)
+
+
 def detect_language(text: str, names: list[tuple[int, int]] | None = None) -> str:
     """Chinese or English. Names found in the question (a Chinese customer or city in an English
     sentence: "look up 青岛宇瑞机械") do not count as the sentence's language when other words remain."""
@@ -221,6 +227,9 @@ class Context:
     last_columns: list[str] = field(default_factory=list)
     last_rows: list[list[Any]] = field(default_factory=list)
     focus_customer: str | None = None  # the customer "this one" refers to
+    exercises: list[dict[str, Any]] = field(default_factory=list)  # the open quiz, answers included
+    answered: dict[int, bool] = field(default_factory=dict)  # exercise number → marked correct
+    quizzes: int = 0  # quizzes asked for so far (the next one's seed)
 
     def remember(self, plan: Plan, columns: list[str], rows: list[list[Any]]) -> None:
         if plan.kind != "tool":
@@ -572,6 +581,10 @@ class Router:
         top = _top_n(q)
         if top and "limit" in fields:
             args["limit"] = top
+        if "n" in fields:  # "出三道题", "five questions"
+            m = COUNT_OF_RE.search(q)
+            if m and parse_int(m.group(1)):
+                args["n"] = parse_int(m.group(1))
         # A dimension word ("按大区", "by industry") picks the grouping of tools that have one.
         for dim in (d for d in dims if d != "customer"):
             for fname in ("dimension", "group", "by"):
