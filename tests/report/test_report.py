@@ -177,3 +177,93 @@ def test_report_command(sample_db: Path, tmp_path: Path) -> None:
         capture_output=True,
     )
     assert out.read_text(encoding="utf-8").startswith("# 客户经营情况总结")
+
+
+def _section(report, key):
+    return next(s for s in report.sections if s.key == key)
+
+
+def test_rfm_distribution_equals_plain_sql(con: duckdb.DuckDBPyConnection, report) -> None:
+    # Eight classes at the period end (2026-06-30), all history, mean thresholds; R high when days <= mean.
+    rows = con.execute(
+        """WITH t AS (SELECT customer_id, DATE '2026-06-30' - max(order_date) AS r, count(DISTINCT order_id) AS f, sum(amount) AS m
+                      FROM orders JOIN order_items USING (order_id)
+                      WHERE status = 'completed' AND order_date <= DATE '2026-06-30' GROUP BY 1),
+                c AS (SELECT (r <= avg(r) OVER ())::INT AS rh, (f >= avg(f) OVER ())::INT AS fh, (m >= avg(m) OVER ())::INT AS mh FROM t)
+           SELECT rh, fh, mh, count(*) FROM c GROUP BY ALL"""
+    ).fetchall()
+    names = {
+        (1, 1, 1): "重要价值",
+        (1, 0, 1): "重要发展",
+        (0, 1, 1): "重要保持",
+        (0, 0, 1): "重要挽留",
+        (1, 1, 0): "一般价值",
+        (1, 0, 0): "一般发展",
+        (0, 1, 0): "一般保持",
+        (0, 0, 0): "一般挽留",
+    }
+    want = {names[(rh, fh, mh)]: n for rh, fh, mh, n in rows}
+    _title, _cols, table = _section(report, "rfm").tables[0]
+    got = {r[0]: r[1] for r in table if r[1]}
+    assert got == want
+
+
+def test_concentration_satisfaction_complaints_profit_equal_plain_sql(con: duckdb.DuckDBPyConnection, report) -> None:
+    # Top 20% share over the 12 months to the period end.
+    top = one(
+        con,
+        """WITH r AS (SELECT customer_id, sum(amount) v FROM orders JOIN order_items USING (order_id)
+                      WHERE status = 'completed' AND order_date BETWEEN DATE '2026-06-30' - 364 AND DATE '2026-06-30' GROUP BY 1),
+                k AS (SELECT v, row_number() OVER (ORDER BY v DESC) rn, count(*) OVER () n FROM r)
+           SELECT sum(v) FILTER (WHERE rn <= ceil(n * 0.2)) / sum(v) * 100 FROM k""",
+    )
+    assert report.figure("top20_share").value == pytest.approx(round(top, 2), abs=0.01)
+    q2 = "survey_date BETWEEN '2026-04-01' AND '2026-06-30'"
+    csat = one(
+        con, f"SELECT avg(CASE WHEN csat >= 4 THEN 100.0 ELSE 0 END) FROM surveys WHERE csat IS NOT NULL AND {q2}"
+    )
+    ces = one(con, f"SELECT avg(ces) FROM surveys WHERE ces IS NOT NULL AND {q2}")
+    assert report.figure("sat_csat").value == pytest.approx(csat)
+    assert report.figure("sat_ces").value == pytest.approx(ces)
+    open_at_end = one(
+        con,
+        """SELECT count(*) FROM tickets WHERE CAST(created_at AS DATE) <= DATE '2026-06-30'
+           AND (resolved_at IS NULL OR CAST(resolved_at AS DATE) > DATE '2026-06-30')""",
+    )
+    assert report.figure("backlog").value == open_at_end
+    # Profit = revenue − cost of goods − service cost (complaint 300, inquiry 100, suggestion 50, contact 80).
+    revenue_cogs = con.execute(
+        """SELECT sum(oi.amount - oi.quantity * p.unit_cost) FROM orders o JOIN order_items oi USING (order_id)
+           JOIN products p USING (product_id) WHERE o.status = 'completed' AND o.order_date BETWEEN '2026-04-01' AND '2026-06-30'"""
+    ).fetchone()[0]
+    service = one(
+        con,
+        """SELECT sum(CASE kind WHEN 'complaint' THEN 300 WHEN 'inquiry' THEN 100 ELSE 50 END) FROM tickets
+           WHERE CAST(created_at AS DATE) BETWEEN '2026-04-01' AND '2026-06-30'""",
+    ) + 80 * one(
+        con, "SELECT count(*) FROM interactions WHERE CAST(happened_at AS DATE) BETWEEN '2026-04-01' AND '2026-06-30'"
+    )
+    assert report.figure("profit").value == pytest.approx(float(revenue_cogs) - service)
+
+
+def test_customer_types_equal_plain_sql(con: duckdb.DuckDBPyConnection, report) -> None:
+    # The four rules in order, at the period end, with RFM scores by the rank rule: 1 + floor(5 (rank − 1) / n).
+    rows = con.execute(
+        """WITH t AS (SELECT customer_id, min(order_date) fo, max(order_date) lo, count(DISTINCT order_id) f, sum(amount) m
+                      FROM orders JOIN order_items USING (order_id)
+                      WHERE status = 'completed' AND order_date <= DATE '2026-06-30' GROUP BY 1),
+                s AS (SELECT *, 1 + floor(5 * (rank() OVER (ORDER BY f) - 1) / count(*) OVER ()) fs,
+                                1 + floor(5 * (rank() OVER (ORDER BY m) - 1) / count(*) OVER ()) ms FROM t),
+                c AS (SELECT c.customer_id, c.signup_date, s.* EXCLUDE (customer_id) FROM customers c LEFT JOIN s USING (customer_id)
+                      WHERE s.customer_id IS NOT NULL OR c.signup_date <= DATE '2026-06-30')
+           SELECT CASE
+                    WHEN lo IS NOT NULL AND DATE '2026-06-30' - lo > 180 THEN '流失客户'
+                    WHEN lo IS NOT NULL AND DATE '2026-06-30' - fo >= 365 AND fs >= 4 AND DATE '2026-06-30' - lo <= 90 THEN '忠诚客户'
+                    WHEN lo IS NOT NULL AND (DATE '2026-06-30' - fo <= 365 OR ms >= 4) THEN '潜在客户'
+                    WHEN lo IS NULL AND DATE '2026-06-30' - signup_date <= 180 THEN '潜在客户'
+                    ELSE '边缘客户' END AS t, count(*)
+           FROM c GROUP BY 1"""
+    ).fetchall()
+    want = dict(rows)
+    _title, _cols, table = _section(report, "customer_types").tables[0]
+    assert {r[0]: r[1] for r in table if r[1]} == want
