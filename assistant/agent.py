@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from assistant.answer import Answer, Citation, chart_for, describe_result
+from assistant.answer import Answer, Citation, chart_for, result_text
 from assistant.errors import AssistantError
 from assistant.router.router import Context, Plan, Router
 from assistant.warehouse.db import connect
@@ -185,11 +185,7 @@ class Assistant:
             period = plan.period.zh if lang == "zh" else plan.period.en
         # A tool that writes its own narrative (the business review) is shown as written; others are described.
         narrative = result.figures.get("markdown")
-        base.answer = (
-            str(narrative)
-            if isinstance(narrative, str)
-            else describe_result(spec.name, spec.zh, spec.en, result, lang, period)
-        )
+        base.answer = result_text(spec.name, spec.zh, spec.en, result, lang, period)
         base.arguments = result.arguments
         base.columns, base.rows = result.columns, result.rows
         base.sql, base.as_of = result.sql, result.as_of

@@ -183,6 +183,14 @@ def describe_result(
     return "\n".join(lines)
 
 
+def result_text(tool_name: str, tool_zh: str, tool_en: str, result: ToolResult, lang: str, period: str | None) -> str:
+    """The text for a tool result: its own narrative when it writes one (figures["markdown"]), else a description."""
+    narrative = result.figures.get("markdown")
+    if isinstance(narrative, str):
+        return narrative
+    return describe_result(tool_name, tool_zh, tool_en, result, lang, period)
+
+
 def chart_for(result: ToolResult) -> dict[str, Any] | None:
     """The tool's own chart suggestion, or one chosen from the shape of the table."""
     if result.chart is not None:

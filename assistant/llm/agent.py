@@ -22,7 +22,7 @@ import duckdb
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, ValidationError
 
-from assistant.answer import Answer, chart_for, describe_result
+from assistant.answer import Answer, chart_for, result_text
 from assistant.errors import AssistantError
 from assistant.llm.chat import ChatModel, OnToken
 from assistant.llm.number_check import untraceable
@@ -362,7 +362,7 @@ class LLMAgent:
         for s in data:
             spec = self.assistant.registry[s.tool]
             assert s.result is not None
-            parts.append(describe_result(spec.name, spec.zh, spec.en, s.result, lang, None))
+            parts.append(result_text(spec.name, spec.zh, spec.en, s.result, lang, None))
         if not parts and hits:
             top = hits[0]
             parts.append(f"**{top.heading or top.title}**\n\n{top.snippet}")

@@ -295,3 +295,19 @@ def test_use_llm_false_never_calls_the_model(sample_db: Any, knowledge_index: An
     finally:
         bot.close()
     assert srv.requests == []
+
+
+def test_report_narrative_numbers_are_checked(bot: Assistant, server: Server) -> None:
+    args = {"start": "2026-04-01", "end": "2026-06-30"}
+    report = run(bot, "business_review", {**args, "lang": "zh"})
+    revenue = next(r for r in report.rows if r[0] == "销售额")
+    good = f"本季度销售额 {revenue[1]},环比 {revenue[3]}。"
+    ans = agent_for_server(bot, server([tool_calls(("business_review", args)), final(good)])).ask(
+        "总结一下第二季度", Context()
+    )
+    assert ans.answer.startswith(good) and ans.tool == "business_review" and not ans.notices
+    bad = "本季度销售额 123,456,789 元,同比增长 88%。"
+    ans = agent_for_server(bot, server([tool_calls(("business_review", args)), final(bad)])).ask(
+        "总结一下第二季度", Context()
+    )
+    assert ans.answer.startswith("# 客户经营情况总结") and "123,456,789" in ans.notices[0]
