@@ -310,4 +310,4 @@ def test_report_narrative_numbers_are_checked(bot: Assistant, server: Server) ->
     ans = agent_for_server(bot, server([tool_calls(("business_review", args)), final(bad)])).ask(
         "总结一下第二季度", Context()
     )
-    assert ans.answer.startswith("# 客户经营情况总结") and "123,456,789" in ans.notices[0]
+    assert ans.answer.startswith("# 客户经营情况总结") and "88%" in ans.notices[0]
