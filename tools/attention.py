@@ -25,13 +25,12 @@ Thresholds and labels live in ``tools/tables/attention.yaml``.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, register, resolve_scope
+from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
 from tools.tables import load
 
 TABLE = load("attention")
@@ -39,20 +38,6 @@ TH = TABLE["thresholds"]
 KINDS: dict[str, dict[str, str]] = TABLE["kinds"]
 DIMS: dict[str, dict[str, str]] = TABLE["dimensions"]
 VIEWS = ("summary", "by", "backlog", "contacts")
-
-
-def _choice(name: str, allowed: tuple[str, ...] | list[str]) -> Any:
-    def check(cls: type, v: object) -> object:
-        values = v if isinstance(v, list) else [v]
-        for x in values:
-            if x is not None and x not in allowed:
-                raise InputError(
-                    f"{name} 只能取 {'、'.join(allowed)},收到 {x!r}。",
-                    f"{name} must be one of {', '.join(allowed)}; got {x!r}.",
-                )
-        return [v] if name == "kinds" and isinstance(v, str) else v
-
-    return field_validator(name, mode="before")(classmethod(check))
 
 
 class AttentionArgs(CommonFilters):
@@ -82,10 +67,10 @@ class AttentionArgs(CommonFilters):
         description="contacts 视图:segment 按部门,customer 列出多部门接触的客户周 / contacts view: segment by department, customer lists multi-department customer-weeks",
     )
 
-    _v = _choice("view", VIEWS)
-    _d = _choice("dimension", list(DIMS))
-    _k = _choice("kinds", list(KINDS))
-    _b = _choice("by", ("segment", "customer"))
+    _v = one_of("view", VIEWS)
+    _d = one_of("dimension", list(DIMS))
+    _k = one_of("kinds", list(KINDS), listify=True)
+    _b = one_of("by", ("segment", "customer"))
 
 
 def _tickets_cte(scope: Scope, args: AttentionArgs, *, flow: bool) -> str:
@@ -103,12 +88,6 @@ def _tickets_cte(scope: Scope, args: AttentionArgs, *, flow: bool) -> str:
     FROM tickets t JOIN f_customers c ON c.customer_id = t.customer_id
     WHERE {" AND ".join(conds)}
 )"""
-
-
-def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Only the parameters the statement names (DuckDB rejects extra ones)."""
-    names = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in names}
 
 
 def _result(args: AttentionArgs, scope: Scope, tr: Trace, **kw: Any) -> ToolResult:
@@ -181,12 +160,12 @@ SELECT ticket_id, customer_id, kind, category, product_id, department, owner_rep
 FROM open
 ORDER BY created_at, ticket_id
 LIMIT $lim"""
-        cols, raw = tr.query(sql, _used(sql, params))
+        cols, raw = tr.query(sql, params)
         kind_sql = (
             f"WITH {scope.ctes(products=False)},\n{_tickets_cte(scope, args, flow=False)}\n"
             "SELECT kind, count(*) FROM tk WHERE NOT is_resolved GROUP BY kind ORDER BY kind"
         )
-        _, by_kind = tr.query(kind_sql, _used(kind_sql, params))
+        _, by_kind = tr.query(kind_sql, params)
         rows = [[*r[:3], KINDS[r[2]]["zh"], *r[3:9]] for r in raw]
         columns = [*cols[:3], "kind_zh", *cols[3:9]]
         figures: dict[str, Any] = {
@@ -228,7 +207,7 @@ SELECT grp,
 FROM g
 GROUP BY GROUPING SETS ((grp), ())
 ORDER BY is_total DESC, tickets DESC, grp"""
-    cols, raw = tr.query(sql, _used(sql, params))
+    cols, raw = tr.query(sql, params)
     cols = cols[:-1]
     total = dict(zip(cols, raw[0][:-1], strict=True))
     rows = [r[:-1] for r in raw[1:]]
@@ -319,7 +298,7 @@ FROM top t JOIN dcw d ON d.customer_id = t.customer_id AND d.week = t.week
 GROUP BY t.customer_id, t.week, t.departments, t.contacts, t.n
 ORDER BY t.departments DESC, t.contacts DESC, t.customer_id, t.week"""
         )
-        cols, raw = tr.query(sql, _used(sql, params))
+        cols, raw = tr.query(sql, params)
         return _result(
             args,
             scope,
@@ -358,7 +337,7 @@ ORDER BY dep.contacts DESC, dep.department"""
     )
     if "f_start" not in params:
         sql = sql.replace("CAST($f_start AS DATE)", "CAST(NULL AS DATE)")
-    cols, raw = tr.query(sql, _used(sql, params))
+    cols, raw = tr.query(sql, params)
     rows = [r[:5] for r in raw]
     cols = cols[:5]
     s0 = raw[0][5:] if raw else [None] * 4

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -211,6 +212,35 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Only the parameters the statement names: DuckDB rejects extra ones, and tools share one params dict.
+
+    >>> used_params("SELECT $a", {"a": 1, "b": 2})
+    {'a': 1}
+    """
+    names = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in names}
+
+
+def one_of(name: str, allowed: tuple[str, ...] | list[str], *, listify: bool = False) -> Any:
+    """A pydantic 'before' validator: the value (or each value of a list) must be one of ``allowed``.
+
+    The error is an InputError in both languages naming the field and the choices; ``listify``
+    turns a single value into a one-element list.
+    """
+
+    def check(cls: type, v: object) -> object:
+        for x in v if isinstance(v, list) else [v]:
+            if x is not None and x not in allowed:
+                raise InputError(
+                    f"{name} 只能是 {'、'.join(allowed)} 之一,收到 {x!r}。",
+                    f"{name} must be one of {', '.join(allowed)}; got {x!r}.",
+                )
+        return [v] if listify and isinstance(v, str) else v
+
+    return field_validator(name, mode="before")(classmethod(check))
+
+
 class Trace:
     """Runs queries and remembers the SQL, so the answer can show how it was computed."""
 
@@ -220,7 +250,7 @@ class Trace:
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list[Any]]]:
         self.sql.append(sql.strip())
-        cur = self.con.execute(sql, params or {})
+        cur = self.con.execute(sql, used_params(sql, params or {}))
         cols = [d[0] for d in cur.description]
         return cols, [list(r) for r in cur.fetchall()]
 

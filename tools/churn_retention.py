@@ -21,37 +21,18 @@ Thresholds live in ``tools/tables/churn_retention.yaml``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, register, resolve_scope
+from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
 from tools.tables import load
 
 TABLE = load("churn_retention")
 TH = TABLE["thresholds"]
 DIMS: dict[str, dict[str, str]] = TABLE["dimensions"]
 VIEWS = ("churn", "cohort", "at_risk")
-
-
-def _choice(name: str, allowed: tuple[str, ...] | list[str]) -> Any:
-    def check(cls: type, v: object) -> object:
-        if v is not None and v not in allowed:
-            raise InputError(
-                f"{name} 只能是 {'、'.join(allowed)} 之一,收到 {v!r}。",
-                f"{name} must be one of {', '.join(allowed)}; got {v!r}.",
-            )
-        return v
-
-    return field_validator(name, mode="before")(classmethod(check))
-
-
-def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Only the parameters the statement names (DuckDB rejects extra ones)."""
-    names = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in names}
 
 
 def _orders_cte(scope: Scope, args: CommonFilters) -> str:
@@ -101,9 +82,9 @@ class ChurnArgs(CommonFilters):
     stake_days: int | None = Field(None, description="风险金额计算天数," + _th("stake_days"))
     limit: int | None = Field(None, description="名单最多行数," + _th("limit"))
 
-    _v = _choice("view", VIEWS)
-    _d = _choice("dimension", list(DIMS))
-    _b = _choice("by", ("segment", "customer"))
+    _v = one_of("view", VIEWS)
+    _d = one_of("dimension", list(DIMS))
+    _b = one_of("by", ("segment", "customer"))
 
 
 def _setting(args: ChurnArgs, field: str, table_key: str, minimum: float, kind: type = int) -> Any:
@@ -200,7 +181,7 @@ WHERE prev_orders >= $min_orders AND cur_orders = 0
 ORDER BY prev_revenue DESC, act.customer_id
 LIMIT $lim"""
         )
-        cols, raw = tr.query(sql, _used(sql, params))
+        cols, raw = tr.query(sql, params)
         cols = ["customer_id", "name", args.dimension or "group", *cols[3:6]]
         return _result(
             args,
@@ -227,7 +208,7 @@ FROM act
 GROUP BY grp
 ORDER BY active_previous DESC, grp"""
     )
-    cols, rows = tr.query(sql, _used(sql, params))
+    cols, rows = tr.query(sql, params)
     tot = [sum(r[i] for r in rows) for i in (1, 2, 3, 5)]
     figures: dict[str, Any] = {
         "active_previous": tot[0],
@@ -282,7 +263,7 @@ SELECT s.cm, s.customers, c.k, c.n
 FROM sizes s LEFT JOIN cells c ON c.cm = s.cm
 ORDER BY s.cm, c.k"""
     tr = Trace(con)
-    _, raw = tr.query(sql, _used(sql, params))
+    _, raw = tr.query(sql, params)
     cohorts: dict[dt.date, dict[str, Any]] = {}
     for cm, size, k, n in raw:
         entry = cohorts.setdefault(cm, {"size": size, "cells": {}})
@@ -381,7 +362,7 @@ FROM risk LEFT JOIN stake ON stake.customer_id = risk.customer_id
 ORDER BY revenue_at_stake DESC, risk.customer_id
 LIMIT $lim"""
     tr = Trace(con)
-    cols, raw = tr.query(sql, _used(sql, params))
+    cols, raw = tr.query(sql, params)
     if raw:
         figures: dict[str, Any] = {"at_risk": raw[0][-3], "revenue_at_stake": raw[0][-2], "assessed": raw[0][-1]}
     else:
@@ -389,7 +370,7 @@ LIMIT $lim"""
         figures = {
             "at_risk": 0,
             "revenue_at_stake": 0.0,
-            "assessed": tr.scalar(assessed_sql, _used(assessed_sql, params)),
+            "assessed": tr.scalar(assessed_sql, params),
         }
     figures["listed"] = len(raw)
     return _result(

@@ -20,7 +20,6 @@ Thresholds and the peer attributes live in ``tools/tables/cross_sell.yaml``.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -33,11 +32,6 @@ TABLE = load("cross_sell")
 TH = TABLE["thresholds"]
 PEER_ATTRS: list[str] = TABLE["peer_attributes"]
 VIEWS = ("pairs", "customer", "upsell")
-
-
-def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    names = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in names}
 
 
 class CrossSellArgs(CommonFilters):
@@ -185,7 +179,7 @@ SELECT *, count(*) OVER () AS n_pairs, (SELECT n FROM n) AS buyers
 FROM m WHERE support >= $min_support
 ORDER BY lift DESC, support DESC, category_a, category_b
 LIMIT $lim"""
-    cols, raw = tr.query(sql, _used(sql, params))
+    cols, raw = tr.query(sql, params)
     figures: dict[str, Any] = {
         "pairs": raw[0][-2] if raw else 0,
         "listed": len(raw),
@@ -253,12 +247,12 @@ FROM pc CROSS JOIN np
 WHERE pc.category NOT IN (SELECT cat FROM own)
 ORDER BY peer_share DESC, pc.category
 LIMIT $lim"""
-    cols, raw = tr.query(sql, _used(sql, params))
+    cols, raw = tr.query(sql, params)
     peers_sql = (
         f"WITH {scope.ctes()}, t AS (SELECT * FROM f_customers WHERE customer_id = $cid) "
         f"SELECT count(*) FROM f_customers c, t WHERE {same} AND c.customer_id <> t.customer_id"
     )
-    n_peers = tr.scalar(peers_sql, _used(peers_sql, params))
+    n_peers = tr.scalar(peers_sql, params)
     return _result(
         args,
         scope,
@@ -308,7 +302,7 @@ SELECT category, product_id, name, unit_price, highest_bought_price
 FROM top
 ORDER BY category, unit_price, product_id
 LIMIT $lim"""
-    cols, raw = tr.query(sql, _used(sql, params))
+    cols, raw = tr.query(sql, params)
     return _result(
         args,
         scope,

@@ -23,13 +23,12 @@ weights are normalised to sum to 1) and bands live in ``tools/tables/loyalty.yam
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, register, resolve_scope
+from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
 from tools.tables import load
 
 TABLE = load("loyalty")
@@ -38,23 +37,6 @@ BANDS: dict[str, dict[str, Any]] = TABLE["bands"]
 GROUPS: dict[str, dict[str, str]] = TABLE["groups"]
 MISSING_SAT = float(TABLE["scaling"]["missing_satisfaction"]["value"])
 COMPONENTS = tuple(WEIGHTS)
-
-
-def _choice(name: str, allowed: tuple[str, ...] | list[str]) -> Any:
-    def check(cls: type, v: object) -> object:
-        if v is not None and v not in allowed:
-            raise InputError(
-                f"{name} 只能是 {'、'.join(allowed)} 之一,收到 {v!r}。",
-                f"{name} must be one of {', '.join(allowed)}; got {v!r}.",
-            )
-        return v
-
-    return field_validator(name, mode="before")(classmethod(check))
-
-
-def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    names = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in names}
 
 
 def _orders_cte(scope: Scope, args: CommonFilters) -> str:
@@ -101,8 +83,8 @@ class LoyaltyArgs(CommonFilters):
         f"by=customer, highest index first; default {DEFAULT_LIMIT}, null for all",
     )
 
-    _g = _choice("group", list(GROUPS))
-    _b = _choice("by", ("segment", "customer"))
+    _g = one_of("group", list(GROUPS))
+    _b = one_of("by", ("segment", "customer"))
 
 
 def _weights(given: dict[str, float] | None) -> dict[str, float]:
@@ -271,7 +253,7 @@ FROM banded ORDER BY loyalty_index DESC, customer_id"""
         )
         if args.limit:
             params["lim"] = args.limit
-        cols, raw = tr.query(sql_c, _used(sql_c, params))
+        cols, raw = tr.query(sql_c, params)
         # The last two columns are over every scored customer, not only the listed ones.
         scored, mean_all = (raw[0][-2], raw[0][-1]) if raw else (0, None)
         cols, raw = cols[:-2], [r[:-2] for r in raw]
@@ -303,7 +285,7 @@ SELECT coalesce(CAST({gcol} AS VARCHAR), '(无)') AS grp, count(*) AS customers,
        median(loyalty_index) AS median_index, {means}
 FROM banded GROUP BY grp ORDER BY mean_index DESC, grp"""
     )
-    cols, raw = tr.query(sql_g, _used(sql_g, params))
+    cols, raw = tr.query(sql_g, params)
     if args.group == "band":
         rows = [[BANDS[r[0]]["zh"], BANDS[r[0]]["en"], *r[1:]] for r in raw]
         columns = ["band_zh", "band_en", *cols[1:]]

@@ -24,10 +24,10 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, register, resolve_scope
+from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
 from tools.tables import load
 
 TABLE = load("satisfaction")
@@ -35,18 +35,6 @@ TH = TABLE["thresholds"]
 DIMS: dict[str, dict[str, str]] = TABLE["dimensions"]
 VIEWS = ("summary", "by", "trend", "extremes")
 BYS = ("segment", "customer")
-
-
-def _choice(name: str, allowed: tuple[str, ...] | list[str]) -> Any:
-    def check(cls: type, v: object) -> object:
-        if v is not None and v not in allowed:
-            raise InputError(
-                f"{name} 只能是 {'、'.join(allowed)} 之一,收到 {v!r}。",
-                f"{name} must be one of {', '.join(allowed)}; got {v!r}.",
-            )
-        return v
-
-    return field_validator(name, mode="before")(classmethod(check))
 
 
 class SatisfactionArgs(CommonFilters):
@@ -68,9 +56,9 @@ class SatisfactionArgs(CommonFilters):
         description="extremes 视图:segment 输出画像对比,customer 输出客户名单 / extremes view: segment gives the profile comparison, customer the customer list",
     )
 
-    _v = _choice("view", VIEWS)
-    _d = _choice("dimension", list(DIMS))
-    _b = _choice("by", BYS)
+    _v = one_of("view", VIEWS)
+    _d = one_of("dimension", list(DIMS))
+    _b = one_of("by", BYS)
 
 
 def nps_ci(promoters: int, detractors: int, n: int, z: float) -> tuple[float | None, float | None, float | None]:
