@@ -17,6 +17,7 @@ import duckdb
 
 from assistant.errors import InputError, WarehouseError
 from assistant.warehouse.schema import TABLES
+from tools.base import REFERENCE_TABLE
 
 ROLES = ("sales", "manager", "trainer")
 
@@ -90,6 +91,8 @@ def open_for(db: str | Path, who: Principal) -> duckdb.DuckDBPyConnection:
                 f"CREATE TABLE {table.name} AS {SCOPE_SQL[table.name]}",
                 {"rep": who.rep_id} if "$rep" in SCOPE_SQL[table.name] else {},
             )
+        # The company's "today", not the last order among this rep's customers (tools.base.last_order_date).
+        con.execute(f"CREATE TABLE {REFERENCE_TABLE} AS SELECT max(order_date) AS as_of FROM wh.orders")
         con.execute("DETACH wh")
         lock(con)
     except BaseException:

@@ -129,3 +129,15 @@ def test_unknown_rep_is_refused(sample_db: Path) -> None:
 def test_bad_principals(role: str, rep: str | None) -> None:
     with pytest.raises(InputError):
         Principal("x", role, rep)
+
+
+def test_a_salesperson_shares_the_company_reference_date(sample_db: Path, sales_con: duckdb.DuckDBPyConnection) -> None:
+    from tools.base import last_order_date
+
+    full = duckdb.connect(str(sample_db), read_only=True)
+    assert (
+        last_order_date(sales_con)
+        == last_order_date(full)
+        == full.execute("SELECT max(order_date) FROM orders").fetchone()[0]
+    )
+    full.close()

@@ -112,7 +112,21 @@ f_lines AS (
 )"""
 
 
+REFERENCE_TABLE = "assistant_reference"  # one row, as_of: set where a connection holds only part of the warehouse
+
+
 def last_order_date(con: Con) -> dt.date:
+    """The default reference date: the last order date of the whole warehouse.
+
+    A salesperson's scoped database (assistant.access) holds only their customers' orders; it
+    carries the warehouse's date in REFERENCE_TABLE so "this year" means the same for everyone.
+    """
+    try:
+        row = con.execute(f"SELECT as_of FROM {REFERENCE_TABLE}").fetchone()
+        if row and row[0] is not None:
+            return row[0]
+    except duckdb.CatalogException:
+        pass
     row = con.execute("SELECT max(order_date) FROM orders").fetchone()
     if row is None or row[0] is None:
         raise InputError(
