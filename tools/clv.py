@@ -33,7 +33,6 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from assistant.errors import InputError
-from tools import _lifetime_models as lm
 from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, register, resolve_scope
 from tools.tables import load
 
@@ -416,6 +415,7 @@ def _predict(
     a: dict[str, np.ndarray], buyer: np.ndarray, revenue: np.ndarray, margin: np.ndarray, s: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     """Fit on a deterministic sample of buyers, predict for every buyer; NaN for customers who never bought."""
+    from tools import _lifetime_models as lm  # scipy loads only when a prediction is made (cold start)
     n = len(buyer)
     idx = np.flatnonzero(buyer)
     x, t_x, T, mbar = (a[c].astype(float)[idx] for c in ("x", "t_x", "T", "mbar"))
