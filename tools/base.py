@@ -255,6 +255,17 @@ def one_of(name: str, allowed: tuple[str, ...] | list[str], *, listify: bool = F
     return field_validator(name, mode="before")(classmethod(check))
 
 
+def at_least(name: str, minimum: int) -> Any:
+    """A pydantic validator: an integer field must be at least ``minimum`` (InputError in both languages)."""
+
+    def check(cls: type, v: int) -> int:
+        if v is not None and v < minimum:
+            raise InputError(f"{name} 必须至少为 {minimum},收到 {v}。", f"{name} must be at least {minimum}, got {v}.")
+        return v
+
+    return field_validator(name)(classmethod(check))
+
+
 class Trace:
     """Runs queries and remembers the SQL, so the answer can show how it was computed."""
 

@@ -30,10 +30,21 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, register, resolve_scope
+from tools.base import (
+    Chart,
+    CommonFilters,
+    Con,
+    Definition,
+    ToolResult,
+    Trace,
+    at_least,
+    one_of,
+    register,
+    resolve_scope,
+)
 from tools.tables import load
 
 TABLE = load("clv")
@@ -71,22 +82,9 @@ class CLVArgs(CommonFilters):
         description=f"by=customer 时最多返回的行数,默认 {DEFAULTS['limit']} / by=customer: at most this many rows, default {DEFAULTS['limit']}",
     )
 
-    @field_validator("by", mode="before")
-    @classmethod
-    def _by(cls, v: object) -> object:
-        if v not in BY_OPTIONS:
-            raise InputError(
-                f"by 只能是 {'、'.join(BY_OPTIONS)} 之一,收到 {v!r}。",
-                f"by must be one of {', '.join(BY_OPTIONS)}; got {v!r}.",
-            )
-        return v
+    _by = one_of("by", BY_OPTIONS)
 
-    @field_validator("limit")
-    @classmethod
-    def _limit(cls, v: int) -> int:
-        if v < 1:
-            raise InputError(f"limit 必须至少为 1,收到 {v}。", f"limit must be at least 1, got {v}.")
-        return v
+    _limit = at_least("limit", 1)
 
 
 def _settings(args: CLVArgs) -> dict[str, Any]:
@@ -416,6 +414,7 @@ def _predict(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     """Fit on a deterministic sample of buyers, predict for every buyer; NaN for customers who never bought."""
     from tools import _lifetime_models as lm  # scipy loads only when a prediction is made (cold start)
+
     n = len(buyer)
     idx = np.flatnonzero(buyer)
     x, t_x, T, mbar = (a[c].astype(float)[idx] for c in ("x", "t_x", "T", "mbar"))

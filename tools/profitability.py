@@ -25,10 +25,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, register, resolve_scope
+from tools.base import (
+    Chart,
+    CommonFilters,
+    Con,
+    Definition,
+    Scope,
+    ToolResult,
+    Trace,
+    at_least,
+    one_of,
+    register,
+    resolve_scope,
+)
 from tools.tables import load
 
 TABLE = load("profitability")
@@ -65,22 +77,9 @@ class ProfitabilityArgs(CommonFilters):
         description=f"by=customer 时最多返回的行数,默认 {DEFAULTS['limit']} / by=customer: at most this many rows, default {DEFAULTS['limit']}",
     )
 
-    @field_validator("by", mode="before")
-    @classmethod
-    def _by(cls, v: object) -> object:
-        if v not in BY_OPTIONS:
-            raise InputError(
-                f"by 只能是 {'、'.join(BY_OPTIONS)} 之一,收到 {v!r}。",
-                f"by must be one of {', '.join(BY_OPTIONS)}; got {v!r}.",
-            )
-        return v
+    _by = one_of("by", BY_OPTIONS)
 
-    @field_validator("limit")
-    @classmethod
-    def _limit(cls, v: int) -> int:
-        if v < 1:
-            raise InputError(f"limit 必须至少为 1,收到 {v}。", f"limit must be at least 1, got {v}.")
-        return v
+    _limit = at_least("limit", 1)
 
 
 def unit_costs(args: ProfitabilityArgs) -> dict[str, float]:
