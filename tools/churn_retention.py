@@ -26,33 +26,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
+from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, one_of, register, resolve_scope
 from tools.tables import load
 
 TABLE = load("churn_retention")
 TH = TABLE["thresholds"]
 DIMS: dict[str, dict[str, str]] = TABLE["dimensions"]
 VIEWS = ("churn", "cohort", "at_risk")
-
-
-def _orders_cte(scope: Scope, args: CommonFilters) -> str:
-    """``f_orders``: completed orders in scope, one row per order (order_id, customer_id, order_date).
-
-    Read from ``orders`` directly (a few times fewer rows than order lines) unless a
-    category filter needs the lines; same filters as ``f_lines`` otherwise.
-    """
-    if args.category:
-        return "f_orders AS (SELECT DISTINCT order_id, customer_id, order_date FROM f_lines WHERE status = 'completed')"
-    conds = [
-        "o.status = 'completed'",
-        "o.customer_id IN (SELECT customer_id FROM f_customers)",
-        "o.order_date <= $f_end",
-    ]
-    if scope.start:
-        conds.append("o.order_date >= $f_start")
-    if args.channel:
-        conds.append("list_contains($f_channel, o.channel)")
-    return f"f_orders AS (SELECT o.order_id, o.customer_id, o.order_date FROM orders o WHERE {' AND '.join(conds)})"
 
 
 def _th(name: str) -> str:
@@ -141,7 +121,7 @@ def _churn(con: Con, args: ChurnArgs) -> ToolResult:
     grp = f"coalesce(CAST({DIMS[args.dimension]['sql']} AS VARCHAR), '(无)')" if args.dimension else "'全部 / All'"
     pre = f"""
 WITH {scope.ctes(products=False)},
-{_orders_cte(scope, args)},
+{scope.orders_cte()},
 pc AS (
     SELECT customer_id,
            count(*) FILTER (WHERE order_date < $cur_start) AS prev_orders,
@@ -250,7 +230,7 @@ co AS (
     FROM f_customers
     WHERE signup_date <= $f_end AND signup_date >= $c_start
 ),
-{_orders_cte(scope, args)},
+{scope.orders_cte()},
 act AS (SELECT DISTINCT customer_id, CAST(date_trunc('month', order_date) AS DATE) AS om FROM f_orders),
 sizes AS (SELECT cm, count(*) AS customers FROM co GROUP BY cm),
 cells AS (
@@ -322,7 +302,7 @@ def _at_risk(con: Con, args: ChurnArgs) -> ToolResult:
     params.update(stake_from=stake_from, lim=limit)
     sql = f"""
 WITH {scope.ctes(products=False)},
-{_orders_cte(scope, args)},
+{scope.orders_cte()},
 cnt AS (
     -- one sorted list of order dates per customer: the non-zero gaps between neighbours are the
     -- intervals between distinct order days (cheaper than a window partitioned by customer)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
+from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, one_of, register, resolve_scope
 from tools.tables import load
 
 TABLE = load("loyalty")
@@ -37,26 +37,6 @@ BANDS: dict[str, dict[str, Any]] = TABLE["bands"]
 GROUPS: dict[str, dict[str, str]] = TABLE["groups"]
 MISSING_SAT = float(TABLE["scaling"]["missing_satisfaction"]["value"])
 COMPONENTS = tuple(WEIGHTS)
-
-
-def _orders_cte(scope: Scope, args: CommonFilters) -> str:
-    """``f_orders``: completed orders in scope, one row per order (order_id, customer_id, order_date).
-
-    Read from ``orders`` directly (a few times fewer rows than order lines) unless a
-    category filter needs the lines; same filters as ``f_lines`` otherwise.
-    """
-    if args.category:
-        return "f_orders AS (SELECT DISTINCT order_id, customer_id, order_date FROM f_lines WHERE status = 'completed')"
-    conds = [
-        "o.status = 'completed'",
-        "o.customer_id IN (SELECT customer_id FROM f_customers)",
-        "o.order_date <= $f_end",
-    ]
-    if scope.start:
-        conds.append("o.order_date >= $f_start")
-    if args.channel:
-        conds.append("list_contains($f_channel, o.channel)")
-    return f"f_orders AS (SELECT o.order_id, o.customer_id, o.order_date FROM orders o WHERE {' AND '.join(conds)})"
 
 
 # by="customer" lists at most this many rows by default, like the other per-customer tools: a million-row
@@ -157,7 +137,7 @@ def loyalty(con: Con, args: LoyaltyArgs) -> ToolResult:
     index_expr = " + ".join(f"$w_{k} * s_{k}" for k in COMPONENTS)
     sql = f"""
 WITH {scope.ctes(products=False)},
-{_orders_cte(scope, args)},
+{scope.orders_cte()},
 om AS (
     -- per customer and month first: cheaper than count(DISTINCT month) per customer
     SELECT customer_id, date_trunc('month', order_date) AS m, count(*) AS n,
