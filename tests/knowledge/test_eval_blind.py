@@ -1,0 +1,70 @@
+"""The blind retrieval set (tests/knowledge/eval_blind): its shape, and its figures over a freshly built index.
+
+The set was written from the documents alone, without running the retriever, so it measures retrieval on
+queries nobody tuned for. Only the structure is asserted here; the figures are printed (``pytest -s``)
+until a floor is set from a measurement.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from knowledge.evaluate import BLIND_DIR, EvalQuery, evaluate, load_queries
+from knowledge.index import KnowledgeBase
+from knowledge.ourdocs import parse_doc, shipped_docs
+
+
+@pytest.fixture(scope="module")
+def queries() -> list[EvalQuery]:
+    return load_queries(BLIND_DIR)
+
+
+def test_blind_set_has_40_zh_and_20_en_queries(queries: list[EvalQuery]) -> None:
+    assert len(queries) == 60
+    assert Counter(q.lang for q in queries) == {"zh": 40, "en": 20}
+    assert len({q.q for q in queries}) == 60, "no query is repeated"
+
+
+def test_blind_set_covers_every_document_at_least_twice(queries: list[EvalQuery]) -> None:
+    if not shipped_docs():
+        pytest.skip("no documents yet")
+    per_doc = Counter(q.doc for q in queries)
+    docs = {p.stem for p in shipped_docs()}
+    assert set(per_doc) == docs, set(per_doc) ^ docs
+    assert min(per_doc.values()) >= 2, per_doc
+
+
+def test_blind_expected_sections_exist(queries: list[EvalQuery]) -> None:
+    if not shipped_docs():
+        pytest.skip("no documents yet")
+    anchors = {
+        (d.doc_id, s.anchor)
+        for p in shipped_docs()
+        for d in [parse_doc(p.read_text(encoding="utf-8"), str(p))]
+        for s in d.sections
+    }
+    missing = [(q.doc, q.section) for q in queries if (q.doc, q.section) not in anchors]
+    assert not missing, missing
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory, queries: list[EvalQuery]) -> dict[str, object]:
+    if not shipped_docs():
+        pytest.skip("no documents yet")
+    kb = KnowledgeBase(Path(tmp_path_factory.mktemp("eval_blind")) / "index")
+    kb.build()
+    res = evaluate(lambda q: kb.search(q, k=3), queries)
+    # figures only, no misses: the set is not for tuning
+    for lang, s in res["per_language"].items():  # type: ignore[union-attr]
+        print(f"blind retrieval eval {lang}: n={s['n']} top1={s['top1_rate']:.1%} top3={s['top3_rate']:.1%}")
+    return res
+
+
+@pytest.mark.parametrize(("lang", "n"), [("zh", 40), ("en", 20)])
+def test_blind_figures_are_measured(results: dict[str, object], lang: str, n: int) -> None:
+    s = results["per_language"][lang]  # type: ignore[index]
+    assert s["n"] == n
+    assert 0.0 <= s["top1_rate"] <= s["top3_rate"] <= 1.0, s
