@@ -12,15 +12,17 @@ never go into the SQL text.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.errors import InputError
 
@@ -285,6 +287,116 @@ def at_least(name: str, minimum: int) -> Any:
     return field_validator(name)(classmethod(check))
 
 
+# DuckDB binds Python integers as BIGINT: a larger one (a "huge limit") fails inside the query, not as bad input.
+INT64_MAX = 2**63 - 1
+
+# Chinese for pydantic's error types; pydantic's own English message is kept for en. Others fall back to it.
+_EXPECTED_ZH: dict[str, str] = {
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数(不能有小数)",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文本(字符串)",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "date_type": "应为有效日期(YYYY-MM-DD)",
+    "date_parsing": "应为有效日期(YYYY-MM-DD)",
+    "date_from_datetime_parsing": "应为有效日期(YYYY-MM-DD)",
+    "date_from_datetime_inexact": "应为日期,不带时间(YYYY-MM-DD)",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应大于或等于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应小于或等于 {le}",
+    "too_short": "至少要有 {min_length} 项",
+    "too_long": "至多 {max_length} 项",
+    "finite_number": "应为有限的数字",
+}
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _problem(err: Mapping[str, Any], fields: list[str]) -> tuple[str, str, str]:
+    """One pydantic error as (field, zh, en): the field, the value received and what is expected."""
+    loc = list(err.get("loc", ()))
+    where = str(loc[0]) + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc[1:]) if loc else ""
+    kind, msg, ctx = str(err.get("type", "")), str(err.get("msg", "")), dict(err.get("ctx") or {})
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(where, fields, n=1, cutoff=0.6)
+        if close:
+            return (
+                where,
+                f"未知参数 `{where}`(是不是 `{close[0]}`?)",
+                f"unknown parameter `{where}` (did you mean `{close[0]}`?)",
+            )
+        names = ", ".join(fields)
+        return where, f"未知参数 `{where}`(可用参数:{names})", f"unknown parameter `{where}` (valid: {names})"
+    if kind == "missing":
+        return where, f"缺少必填参数 `{where}`", f"missing required parameter `{where}`"
+    if kind in ("value_error", "assertion_error"):
+        # Our validators' own words (one language or both); pydantic prefixes "Value error, ".
+        text = str(ctx.get("error") or msg.split(", ", 1)[-1])
+        if not where:
+            return "", text, text
+        return (
+            where,
+            f"参数 `{where}` 收到 {_shown(err.get('input'))}:{text}",
+            f"parameter `{where}` got {_shown(err.get('input'))}: {text}",
+        )
+    if kind == "literal_error":
+        expected_zh = "应为 " + str(ctx.get("expected", "")).replace(" or ", "、").replace(", ", "、") + " 之一"
+    else:
+        expected_zh = _EXPECTED_ZH[kind].format(**ctx) if kind in _EXPECTED_ZH else msg
+    got = _shown(err.get("input"))
+    return where, f"参数 `{where}` 收到 {got},{expected_zh}", f"parameter `{where}` got {got}: {msg}"
+
+
+def validate_arguments(model: type[BaseModel], arguments: Mapping[str, Any] | BaseModel, tool: str = "") -> BaseModel:
+    """``arguments`` as ``model``, or one bilingual InputError naming each bad field, the value sent and what is expected.
+
+    The single translation of pydantic's ValidationError for every caller (CLI, router, LLM agent, reports).
+    Our validators (one_of, at_least, model checks) raise InputError themselves; it passes through unchanged.
+    Unknown names are refused (CommonFilters forbids extra fields); the message suggests the closest valid one.
+    """
+    head_zh = f"工具 {tool} 的参数有误:" if tool else "参数有误:"
+    head_en = f"Invalid arguments for tool {tool}: " if tool else "Invalid arguments: "
+    if isinstance(arguments, model):
+        args = arguments
+    else:
+        data = arguments.model_dump(exclude_unset=True) if isinstance(arguments, BaseModel) else arguments
+        try:
+            args = model.model_validate(data)
+        except ValidationError as exc:
+            fields = list(model.model_fields)
+            problems = [_problem(e, fields) for e in exc.errors()]
+        else:
+            problems = []
+        # Raised outside the except block and not chained: a validator's ValueError kept inside the
+        # ValidationError references this frame (and the caller's connection) in a cycle the GC cannot free.
+        if problems:
+            raise InputError(
+                head_zh + ";".join(p[1] for p in problems),
+                head_en + "; ".join(p[2] for p in problems),
+                fields=[p[0] for p in problems],
+            )
+    for name in type(args).model_fields:
+        v = getattr(args, name)
+        if isinstance(v, int) and not isinstance(v, bool) and not -INT64_MAX - 1 <= v <= INT64_MAX:
+            raise InputError(
+                f"{head_zh}参数 `{name}` 收到 {v},超出范围:应在 {-INT64_MAX - 1} 到 {INT64_MAX} 之间",
+                f"{head_en}parameter `{name}` got {v}, out of range: must be between {-INT64_MAX - 1} and {INT64_MAX}",
+                fields=[name],
+            )
+    return args
+
+
 class Trace:
     """Runs queries and remembers the SQL, so the answer can show how it was computed."""
 
@@ -312,9 +424,12 @@ class ToolSpec:
     fn: Callable[[Con, Any], ToolResult]
     examples: tuple[str, ...] = field(default=())
 
-    def run(self, con: Con, arguments: dict[str, Any] | BaseModel) -> ToolResult:
-        args = arguments if isinstance(arguments, BaseModel) else self.args_model.model_validate(arguments)
-        return self.fn(con, args)
+    def validate(self, arguments: Mapping[str, Any] | BaseModel) -> BaseModel:
+        """The arguments as this tool's model; any invalid one is an InputError naming it (see validate_arguments)."""
+        return validate_arguments(self.args_model, arguments, self.name)
+
+    def run(self, con: Con, arguments: Mapping[str, Any] | BaseModel) -> ToolResult:
+        return self.fn(con, self.validate(arguments))
 
 
 REGISTRY: dict[str, ToolSpec] = {}

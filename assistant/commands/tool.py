@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from assistant import config
 from assistant.errors import InputError
@@ -21,7 +21,10 @@ MAX_TABLE_ROWS = 50
 
 
 def parse_arguments(spec: Any, raw: str | dict[str, Any] | None) -> BaseModel:
-    """JSON text or a dict -> the tool's pydantic model; every failure becomes a bilingual InputError naming the field."""
+    """JSON text or a dict -> the tool's pydantic model; every failure is a bilingual InputError naming the field.
+
+    Validated before the warehouse is opened, so a typo is reported even without one (ToolSpec.validate words it).
+    """
     if raw is None or raw == "":
         data: Any = {}
     elif isinstance(raw, str):
@@ -40,33 +43,7 @@ def parse_arguments(spec: Any, raw: str | dict[str, Any] | None) -> BaseModel:
             f'--args 必须是 JSON 对象(如 {{"as_of": "2025-06-30"}}),而不是 {type(data).__name__}。',
             f'--args must be a JSON object (like {{"as_of": "2025-06-30"}}), not {type(data).__name__}.',
         )
-    try:
-        return spec.args_model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(spec.name, exc) from exc
-
-
-def validation_error(tool: str, exc: ValidationError) -> InputError:
-    """A pydantic ValidationError as one bilingual message that names each bad field and what it accepts."""
-    zh: list[str] = []
-    en: list[str] = []
-    fields: list[str] = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err.get("loc", ())) or "(arguments)"
-        fields.append(loc)
-        if err.get("type") == "extra_forbidden":
-            zh.append(f"未知参数 {loc}(用 `tool --list` 查看 {tool} 的参数)")
-            en.append(f"unknown parameter {loc} (see `tool --list` for {tool}'s parameters)")
-            continue
-        got = err.get("input")
-        shown = json.dumps(got, ensure_ascii=False, default=str) if not isinstance(got, dict) else "{…}"
-        zh.append(f"参数 {loc} 的值 {shown} 无效:{err.get('msg')}")
-        en.append(f"parameter {loc} = {shown} is invalid: {err.get('msg')}")
-    return InputError(
-        f"工具 {tool} 的参数有误:" + ";".join(zh),
-        f"Invalid arguments for tool {tool}: " + "; ".join(en),
-        fields=fields,
-    )
+    return spec.validate(data)
 
 
 def describe_tools() -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from assistant.answer import Answer, chart_for, result_text
 from assistant.errors import AssistantError
@@ -37,7 +37,7 @@ from assistant.llm.prompts import (
 )
 from assistant.llm.schemas import SEARCH_DOCS, SearchDocsArgs, tool_schemas
 from assistant.router.router import Context, Plan, detect_language
-from tools.base import ToolResult, _jsonable, last_order_date
+from tools.base import ToolResult, _jsonable, last_order_date, validate_arguments
 from tools.tables import load as load_table
 
 if TYPE_CHECKING:
@@ -178,16 +178,6 @@ def string_cells(results: list[ToolResult]) -> set[str]:
     return out
 
 
-def validation_details(exc: ValidationError) -> str:
-    """One line per invalid field: where, what is wrong, what was sent."""
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ())) or "(arguments)"
-        got = json.dumps(err.get("input"), ensure_ascii=False, default=str)[:120]
-        lines.append(f"- field `{where}`: {err.get('msg')} (got {got})")
-    return "\n".join(lines)
-
-
 class LLMAgent:
     """Answers questions with a tool-calling chat model over an ``Assistant``'s warehouse and knowledge base.
 
@@ -278,10 +268,10 @@ class LLMAgent:
             msg = TOOL_ERROR["unknown"].format(tool=name, names=", ".join(s["function"]["name"] for s in self.schemas))
             return Step(name, args, False, f"unknown tool {name}"), msg
         try:
-            validated = model.model_validate(args)
-        except (ValidationError, AssistantError) as exc:
-            # Some argument models check ids against tables and raise our own error (naming the value).
-            details = validation_details(exc) if isinstance(exc, ValidationError) else f"{exc.en} / {exc.zh}"
+            # The same bilingual words as the CLI: each bad field, the value sent and what is expected.
+            validated = validate_arguments(model, args)
+        except AssistantError as exc:
+            details = f"{exc.en} / {exc.zh}"
             return Step(name, args, False, details), TOOL_ERROR["invalid"].format(tool=name, details=details)
         sent = validated.model_dump(exclude_unset=True)
         try:

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from assistant.errors import InputError
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.timeparse import (
@@ -40,7 +41,7 @@ from assistant.nlu.timeparse import (
 )
 from assistant.router.phrases import Match, correct, longest_non_overlapping, normalize, tables
 from tools import load_all
-from tools.base import last_order_date
+from tools.base import last_order_date, validate_arguments
 
 FILTER_OF_ENTITY = {
     "region": "region",
@@ -783,16 +784,10 @@ class Router:
             )
         clean = {k: v for k, v in args.items() if k in fields}
         try:
-            model.model_validate(clean)
-        except ValidationError as exc:
+            validate_arguments(model, clean)
+        except InputError as exc:  # pydantic's complaint or our validators' (one_of, at_least), in both languages
             plan.kind = "clarify"
-            plan.notices.append(
-                _bi(
-                    lang,
-                    f"参数无法识别:{exc.errors()[0].get('msg')}",
-                    f"Could not understand the arguments: {exc.errors()[0].get('msg')}",
-                )
-            )
+            plan.notices.append(exc.message(lang))
             plan.suggestions = SUGGESTIONS[lang]
         return clean
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -161,3 +162,57 @@ def test_bad_thresholds_and_options_say_what_to_fix(tool: str, args: dict[str, o
     with pytest.raises(InputError) as exc:
         parse_arguments(load_all()[tool], args)
     assert field in exc.value.en and field in exc.value.zh and hint in exc.value.en
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "zh", "en"),
+    [
+        (
+            "rfm",
+            '{"regoin": "华东"}',
+            "未知参数 `regoin`(是不是 `region`?)",
+            "unknown parameter `regoin` (did you mean `region`?)",
+        ),
+        (
+            "satisfaction",
+            '{"as_of": "2025-13-01"}',
+            '参数 `as_of` 收到 "2025-13-01"',
+            'parameter `as_of` got "2025-13-01"',
+        ),
+        ("cross_sell", '{"limit": 1000000000000000000000000000000}', "超出范围", "out of range"),
+    ],
+)
+def test_main_bad_arguments_exit_2_in_both_languages(
+    db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tool: str,
+    args: str,
+    zh: str,
+    en: str,
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["assistant", "tool", tool, "--args", args, "--db", str(db)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"错误: 工具 {tool} 的参数有误:" in err and f"Error: Invalid arguments for tool {tool}: " in err
+    assert zh in err and en in err
+
+
+def test_python_m_assistant_bad_argument_exit_2(tmp_path: Path) -> None:
+    # The real entry point; the arguments are checked before the warehouse is opened, so none is needed.
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant", "tool", "rfm", "--args", '{"limit": "many"}', "--db", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert '错误: 工具 rfm 的参数有误:参数 `limit` 收到 "many",应为整数' in proc.stderr
+    assert (
+        'Error: Invalid arguments for tool rfm: parameter `limit` got "many": Input should be a valid integer'
+        in proc.stderr
+    )
+    assert "Traceback" not in proc.stderr
