@@ -14,9 +14,11 @@ city, industry, size, rep, acquisition_channel, month), ``trend`` (by month) and
 ``extremes`` (the 20 % most and least satisfied customers, ranked by mean NPS
 score, ties by mean CSAT then customer id, and how their profile — region,
 industry, size, revenue tier, complaints, revenue — differs from all customers
-in scope). Each score counts only the responses that answered it (n per score).
-With a category or channel filter, only customers who bought in that category
-or channel in the period count. Thresholds live in ``tools/tables/satisfaction.yaml``.
+in scope; ``by="customer"`` lists at most ``limit`` customers per group, most
+extreme first, while group sizes and mean NPS cover the whole group). Each score
+counts only the responses that answered it (n per score). With a category or
+channel filter, only customers who bought in that category or channel in the
+period count. Thresholds live in ``tools/tables/satisfaction.yaml``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,24 @@ from typing import Any, Literal
 from pydantic import Field
 
 from assistant.errors import InputError
-from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
+from tools.base import (
+    Chart,
+    CommonFilters,
+    Con,
+    Definition,
+    Scope,
+    ToolResult,
+    Trace,
+    at_least,
+    one_of,
+    register,
+    resolve_scope,
+)
 from tools.tables import load
 
 TABLE = load("satisfaction")
 TH = TABLE["thresholds"]
+DEFAULT_LIMIT = int(TABLE["defaults"]["limit"])
 DIMS: dict[str, dict[str, str]] = TABLE["dimensions"]
 VIEWS = ("summary", "by", "trend", "extremes")
 BYS = ("segment", "customer")
@@ -55,10 +70,17 @@ class SatisfactionArgs(CommonFilters):
         "segment",
         description="extremes 视图:segment 输出画像对比,customer 输出客户名单 / extremes view: segment gives the profile comparison, customer the customer list",
     )
+    limit: int = Field(
+        DEFAULT_LIMIT,
+        description=f"extremes 且 by=customer 时每组最多列出的客户数(最极端的在前),默认 {DEFAULT_LIMIT} / "
+        f"extremes with by=customer: at most this many customers listed per group, most extreme first, "
+        f"default {DEFAULT_LIMIT}",
+    )
 
     _v = one_of("view", VIEWS)
     _d = one_of("dimension", list(DIMS))
     _b = one_of("by", BYS)
+    _l = at_least("limit", 1)
 
 
 def nps_ci(promoters: int, detractors: int, n: int, z: float) -> tuple[float | None, float | None, float | None]:
@@ -282,7 +304,7 @@ def _extremes(
     definitions: list[Definition],
     arguments: dict[str, Any],
 ) -> ToolResult:
-    tiers, groups = TABLE["tiers"], TABLE["groups"]
+    tiers = TABLE["tiers"]
     t1, t2 = TH["strategic_share"]["value"], TH["key_share"]["value"]
     params = {k: v for k, v in params.items() if k not in ("prom", "det", "csat_min")}
     params.update(share=share, t1=t1, t2=t2)
@@ -326,13 +348,15 @@ prof AS MATERIALIZED (
     FROM pos
 ),
 grouped AS (
-    SELECT 'most' AS grp, r.mean_nps, r.mean_csat, r.responses, p.* FROM ranked r JOIN prof p USING (customer_id)
+    SELECT 'most' AS grp, r.pos_top AS gpos, r.mean_nps, r.mean_csat, r.responses, p.*
+    FROM ranked r JOIN prof p USING (customer_id)
     WHERE r.pos_top <= r.k
     UNION ALL
-    SELECT 'least' AS grp, r.mean_nps, r.mean_csat, r.responses, p.* FROM ranked r JOIN prof p USING (customer_id)
+    SELECT 'least' AS grp, r.pos_bottom, r.mean_nps, r.mean_csat, r.responses, p.*
+    FROM ranked r JOIN prof p USING (customer_id)
     WHERE r.pos_bottom <= r.k
     UNION ALL
-    SELECT 'all' AS grp, NULL, NULL, NULL, p.* FROM prof p
+    SELECT 'all' AS grp, NULL, NULL, NULL, NULL, p.* FROM prof p
 )"""
     tier_en = {v["zh"]: v["en"] for v in tiers.values()}
     definitions += [
@@ -355,45 +379,7 @@ grouped AS (
         ),
     ]
     if args.by == "customer":
-        sql = (
-            base
-            + """
-SELECT customer_id, grp, mean_nps, mean_csat, responses, region, industry, size, tier, complaints, revenue
-FROM grouped WHERE grp <> 'all'
-ORDER BY grp DESC, mean_nps DESC, mean_csat DESC NULLS LAST, customer_id"""
-        )
-        _, raw = tr.query(sql, params)
-        rows = [[r[0], groups[r[1]]["zh"], groups[r[1]]["en"], *r[2:8], r[8], tier_en[r[8]], r[9], r[10]] for r in raw]
-        columns = [
-            "customer_id",
-            "group_zh",
-            "group_en",
-            "mean_nps",
-            "mean_csat",
-            "responses",
-            "region",
-            "industry",
-            "size",
-            "tier_zh",
-            "tier_en",
-            "complaints",
-            "revenue",
-        ]
-        figures = {
-            "most_customers": sum(1 for r in raw if r[1] == "most"),
-            "least_customers": sum(1 for r in raw if r[1] == "least"),
-        }
-        return ToolResult(
-            tool="satisfaction",
-            arguments=arguments,
-            as_of=scope.as_of,
-            figures=figures,
-            columns=columns,
-            rows=rows,
-            definitions=definitions,
-            sql=tr.sql,
-            chart=Chart(kind="table", x="customer_id", y="mean_nps"),
-        )
+        return _extremes_customers(args, scope, params, tr, definitions, arguments, base, tier_en)
 
     sql = (
         base
@@ -477,4 +463,76 @@ SELECT grp, 'customers', '', count(*) FROM grouped GROUP BY grp"""
             title_zh="最满意/最不满意客户画像",
             title_en="Profile of the most and least satisfied customers",
         ),
+    )
+
+
+def _extremes_customers(
+    args: SatisfactionArgs,
+    scope: Scope,
+    params: dict[str, Any],
+    tr: Trace,
+    definitions: list[Definition],
+    arguments: dict[str, Any],
+    base: str,
+    tier_en: dict[str, str],
+) -> ToolResult:
+    """The customers of each extreme group, at most ``limit`` per group (most extreme first).
+
+    A 20 % group is ~200k customers at 1M: the list is cut, while the group size and mean NPS (windows taken
+    before QUALIFY cuts) still cover the whole group.
+    """
+    groups = TABLE["groups"]
+    sql = (
+        base
+        + """
+SELECT customer_id, grp, mean_nps, mean_csat, responses, region, industry, size, tier, complaints, revenue,
+       count(*) OVER (PARTITION BY grp) AS group_n, avg(mean_nps) OVER (PARTITION BY grp) AS group_mean_nps
+FROM grouped WHERE grp <> 'all'
+QUALIFY gpos <= $limit
+ORDER BY grp DESC, gpos"""
+    )
+    _, raw = tr.query(sql, {**params, "limit": args.limit})
+    rows = [[r[0], groups[r[1]]["zh"], groups[r[1]]["en"], *r[2:8], r[8], tier_en[r[8]], r[9], r[10]] for r in raw]
+    columns = [
+        "customer_id",
+        "group_zh",
+        "group_en",
+        "mean_nps",
+        "mean_csat",
+        "responses",
+        "region",
+        "industry",
+        "size",
+        "tier_zh",
+        "tier_en",
+        "complaints",
+        "revenue",
+    ]
+    figures: dict[str, Any] = {}
+    notes: list[str] = []
+    for grp in ("most", "least"):
+        mine = [r for r in raw if r[1] == grp]
+        total = int(mine[0][11]) if mine else 0
+        figures[f"{grp}_customers"] = total
+        figures[f"{grp}_listed"] = len(mine)
+        figures[f"{grp}_mean_nps"] = float(mine[0][12]) if mine else None
+        if total > len(mine):
+            g = groups[grp]
+            notes.append(
+                f"{g['zh']}组共 {total} 位客户,只列出最极端的 {len(mine)} 位(limit={args.limit}) / "
+                f"{g['en']}: {len(mine)} of {total} customers listed, the most extreme first (limit={args.limit})"
+            )
+    figures["limit"] = args.limit
+    figures["truncated"] = bool(notes)
+    return ToolResult(
+        tool="satisfaction",
+        arguments=arguments,
+        as_of=scope.as_of,
+        figures=figures,
+        columns=columns,
+        rows=rows,
+        definitions=definitions,
+        sql=tr.sql,
+        chart=Chart(kind="table", x="customer_id", y="mean_nps"),
+        notes=notes,
     )

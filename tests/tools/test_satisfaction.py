@@ -8,6 +8,7 @@ import pytest
 
 from assistant.errors import InputError
 from tools.satisfaction import SatisfactionArgs, nps_ci, satisfaction, wilson_ci
+from tools.tables import load
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -232,3 +233,58 @@ def test_sample_invariants(sample_con):
     ext = satisfaction(sample_con, SatisfactionArgs(view="extremes")).records()
     tiers = [r for r in ext if r["attribute"] == "tier"]
     assert sum(r["all"] for r in tiers) == pytest.approx(1.0)
+
+
+def test_extremes_customers_limit_per_group(con):
+    # share 0.5: k = 2 per group; most C1 (9.5), C2 (7); least C3 (3), C4 (6). limit 1: the most extreme of each.
+    res = _run(con, view="extremes", by="customer", share=0.5, limit=1)
+    assert [(r["customer_id"], r["group_en"]) for r in res.records()] == [
+        ("C1", "Most satisfied"),
+        ("C3", "Least satisfied"),
+    ]
+    f = res.figures
+    assert (f["most_customers"], f["most_listed"], f["least_customers"], f["least_listed"]) == (2, 1, 2, 1)
+    # mean NPS over the whole group, not the listed part: (9.5 + 7) / 2, (3 + 6) / 2
+    assert f["most_mean_nps"] == pytest.approx(8.25) and f["least_mean_nps"] == pytest.approx(4.5)
+    assert f["truncated"] is True and f["limit"] == 1 and res.arguments["limit"] == 1
+    assert len(res.notes) == 2 and "1 of 2" in res.notes[0] and "共 2 位客户" in res.notes[1]
+
+
+def test_extremes_customers_least_group_lists_the_least_satisfied_first(con):
+    res = _run(con, view="extremes", by="customer", share=0.5, limit=2)
+    assert [r["customer_id"] for r in res.records()] == ["C1", "C2", "C3", "C4"]
+    assert res.figures["truncated"] is False and res.notes == []
+    assert res.figures["most_listed"] == res.figures["most_customers"] == 2
+
+
+def test_extremes_customers_ten_customers(empty_con):
+    # X0..X9 answer NPS 0..9 once; share 0.3 -> k = 3: most X9, X8, X7 (mean 8), least X0, X1, X2 (mean 1).
+    c = empty_con
+    for i in range(10):
+        _customer(c, f"X{i}", "华东", "制造", "小型", None)
+        _survey(c, f"S{i}", f"X{i}", "2025-06-01", i, None, None)
+    res = _run(c, view="extremes", by="customer", share=0.3, limit=2)
+    assert [r["customer_id"] for r in res.records()] == ["X9", "X8", "X0", "X1"]
+    f = res.figures
+    assert (f["most_customers"], f["least_customers"], f["most_listed"], f["least_listed"]) == (3, 3, 2, 2)
+    assert f["most_mean_nps"] == pytest.approx(8.0) and f["least_mean_nps"] == pytest.approx(1.0)
+    # the profile view of the same groups is not cut by limit
+    prof = {(r["attribute"], r["value"]): r for r in _run(c, view="extremes", share=0.3, limit=1).records()}
+    assert prof[("customers", "")]["most"] == 3 and prof[("mean_nps", "")]["least"] == pytest.approx(1.0)
+
+
+def test_extremes_customers_default_limit_comes_from_the_table(con):
+    assert SatisfactionArgs().limit == int(load("satisfaction")["defaults"]["limit"]) == 1000
+    res = _run(con, view="extremes", by="customer")
+    assert res.figures["limit"] == 1000 and res.figures["truncated"] is False
+
+
+@pytest.mark.parametrize("limit", [0, -3])
+def test_extremes_limit_must_be_positive(con, limit):
+    with pytest.raises(InputError, match="limit"):
+        _run(con, view="extremes", by="customer", limit=limit)
+
+
+def test_extremes_customers_no_responses(empty_con):
+    res = _run(empty_con, view="extremes", by="customer")
+    assert res.rows == [] and res.figures["most_customers"] == 0 and res.figures["most_mean_nps"] is None
