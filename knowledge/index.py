@@ -136,15 +136,54 @@ def local_tokens(c: dict[str, Any]) -> list[str]:
 
 
 @cache
-def _asks_patterns() -> dict[str, re.Pattern[str]]:
-    pats = T.rules()["rerank"]["asks"]
-    return {a: re.compile("|".join(p["zh"] + p["en"]), re.I) for a, p in pats.items()}
+def _intent_patterns() -> dict[str, re.Pattern[str]]:
+    table = T.rules()["rerank"]["intents"]
+    return {a: re.compile("|".join(p["zh"] + p["en"]), re.I) for a, p in table.items()}
 
 
-def asks(query: str, anchor: str) -> bool:
-    """Whether the query asks what a thing is / why it matters (rules.yaml rerank.asks)."""
-    pat = _asks_patterns().get(anchor)
+@cache
+def _intent_of_anchor() -> dict[str, str]:
+    """Anchor → intent for the sections every one of our documents has (what, why, how, actions, example)."""
+    return {a: name for name, p in T.rules()["rerank"]["intents"].items() for a in p["anchors"]}
+
+
+def asks(query: str, intent: str) -> bool:
+    """Whether the query asks for that kind of section: what a thing is, why it matters, how it is computed,
+    what to do, an example (rules.yaml rerank.intents: generic cue words, no subject words)."""
+    pat = _intent_patterns().get(intent)
     return bool(pat and pat.search(query))
+
+
+def asked_intents(query: str) -> set[str]:
+    return {name for name, pat in _intent_patterns().items() if pat.search(query)}
+
+
+@cache
+def _question_words() -> tuple[frozenset[str], re.Pattern[str]]:
+    qw = T.rules()["rerank"]["question_words"]
+    zh = sorted((str(w) for w in qw["zh"]), key=len, reverse=True)
+    return frozenset(str(w).lower() for w in (*qw["zh"], *qw["en"])), re.compile("|".join(map(re.escape, zh)))
+
+
+def _with_grams(query: str, qw: dict[str, float]) -> dict[str, float]:
+    """The query's weighted terms plus its CJK character grams (what the within-document BM25 matches)."""
+    out = dict(qw)
+    gw = float(T.rules()["rerank"]["char_gram_weight"])
+    for g in char_grams(query):
+        out[g] = out.get(g, 0.0) + gw
+    return out
+
+
+def content_query(query: str, qw: dict[str, float]) -> dict[str, float]:
+    """The query's weighted terms without its question words, plus CJK character grams of what is left:
+    which section a question points at is said by its subject words; what it asks (how, why, what to do)
+    is the intent table's job, and as plain words 怎么/what would match whichever heading is phrased with them."""
+    words, zh = _question_words()
+    out = {t: w for t, w in qw.items() if t not in words}
+    gw = float(T.rules()["rerank"]["char_gram_weight"])
+    for g in char_grams(zh.sub(" ", query)):
+        out[g] = out.get(g, 0.0) + gw
+    return out
 
 
 class _State:
@@ -163,6 +202,8 @@ class _State:
             members.setdefault(c["doc_key"], []).append(i)
         self.members = members
         self.local: dict[str, BM25] = {}
+        self.local_head: dict[str, BM25] = {}
+        self.subjects: dict[str, frozenset[str]] = {}
         self._cfg = cfg
 
     def local_bm25(self, doc_key: str) -> BM25:
@@ -172,6 +213,32 @@ class _State:
             cs = [self.chunks[i] for i in self.members[doc_key]]
             bm = BM25([local_tokens(c) for c in cs], k1=float(self._cfg["k1"]), b=float(self._cfg["b"]))
             self.local[doc_key] = bm
+        return bm
+
+    def subject_terms(self, doc_key: str) -> frozenset[str]:
+        """Words of the document's title (and their character grams) that no specific section's heading uses:
+        they name the document (波士顿矩阵, four customer types), not one of its sections (明星产品, lost)."""
+        terms = self.subjects.get(doc_key)
+        if terms is None:
+            cs = [self.chunks[i] for i in self.members[doc_key]]
+            title = cs[0]["title"]
+            found = {*T.tokens(title), *concepts(title), *char_grams(title)}
+            generic = _intent_of_anchor()
+            for c in cs:
+                if c["kind"] != "doc" or c["anchor"] not in generic:
+                    found -= {*c["head_tokens"], *char_grams(c["heading"])}
+            terms = self.subjects[doc_key] = frozenset(found)
+        return terms
+
+    def local_head_bm25(self, doc_key: str) -> BM25:
+        """BM25 over one document's section headings alone (words and character grams), its own term weights."""
+        bm = self.local_head.get(doc_key)
+        if bm is None:
+            cs = [self.chunks[i] for i in self.members[doc_key]]
+            heads = [[*c["head_tokens"], *char_grams(c["heading"])] if c["heading"] != c["title"] else [] for c in cs]
+            # b=0: a heading's length says little (短标题 and long ones name one subject each)
+            bm = BM25(heads, k1=float(self._cfg["k1"]), b=0.0)
+            self.local_head[doc_key] = bm
         return bm
 
 
@@ -502,25 +569,42 @@ class KnowledgeBase:
     def _rerank_sections(
         state: _State, fused: list[tuple[str, float]], query: str, qw: dict[str, float], lang: str | None
     ) -> list[tuple[str, float]]:
-        """Second stage: within each leading document, prefer the section the query's specific words
-        point at. Score = fused + share x (the document's best fused score) x (section's within-document
-        BM25 / the document's best), so the generic what/why section no longer wins on the subject alone."""
+        """Second stage: the leading documents first, then which of each one's sections the question means.
+
+        For a section of a leading document whose best first-stage score is ``best``::
+
+            factor x (fused_share x fused + (1 - fused_share) x best           its own and its document's evidence
+                      + doc_weight x mean of the document's best few fused)     a document many sections match
+            + best x (section_share x L + heading_share x H + intent_share x I)
+
+        L: the section's within-document BM25 (relative to the document's best section), H: its heading's match
+        on the question's subject words, I: 1 when the section is of the kind the question asks for (how,
+        actions, example), factor: below 1 for a generic opening section (what, why) the question does not ask
+        for (its first-stage score is earned by naming the subject; its own words still count). Within-document term weights make the document's own subject, named everywhere, count for little.
+        Sections of other documents keep factor x fused."""
         cfg = T.rules()["rerank"]
-        share = float(cfg["section_share"])
         if not fused:
             return fused
-        # our documents open with a generic what/why section: its first-stage score, which it earns by
-        # naming the document's subject, counts for less unless the query asks what or why
-        damp = float(cfg["generic_factor"])
-        generic = {a for a in cfg["generic_sections"] if not asks(query, a)}
-        scores = {}
+        asked = asked_intents(query)
+        table, of_anchor = cfg["intents"], _intent_of_anchor()
+
+        def kind(c: dict[str, Any]) -> str | None:
+            return of_anchor.get(c["anchor"]) if c["kind"] == "doc" else None
+
+        def factor(c: dict[str, Any]) -> float:
+            k = kind(c)
+            return float(table[k]["factor"]) if k and k not in asked else 1.0
+
+        fused_by_id = dict(fused)
+        scores: dict[str, float] = {}
+        by_doc: dict[str, list[float]] = {}
         for cid, sc in fused:
             c = state.chunks[state.by_id[cid]]
-            scores[cid] = sc * damp if c["kind"] == "doc" and c["anchor"] in generic else sc
-        lq = dict(qw)
-        gw = float(cfg["char_gram_weight"])
-        for g in char_grams(query):
-            lq[g] = lq.get(g, 0.0) + gw
+            scores[cid] = sc * factor(c)
+            by_doc.setdefault(c["doc_key"], []).append(sc)
+        gamma, dw, dn = float(cfg["fused_share"]), float(cfg["doc_weight"]), int(cfg["doc_sections"])
+        share, hshare, ishare = (float(cfg[k]) for k in ("section_share", "heading_share", "intent_share"))
+        lq, hq = _with_grams(query, qw), content_query(query, qw)
         doc_best: dict[str, float] = {}
         for cid, sc in fused:
             dk = state.chunks[state.by_id[cid]]["doc_key"]
@@ -530,12 +614,24 @@ class KnowledgeBase:
                 break
         for dk, best in doc_best.items():
             ids = state.members[dk]
-            found = state.local_bm25(dk).search(lq, len(ids))
-            top = found[0][1] if found else 0.0
-            for j, sc in found:
-                c = state.chunks[ids[j]]
-                if lang is None or c["language"] == lang:
-                    scores[c["id"]] = scores.get(c["id"], 0.0) + share * best * sc / top
+            within = [0.0] * len(ids)
+            subject = state.subject_terms(dk)
+            for bm, w, q in (
+                (state.local_bm25(dk), share, lq),
+                (state.local_head_bm25(dk), hshare, {t: v for t, v in hq.items() if t not in subject}),
+            ):
+                found = bm.search(q, len(ids)) if w else []
+                for j, sc in found:
+                    within[j] += w * sc / found[0][1]
+            support = dw * sum(sorted(by_doc[dk], reverse=True)[:dn]) / dn
+            for j, i in enumerate(ids):
+                c = state.chunks[i]
+                if lang is not None and c["language"] != lang:
+                    continue
+                k = kind(c)
+                bonus = ishare * float(table[k].get("bonus", 1.0)) if k in asked else 0.0
+                own = gamma * fused_by_id.get(c["id"], 0.0) + (1 - gamma) * best
+                scores[c["id"]] = factor(c) * (own + support) + best * (within[j] + bonus)
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def search(self, query: str, k: int = 5, lang: str | None = None) -> list[Hit]:

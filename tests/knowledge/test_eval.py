@@ -16,11 +16,12 @@ from knowledge.index import KnowledgeBase
 from knowledge.ourdocs import shipped_docs
 
 TARGET = {"top1_rate": 0.85, "top3_rate": 0.95}
-# measured 2026-11-23 after the section stage and typo correction: zh 0.765/0.929, en 0.822/0.978 (85 zh, 45 en)
-FLOOR = {"top1_rate": 0.72, "top3_rate": 0.90}
-# the held-out set (never tuned on) at writing, before that stage: zh 0.84/1.00, en 0.867/1.00; after: zh 0.88/1.00,
-# en 0.933/0.933 (typo correction turned caculate into calculate, which now also pulls toward the how section)
-HOLDOUT_FLOOR = {"zh": {"top1_rate": 0.84, "top3_rate": 0.96}, "en": {"top1_rate": 0.86, "top3_rate": 0.93}}
+# measured 2026-11-23 after the section stage and typo correction: zh 0.765/0.929, en 0.822/0.978 (85 zh, 45 en);
+# after the doc-then-section stage, the intent table, heading match and glossary part C: zh 0.800/0.918, en 0.844/0.978
+FLOOR = {"top1_rate": 0.79, "top3_rate": 0.91}
+# the held-out set (never tuned on) at writing, before the section stage: zh 0.84/1.00, en 0.867/1.00; after it: zh
+# 0.88/1.00, en 0.933/0.933; after the doc-then-section stage and intent table: zh 1.00/1.00, en 0.867/0.933
+HOLDOUT_FLOOR = {"zh": {"top1_rate": 0.96, "top3_rate": 0.96}, "en": {"top1_rate": 0.86, "top3_rate": 0.93}}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_holdout_does_not_regress(kb: KnowledgeBase, lang: str) -> None:
 
 
 @pytest.mark.xfail(
-    reason="measures zh 76%/93%, en 82%/98% (top-1/top-3); issue target 85%/95% (zh top-1/top-3, en top-1 short)",
+    reason="measures zh 80%/92%, en 84%/98% (top-1/top-3); issue target 85%/95% (zh top-1/top-3, en top-1 short)",
     strict=False,
 )
 @pytest.mark.parametrize("lang", ["zh", "en"])
