@@ -239,17 +239,17 @@ def probability_alive(params: BGNBDParams, x: ArrayLike, t_x: ArrayLike, T: Arra
 
 
 def _pairs(x: Array, T: Array) -> tuple[Array, Array, Array]:
-    """Distinct (x, T) pairs and each customer's index into them (an exact lexsort, fast on a million rows)."""
+    """Distinct (x, T) pairs and each customer's index into them.
+
+    Exact: the pair is one complex number and pandas hashes it, O(n) where a lexsort of two keys is O(n log n)
+    (~0.1 s of the ~0.17 s at a million customers).
+    """
+    import pandas as pd  # already loaded by every front end; only this function needs it here
+
     if x.size == 0:
         return x, T, np.zeros(0, dtype=np.int64)
-    order = np.lexsort((T, x))
-    xs, Ts = x[order], T[order]
-    change = np.empty(x.size, dtype=bool)
-    change[0] = True
-    change[1:] = (xs[1:] != xs[:-1]) | (Ts[1:] != Ts[:-1])
-    inverse = np.empty(x.size, dtype=np.int64)
-    inverse[order] = np.cumsum(change) - 1
-    return xs[change], Ts[change], inverse
+    codes, uniq = pd.factorize(x + 1j * T)
+    return uniq.real.copy(), uniq.imag.copy(), codes.astype(np.int64)
 
 
 def conditional_expected_purchases(

@@ -25,6 +25,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.errors import InputError
+from assistant.warehouse import derived
 
 Con = duckdb.DuckDBPyConnection
 
@@ -85,16 +86,48 @@ class Scope:
         """
         if "f_category" in self.params:
             return "f_orders AS (SELECT DISTINCT order_id, customer_id, order_date FROM f_lines WHERE status = 'completed')"
-        conds = [
-            "o.status = 'completed'",
-            "o.customer_id IN (SELECT customer_id FROM f_customers)",
-            "o.order_date <= $f_end",
-        ]
+        return f"f_orders AS (SELECT o.order_id, o.customer_id, o.order_date FROM orders o WHERE {self._order_where()})"
+
+    def _order_where(self) -> str:
+        """The scope's conditions on completed orders (alias o): customers, period and channel."""
+        conds = ["o.status = 'completed'", "o.order_date <= $f_end"]
+        if self.customer_where != "TRUE":  # as in ctes(): without customer filters every order is in scope
+            conds.append("o.customer_id IN (SELECT customer_id FROM f_customers)")
         if self.start:
             conds.append("o.order_date >= $f_start")
         if "f_channel" in self.params:
             conds.append("list_contains($f_channel, o.channel)")
-        return f"f_orders AS (SELECT o.order_id, o.customer_id, o.order_date FROM orders o WHERE {' AND '.join(conds)})"
+        return " AND ".join(conds)
+
+    def order_values_cte(self, con: Con) -> str:
+        """``f_order_values``: completed orders in scope, one row per order, with their value.
+
+        Columns: order_id, customer_id, order_date, revenue (Σ amount) and margin (Σ amount − quantity ×
+        unit_cost; a product without cost counts as cost 0), exact DECIMAL sums. Read from the derived
+        ``order_totals`` table when it matches its sources (assistant.warehouse.derived), else summed from the
+        lines; the same figures either way. With a category filter only the lines of those categories count and
+        orders without such lines drop out, as with ``f_lines``. Goes after ``ctes()`` (it reads ``f_customers``).
+        """
+        if "f_category" not in self.params and derived.order_totals_fresh(con):
+            return f"""f_order_values AS (
+    SELECT o.order_id, o.customer_id, o.order_date, o.revenue, o.margin
+    FROM {derived.ORDER_TOTALS} o
+    WHERE {self._order_where()}
+)"""
+        category = "WHERE list_contains($f_category, p.category)" if "f_category" in self.params else ""
+        return f"""f_order_values AS (
+    SELECT o.order_id, o.customer_id, o.order_date, v.revenue, v.margin
+    FROM orders o
+    JOIN (
+        SELECT oi.order_id, sum(oi.amount) AS revenue,
+               sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin
+        FROM order_items oi
+        LEFT JOIN products p ON p.product_id = oi.product_id
+        {category}
+        GROUP BY oi.order_id
+    ) v ON v.order_id = o.order_id
+    WHERE {self._order_where()}
+)"""
 
     def ctes(self, products: bool = True) -> str:
         """``f_customers`` (customers in scope) and ``f_lines`` (their order lines in the period, all statuses).

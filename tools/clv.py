@@ -160,12 +160,11 @@ def clv(con: Con, args: CLVArgs) -> ToolResult:
     FROM (SELECT DISTINCT coalesce(c.{column}::VARCHAR, '(未知)') AS seg FROM f_customers c)
 )"""
     head = f"""WITH {scope.ctes()},
+{scope.order_values_cte(con)},
 days AS (
     -- Exact DECIMAL sums: the same inputs to the fit on every run, whatever the parallel summation order.
-    SELECT customer_id, order_date AS day, sum(amount) AS value,
-           sum(amount - quantity * coalesce(unit_cost, 0)) AS margin
-    FROM f_lines
-    WHERE status = 'completed'
+    SELECT customer_id, order_date AS day, sum(revenue) AS value, sum(margin) AS margin
+    FROM f_order_values
     GROUP BY customer_id, order_date
 ),
 cust AS (

@@ -45,6 +45,7 @@ def generate_cmd(
 @data_app.command("info")
 def info_cmd(db: Path | None = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
     """显示已加载的数据:表、行数、日期范围 / what is loaded: tables, rows, date range."""
+    from assistant.warehouse import derived
     from assistant.warehouse.db import connect, contract_problems, table_counts
 
     path = config.db_path(db)
@@ -56,6 +57,7 @@ def info_cmd(db: Path | None = DbOption, as_json: bool = typer.Option(False, "--
             "rows": table_counts(con),
             "order_dates": [str(first) if first else None, str(last) if last else None],
             "contract_problems": contract_problems(con),
+            "derived": {derived.ORDER_TOTALS: derived.state(con)},
         }
     finally:
         con.close()
@@ -67,6 +69,35 @@ def info_cmd(db: Path | None = DbOption, as_json: bool = typer.Option(False, "--
         typer.echo(f"  {t:<16} {n:>12,}")
     for p in out["contract_problems"]:
         typer.echo(f"  ! {p}")
+    for name, st in out["derived"].items():
+        hint = "" if st == "fresh" else "  (run `python -m assistant data derive`; until then tools read the lines)"
+        typer.echo(f"  derived {name}: {st}{hint}")
+
+
+@data_app.command("derive")
+def derive_cmd(db: Path | None = DbOption) -> None:
+    """重建派生表(订单汇总),加快大数据量下的分析 / rebuild the derived tables (order totals) that speed up the tools.
+
+    The generator and the importer keep them current; run this after changing the warehouse some other way.
+    """
+    from assistant.warehouse import derived
+    from assistant.warehouse.db import connect
+
+    path = config.db_path(db)
+    connect(path).close()  # the clear "no warehouse here" error, instead of creating an empty file
+    con = connect(path, read_only=False)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            derived.build(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        state = derived.state(con)
+    finally:
+        con.close()
+    typer.echo(json.dumps({"db": str(path), derived.ORDER_TOTALS: state}, ensure_ascii=False))
 
 
 @data_app.command("docs")

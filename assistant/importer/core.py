@@ -22,6 +22,7 @@ from assistant.importer.mapping import contract_table, guess_table, map_columns
 from assistant.importer.models import ImportFailed, ImportOptions, ImportReport, Message, SourceReport, TableReport
 from assistant.importer.sources import PARSE_REASONS, Loader, Source, sql_str
 from assistant.importer.validate import DEFAULTS, DERIVED, Plan, is_id, keys_and_references, typed_and_checked
+from assistant.warehouse import derived
 from assistant.warehouse.db import connect, contract_problems, create_tables
 from assistant.warehouse.schema import TABLES, TABLES_BY_NAME, Table, foreign_keys
 
@@ -368,6 +369,8 @@ def _swap(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], opts: ImportO
                 con.execute(f"DELETE FROM main.{t.name}")
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM stg.ok_{t.name} ORDER BY _row")
+        if set(merged) & derived.SOURCES:  # in the same transaction: never a moment with stale totals
+            derived.build(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

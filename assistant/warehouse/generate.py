@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.errors import InputError
+from assistant.warehouse import derived
 from assistant.warehouse import vocab as V
 from assistant.warehouse.db import create_tables, table_counts
 
@@ -222,6 +223,7 @@ def generate(path: str | Path, opts: GenerateOptions | None = None) -> dict[str,
             order_seq = _chunk(con, st, opts, chunk, lo, hi, order_seq)
         _dedupe_names(con)
         _marketing(con, st, opts)
+        derived.build(con)
         counts = table_counts(con)
         con.execute("CHECKPOINT")
     finally:

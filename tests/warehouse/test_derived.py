@@ -1,0 +1,166 @@
+"""The derived order totals: equal to the lines they come from, used only while they match, rebuilt by every writer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assistant.warehouse import derived
+from assistant.warehouse.db import connect
+from tools import load_all
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db_copy(sample_db: Path, tmp_path: Path) -> Path:
+    p = tmp_path / "wh.duckdb"
+    shutil.copy(sample_db, p)
+    return p
+
+
+def _write(path: Path, *sql: str) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        for s in sql:
+            con.execute(s)
+    finally:
+        con.close()
+
+
+def test_generated_warehouse_has_fresh_totals_equal_to_the_lines(sample_db: Path) -> None:
+    con = connect(sample_db)
+    assert derived.state(con) == "fresh"
+    diff = con.execute(
+        """
+        SELECT count(*) FROM order_totals t
+        FULL JOIN (
+            SELECT o.order_id, sum(oi.amount) AS revenue,
+                   sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin
+            FROM orders o JOIN order_items oi USING (order_id) LEFT JOIN products p USING (product_id)
+            GROUP BY o.order_id
+        ) l USING (order_id)
+        WHERE t.revenue IS DISTINCT FROM l.revenue OR t.margin IS DISTINCT FROM l.margin
+        """
+    ).fetchone()[0]
+    assert diff == 0
+    assert con.execute("SELECT count(*) FROM order_totals").fetchone()[0] == con.execute(
+        "SELECT count(*) FROM orders"
+    ).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"by": "customer", "limit": 50},
+        {"by": "region", "start": "2025-01-01"},
+        {"channel": ["线上"], "predictive": False},
+        {"region": ["华东"], "by": "customer", "limit": 20},
+    ],
+)
+def test_clv_gives_the_same_result_from_totals_and_from_lines(db_copy: Path, args: dict) -> None:
+    spec = load_all()["clv"]
+    con = connect(db_copy)
+    fast = spec.run(con, args)
+    assert any("order_totals" in s for s in fast.sql), "the fresh table is used and the SQL shows it"
+    con.close()
+    _write(db_copy, "DROP TABLE order_totals")
+    con = connect(db_copy)
+    assert derived.state(con) == "missing"
+    slow = spec.run(con, args)
+    assert not any("order_totals" in s for s in slow.sql)
+    # Per-customer values are exact DECIMAL sums either way; totals over customers are float sums whose last bit
+    # depends on row order, so those compare to 1e-12.
+    assert _approx(fast.rows) == slow.rows
+    assert _approx(fast.figures) == slow.figures
+
+
+def _approx(v: object) -> object:
+    if isinstance(v, float):
+        return pytest.approx(v, rel=1e-12)
+    if isinstance(v, list):
+        return [_approx(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _approx(x) for k, x in v.items()}
+    return v
+
+
+def test_category_filter_reads_the_lines(sample_db: Path) -> None:
+    con = connect(sample_db)
+    category = con.execute("SELECT min(category) FROM products").fetchone()[0]
+    res = load_all()["clv"].run(con, {"category": [category], "predictive": False})
+    assert not any("order_totals" in s for s in res.sql)
+    assert res.figures["revenue"] > 0
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "INSERT INTO order_items SELECT order_id, line_no + 100, product_id, quantity, unit_price, discount, amount "
+        "FROM order_items LIMIT 1",
+        "UPDATE order_items SET amount = amount + 1 WHERE rowid = 0",
+        "UPDATE orders SET status = 'returned' WHERE order_id = (SELECT min(order_id) FROM orders WHERE status = 'completed')",
+        "UPDATE products SET unit_cost = unit_cost + 1 WHERE rowid = 0",
+        # Keeps every count and sum: only the full fingerprint sees it.
+        "UPDATE orders SET customer_id = (SELECT max(customer_id) FROM customers) "
+        "WHERE order_id = (SELECT min(order_id) FROM orders)",
+    ],
+)
+def test_any_edit_of_the_sources_makes_the_totals_stale(db_copy: Path, edit: str) -> None:
+    _write(db_copy, edit)
+    con = connect(db_copy)
+    assert derived.state(con) == "stale"
+    res = load_all()["clv"].run(con, {"predictive": False})
+    assert not any("order_totals" in s for s in res.sql), "stale totals are never read"
+
+
+def test_stale_totals_give_the_live_figures(db_copy: Path) -> None:
+    _write(db_copy, "UPDATE order_items SET amount = amount * 2")
+    con = connect(db_copy)
+    doubled = load_all()["clv"].run(con, {"predictive": False}).figures["revenue"]
+    total = con.execute(
+        "SELECT sum(amount) FROM order_items JOIN orders USING (order_id) WHERE status = 'completed'"
+    ).fetchone()[0]
+    assert doubled == pytest.approx(float(total))
+
+
+def test_data_derive_rebuilds_and_info_reports(db_copy: Path) -> None:
+    _write(db_copy, "UPDATE order_items SET amount = amount + 1 WHERE rowid = 0")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", "data", *args, "--db", str(db_copy)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    info = cli("info", "--json")
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["derived"] == {"order_totals": "stale"}
+    done = cli("derive")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["order_totals"] == "fresh"
+    assert json.loads(cli("info", "--json").stdout)["derived"] == {"order_totals": "fresh"}
+
+
+def test_data_derive_on_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.duckdb"
+    r = subprocess.run(
+        [sys.executable, "-m", "assistant", "data", "derive", "--db", str(missing)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 2
+    assert "data generate" in r.stdout + r.stderr
+    assert not missing.exists()
