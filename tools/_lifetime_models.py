@@ -337,6 +337,31 @@ def discounted_value(
 
     The same month-by-month discounting as lifetimes' ``customer_lifetime_value``; time in weeks.
     """
+    value, purchases, _ = predict(
+        bg,
+        x,
+        t_x,
+        T,
+        value_per_purchase,
+        months=months,
+        monthly_discount=monthly_discount,
+        weeks_per_month=weeks_per_month,
+    )
+    return value, purchases
+
+
+def predict(
+    bg: BGNBDParams,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    value_per_purchase: ArrayLike,
+    *,
+    months: int = 12,
+    monthly_discount: float = 0.01,
+    weeks_per_month: float = WEEKS_PER_MONTH,
+) -> tuple[Array, Array, Array]:
+    """``discounted_value`` and ``probability_alive`` in one pass: both divide by the same per-customer term."""
     xa, ta, Ta = _f(x), _f(t_x), _f(T)
     ux, uT, inverse = _pairs(xa, Ta)
     # E[Y(t)] = numerator(x, T, t) / denominator(x, t_x, T): discount the numerator per distinct (x, T) pair,
@@ -347,5 +372,5 @@ def discounted_value(
         cur = _conditional_numerator(bg, np.full(ux.size, i * weeks_per_month), ux, uT)
         disc_num += (cur - prev) / (1.0 + monthly_discount) ** i
         prev = cur
-    den = _alive_denominator(bg, xa, ta, Ta)
-    return disc_num[inverse] / den * _f(value_per_purchase), prev[inverse] / den
+    alive = 1.0 / _alive_denominator(bg, xa, ta, Ta)
+    return disc_num[inverse] * alive * _f(value_per_purchase), prev[inverse] * alive, alive

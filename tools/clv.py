@@ -145,7 +145,8 @@ def clv(con: Con, args: CLVArgs) -> ToolResult:
     end = scope.end
     dim = "acquisition_channel" if args.by == "customer" else args.by
     column = DIMENSIONS[dim]["column"]  # from our own table, never user text
-    win = "day >= $w_start" if args.start else "TRUE"
+    # Without a window start every aggregate covers all days: no FILTER clauses (~10 % of the pass at 1M).
+    w = " FILTER (WHERE day >= $w_start)" if args.start else ""
     params: dict[str, Any] = {
         **scope.params,
         "as_of": end,  # observation end of the purchase summary
@@ -171,15 +172,15 @@ cust AS (
     -- One pass: the window's purchase-day summary for BG/NBD (as lm.summary_sql, which the tests check against
     -- the paper) plus the yearly activity the retention formula needs.
     SELECT customer_id,
-           count(*) FILTER (WHERE {win}) AS n_days,
-           coalesce(sum(value) FILTER (WHERE {win}), 0) AS revenue,
-           coalesce(sum(margin) FILTER (WHERE {win}), 0) AS margin,
-           min(day) FILTER (WHERE {win}) AS first_day,
-           max(day) FILTER (WHERE {win}) AS last_day,
-           arg_min(value, day) FILTER (WHERE {win}) AS first_value,
+           count(*){w} AS n_days,
+           coalesce(sum(value){w}, 0) AS revenue,
+           coalesce(sum(margin){w}, 0) AS margin,
+           min(day){w} AS first_day,
+           max(day){w} AS last_day,
+           arg_min(value, day){w} AS first_value,
            min(day) AS first_ever,
            coalesce(sum(margin) FILTER (WHERE day > $y1), 0) AS margin_12m,
-           coalesce(bool_or(day > $y1), false) AS active_last,
+           max(day) > $y1 AS active_last,
            coalesce(bool_or(day > $y2 AND day <= $y1), false) AS active_prev
     FROM days
     GROUP BY customer_id
@@ -416,7 +417,7 @@ def _predict(
 
     n = len(buyer)
     idx = np.flatnonzero(buyer)
-    x, t_x, T, mbar = (a[c].astype(float)[idx] for c in ("x", "t_x", "T", "mbar"))
+    x, t_x, T, mbar = (np.asarray(a[c][idx], dtype=float) for c in ("x", "t_x", "T", "mbar"))
     repeaters = int((x > 0).sum())
     if repeaters < int(PARAMS["min_repeat_customers"]["value"]):
         raise InputError(
@@ -439,14 +440,14 @@ def _predict(
     overall_rate = float(mar_b.sum() / rev_b.sum()) if rev_b.sum() else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(rev_b > 0, mar_b / rev_b, overall_rate)
-    value_rev, purchases = lm.discounted_value(
+    value_rev, purchases, alive = lm.predict(
         bg, x, t_x, T, exp_spend, months=int(s["horizon_months"]), monthly_discount=float(s["monthly_discount"])
     )
     out = [np.full(n, np.nan) for _ in range(5)]
     out[0][idx] = value_rev * rate
     out[1][idx] = value_rev
     out[2][idx] = purchases
-    out[3][idx] = lm.probability_alive(bg, x, t_x, T)
+    out[3][idx] = alive
     out[4][idx] = exp_spend
     figures = {
         "bgnbd": {key: bg.as_dict()[key] for key in ("r", "alpha", "a", "b", "log_likelihood", "n")},
