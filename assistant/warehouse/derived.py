@@ -44,17 +44,32 @@ SELECT concat_ws('|',
     (SELECT concat_ws(':', count(*), coalesce(sum(unit_cost), 0)) FROM products)
 )"""
 
+# Bumped whenever BUILD_SQL's columns change: a table of another format reads as stale, never as wrong columns.
+FORMAT = "2"
+
 BUILD_SQL = f"""
 CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
-SELECT o.order_id, o.customer_id, o.order_date, o.channel, o.status,
-       coalesce(v.revenue, 0)::DECIMAL(18, 2) AS revenue, coalesce(v.margin, 0)::DECIMAL(18, 2) AS margin
-FROM orders o
-LEFT JOIN (
-    SELECT oi.order_id, sum(oi.amount) AS revenue, sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin
-    FROM order_items oi
-    LEFT JOIN products p ON p.product_id = oi.product_id
-    GROUP BY oi.order_id
-) v ON v.order_id = o.order_id
+WITH t AS (
+    SELECT o.order_id, o.customer_id, o.order_date, o.channel, o.status,
+           coalesce(v.revenue, 0)::DECIMAL(18, 2) AS revenue, coalesce(v.margin, 0)::DECIMAL(18, 2) AS margin
+    FROM orders o
+    LEFT JOIN (
+        SELECT oi.order_id, sum(oi.amount) AS revenue,
+               sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin
+        FROM order_items oi
+        LEFT JOIN products p ON p.product_id = oi.product_id
+        GROUP BY oi.order_id
+    ) v ON v.order_id = o.order_id
+)
+-- Purchase days (BG/NBD counts a customer's orders on one day as one purchase): day_first marks the first
+-- completed order of each customer and day, day_revenue is the revenue of all of them (NULL unless completed).
+SELECT t.*,
+       coalesce(status = 'completed'
+                AND row_number() OVER (PARTITION BY customer_id, order_date, status ORDER BY order_id) = 1,
+                false) AS day_first,
+       CASE WHEN status = 'completed' THEN sum(revenue) OVER (PARTITION BY customer_id, order_date, status) END
+           AS day_revenue
+FROM t
 """
 
 
@@ -70,7 +85,11 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(BUILD_SQL)
     # build() rebuilds every derived table, so the whole bookkeeping table is rewritten with them.
     con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (name VARCHAR PRIMARY KEY, lite_fp VARCHAR, full_fp VARCHAR)")
-    con.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", [ORDER_TOTALS, _one(con, LITE_SQL), _one(con, FULL_SQL)])
+    con.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", [ORDER_TOTALS, _lite(con), _one(con, FULL_SQL)])
+
+
+def _lite(con: duckdb.DuckDBPyConnection) -> str:
+    return f"v{FORMAT}|{_one(con, LITE_SQL)}"
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -98,7 +117,7 @@ def state(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute(f"SELECT lite_fp, full_fp FROM {META_TABLE} WHERE name = ?", [ORDER_TOTALS]).fetchone()
     if row is None:
         return "missing"
-    lite = _one(con, LITE_SQL)
+    lite = _lite(con)
     if lite != row[0]:
         return "stale"
     key = (_database(con), lite)
