@@ -32,12 +32,13 @@ from knowledge.glossary import GLOSSARY_DIR, concepts, expand
 from knowledge.ingest import SUFFIXES, file_hash, read_document, user_key
 from knowledge.models import Chunk, Document, Hit
 from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs
+from knowledge.questions import load_questions, questions_digest, questions_path
 from knowledge.rank import BM25, rrf
 from knowledge.split import chunk_text
 from knowledge.typos import correct
 from knowledge.vector import VectorIndex
 
-FORMAT = 4
+FORMAT = 5
 SNIPPET = 180
 
 
@@ -55,6 +56,8 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
         "split.py",
         "ingest.py",
         "ourdocs.py",
+        "questions.py",
+        "models.py",
         "index.py",
     ):
         h.update((here / name).read_bytes())
@@ -77,8 +80,18 @@ def _write_json(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
-def chunk_document(doc: Document) -> list[Chunk]:
+def doc_hash(path: Path, questions: Path) -> str:
+    """A shipped document's content hash: its text and its questions file, so editing either re-indexes it."""
+    qd = questions_digest(questions)
+    return hashlib.sha256(f"{file_hash(path)}\n{qd}".encode()).hexdigest() if qd else file_hash(path)
+
+
+def chunk_document(doc: Document, questions: dict[str, list[str]] | None = None) -> list[Chunk]:
+    """A document's chunks; a section's typical questions go with its first chunk (the one a section is
+    cited from when it is whole, as all of ours are at 2,400 characters): on every chunk they would make
+    a long section's pieces compete for the same questions."""
     out: list[Chunk] = []
+    questions = questions or {}
     for si, sec in enumerate(doc.sections, start=1):
         # our sections are written to be cited whole; users' pages are cut to size
         size = int(T.rules()["chunk"]["doc_section_max_chars"]) if doc.kind == "doc" else None
@@ -100,6 +113,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     text=piece,
                     position=pos,
                     topics=doc.topics,
+                    questions=questions.get(sec.anchor, []) if ci == 1 else [],
                 )
             )
     return out
@@ -119,6 +133,12 @@ def chunk_tokens(c: Chunk) -> list[str]:
     return toks
 
 
+def question_tokens(c: Chunk) -> list[str]:
+    """The section's typical questions as BM25 tokens (kept apart from its own: rules.yaml weighs them)."""
+    text = "\n".join(c.questions)
+    return T.tokens(text) + concepts(text) if text else []
+
+
 def char_grams(text: str) -> list[str]:
     """CJK character unigrams and bigrams (prefixed): they match what jieba cuts differently
     (分几级 / 三级怎么划分) and typos (需球 / 需求)."""
@@ -132,7 +152,9 @@ def local_tokens(c: dict[str, Any]) -> list[str]:
     text as character grams (the heading counted as in the section tokens)."""
     w = int(T.rules()["bm25"]["fields"]["heading"])
     head = char_grams(c["heading"]) if c["heading"] != c["title"] else []
-    return [*c["tokens"], *(head * w), *char_grams(c["text"])]
+    qw = int(T.rules()["rerank"]["question_weight"])
+    qs = [*c.get("q_tokens", []), *char_grams("\n".join(c.get("questions", [])))] * qw if qw else []
+    return [*c["tokens"], *(head * w), *char_grams(c["text"]), *qs]
 
 
 @cache
@@ -193,7 +215,12 @@ class _State:
         cfg = T.rules()["bm25"]
         self.chunks = chunks
         self.by_id = {c["id"]: i for i, c in enumerate(chunks)}
-        self.bm25 = BM25([c["tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
+        qw = int(cfg["fields"]["questions"])
+        # a section's typical questions add to what it is found by (BM25F by repetition), and rank on their own
+        self.bm25 = BM25(
+            [[*c["tokens"], *c.get("q_tokens", []) * qw] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"])
+        )
+        self.questions = BM25([c.get("q_tokens", []) for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
         self.head = BM25([c["head_tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
         # each document's sections with term weights from that document alone: a word every section
         # of the document uses (its own subject) tells nothing about which section is meant
@@ -251,9 +278,12 @@ class KnowledgeBase:
         embedder: Embedder | None = None,
         vector: VectorIndex | None = None,
         docs_dir: Path = DOCS_DIR,
+        questions_dir: Path | None = None,
     ) -> None:
         self.path = Path(path)
         self.docs_dir = docs_dir
+        # docs/<lang>/<id>.md has its typical questions in questions/<lang>/<id>.yaml beside docs/
+        self.questions_dir = questions_dir or docs_dir.parent / "questions"
         self._embedder = embedder
         self._vector = vector
         self._own_vector = vector is None
@@ -317,7 +347,7 @@ class KnowledgeBase:
         changed, new = [], []
         hashes: dict[str, str] = {}
         for rel, p in current.items():
-            hashes[rel] = file_hash(p)
+            hashes[rel] = doc_hash(p, questions_path(p, self.questions_dir))
             if rel not in by_source:
                 new.append(rel)
             elif full or docs[by_source[rel]]["hash"] != hashes[rel]:
@@ -387,11 +417,15 @@ class KnowledgeBase:
             vec.reset()
         todo_docs: list[Document] = []
         hashes: dict[str, str] = {}
+        questions: dict[str, dict[str, list[str]]] = {}
         srcs = set(plan["new"] + plan["changed"]) if not full else set(plan["hashes"])
         for rel in sorted(srcs):
             p = ROOT / rel if not Path(rel).is_absolute() else Path(rel)
-            todo_docs.append(parse_doc(p.read_text(encoding="utf-8"), rel))
-            hashes[todo_docs[-1].key] = plan["hashes"][rel]
+            doc = parse_doc(p.read_text(encoding="utf-8"), rel)
+            anchors = [s.anchor for s in doc.sections]
+            questions[doc.key] = load_questions(questions_path(p, self.questions_dir), anchors)
+            todo_docs.append(doc)
+            hashes[doc.key] = plan["hashes"][rel]
         removed = list(plan["removed"])
         user_srcs = (
             plan["user_changed"]
@@ -404,17 +438,17 @@ class KnowledgeBase:
         if full:
             # users' files whose source is gone keep their stored chunks: re-embed those
             kept = [
-                Chunk(**{k: v for k, v in c.items() if k not in ("tokens", "head_tokens")})
+                Chunk(**{k: v for k, v in c.items() if k not in ("tokens", "head_tokens", "q_tokens")})
                 for c in self._chunks_of_missing_users(old_docs)
             ]
             for c in kept:  # tokens again too: the rules may be what changed
-                chunks[c.id] = {**c.model_dump(), "tokens": chunk_tokens(c), "head_tokens": head_tokens(c)}
+                chunks[c.id] = _stored(c)
                 docs[c.doc_key] = old_docs[c.doc_key]
             self._embed_chunks(vec, kept)
         for key in removed:
             vec.delete_doc(key)
             docs.pop(key, None)
-        report = self._index_docs(vec, todo_docs, hashes, docs, chunks, dedupe_users=True)
+        report = self._index_docs(vec, todo_docs, hashes, docs, chunks, dedupe_users=True, questions=questions)
         chunks = {i: c for i, c in chunks.items() if c["doc_key"] in docs}
         self._save(docs, chunks, emb)
         report.update(
@@ -431,7 +465,8 @@ class KnowledgeBase:
             {"doc_key": c.doc_key, "doc_id": c.doc_id, "language": c.language, "anchor": c.anchor, "kind": c.kind}
             for c in chunks
         ]
-        vec.add([c.id for c in chunks], [c.embed_text() for c in chunks], metas)
+        with_q = bool(T.rules()["embedding"]["questions"])
+        vec.add([c.id for c in chunks], [c.embed_text(questions=with_q) for c in chunks], metas)
 
     def _index_docs(
         self,
@@ -441,6 +476,7 @@ class KnowledgeBase:
         docs: dict[str, Any],
         chunks: dict[str, dict[str, Any]],
         dedupe_users: bool,
+        questions: dict[str, dict[str, list[str]]] | None = None,
     ) -> dict[str, Any]:
         deduper = Deduper()
         todo_keys = {d.key for d in todo}
@@ -455,7 +491,7 @@ class KnowledgeBase:
             for cid in [i for i, c in chunks.items() if c["doc_key"] == doc.key]:
                 del chunks[cid]
             kept = []
-            for c in chunk_document(doc):
+            for c in chunk_document(doc, (questions or {}).get(doc.key)):
                 if doc.kind == "user" and deduper.is_duplicate(c.text):
                     dropped += 1
                     continue
@@ -471,7 +507,7 @@ class KnowledgeBase:
                 "chunks": len(kept),
             }
             for c in kept:
-                chunks[c.id] = {**c.model_dump(), "tokens": chunk_tokens(c), "head_tokens": head_tokens(c)}
+                chunks[c.id] = _stored(c)
         self._embed_chunks(vec, new_chunks)
         return {
             "changed": len(todo),
@@ -677,9 +713,11 @@ class KnowledgeBase:
             self._bm25_ids(state.bm25, state, qw, n, lang),
             self._bm25_ids(state.head, state, qw, n, lang),
         ]
-        fused = rrf(
-            rankings, k=int(cfg["fusion"]["rrf_k"]), weights=[float(w["vector"]), float(w["bm25"]), float(w["heading"])]
-        )
+        weights = [float(w["vector"]), float(w["bm25"]), float(w["heading"])]
+        if float(w["questions"]):  # BM25 over the sections' typical questions alone
+            rankings.append(self._bm25_ids(state.questions, state, qw, n, lang))
+            weights.append(float(w["questions"]))
+        fused = rrf(rankings, k=int(cfg["fusion"]["rrf_k"]), weights=weights)
         fused = self._rerank_sections(state, fused, query, qw, lang)
         qlang = lang or T.detect_lang(query)
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
@@ -708,6 +746,11 @@ class KnowledgeBase:
                 )
             )
         return hits
+
+
+def _stored(c: Chunk) -> dict[str, Any]:
+    """A chunk as chunks.json keeps it: its fields and its BM25 tokens (own, heading, typical questions)."""
+    return {**c.model_dump(), "tokens": chunk_tokens(c), "head_tokens": head_tokens(c), "q_tokens": question_tokens(c)}
 
 
 def snippet(text: str, terms: list[str], width: int = SNIPPET) -> str:

@@ -44,10 +44,14 @@ class Chunk(BaseModel):
     text: str
     position: dict[str, int] = Field(default_factory=dict)  # section, chunk, line, page
     topics: list[str] = Field(default_factory=list)
+    # the section's typical questions (knowledge/questions/): searched, never shown (not in text or snippets)
+    questions: list[str] = Field(default_factory=list)
 
-    def embed_text(self) -> str:
-        """What the vector sees: title and heading give a short body its context."""
-        return f"{self.title}\n{self.heading}\n{' '.join(self.topics)}\n{self.text}"
+    def embed_text(self, questions: bool = True) -> str:
+        """What the vector sees: title and heading give a short body its context; the typical questions
+        bring the words people ask with."""
+        extra = "\n" + "\n".join(self.questions) if questions and self.questions else ""
+        return f"{self.title}\n{self.heading}\n{' '.join(self.topics)}\n{self.text}{extra}"
 
 
 class Hit(BaseModel):
