@@ -93,6 +93,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
             "seconds": round(secs, 3),
             "documents": report["changed"],
             "chunks": report["embedded_chunks"],
+            "typical_questions": report.get("questions", 0),  # knowledge/questions/: indexed with their sections
         }
         out["query_shipped_docs"] = _latency(kb, queries, 1 if ctx.quick else 3)
         # the `make` path: a fresh process finds nothing changed (hash check only)

@@ -221,6 +221,7 @@ class _State:
             [[*c["tokens"], *c.get("q_tokens", []) * qw] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"])
         )
         self.questions = BM25([c.get("q_tokens", []) for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
+        self.no_questions = frozenset(c["id"] for c in chunks if not c.get("q_tokens"))
         self.head = BM25([c["head_tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
         # each document's sections with term weights from that document alone: a word every section
         # of the document uses (its own subject) tells nothing about which section is meant
@@ -513,6 +514,7 @@ class KnowledgeBase:
             "changed": len(todo),
             "documents": [d.key for d in todo],
             "embedded_chunks": len(new_chunks),
+            "questions": sum(len(c.questions) for c in new_chunks),
             "duplicates_dropped": dropped,
         }
 
@@ -714,10 +716,19 @@ class KnowledgeBase:
             self._bm25_ids(state.head, state, qw, n, lang),
         ]
         weights = [float(w["vector"]), float(w["bm25"]), float(w["heading"])]
-        if float(w["questions"]):  # BM25 over the sections' typical questions alone
+        wq = float(w["questions"])
+        if wq:  # BM25 over the sections' typical questions alone
             rankings.append(self._bm25_ids(state.questions, state, qw, n, lang))
-            weights.append(float(w["questions"]))
+            weights.append(wq)
         fused = rrf(rankings, k=int(cfg["fusion"]["rrf_k"]), weights=weights)
+        if wq and state.no_questions:
+            # a section without typical questions (users' documents) is scored as if its questions ranked it as
+            # its other rankers do: else they would add to our sections only, and a user's page saying exactly
+            # what was asked would sink below them. With no questions anywhere the order is as without them.
+            up = sum(weights) / (sum(weights) - wq)
+            fused = sorted(
+                ((i, sc * up if i in state.no_questions else sc) for i, sc in fused), key=lambda kv: (-kv[1], kv[0])
+            )
         fused = self._rerank_sections(state, fused, query, qw, lang)
         qlang = lang or T.detect_lang(query)
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}

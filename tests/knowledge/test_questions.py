@@ -150,3 +150,25 @@ def test_every_shipped_questions_file_matches_its_document() -> None:
         parsed = parse_doc(doc.read_text(encoding="utf-8"), str(doc))
         found = load_questions(f, [s.anchor for s in parsed.sections])  # raises on an unknown anchor
         assert found, f"{f}: no questions"
+
+
+def test_users_pages_are_not_outranked_for_lack_of_questions(memory_kb: KnowledgeBase, docs_dir: Path) -> None:
+    # our section has questions sharing a word with the query; the user's page says what is asked
+    _nps_questions(docs_dir, "nps:\n  - 战略客户每月的净推荐值怎么算?\n  - 拜访客户前要看净推荐值吗?\n")
+    page = _write(docs_dir.parent / "mine" / "visits.md", "# 拜访制度\n\n## 拜访频率\n战略客户由总监每月拜访一次。\n")
+    memory_kb.add([page])
+    top = memory_kb.search("战略客户每月拜访", k=2)
+    assert top[0].kind == "user", [(h.doc_id, h.anchor) for h in top]
+
+
+def test_without_any_questions_the_ranking_is_as_before(
+    memory_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import text as T
+
+    memory_kb.build()
+    queries = ["净推荐值怎么算", "how is the churn rate computed", "churn 流失", "满意度"]
+    with_ranker = [[(h.doc_id, h.anchor) for h in memory_kb.search(q, k=5)] for q in queries]
+    monkeypatch.setitem(T.rules()["fusion"]["weights"], "questions", 0.0)
+    without = [[(h.doc_id, h.anchor) for h in memory_kb.search(q, k=5)] for q in queries]
+    assert with_ranker == without
