@@ -1,4 +1,4 @@
-"""Structure of the fresh blind evaluation set (issue 5); no retrieval here, only that the set is well formed."""
+"""The fresh blind evaluation set (issue 5): well formed, and retrieval on it does not fall below what was measured."""
 
 from __future__ import annotations
 
@@ -54,3 +54,25 @@ def test_targets_exist(queries: list[dict[str, str]], anchors: dict[tuple[str, s
     # The target is looked up in the document of the query's own language.
     missing = [row for row in queries if row["section"] not in anchors.get((row["lang"], row["doc"]), set())]
     assert missing == []
+
+
+# The only measurement taken on a set nobody tuned for, after the typical questions landed (2026-11-23):
+# zh 0.800/0.950 (32 and 38 of 40), en 0.700/0.800 (14 and 16 of 20). Its misses were read afterwards, so it is
+# no longer unseen; nothing was changed because of them. Floors one query below.
+FRESH_FLOOR = {"zh": {"top1_rate": 0.775, "top3_rate": 0.925}, "en": {"top1_rate": 0.65, "top3_rate": 0.75}}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fresh_retrieval_does_not_regress(tmp_path_factory: pytest.TempPathFactory, lang: str) -> None:
+    from knowledge.evaluate import evaluate, load_queries
+    from knowledge.index import KnowledgeBase
+
+    if not shipped_docs():
+        pytest.skip("no documents yet")
+    kb = KnowledgeBase(Path(tmp_path_factory.mktemp("eval_fresh")) / "index")
+    kb.build()
+    res = evaluate(lambda q: kb.search(q, k=3), [q for q in load_queries(QUERIES.parent) if q.lang == lang])
+    s = res["per_language"][lang]  # type: ignore[index]
+    print(f"fresh retrieval eval {lang}: n={s['n']} top1={s['top1_rate']:.1%} top3={s['top3_rate']:.1%}")
+    floor = FRESH_FLOOR[lang]
+    assert s["top1_rate"] >= floor["top1_rate"] and s["top3_rate"] >= floor["top3_rate"], s
