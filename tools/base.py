@@ -99,42 +99,47 @@ class Scope:
             conds.append("list_contains($f_channel, o.channel)")
         return " AND ".join(conds)
 
-    def order_values_cte(self, con: Con) -> str:
-        """``f_order_values``: completed orders in scope, one row per order, with their value and purchase day.
+    def order_values_cte(self, con: Con, days: bool = False) -> str:
+        """``f_order_values``: completed orders in scope, one row per order, with their value.
 
         Columns: order_id, customer_id, order_date, revenue (Σ amount) and margin (Σ amount − quantity ×
-        unit_cost; a product without cost counts as cost 0), exact DECIMAL sums; day_first (the first order, by
-        order_id, of its customer and day among the orders in scope) and day_revenue (their revenue together).
-        Read from the derived ``order_totals`` table when it matches its sources (assistant.warehouse.derived),
-        else summed from the lines; the same figures either way. The stored purchase days span all of a day's
-        completed orders, so a channel filter (which splits days) computes them here. With a category filter only
-        the lines of those categories count and orders without such lines drop out, as with ``f_lines``. Goes
-        after ``ctes()`` (it reads ``f_customers``).
+        unit_cost; a product without cost counts as cost 0), exact DECIMAL sums, and lines_without_cost. With
+        ``days``, also day_first (the first order, by order_id, of its customer and day among the orders in scope)
+        and day_revenue (their revenue together). Read from the derived ``order_totals`` table when it matches its
+        sources (assistant.warehouse.derived), else summed from the lines; the same figures either way. The stored
+        purchase days span all of a day's completed orders, so a channel filter (which splits days) computes them
+        here. With a category filter only the lines of those categories count and orders without such lines drop
+        out, as with ``f_lines``. Goes after ``ctes()`` (it reads ``f_customers``).
         """
+        cols = "o.order_id, o.customer_id, o.order_date, o.revenue, o.margin, o.lines_without_cost"
         totals = "f_category" not in self.params and derived.order_totals_fresh(con)
-        if totals and "f_channel" not in self.params:
+        if totals and (not days or "f_channel" not in self.params):
+            day_cols = ", o.day_first, o.day_revenue" if days else ""
             return f"""f_order_values AS (
-    SELECT o.order_id, o.customer_id, o.order_date, o.revenue, o.margin, o.day_first, o.day_revenue
+    SELECT {cols}{day_cols}
     FROM {derived.ORDER_TOTALS} o
     WHERE {self._order_where()}
 )"""
         if totals:
-            rows = f"""SELECT o.order_id, o.customer_id, o.order_date, o.revenue, o.margin
+            rows = f"""SELECT {cols}
         FROM {derived.ORDER_TOTALS} o
         WHERE {self._order_where()}"""
         else:
             category = "WHERE list_contains($f_category, p.category)" if "f_category" in self.params else ""
-            rows = f"""SELECT o.order_id, o.customer_id, o.order_date, v.revenue, v.margin
+            rows = f"""SELECT o.order_id, o.customer_id, o.order_date, v.revenue, v.margin, v.lines_without_cost
         FROM orders o
         JOIN (
             SELECT oi.order_id, sum(oi.amount) AS revenue,
-                   sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin
+                   sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin,
+                   count(*) FILTER (WHERE p.unit_cost IS NULL) AS lines_without_cost
             FROM order_items oi
             LEFT JOIN products p ON p.product_id = oi.product_id
             {category}
             GROUP BY oi.order_id
         ) v ON v.order_id = o.order_id
         WHERE {self._order_where()}"""
+        if not days:
+            return f"f_order_values AS (\n    {rows.replace(chr(10) + '        ', chr(10) + '    ')}\n)"
         return f"""f_order_values AS (
     SELECT r.*,
            row_number() OVER (PARTITION BY customer_id, order_date ORDER BY order_id) = 1 AS day_first,

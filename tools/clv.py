@@ -162,7 +162,7 @@ def clv(con: Con, args: CLVArgs) -> ToolResult:
     FROM (SELECT DISTINCT coalesce(c.{column}::VARCHAR, '(未知)') AS seg FROM f_customers c)
 )"""
     head = f"""WITH {scope.ctes()},
-{scope.order_values_cte(con)},
+{scope.order_values_cte(con, days=True)},
 cust AS (
     -- One pass over the orders: the window's purchase-day summary for BG/NBD (as lm.summary_sql, which the tests
     -- check against the paper; a day's orders are one purchase) plus the yearly activity the retention formula

@@ -98,7 +98,7 @@ def unit_costs(args: ProfitabilityArgs) -> dict[str, float]:
     return out
 
 
-def per_customer_sql(scope: Scope) -> str:
+def per_customer_sql(con: Con, scope: Scope) -> str:
     """CTEs ending in ``per``: one row per active customer with revenue, costs and profit (params: scope + cost_*)."""
     # Timestamps against dates: the whole end day counts. No customer filter here: the LEFT JOINs from
     # f_customers below keep only customers in scope, and a semi-join on millions of rows costs more than it saves.
@@ -108,14 +108,16 @@ def per_customer_sql(scope: Scope) -> str:
         t_where += " AND t.created_at >= $f_start"
         i_where += " AND i.happened_at >= $f_start"
     return f"""WITH {scope.ctes()},
+{scope.order_values_cte(con)},
 sales AS (
-    SELECT l.customer_id,
-           sum(l.amount)::DOUBLE AS revenue,
-           sum(l.quantity * coalesce(l.unit_cost, 0))::DOUBLE AS cogs,
-           count(*) FILTER (WHERE l.unit_cost IS NULL) AS lines_without_cost
-    FROM f_lines l
-    WHERE l.status = 'completed'
-    GROUP BY l.customer_id
+    -- Per order first (the derived order_totals when current): exact DECIMAL sums, so the same figures as
+    -- summing the lines directly.
+    SELECT v.customer_id,
+           sum(v.revenue)::DOUBLE AS revenue,
+           sum(v.revenue - v.margin)::DOUBLE AS cogs,
+           sum(v.lines_without_cost) AS lines_without_cost
+    FROM f_order_values v
+    GROUP BY v.customer_id
 ),
 tk AS (
     SELECT t.customer_id,
@@ -193,7 +195,7 @@ def profitability(con: Con, args: ProfitabilityArgs) -> ToolResult:
     costs = unit_costs(args)
     scope = resolve_scope(con, args)
     params: dict[str, Any] = {**scope.params, **{f"cost_{k}": v for k, v in costs.items()}}
-    head = per_customer_sql(scope)
+    head = per_customer_sql(con, scope)
     tr = Trace(con)
     loss_zh, loss_en = CLASSES["loss"]["zh"], CLASSES["loss"]["en"]
     prof_zh, prof_en = CLASSES["profit"]["zh"], CLASSES["profit"]["en"]

@@ -1,8 +1,8 @@
 """Derived tables: order-level totals kept beside the contract tables so the heaviest tools read orders, not lines.
 
-``order_totals`` holds one row per order with its revenue (Σ amount of its lines) and gross margin (Σ amount −
-quantity × unit_cost; a product without cost counts as cost 0), exactly what the tools would compute from the
-lines. It is derived data, never a source: the generator and the importer rebuild it in the same transaction as
+``order_totals`` holds one row per order that has lines, with its revenue (Σ amount of its lines), gross margin
+(Σ amount − quantity × unit_cost; a product without cost counts as cost 0), the number of lines whose product
+has no cost, and its purchase day (see BUILD_SQL): exactly what the tools would compute from the lines. It is derived data, never a source: the generator and the importer rebuild it in the same transaction as
 their writes, ``python -m assistant data derive`` rebuilds it by hand, and every reader first compares the
 fingerprint of the source tables stored at build time with the current one. A warehouse edited some other way
 (or built by hand from docs/data.md, without the table) is simply read from the lines, with the same results.
@@ -45,17 +45,20 @@ SELECT concat_ws('|',
 )"""
 
 # Bumped whenever BUILD_SQL's columns change: a table of another format reads as stale, never as wrong columns.
-FORMAT = "2"
+FORMAT = "3"
 
 BUILD_SQL = f"""
 CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
 WITH t AS (
+    -- Orders without lines have no value and are left out, as the line-based tools never see them either.
     SELECT o.order_id, o.customer_id, o.order_date, o.channel, o.status,
-           coalesce(v.revenue, 0)::DECIMAL(18, 2) AS revenue, coalesce(v.margin, 0)::DECIMAL(18, 2) AS margin
+           v.revenue::DECIMAL(18, 2) AS revenue, v.margin::DECIMAL(18, 2) AS margin,
+           v.lines_without_cost::INTEGER AS lines_without_cost
     FROM orders o
-    LEFT JOIN (
+    JOIN (
         SELECT oi.order_id, sum(oi.amount) AS revenue,
-               sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin
+               sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin,
+               count(*) FILTER (WHERE p.unit_cost IS NULL) AS lines_without_cost
         FROM order_items oi
         LEFT JOIN products p ON p.product_id = oi.product_id
         GROUP BY oi.order_id

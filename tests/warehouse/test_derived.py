@@ -50,9 +50,23 @@ def test_generated_warehouse_has_fresh_totals_equal_to_the_lines(sample_db: Path
         """
     ).fetchone()[0]
     assert diff == 0
-    assert con.execute("SELECT count(*) FROM order_totals").fetchone()[0] == con.execute(
-        "SELECT count(*) FROM orders"
+    assert (
+        con.execute("SELECT count(*) FROM order_totals").fetchone()[0]
+        == con.execute("SELECT count(DISTINCT order_id) FROM order_items").fetchone()[0]
+    )
+    # purchase days: one first row per customer and day with completed orders, carrying the day's revenue
+    bad_days = con.execute(
+        """
+        SELECT count(*) FROM (
+            SELECT customer_id, order_date, sum(revenue) AS rev
+            FROM order_totals WHERE status = 'completed' GROUP BY ALL
+        ) d
+        FULL JOIN (SELECT customer_id, order_date, day_revenue FROM order_totals WHERE day_first) f
+            USING (customer_id, order_date)
+        WHERE d.rev IS DISTINCT FROM f.day_revenue
+        """
     ).fetchone()[0]
+    assert bad_days == 0
 
 
 @pytest.mark.parametrize(
@@ -90,6 +104,27 @@ def _approx(v: object) -> object:
     if isinstance(v, dict):
         return {k: _approx(x) for k, x in v.items()}
     return v
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"by": "customer", "limit": 30},
+        {"by": "customer", "loss_only": True},
+        {"channel": ["线上"], "start": "2025-06-01"},
+    ],
+)
+def test_profitability_gives_the_same_result_from_totals_and_from_lines(db_copy: Path, args: dict) -> None:
+    spec = load_all()["profitability"]
+    con = connect(db_copy)
+    fast = spec.run(con, args)
+    assert any("order_totals" in s for s in fast.sql)
+    con.close()
+    _write(db_copy, "DROP TABLE order_totals")
+    slow = spec.run(connect(db_copy), args)
+    assert _approx(fast.rows) == slow.rows
+    assert _approx(fast.figures) == slow.figures
 
 
 def test_category_filter_reads_the_lines(sample_db: Path) -> None:
