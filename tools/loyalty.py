@@ -227,7 +227,7 @@ banded AS (SELECT scored.*, {band_sql} AS band FROM scored)"""
             + f"""
 SELECT customer_id, name, loyalty_index, band, frequency, recency_days, tenure_days, repeat_share, mean_nps,
        complaints, {", ".join(comp_cols)}, {pts},
-       n AS scored_customers, avg(loyalty_index) OVER () AS mean_index_all
+       n AS scored_customers, (SELECT avg(loyalty_index) FROM scored) AS mean_index_all
 FROM banded ORDER BY loyalty_index DESC, customer_id"""
             + (" LIMIT $lim" if args.limit else "")
         )
