@@ -247,11 +247,14 @@ def _contacts(con: Con, args: AttentionArgs, scope: Scope, tr: Trace, multi: int
         conds.append("i.customer_id IN (SELECT customer_id FROM f_lines WHERE status = 'completed')")
     params: dict[str, Any] = dict(scope.params)
     params["multi"] = multi
+    # Without customer filters every interaction is in scope (the importer checks its customer exists): joining
+    # ~5M interactions to ~1M customers only to keep them all cost ~0.3 s at that size.
+    join = "" if scope.customer_where == "TRUE" else "JOIN f_customers c ON c.customer_id = i.customer_id"
     base = f"""
 WITH {scope.ctes(products=False)},
 ia AS (
     SELECT i.*, CAST(date_trunc('week', i.happened_at) AS DATE) AS week
-    FROM interactions i JOIN f_customers c ON c.customer_id = i.customer_id
+    FROM interactions i {join}
     WHERE {" AND ".join(conds)}
 ),
 dcw AS MATERIALIZED (
