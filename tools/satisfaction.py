@@ -325,8 +325,10 @@ ranked AS MATERIALIZED (
            ceil($share * count(*) OVER ()) AS k
     FROM cust
 ),
+{scope.order_values_cte(con)},
 rev AS (
-    SELECT customer_id, sum(amount)::DOUBLE AS revenue FROM f_lines WHERE status = 'completed' GROUP BY customer_id
+    -- per order first (the derived order_totals when current): the same exact sums as over the lines
+    SELECT customer_id, sum(revenue)::DOUBLE AS revenue FROM f_order_values GROUP BY customer_id
 ),
 comp AS (
     SELECT t.customer_id, count(*) AS complaints FROM tickets t WHERE {" AND ".join(tick)} GROUP BY t.customer_id

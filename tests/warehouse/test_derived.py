@@ -107,16 +107,18 @@ def _approx(v: object) -> object:
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("tool", "args"),
     [
-        {},
-        {"by": "customer", "limit": 30},
-        {"by": "customer", "loss_only": True},
-        {"channel": ["线上"], "start": "2025-06-01"},
+        ("profitability", {}),
+        ("profitability", {"by": "customer", "limit": 30}),
+        ("profitability", {"by": "customer", "loss_only": True}),
+        ("profitability", {"channel": ["线上"], "start": "2025-06-01"}),
+        ("satisfaction", {"view": "extremes"}),
+        ("satisfaction", {"view": "extremes", "by": "customer", "limit": 20}),
     ],
 )
-def test_profitability_gives_the_same_result_from_totals_and_from_lines(db_copy: Path, args: dict) -> None:
-    spec = load_all()["profitability"]
+def test_other_tools_give_the_same_result_from_totals_and_from_lines(db_copy: Path, tool: str, args: dict) -> None:
+    spec = load_all()[tool]
     con = connect(db_copy)
     fast = spec.run(con, args)
     assert any("order_totals" in s for s in fast.sql)
