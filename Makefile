@@ -18,7 +18,9 @@ $(DB): | $(STAMP)
 	$(PY) -m assistant data generate --db $(DB)
 
 # The index command updates incrementally (content hashes), so it is cheap when nothing changed.
+# A warehouse from an older version gets its derived tables (cheap when current: a fingerprint check).
 setup: $(STAMP) $(DB)
+	$(PY) -m assistant data derive --if-stale --db $(DB)
 	@if $(PY) -m assistant index --help >/dev/null 2>&1; then $(PY) -m assistant index build; fi
 
 # Headless Chromium for the browser tests (Debian package; Playwright's own download is unreachable).

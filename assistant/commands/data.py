@@ -75,7 +75,12 @@ def info_cmd(db: Path | None = DbOption, as_json: bool = typer.Option(False, "--
 
 
 @data_app.command("derive")
-def derive_cmd(db: Path | None = DbOption) -> None:
+def derive_cmd(
+    db: Path | None = DbOption,
+    if_stale: bool = typer.Option(
+        False, "--if-stale", help="已是最新则不重建(make run 用)/ only when missing or stale (make run uses this)."
+    ),
+) -> None:
     """重建派生表(订单汇总),加快大数据量下的分析 / rebuild the derived tables (order totals) that speed up the tools.
 
     The generator and the importer keep them current; run this after changing the warehouse some other way.
@@ -84,7 +89,14 @@ def derive_cmd(db: Path | None = DbOption) -> None:
     from assistant.warehouse.db import connect
 
     path = config.db_path(db)
-    connect(path).close()  # the clear "no warehouse here" error, instead of creating an empty file
+    ro = connect(path)  # the clear "no warehouse here" error, instead of creating an empty file
+    try:
+        current = derived.state(ro)
+    finally:
+        ro.close()
+    if if_stale and current == "fresh":
+        typer.echo(json.dumps({"db": str(path), derived.ORDER_TOTALS: current, "rebuilt": False}, ensure_ascii=False))
+        return
     con = connect(path, read_only=False)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -97,7 +109,7 @@ def derive_cmd(db: Path | None = DbOption) -> None:
         state = derived.state(con)
     finally:
         con.close()
-    typer.echo(json.dumps({"db": str(path), derived.ORDER_TOTALS: state}, ensure_ascii=False))
+    typer.echo(json.dumps({"db": str(path), derived.ORDER_TOTALS: state, "rebuilt": True}, ensure_ascii=False))
 
 
 @data_app.command("docs")

@@ -183,10 +183,13 @@ def test_data_derive_rebuilds_and_info_reports(db_copy: Path) -> None:
     info = cli("info", "--json")
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["derived"] == {"order_totals": "stale"}
-    done = cli("derive")
+    done = cli("derive", "--if-stale")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["order_totals"] == "fresh"
+    assert json.loads(done.stdout) == {"db": str(db_copy), "order_totals": "fresh", "rebuilt": True}
     assert json.loads(cli("info", "--json").stdout)["derived"] == {"order_totals": "fresh"}
+    again = json.loads(cli("derive", "--if-stale").stdout)
+    assert again["rebuilt"] is False and again["order_totals"] == "fresh"
+    assert json.loads(cli("derive").stdout)["rebuilt"] is True
 
 
 def test_data_derive_on_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
