@@ -113,7 +113,7 @@ class Scope:
         """
         cols = "o.order_id, o.customer_id, o.order_date, o.revenue, o.margin, o.lines_without_cost"
         totals = "f_category" not in self.params and derived.order_totals_fresh(con)
-        if totals and (not days or "f_channel" not in self.params):
+        if totals and not (days and "f_channel" in self.params):
             day_cols = ", o.day_first, o.day_revenue" if days else ""
             return f"""f_order_values AS (
     SELECT {cols}{day_cols}
@@ -121,25 +121,17 @@ class Scope:
     WHERE {self._order_where()}
 )"""
         if totals:
-            rows = f"""SELECT {cols}
-        FROM {derived.ORDER_TOTALS} o
-        WHERE {self._order_where()}"""
+            rows = f"SELECT {cols} FROM {derived.ORDER_TOTALS} o WHERE {self._order_where()}"
         else:
             category = "WHERE list_contains($f_category, p.category)" if "f_category" in self.params else ""
             rows = f"""SELECT o.order_id, o.customer_id, o.order_date, v.revenue, v.margin, v.lines_without_cost
         FROM orders o
         JOIN (
-            SELECT oi.order_id, sum(oi.amount) AS revenue,
-                   sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin,
-                   count(*) FILTER (WHERE p.unit_cost IS NULL) AS lines_without_cost
-            FROM order_items oi
-            LEFT JOIN products p ON p.product_id = oi.product_id
-            {category}
-            GROUP BY oi.order_id
+        {derived.order_values_sql(category)}
         ) v ON v.order_id = o.order_id
         WHERE {self._order_where()}"""
         if not days:
-            return f"f_order_values AS (\n    {rows.replace(chr(10) + '        ', chr(10) + '    ')}\n)"
+            return f"f_order_values AS (\n    {rows}\n)"
         return f"""f_order_values AS (
     SELECT r.*,
            row_number() OVER (PARTITION BY customer_id, order_date ORDER BY order_id) = 1 AS day_first,

@@ -51,6 +51,22 @@ SELECT concat_ws('|',
 # Bumped whenever BUILD_SQL's columns change: a table of another format reads as stale, never as wrong columns.
 FORMAT = "3"
 
+
+def order_values_sql(line_filter: str = "") -> str:
+    """Each order's value from its lines: order_id, revenue, margin, lines_without_cost (exact DECIMAL sums).
+
+    The one definition: the stored table is built from it and the tools' fallback (tools.base) sums with it.
+    ``line_filter`` is a WHERE clause over the lines (oi) and products (p), e.g. a category filter.
+    """
+    return f"""SELECT oi.order_id, sum(oi.amount) AS revenue,
+               sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin,
+               count(*) FILTER (WHERE p.unit_cost IS NULL) AS lines_without_cost
+        FROM order_items oi
+        LEFT JOIN products p ON p.product_id = oi.product_id
+        {line_filter}
+        GROUP BY oi.order_id"""
+
+
 BUILD_SQL = f"""
 CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
 WITH t AS (
@@ -60,12 +76,7 @@ WITH t AS (
            v.lines_without_cost::INTEGER AS lines_without_cost
     FROM orders o
     JOIN (
-        SELECT oi.order_id, sum(oi.amount) AS revenue,
-               sum(oi.amount - oi.quantity * coalesce(p.unit_cost, 0)) AS margin,
-               count(*) FILTER (WHERE p.unit_cost IS NULL) AS lines_without_cost
-        FROM order_items oi
-        LEFT JOIN products p ON p.product_id = oi.product_id
-        GROUP BY oi.order_id
+        {order_values_sql()}
     ) v ON v.order_id = o.order_id
 )
 -- Purchase days (BG/NBD counts a customer's orders on one day as one purchase): day_first marks the first
