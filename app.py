@@ -13,7 +13,7 @@ import sys
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: it phones home otherwise
 
-from assistant import config
+from assistant.core import config
 from assistant.users import UserStore
 from assistant.web.sessions import Sessions
 

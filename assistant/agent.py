@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from assistant.answer import Answer, Citation, chart_for, result_text
-from assistant.errors import AssistantError
-from assistant.router.router import Context, Plan, Router
+from assistant.answering.answer import Answer, Citation, chart_for, result_text
+from assistant.answering.conversation import Context, Plan
+from assistant.core.errors import AssistantError
+from assistant.router.router import Router
 from assistant.warehouse.db import connect
 from tools import load_all
 
@@ -99,7 +100,7 @@ class Assistant:
     # ---- answering ----------------------------------------------------------------------------
     def _mark(self, question: str, ctx: Context) -> Answer | None:
         """An answer to the open quiz ("B", "2 C", "第3题 A", "answer D"), marked; None if it is not one."""
-        from assistant.router.router import detect_language
+        from assistant.core.lang import detect_language
         from assistant.teach.core import Exercise, mark
 
         m = ANSWER_RE.match(question)

@@ -13,7 +13,7 @@ import sys
 import typer
 
 from assistant import commands
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 
 app = typer.Typer(
     help="客户分析助手 / Customer-analysis assistant.",

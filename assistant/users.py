@@ -17,9 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from assistant.access import ROLES, Principal
-from assistant.config import DATA_DIR
-from assistant.errors import InputError
+from assistant.core.config import DATA_DIR
+from assistant.core.errors import InputError
+from assistant.warehouse.access import ROLES, Principal
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 NAME_RE = re.compile(r"^[\w.\-@\u4e00-\u9fff]{2,40}$")

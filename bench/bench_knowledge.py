@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.bench import BenchContext
-from assistant.config import ROOT
+from assistant.core.config import ROOT
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 NUMS = "一二三四五六"

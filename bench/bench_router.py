@@ -78,7 +78,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _latency(db: Path, index: Path, questions: tuple[str, ...]) -> dict[str, Any]:
     from assistant.agent import Assistant
-    from assistant.router.router import Context
+    from assistant.answering.conversation import Context
 
     t0 = time.perf_counter()
     bot = Assistant(db, index=index)
@@ -144,8 +144,9 @@ def _naive_find_customers(con: Any, text: str) -> int:
 
 
 def _name_search(db: Path) -> dict[str, Any]:
+    from assistant.answering.conversation import Context
     from assistant.nlu.entities import find_customers
-    from assistant.router.router import Context, Router
+    from assistant.router.router import Router
     from assistant.warehouse.db import connect
 
     con = connect(db)

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from assistant.bench import BenchContext
-from assistant.sql_guard import check_sql, guarded_query
+from assistant.warehouse.sql_guard import check_sql, guarded_query
 
 # Typical questions, as metric_query specs (the period is filled in from the data's last order date).
 QUERIES: dict[str, dict[str, Any]] = {

@@ -17,7 +17,7 @@ import urllib.request
 from typing import Any
 
 from assistant.bench import BenchContext
-from assistant.config import ROOT
+from assistant.core.config import ROOT
 
 REGIONS = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
 

@@ -6,7 +6,7 @@ Public API::
     for hit in knowledge.search("怎么算净推荐值?", k=3):
         print(hit.citation(), hit.snippet)
 
-The index folder is ``--index``/``ASSISTANT_INDEX``/data/index (see ``assistant.config.index_path``);
+The index folder is ``--index``/``ASSISTANT_INDEX``/data/index (see ``assistant.core.config.index_path``);
 it is built on first use when missing.
 """
 
@@ -27,7 +27,7 @@ _open: dict[Path, KnowledgeBase] = {}
 
 def open_index(index: str | Path | None = None) -> KnowledgeBase:
     """The knowledge base at ``index`` (or the configured default), opened once per process."""
-    from assistant.config import index_path
+    from assistant.core.config import index_path
     from knowledge.index import KnowledgeBase
 
     path = index_path(index).resolve()

@@ -95,7 +95,7 @@ def default_embedder() -> Embedder:
         from knowledge.embed_openai import OpenAIEmbedder
 
         return OpenAIEmbedder.from_env()
-    from assistant.errors import ConfigError
+    from assistant.core.errors import ConfigError
 
     raise ConfigError(
         f"ASSISTANT_EMBEDDINGS={choice!r} 无法识别:请用 hashing(默认,离线)或 openai。",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import ConfigError
+from assistant.core.errors import ConfigError
 
 DEFAULT_MODEL = "text-embedding-3-small"
 BATCH = 128

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.config import ROOT
-from assistant.errors import InputError
+from assistant.core.config import ROOT
+from assistant.core.errors import InputError
 from knowledge import text as T
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature

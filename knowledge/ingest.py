@@ -10,7 +10,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from knowledge.clean import Line, clean_lines, to_lines
 from knowledge.models import Document
 from knowledge.ourdocs import split_front_matter

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from knowledge.models import Document, Section
 
 DOCS_DIR = Path(__file__).parent / "docs"

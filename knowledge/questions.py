@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.access import Principal, open_for
-from assistant.errors import AssistantError, InputError
+from assistant.core.errors import AssistantError, InputError
+from assistant.warehouse.access import Principal, open_for
 from tools import load_all
 
 

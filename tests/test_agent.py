@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from assistant.agent import Assistant
-from assistant.router.router import Context
+from assistant.answering.conversation import Context
 
 KEYS = {
     "question",

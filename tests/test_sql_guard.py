@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.sql_guard import (
+from assistant.core.errors import AssistantError
+from assistant.warehouse.db import create_tables
+from assistant.warehouse.sql_guard import (
     QueryTimeout,
     SqlRefused,
     check_sql,
@@ -18,7 +19,6 @@ from assistant.sql_guard import (
     guarded_query,
     harden,
 )
-from assistant.warehouse.db import create_tables
 from tools.base import REGISTRY
 
 HOSTILE: list[tuple[str, str]] = [

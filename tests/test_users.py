@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.users import UserStore, hash_password, verify_password
 
 

@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 
 Array = NDArray[np.float64]
 
@@ -282,11 +282,6 @@ def _gg_ll(theta: Array, x: Array, m: Array) -> Array:
         + p * x * np.log(x)
         - (p * x + q) * np.log(x * m + g)
     )
-
-
-def gamma_gamma_log_likelihood(params: GammaGammaParams, x: ArrayLike, mbar: ArrayLike) -> Array:
-    """Per-customer log-likelihood of the mean spend ``mbar`` over ``x`` transactions (note 025, eq. 1a)."""
-    return _gg_ll(np.array([params.p, params.q, params.gamma]), _f(x), _f(mbar))
 
 
 def fit_gamma_gamma(x: ArrayLike, mbar: ArrayLike) -> GammaGammaParams:

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import Chart, CommonFilters, Con, Definition, Scope, ToolResult, Trace, one_of, register, resolve_scope
 from tools.tables import load
 

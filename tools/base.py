@@ -14,18 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Literal
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
+from assistant.core.jsonable import to_jsonable
 from assistant.warehouse import derived
+from assistant.warehouse.schema import REFERENCE_TABLE
 
 Con = duckdb.DuckDBPyConnection
 
@@ -178,13 +178,10 @@ f_lines AS (
 )"""
 
 
-REFERENCE_TABLE = "assistant_reference"  # one row, as_of: set where a connection holds only part of the warehouse
-
-
 def last_order_date(con: Con) -> dt.date:
     """The default reference date: the last order date of the whole warehouse.
 
-    A salesperson's scoped database (assistant.access) holds only their customers' orders; it
+    A salesperson's scoped database (assistant.warehouse.access) holds only their customers' orders; it
     carries the warehouse's date in REFERENCE_TABLE so "this year" means the same for everyone.
     """
     try:
@@ -275,21 +272,7 @@ class ToolResult(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         d = self.model_dump(mode="python")
-        return _jsonable(d)
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return None
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    return v
+        return to_jsonable(d)
 
 
 def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:

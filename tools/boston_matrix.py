@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, register, resolve_scope
 from tools.tables import load
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import (
     Chart,
     CommonFilters,

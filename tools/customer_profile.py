@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import CommonFilters, Con, Definition, ToolResult, Trace, register, resolve_scope
 
 MAX_CUSTOMERS = 50

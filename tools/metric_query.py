@@ -45,7 +45,7 @@ import sqlglot
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlglot import exp
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, last_order_date, register
 from tools.tables import load
 

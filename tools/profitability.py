@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import Field
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import (
     Chart,
     CommonFilters,

@@ -1,6 +1,6 @@
 """sql_query: a read-only SELECT over the warehouse tables, for questions beyond the metric layer.
 
-The SQL goes through ``assistant.sql_guard``: checked by the parser (one SELECT, warehouse tables only, no
+The SQL goes through ``assistant.warehouse.sql_guard``: checked by the parser (one SELECT, warehouse tables only, no
 file/network/catalog functions), run on a hardened connection (no external access, configuration locked),
 rows capped with truncation flagged, and interrupted after a time limit.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.sql_guard import DEFAULT_LIMIT, DEFAULT_TIMEOUT_S, guarded_query
+from assistant.warehouse.sql_guard import DEFAULT_LIMIT, DEFAULT_TIMEOUT_S, guarded_query
 from tools.base import Con, Definition, ToolResult, register
 
 

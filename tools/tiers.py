@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, Trace, register
 from tools.rfm import customer_base_cte, population_scope
 from tools.tables import load

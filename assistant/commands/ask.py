@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from assistant import config
+from assistant.core import config
 
 DbOption = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file (env ASSISTANT_DB).")
 IndexOption = typer.Option(None, "--index", help="知识库索引目录 / knowledge index folder (env ASSISTANT_INDEX).")
@@ -36,10 +36,10 @@ def _assistant(
     use_llm: bool = True,
 ) -> tuple[Any, str | None]:
     """The assistant, on a connection scoped to the user when one is named."""
-    from assistant.access import open_for
     from assistant.agent import Assistant
-    from assistant.errors import InputError
+    from assistant.core.errors import InputError
     from assistant.users import UserStore
+    from assistant.warehouse.access import open_for
 
     path = config.db_path(db)
     if as_user is None:
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         no_llm: bool = NoLlmOption,
     ) -> None:
         """回答一个问题 / answer one question."""
-        from assistant.router.router import Context
+        from assistant.answering.conversation import Context
 
         bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm)
         try:
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         no_llm: bool = NoLlmOption,
     ) -> None:
         """在终端里对话(/new 新对话,/quit 退出)/ a conversation in the terminal (/new, /quit)."""
-        from assistant.router.router import Context
+        from assistant.answering.conversation import Context
 
         bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm)
         ctx = Context(user_rep_id=rep)

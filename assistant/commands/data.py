@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from assistant import config
+from assistant.core import config
 
 data_app = typer.Typer(
     help="数据仓库:生成示例、查看、导入 / the warehouse: sample, info, import.", no_args_is_help=True

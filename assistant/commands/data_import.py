@@ -1,4 +1,4 @@
-"""``data import``: bring CSV, Excel and Parquet files into the warehouse (see assistant/importer)."""
+"""``data import``: bring CSV, Excel and Parquet files into the warehouse (see assistant/warehouse/importer)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from assistant.commands.data import DbOption, data_app
-from assistant.errors import AssistantError, InputError
+from assistant.core.errors import AssistantError, InputError
 
 
 def _parse_map(items: list[str]) -> dict[str, str]:
@@ -38,7 +38,7 @@ def import_cmd(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告 / print the report as JSON."),
 ) -> None:
     """导入数据文件,校验后整体写入 / import files, validated, all or nothing."""
-    from assistant.importer import ImportOptions, import_files
+    from assistant.warehouse.importer import ImportOptions, import_files
 
     try:
         if preset not in (None, "transactions"):

@@ -15,7 +15,7 @@ IndexOption = typer.Option(None, "--index", help="索引目录 / index folder (e
 
 
 def _kb(index: Path | None):  # type: ignore[no-untyped-def]
-    from assistant import config
+    from assistant.core import config
     from knowledge.index import KnowledgeBase
 
     return KnowledgeBase(config.index_path(index))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from assistant import config
+from assistant.core import config
 
 
 def register(app: typer.Typer) -> None:

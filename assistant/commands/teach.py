@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from assistant import config
+from assistant.core import config
 
 teach_app = typer.Typer(help="培训模式 / teaching mode.", no_args_is_help=True)
 LangOption = typer.Option("zh", "--lang", help="zh | en")

@@ -14,8 +14,8 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 
-from assistant import config
-from assistant.errors import InputError
+from assistant.core import config
+from assistant.core.errors import InputError
 
 MAX_TABLE_ROWS = 50
 

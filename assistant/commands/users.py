@@ -64,8 +64,8 @@ def demo(
     users: Path | None = UsersOption, db: Path | None = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file")
 ) -> None:
     """为示例数据创建演示账号 / create the demo accounts for the sample warehouse."""
-    from assistant import config
-    from assistant.errors import InputError
+    from assistant.core import config
+    from assistant.core.errors import InputError
     from assistant.users import UserStore
     from assistant.warehouse.db import connect
 

@@ -22,8 +22,11 @@ import duckdb
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel
 
-from assistant.answer import Answer, chart_for, result_text
-from assistant.errors import AssistantError
+from assistant.answering.answer import Answer, chart_for, result_text
+from assistant.answering.conversation import Context, Plan
+from assistant.core.errors import AssistantError
+from assistant.core.jsonable import to_jsonable
+from assistant.core.lang import detect_language
 from assistant.llm.chat import ChatModel, OnToken
 from assistant.llm.number_check import untraceable
 from assistant.llm.prompts import (
@@ -36,8 +39,7 @@ from assistant.llm.prompts import (
     WRONG_LANGUAGE,
 )
 from assistant.llm.schemas import SEARCH_DOCS, SearchDocsArgs, tool_schemas
-from assistant.router.router import Context, Plan, detect_language
-from tools.base import ToolResult, _jsonable, last_order_date, validate_arguments
+from tools.base import ToolResult, last_order_date, validate_arguments
 from tools.tables import load as load_table
 
 if TYPE_CHECKING:
@@ -90,7 +92,7 @@ class Step:
     sent_args: dict[str, Any] = field(default_factory=dict)  # validated, as the model gave them
 
     def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"tool": self.tool, "arguments": _jsonable(self.arguments), "ok": self.ok}
+        out: dict[str, Any] = {"tool": self.tool, "arguments": to_jsonable(self.arguments), "ok": self.ok}
         if self.error:
             out["error"] = self.error
         return out
@@ -144,7 +146,7 @@ def result_view(result: ToolResult, max_rows: int | None = ROWS_FOR_MODEL) -> di
 
 
 def result_for_model(result: ToolResult) -> str:
-    return json.dumps(_for_model(_jsonable(result_view(result))), ensure_ascii=False)
+    return json.dumps(_for_model(to_jsonable(result_view(result))), ensure_ascii=False)
 
 
 def hit_view(h: Hit) -> dict[str, Any]:
@@ -366,7 +368,7 @@ class LLMAgent:
         if ctx.user_rep_id:
             lines.append(ctx_text["rep"].format(rep=ctx.user_rep_id))
         if ctx.last_plan is not None and ctx.last_plan.tool:
-            args = json.dumps(_jsonable(ctx.last_plan.args), ensure_ascii=False)
+            args = json.dumps(to_jsonable(ctx.last_plan.args), ensure_ascii=False)
             lines.append(ctx_text["last"].format(tool=ctx.last_plan.tool, args=args))
         if ctx.focus_customer:
             lines.append(ctx_text["focus"].format(customer=ctx.focus_customer))

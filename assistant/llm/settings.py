@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from assistant.errors import ConfigError
+from assistant.core.errors import ConfigError
 
 DEFAULT_MODEL = "gpt-4o-mini"
 OFF_VALUES = {"off", "0", "false", "no", "none", "router"}

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.nlu.timeparse import Period, find_period
 from assistant.report.explain import brief
 from tools import load_all

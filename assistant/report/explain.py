@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from assistant.config import ROOT
+from assistant.core.config import ROOT
 from knowledge.ourdocs import parse_doc, shipped_docs
 
 MAX_CHARS = {"zh": 140, "en": 360}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from assistant.errors import ConfigError
+from assistant.core.errors import ConfigError
 from assistant.report.build import Figure, Report
 from assistant.web.exports import safe_cell
 

@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 from pydantic import BaseModel
 
-from assistant.errors import InputError
+from assistant.answering.conversation import Context, Plan
+from assistant.core.errors import InputError
+from assistant.core.lang import detect_language
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.timeparse import (
     COMPARE_PATTERNS,
-    Period,
     TimeMatch,
     find_all_periods,
     find_comparison,
@@ -174,74 +174,6 @@ COUNT_OF_RE = re.compile(
     rf"({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:道|个|题|questions?|exercises?)",
     re.IGNORECASE,
 )
-
-
-def detect_language(text: str, names: list[tuple[int, int]] | None = None) -> str:
-    """Chinese or English. Names found in the question (a Chinese customer or city in an English
-    sentence: "look up 青岛宇瑞机械") do not count as the sentence's language when other words remain."""
-    if names:
-        rest = "".join(ch for i, ch in enumerate(text) if not any(s <= i < e for s, e in names))
-        if re.search(r"[A-Za-z\u4e00-\u9fff]", rest):
-            text = rest
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
-    latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
-    return "zh" if cjk >= 2 or (cjk and cjk >= latin_words) else "en"
-
-
-@dataclass
-class Plan:
-    """What the router decided, with everything needed to explain the decision."""
-
-    kind: str  # tool, explain, clarify, unsupported
-    language: str
-    tool: str | None = None
-    args: dict[str, Any] = field(default_factory=dict)
-    explain_query: str | None = None
-    reason: str = ""
-    notices: list[str] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
-    period: Period | None = None
-    entities: list[Entity] = field(default_factory=list)
-    follow_up: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "language": self.language,
-            "tool": self.tool,
-            "args": self.args,
-            "explain_query": self.explain_query,
-            "reason": self.reason,
-            "notices": self.notices,
-            "suggestions": self.suggestions,
-            "period": list(self.period.span()) if self.period else None,
-            "follow_up": self.follow_up,
-        }
-
-
-@dataclass
-class Context:
-    """A conversation's memory: who is asking, the last plan and the rows it showed."""
-
-    user_rep_id: str | None = None
-    last_plan: Plan | None = None
-    last_columns: list[str] = field(default_factory=list)
-    last_rows: list[list[Any]] = field(default_factory=list)
-    focus_customer: str | None = None  # the customer "this one" refers to
-    exercises: list[dict[str, Any]] = field(default_factory=list)  # the open quiz, answers included
-    answered: dict[int, bool] = field(default_factory=dict)  # exercise number → marked correct
-    quizzes: int = 0  # quizzes asked for so far (the next one's seed)
-
-    def remember(self, plan: Plan, columns: list[str], rows: list[list[Any]]) -> None:
-        if plan.kind != "tool":
-            return
-        ids = plan.args.get("customer_ids") or []
-        if len(ids) == 1:
-            self.focus_customer = str(ids[0])
-        if plan.tool == "customer_profile" or len(ids) == 1:
-            # A look at one customer is a detour: "那华北呢?" and "第三个" still mean the last list.
-            return
-        self.last_plan, self.last_columns, self.last_rows = plan, columns, rows
 
 
 SUGGESTIONS = {
@@ -1016,7 +948,3 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
 
 def extra_synonyms(metric: str) -> list[str]:
     return list(tables().metric_extra.get(metric, ()))
-
-
-def plan_with(plan: Plan, **changes: Any) -> Plan:
-    return replace(plan, **changes)

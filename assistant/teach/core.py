@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.report.explain import _sections
 from tools import load_all
 from tools.tables import load as load_table

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.config import ROOT
+from assistant.core.config import ROOT
 from assistant.warehouse.schema import DEFINITIONS, TABLES
 
 DOC_PATH = ROOT / "docs" / "data.md"

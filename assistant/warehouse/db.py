@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from assistant.errors import WarehouseError
+from assistant.core.errors import WarehouseError
 from assistant.warehouse.schema import TABLES
 
 

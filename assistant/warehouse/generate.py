@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.warehouse import derived
 from assistant.warehouse import vocab as V
 from assistant.warehouse.db import create_tables, table_counts

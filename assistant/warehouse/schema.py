@@ -252,6 +252,10 @@ TABLES: tuple[Table, ...] = (
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
+# One row, as_of: set where a connection holds only part of the warehouse (a salesperson's copy,
+# warehouse.access), so "this year" means the same for everyone.
+REFERENCE_TABLE = "assistant_reference"
+
 # Definitions built on the tables; quoted by docs/data.md and by the tools.
 DEFINITIONS: dict[str, tuple[str, str, str]] = {
     # name: (zh, en, SQL)

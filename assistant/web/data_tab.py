@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 from assistant.web.sessions import Sessions
 
 TARGETS = ["自动 / auto", "transactions (交易流水预设 / transaction log preset)"]
@@ -33,7 +33,7 @@ def data_tab(sessions: Sessions, info: gr.Markdown) -> None:
     def on_import(
         paths: list[str] | None, tgt: str, md: str, order: str, request: gr.Request
     ) -> tuple[str, str | None, str]:
-        from assistant.importer import ImportOptions, import_files
+        from assistant.warehouse.importer import ImportOptions, import_files
         from assistant.web.ui import warehouse_md
 
         who = sessions.principal(getattr(request, "username", None))

@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 from assistant.web.sessions import Sessions
 
 

@@ -1,7 +1,7 @@
 """Who is asking, and the assistant they may use.
 
 One Assistant per signed-in user, on a connection scoped to what that user may see
-(assistant.access.open_for); one conversation context per browser session. DuckDB connections
+(assistant.warehouse.access.open_for); one conversation context per browser session. DuckDB connections
 are not for concurrent use, so each user's assistant is used under a lock.
 """
 
@@ -11,11 +11,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from assistant.access import Principal, open_for
 from assistant.agent import Assistant
-from assistant.errors import AssistantError, InputError
-from assistant.router.router import Context
+from assistant.answering.conversation import Context
+from assistant.core.errors import AssistantError, InputError
 from assistant.users import UserStore
+from assistant.warehouse.access import Principal, open_for
 
 LOCAL = Principal("local", "manager")
 POOL = 2  # assistants per user: the machine has two cores

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from assistant.answer import label
+from assistant.answering.answer import label
 
 
 def table(ans: dict[str, Any]) -> pd.DataFrame:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InputError
-from assistant.importer import ImportFailed, ImportOptions, import_files
+from assistant.core.errors import InputError
+from assistant.warehouse.importer import ImportFailed, ImportOptions, import_files
 from tests.importer.helpers import CUSTOMERS_HEADER, CUSTOMERS_ROWS, checksum, customers_csv, rows, write
 
 DATE_EN = "a date such as 2024-01-05, 2024/1/5, 2024年1月5日 or an Excel serial"

@@ -8,7 +8,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from assistant.importer import ImportOptions, import_files
+from assistant.warehouse.importer import ImportOptions, import_files
 from tests.importer.helpers import CUSTOMERS_HEADER, CUSTOMERS_ROWS, rows, write
 
 ZH_CUSTOMERS = "客户编号,客户名称,大区,城市,行业,规模,获客渠道,签约日期,信用额度\nC1,甲公司,华东,上海,制造,中型,直销,2024-01-05,1000\n"

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from assistant.importer import import_files
+from assistant.warehouse.importer import import_files
 from assistant.warehouse.schema import TABLES
 
 
@@ -86,7 +86,10 @@ def test_import_builds_fresh_order_totals_identical_to_the_originals(round_trip:
     con.execute(f"ATTACH '{original}' AS a (READ_ONLY)")
     con.execute(f"ATTACH '{imported}' AS b (READ_ONLY)")
     for x, y in (("a", "b"), ("b", "a")):
-        assert con.execute(f"SELECT count(*) FROM (FROM {x}.order_totals EXCEPT ALL FROM {y}.order_totals)").fetchone()[0] == 0
+        assert (
+            con.execute(f"SELECT count(*) FROM (FROM {x}.order_totals EXCEPT ALL FROM {y}.order_totals)").fetchone()[0]
+            == 0
+        )
     con.close()
 
 

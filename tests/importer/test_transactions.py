@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from assistant.importer import ImportOptions, import_files
+from assistant.warehouse.importer import ImportOptions, import_files
 from tests.importer.helpers import rows, write
 
 # UCI Online Retail layout. By hand:

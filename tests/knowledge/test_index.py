@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from knowledge.embed import HashingEmbedder
 from knowledge.index import KnowledgeBase
 

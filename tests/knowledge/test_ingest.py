@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from knowledge.index import KnowledgeBase
 from knowledge.ingest import read_document
 

@@ -89,7 +89,7 @@ def test_index_built_with_openai_embeddings(server: str, tmp_path: Path, docs_di
 
 
 def test_unreachable_endpoint_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.errors import ConfigError
+    from assistant.core.errors import ConfigError
 
     emb = OpenAIEmbedder(model="m", base_url="http://127.0.0.1:9/v1", api_key="k", timeout=2)
     with pytest.raises(ConfigError, match="embeddings endpoint failed"):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from knowledge.ourdocs import parse_doc, shipped_docs
 
 from .conftest import FIXTURES

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from knowledge.index import KnowledgeBase
 from knowledge.ourdocs import parse_doc, shipped_docs
 from knowledge.questions import QUESTIONS_DIR, load_questions, questions_for, questions_path

@@ -63,7 +63,7 @@ def test_hashing_embedding_ranks_related_text_higher() -> None:
 
 
 def test_default_embedder_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.errors import ConfigError
+    from assistant.core.errors import ConfigError
 
     monkeypatch.delenv("ASSISTANT_EMBEDDINGS", raising=False)
     assert isinstance(default_embedder(), HashingEmbedder)

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from assistant.agent import Assistant
-from assistant.answer import describe_result, fmt
+from assistant.answering.answer import describe_result, fmt
+from assistant.answering.conversation import Context
 from assistant.llm.openai_chat import OpenAIChatModel
 from assistant.llm.prompts import UNAVAILABLE, WRONG_LANGUAGE
-from assistant.router.router import Context
 from tests.llm.conftest import agent_for_server, settings_for
 from tests.llm.scripted_server import (
     Reply,

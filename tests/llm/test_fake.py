@@ -5,10 +5,10 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage
 
 from assistant.agent import Assistant
+from assistant.answering.conversation import Context
 from assistant.llm.agent import LLMAgent
 from assistant.llm.fake import ScriptedChatModel, call
 from assistant.llm.prompts import UNAVAILABLE
-from assistant.router.router import Context
 
 
 def test_scripted_model_runs_tools_and_sees_their_results(bot: Assistant) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import ConfigError
+from assistant.core.errors import ConfigError
 from assistant.llm import DEFAULT_MODEL, agent_for, settings_from_env
 
 

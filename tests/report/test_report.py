@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.report.build import build_report, parse_period
 from assistant.report.render import to_markdown, write
 

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from assistant.agent import Assistant
-from assistant.router.router import Context
+from assistant.answering.conversation import Context
 from tools import load_all
 
 EVAL = Path(__file__).with_name("eval")

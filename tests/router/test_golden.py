@@ -10,7 +10,8 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.router.router import Context, Router
+from assistant.answering.conversation import Context
+from assistant.router.router import Router
 
 GOLDEN = yaml.safe_load((Path(__file__).with_name("golden.yaml")).read_text(encoding="utf-8"))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.report.explain import _sections
 from assistant.teach.core import LETTERS, curriculum, explain, mark, quiz, rfm_walkthrough
 from tools import load_all

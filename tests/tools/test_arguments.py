@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools import load_all
 from tools.base import INT64_MAX, validate_arguments
 from tools.rfm import RfmArgs

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.boston_matrix import BostonArgs, boston_matrix
 
 

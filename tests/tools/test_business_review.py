@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from assistant.agent import Assistant
-from assistant.router.router import Context, Plan
+from assistant.answering.conversation import Context, Plan
 from tools import load_all
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools import _lifetime_models as lm
 from tools.clv import CLVArgs, clv
 

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools import load_all
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools._lifetime_models import (
     BGNBDParams,
     GammaGammaParams,

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import REGISTRY
 from tools.metric_query import (
     DERIVED,

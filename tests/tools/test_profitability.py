@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.profitability import ProfitabilityArgs, profitability
 
 AS_OF = dt.date(2025, 6, 30)

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from assistant.errors import AssistantError, InputError
+from assistant.core.errors import AssistantError, InputError
 from tools.base import REGISTRY
 from tools.rfm import RF11, RfmArgs, rfm
 

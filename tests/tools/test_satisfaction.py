@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.satisfaction import SatisfactionArgs, nps_ci, satisfaction, wilson_ci
 from tools.tables import load
 

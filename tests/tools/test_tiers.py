@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from tools.base import REGISTRY
 from tools.tiers import TiersArgs, tiers
 

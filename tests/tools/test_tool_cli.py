@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app, main
 from assistant.commands.tool import describe_tools, parse_arguments, render_table
-from assistant.errors import InputError, WarehouseError
+from assistant.core.errors import InputError, WarehouseError
 from assistant.warehouse.db import create_tables
 from tools import load_all
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.warehouse.db import contract_problems
 from assistant.warehouse.generate import GenerateOptions, generate, parse_date
 from assistant.warehouse.schema import TABLES, foreign_keys

@@ -11,7 +11,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from tools.base import ToolResult, _jsonable
+from assistant.core.jsonable import to_jsonable
+from tools.base import ToolResult
 from tools.tables import load as load_table
 
 MAX_TEXT_ROWS = 10
@@ -53,7 +54,7 @@ class Answer:
     elapsed_ms: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(
+        return to_jsonable(
             {
                 "question": self.question,
                 "language": self.language,

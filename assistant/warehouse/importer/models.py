@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 
 
 class ImportOptions(BaseModel):

@@ -41,7 +41,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-from assistant.errors import AssistantError, InputError, WarehouseError
+from assistant.core.errors import AssistantError, InputError, WarehouseError
 from assistant.warehouse.schema import TABLES
 
 # sqlglot warns on stderr when it falls back to a generic Command; we refuse those anyway.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: assistant/core/config.py → ../../
 DATA_DIR = ROOT / "data"
 DEFAULT_DB = DATA_DIR / "warehouse.duckdb"
 DEFAULT_INDEX = DATA_DIR / "index"

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from assistant.errors import InputError, WarehouseError
-from assistant.warehouse.schema import TABLES
-from tools.base import REFERENCE_TABLE
+from assistant.core.errors import InputError, WarehouseError
+from assistant.warehouse.schema import REFERENCE_TABLE, TABLES
 
 ROLES = ("sales", "manager", "trainer")
 

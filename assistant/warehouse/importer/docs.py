@@ -1,6 +1,6 @@
 """Render the importer's synonyms (synonyms.yaml) and defaults into docs/data.md, inside its own section.
 
-``python -m assistant.importer.docs`` rewrites the block between the import markers; a test fails
+``python -m assistant.warehouse.importer.docs`` rewrites the block between the import markers; a test fails
 when the document drifts from the tables.
 """
 
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import sys
 
-from assistant.importer.mapping import synonyms
-from assistant.importer.validate import DEFAULTS, VALUE_SYNONYMS
 from assistant.warehouse.contract_doc import DOC_PATH
+from assistant.warehouse.importer.mapping import synonyms
+from assistant.warehouse.importer.validate import DEFAULTS, VALUE_SYNONYMS
 
-BEGIN = "<!-- import-synonyms:begin (generated from assistant/importer/synonyms.yaml; do not edit by hand) -->"
+BEGIN = (
+    "<!-- import-synonyms:begin (generated from assistant/warehouse/importer/synonyms.yaml; do not edit by hand) -->"
+)
 END = "<!-- import-synonyms:end -->"
 
 

@@ -15,15 +15,22 @@ from pathlib import Path
 
 import duckdb
 
-from assistant import config
-from assistant.errors import AssistantError, InputError
-from assistant.importer import clean
-from assistant.importer.mapping import contract_table, guess_table, map_columns
-from assistant.importer.models import ImportFailed, ImportOptions, ImportReport, Message, SourceReport, TableReport
-from assistant.importer.sources import PARSE_REASONS, Loader, Source, sql_str
-from assistant.importer.validate import DEFAULTS, DERIVED, Plan, is_id, keys_and_references, typed_and_checked
+from assistant.core import config
+from assistant.core.errors import AssistantError, InputError
 from assistant.warehouse import derived
 from assistant.warehouse.db import connect, contract_problems, create_tables
+from assistant.warehouse.importer import clean
+from assistant.warehouse.importer.mapping import contract_table, guess_table, map_columns
+from assistant.warehouse.importer.models import (
+    ImportFailed,
+    ImportOptions,
+    ImportReport,
+    Message,
+    SourceReport,
+    TableReport,
+)
+from assistant.warehouse.importer.sources import PARSE_REASONS, Loader, Source, sql_str
+from assistant.warehouse.importer.validate import DEFAULTS, DERIVED, Plan, is_id, keys_and_references, typed_and_checked
 from assistant.warehouse.schema import TABLES, TABLES_BY_NAME, Table, foreign_keys
 
 FIRST_REJECTS = 5
@@ -95,7 +102,7 @@ def _run(
     headers_of: dict[tuple[str, str], str] = {}  # (source, target column) → header, for messages
     for ord_, src in enumerate(sources):
         if opts.preset == "transactions":
-            from assistant.importer.transactions import TRANSACTIONS
+            from assistant.warehouse.importer.transactions import TRANSACTIONS
 
             table = TRANSACTIONS
         else:
@@ -176,7 +183,7 @@ def _run(
         merged[name] = Plan(table, f"stg.in_{name}", provided, date_orders=orders)
 
     if opts.preset == "transactions":
-        from assistant.importer.transactions import derive
+        from assistant.warehouse.importer.transactions import derive
 
         tx = merged.pop("transactions")
         typed_and_checked(con, tx)

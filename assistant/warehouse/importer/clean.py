@@ -6,7 +6,7 @@ A value that cannot be converted becomes NULL here and is rejected (with its rea
 
 from __future__ import annotations
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 
 # Dates: year first (2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日), optionally with a time.
 _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?)?"

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from assistant.importer.core import import_files
-from assistant.importer.models import ImportFailed, ImportOptions, ImportReport
+from assistant.warehouse.importer.core import import_files
+from assistant.warehouse.importer.models import ImportFailed, ImportOptions, ImportReport
 
 __all__ = ["ImportFailed", "ImportOptions", "ImportReport", "import_files"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
-from assistant.importer.models import ImportReport, TableReport
-from assistant.importer.validate import Plan
+from assistant.warehouse.importer.models import ImportReport, TableReport
+from assistant.warehouse.importer.validate import Plan
 from assistant.warehouse.schema import TABLES_BY_NAME, Column, Table
 
 C = Column

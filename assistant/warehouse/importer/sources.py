@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 
 SAMPLE_BYTES = 1 << 20
 MAX_LINE_BYTES = 2 << 20  # DuckDB's default; a longer row is rejected, not read

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.warehouse.schema import TABLES, TABLES_BY_NAME, Table
 
 SYNONYMS_PATH = Path(__file__).with_name("synonyms.yaml")

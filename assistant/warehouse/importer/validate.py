@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from assistant.importer import clean
+from assistant.warehouse.importer import clean
 from assistant.warehouse.schema import Column, Table
 
 # Filled in when a file has no such column or the cell is blank; documented in docs/data.md.
