@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.stem import stem
+
 GLOSSARY_DIR = Path(__file__).parent / "glossary"
 
 
@@ -89,8 +91,6 @@ def expand(query: str, entries: tuple[Entry, ...] | list[Entry] | None = None) -
 
 
 def _en_words(text: str) -> list[str]:
-    from knowledge.text import stem
-
     return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
 
 

@@ -31,7 +31,7 @@ from knowledge.embed import Embedder, default_embedder, embedder_from_signature
 from knowledge.glossary import GLOSSARY_DIR, concepts, expand
 from knowledge.ingest import SUFFIXES, file_hash, read_document, user_key
 from knowledge.models import Chunk, Document, Hit
-from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs
+from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs, source_name
 from knowledge.questions import load_questions, questions_digest, questions_path
 from knowledge.rank import BM25, rrf
 from knowledge.split import chunk_text
@@ -50,6 +50,7 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
     for name in (
         "rules.yaml",
         "text.py",
+        "stem.py",
         "glossary.py",
         "embed.py",
         "clean.py",
@@ -65,13 +66,6 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
         h.update(p.name.encode() + p.read_bytes())
     h.update("\n".join(T.doc_terms()).encode())  # jieba's added vocabulary: headings and topics of our documents
     return h.hexdigest()[:16]
-
-
-def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path.resolve())
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -344,7 +338,7 @@ class KnowledgeBase:
             or not self._vector_present()
         )
         by_source = {d["source"]: k for k, d in docs.items() if d["kind"] == "doc"}
-        current = {_rel(p): p for p in shipped_docs(self.docs_dir)}
+        current = {source_name(p): p for p in shipped_docs(self.docs_dir)}
         changed, new = [], []
         hashes: dict[str, str] = {}
         for rel, p in current.items():

@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import yaml
 
+from assistant.core.config import ROOT
 from assistant.core.errors import InputError
 from knowledge.models import Document, Section
 
@@ -100,3 +102,36 @@ def parse_doc(text: str, source: str) -> Document:
 def shipped_docs(folder: Path = DOCS_DIR) -> list[Path]:
     """Every shipped document: knowledge/docs/<lang>/*.md."""
     return sorted(p for p in folder.glob("*/*.md") if p.is_file()) if folder.is_dir() else []
+
+
+def source_name(path: Path) -> str:
+    """How a document is named in citations: its path in the checkout, else its absolute path."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path.resolve())
+
+
+@cache
+def shipped_documents(folder: Path = DOCS_DIR) -> tuple[Document, ...]:
+    """Every shipped document, parsed once per process: the one reading that citations, teaching and reports share."""
+    return tuple(parse_doc(p.read_text(encoding="utf-8"), source_name(p)) for p in shipped_docs(folder))
+
+
+@cache
+def docs_of_tool() -> dict[str, tuple[str, ...]]:
+    """tool name → ids of the documents that explain it (their front matter's ``tools``), in document order."""
+    out: dict[str, list[str]] = {}
+    for doc in shipped_documents():
+        for tool in doc.tools:
+            if doc.doc_id not in out.setdefault(tool, []):
+                out[tool].append(doc.doc_id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def find_section(doc_id: str, lang: str, anchor: str) -> tuple[Document, Section] | None:
+    """A shipped section by document id, language and anchor; None when there is none."""
+    for doc in shipped_documents():
+        if doc.doc_id == doc_id and doc.language == lang:
+            return next(((doc, s) for s in doc.sections if s.anchor == anchor), None)
+    return None

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.stem import stem
+
 HERE = Path(__file__).parent
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -49,18 +51,6 @@ def detect_lang(text: str) -> str:
     cjk = sum(len(r) for r in _CJK_RUN.findall(text))
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     return "zh" if cjk and cjk * 2 >= latin else "en"
-
-
-def stem(word: str) -> str:
-    """A deliberately light English stemmer: plurals, -ing, -ed (customers→customer, churned→churn)."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")):
-        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 3:
-            word = word[: len(word) - len(suffix)] + repl
-            break
-    # a final e goes too, so compute / computed / computing meet at "comput"
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 @cache
@@ -111,17 +101,16 @@ def _init_jieba() -> Any:
 def doc_terms() -> tuple[str, ...]:
     """Our documents' own vocabulary for jieba: front-matter topics and the short phrases of section
     headings (流失客户, 回本周期), so a term keeps one token in documents and questions alike."""
-    from knowledge.ourdocs import DOCS_DIR, split_front_matter
+    from knowledge.ourdocs import shipped_documents
 
     n = rules()["tokenise"]["heading_phrase_chars"]
     out: set[str] = set()
-    for p in sorted(DOCS_DIR.glob("zh/*.md")) if DOCS_DIR.is_dir() else []:
-        text = p.read_text(encoding="utf-8")
-        meta, _, _ = split_front_matter(text)
-        phrases = [str(t) for t in meta.get("topics") or []]
-        for line in text.splitlines():
-            if line.startswith("## "):
-                phrases += re.split(r"[^\u3400-\u9fff]+", re.sub(r"\{#.*?\}", "", line[3:]))
+    for doc in shipped_documents():
+        if doc.language != "zh":
+            continue
+        phrases = list(doc.topics)
+        for section in doc.sections:
+            phrases += re.split(r"[^\u3400-\u9fff]+", section.heading)
         out.update(t for t in phrases if _CJK_RUN.fullmatch(t) and n[0] <= len(t) <= n[1])
     return tuple(sorted(out))
 
