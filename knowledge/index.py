@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from assistant.core.config import ROOT
+from assistant.core.lang import detect_language
 from assistant.core.errors import InputError
 from knowledge import text as T
 from knowledge.dedupe import Deduper
@@ -724,7 +725,7 @@ class KnowledgeBase:
                 ((i, sc * up if i in state.no_questions else sc) for i, sc in fused), key=lambda kv: (-kv[1], kv[0])
             )
         fused = self._rerank_sections(state, fused, query, qw, lang)
-        qlang = lang or T.detect_lang(query)
+        qlang = lang or detect_language(query)
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:
             c = state.chunks[state.by_id[cid]]
