@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from assistant.core.config import ROOT
-from assistant.core.lang import detect_language
 from assistant.core.errors import InputError
+from assistant.core.lang import detect_language
 from knowledge import text as T
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature
