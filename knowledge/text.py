@@ -47,7 +47,8 @@ def stopwords() -> frozenset[str]:
 
 
 def detect_lang(text: str) -> str:
-    """'zh' when CJK characters, counted double (one carries about a word), outweigh Latin letters."""
+    """A document's language: 'zh' when CJK characters, counted double (one carries about a word), outweigh Latin
+    letters. Questions use assistant.core.lang.detect_language, which sets Chinese names in English questions aside."""
     cjk = sum(len(r) for r in _CJK_RUN.findall(text))
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     return "zh" if cjk and cjk * 2 >= latin else "en"
