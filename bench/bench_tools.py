@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.bench import BenchContext
-from tools import load_all
+from assistant.capabilities import load_all
 from tools.base import ToolSpec
 from tools.rfm import CLASSES8, RF11
 
@@ -64,6 +64,8 @@ def time_tools(ctx: BenchContext, con: duckdb.DuckDBPyConnection) -> dict[str, A
     out: dict[str, Any] = {}
     first = con.execute("SELECT min(customer_id) FROM customers").fetchone()[0]
     for name, spec in sorted(load_all().items()):
+        if spec.needs != "warehouse":
+            continue  # document search: bench_knowledge measures it
         out[name] = {}
         for label, args in variants(spec, first).items():
             try:

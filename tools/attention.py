@@ -92,8 +92,6 @@ def _tickets_cte(scope: Scope, args: AttentionArgs, *, flow: bool) -> str:
 
 def _result(args: AttentionArgs, scope: Scope, tr: Trace, **kw: Any) -> ToolResult:
     return ToolResult(
-        tool="attention",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         sql=tr.sql,
         **kw,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -254,10 +255,14 @@ class Definition(BaseModel):
 
 
 class ToolResult(BaseModel):
-    """What every tool returns; ``to_json`` gives the CLI/API shape."""
+    """What every tool returns; ``to_json`` gives the CLI/API shape.
 
-    tool: str
-    arguments: dict[str, Any]
+    ``tool`` and ``arguments`` are filled in by the registry (``register``): the tool's name and its validated
+    arguments, unless the tool sets them itself.
+    """
+
+    tool: str = ""
+    arguments: dict[str, Any] = Field(default_factory=dict)
     as_of: dt.date | None
     figures: dict[str, Any] = Field(default_factory=dict)
     columns: list[str] = Field(default_factory=list)
@@ -443,35 +448,68 @@ class Trace:
         return rows[0][0] if rows else None
 
 
+Needs = Literal["warehouse", "knowledge"]
+
+
 @dataclass(frozen=True)
 class ToolSpec:
+    """One capability the router, the LLM and the CLI can call: name, bilingual description, argument model, function.
+
+    ``needs`` says what ``fn`` takes first: the warehouse connection (the analysis tools) or the knowledge base
+    (document search). ``module`` is where it was registered, so each package can list its own.
+    """
+
     name: str
     zh: str
     en: str
     args_model: type[BaseModel]
-    fn: Callable[[Con, Any], ToolResult]
+    fn: Callable[[Any, Any], ToolResult]
     examples: tuple[str, ...] = field(default=())
+    needs: Needs = "warehouse"
+    module: str = ""
 
     def validate(self, arguments: Mapping[str, Any] | BaseModel) -> BaseModel:
         """The arguments as this tool's model; any invalid one is an InputError naming it (see validate_arguments)."""
         return validate_arguments(self.args_model, arguments, self.name)
 
-    def run(self, con: Con, arguments: Mapping[str, Any] | BaseModel) -> ToolResult:
-        return self.fn(con, self.validate(arguments))
+    def run(self, source: Any, arguments: Mapping[str, Any] | BaseModel) -> ToolResult:
+        """Validate ``arguments`` and run on ``source`` (a connection, or the knowledge base when ``needs`` says so)."""
+        return self.fn(source, self.validate(arguments))
 
 
 REGISTRY: dict[str, ToolSpec] = {}
 
 
 def register(
-    name: str, zh: str, en: str, args_model: type[BaseModel], examples: tuple[str, ...] = ()
-) -> Callable[[Callable[[Con, Any], ToolResult]], Callable[[Con, Any], ToolResult]]:
-    """Decorator: add a tool to the one registry the CLI, router and LLM read."""
+    name: str,
+    zh: str,
+    en: str,
+    args_model: type[BaseModel],
+    examples: tuple[str, ...] = (),
+    *,
+    needs: Needs = "warehouse",
+) -> Callable[[Callable[[Any, Any], ToolResult]], Callable[[Any, Any], ToolResult]]:
+    """Decorator: add a tool to the one registry the CLI, router and LLM read.
 
-    def deco(fn: Callable[[Con, Any], ToolResult]) -> Callable[[Con, Any], ToolResult]:
+    The decorated function returns its result with ``tool`` set to ``name`` and ``arguments`` to the validated
+    arguments (JSON values, no None), unless it set them itself.
+    """
+
+    def deco(fn: Callable[[Any, Any], ToolResult]) -> Callable[[Any, Any], ToolResult]:
         if name in REGISTRY:
             raise ValueError(f"tool {name!r} registered twice")
-        REGISTRY[name] = ToolSpec(name, zh, en, args_model, fn, examples)
-        return fn
+
+        @functools.wraps(fn)
+        def named(source: Any, args: Any) -> ToolResult:
+            result = fn(source, args)
+            update: dict[str, Any] = {}
+            if not result.tool:
+                update["tool"] = name
+            if "arguments" not in result.model_fields_set and isinstance(args, BaseModel):
+                update["arguments"] = args.model_dump(mode="json", exclude_none=True)
+            return result.model_copy(update=update) if update else result
+
+        REGISTRY[name] = ToolSpec(name, zh, en, args_model, named, examples, needs, fn.__module__)
+        return named
 
     return deco

@@ -191,8 +191,6 @@ ORDER BY i.revenue DESC, i.item
     if not rows:
         notes.append("本期与上期均无已完成订单 / no completed orders in either period")
     return ToolResult(
-        tool="boston_matrix",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=base.as_of,
         figures=figures,
         columns=out_cols,

@@ -100,8 +100,6 @@ def churn_retention(con: Con, args: ChurnArgs) -> ToolResult:
 
 def _result(args: ChurnArgs, as_of: dt.date, tr: Trace, **kw: Any) -> ToolResult:
     return ToolResult(
-        tool="churn_retention",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=as_of,
         sql=tr.sql,
         **kw,

@@ -390,8 +390,6 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
             "the retention-formula CLV are undefined."
         )
     return ToolResult(
-        tool="clv",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=cols,

@@ -387,8 +387,6 @@ GROUP BY GROUPING SETS ((seg), ())""",
             f"{in_scope - rated} 位客户在期间内没有发票,未评级。 / {in_scope - rated} customers have no invoice in the window and are not rated."
         )
     return ToolResult(
-        tool="credit",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=as_of,
         figures=figures,
         columns=cols,

@@ -69,8 +69,6 @@ class CrossSellArgs(CommonFilters):
 
 def _result(args: CrossSellArgs, scope: Scope, tr: Trace, **kw: Any) -> ToolResult:
     return ToolResult(
-        tool="cross_sell",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         sql=tr.sql,
         **kw,

@@ -140,8 +140,6 @@ def customer_profile(con: Con, args: CustomerProfileArgs) -> ToolResult:
     if len(rows) == 1:
         figures.update({k: v for k, v in zip(cols, rows[0], strict=True) if k not in ("customer_id",)})
     return ToolResult(
-        tool="customer_profile",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=cols,

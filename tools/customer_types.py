@@ -219,8 +219,6 @@ GROUP BY type_key"""
         if not n_total:
             notes.append("筛选范围内没有客户 / no customers in the filters")
     return ToolResult(
-        tool="customer_types",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=columns,

@@ -244,8 +244,6 @@ FROM banded ORDER BY loyalty_index DESC, customer_id"""
         if rows:
             figures["mean_index"] = mean_all
         return ToolResult(
-            tool="loyalty",
-            arguments=args.model_dump(mode="json", exclude_none=True),
             as_of=scope.as_of,
             figures=figures,
             columns=columns,
@@ -277,8 +275,6 @@ FROM banded GROUP BY grp ORDER BY mean_index DESC, grp"""
         for r in raw:
             figures[f"{r[0]}_customers"] = r[1]
     return ToolResult(
-        tool="loyalty",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=columns,

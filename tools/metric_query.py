@@ -765,8 +765,6 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
     if "days_since_last_order" in metrics:
         notes.append("从未下单的客户“距上次下单天数”为空 / customers who never ordered have no days_since_last_order")
     return ToolResult(
-        tool="metric_query",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=as_of,
         figures=figures,
         columns=compiled.columns,

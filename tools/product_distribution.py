@@ -129,8 +129,6 @@ ORDER BY category, col"""
         figures["top_cell"] = {"category": top[0], dim: top[1], "revenue": top[2]}
     label = COLUMNS[dim]
     return ToolResult(
-        tool="product_distribution",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=["category", dim, *cols[2:]],

@@ -335,8 +335,6 @@ GROUP BY GROUPING SETS ({sets})""",
             f"{no_cost} 条订单明细的产品缺少单位成本,按 0 计入商品成本。 / {no_cost} order lines have no unit cost; counted as 0."
         )
     return ToolResult(
-        tool="profitability",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=cols,

@@ -390,8 +390,6 @@ def rfm(con: Con, args: RfmArgs) -> ToolResult:
         if not figures["customers"]:
             notes.append("窗口内没有已完成订单的客户 / no customer has a completed order in the window")
     return ToolResult(
-        tool="rfm",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=columns,

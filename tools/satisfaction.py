@@ -281,7 +281,6 @@ ORDER BY grp
         )
     notes = [] if rows else ["期间内没有问卷回答 / no survey responses in the period"]
     return ToolResult(
-        tool="satisfaction",
         arguments=arguments,
         as_of=scope.as_of,
         figures=figures,
@@ -450,7 +449,6 @@ SELECT grp, 'customers', '', count(*) FROM grouped GROUP BY grp"""
     figures.setdefault("most_customers", 0.0)
     figures.setdefault("least_customers", 0.0)
     return ToolResult(
-        tool="satisfaction",
         arguments=arguments,
         as_of=scope.as_of,
         figures=figures,
@@ -527,7 +525,6 @@ ORDER BY grp DESC, gpos"""
     figures["limit"] = args.limit
     figures["truncated"] = bool(notes)
     return ToolResult(
-        tool="satisfaction",
         arguments=arguments,
         as_of=scope.as_of,
         figures=figures,

@@ -36,7 +36,6 @@ class SqlQueryArgs(BaseModel):
 def sql_query(con: Con, args: SqlQueryArgs) -> ToolResult:
     res = guarded_query(con, args.sql, limit=args.limit, timeout_s=args.timeout_s)
     return ToolResult(
-        tool="sql_query",
         arguments=args.model_dump(),
         as_of=None,
         figures={"rows": len(res.rows), "truncated": res.truncated, "limit": res.limit, "elapsed_ms": res.elapsed_ms},

@@ -175,8 +175,6 @@ def tiers(con: Con, args: TiersArgs) -> ToolResult:
     if not figures.get("customers"):
         notes.append("窗口内没有已完成订单的客户 / no customer has a completed order in the window")
     return ToolResult(
-        tool="tiers",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=scope.as_of,
         figures=figures,
         columns=columns,

@@ -48,7 +48,7 @@ def parse_arguments(spec: Any, raw: str | dict[str, Any] | None) -> BaseModel:
 
 def describe_tools() -> list[dict[str, Any]]:
     """Every registered tool with its bilingual description and parameters (from the JSON schema)."""
-    from tools import load_all
+    from assistant.capabilities import load_all
 
     out = []
     for name, spec in sorted(load_all().items()):
@@ -126,9 +126,11 @@ def render_result(out: dict[str, Any]) -> str:
 
 
 def run_tool(name: str, raw_args: str | dict[str, Any] | None, db: Path | None) -> dict[str, Any]:
-    """Validate, open the warehouse read-only, run, and return the JSON shape."""
+    """Validate, open the warehouse read-only (or the knowledge base, for document search), run, return the JSON."""
+    from assistant.answering.citations import Knowledge
+    from assistant.answering.toolbox import Toolbox
+    from assistant.capabilities import load_all
     from assistant.warehouse.db import connect
-    from tools import load_all
 
     registry = load_all()
     spec = registry.get(name)
@@ -138,7 +140,7 @@ def run_tool(name: str, raw_args: str | dict[str, Any] | None, db: Path | None) 
     args = parse_arguments(spec, raw_args)
     con = connect(config.db_path(db))
     try:
-        return spec.run(con, args).to_json()
+        return Toolbox(registry, con, Knowledge()).run(name, args).to_json()
     finally:
         con.close()
 

@@ -1,19 +1,21 @@
 """Optional LLM mode: a tool-calling chat model over the same registry; the deterministic router stays the
 default and the fallback.
 
-``agent_for(assistant)`` gives an ``LLMAgent`` when ``OPENAI_API_KEY`` is set (and ``ASSISTANT_LLM`` is not
+``agent_for(toolbox, fallback)`` gives an ``LLMAgent`` when ``OPENAI_API_KEY`` is set (and ``ASSISTANT_LLM`` is not
 ``off``), else None, without importing langchain. Pass ``chat_model`` to use another backend or a fake.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from assistant.llm.settings import DEFAULT_MODEL, LLMSettings, settings_from_env
 
 if TYPE_CHECKING:
-    from assistant.agent import Assistant
+    from assistant.answering.answer import Answer
+    from assistant.answering.conversation import Context
+    from assistant.answering.toolbox import Toolbox
     from assistant.llm.agent import LLMAgent
     from assistant.llm.chat import ChatModel
 
@@ -21,13 +23,15 @@ __all__ = ["DEFAULT_MODEL", "LLMSettings", "agent_for", "settings_from_env"]
 
 
 def agent_for(
-    assistant: Assistant,
+    toolbox: Toolbox,
+    fallback: Callable[[str, Context], Answer],
     chat_model: ChatModel | None = None,
     *,
     settings: LLMSettings | None = None,
     env: Mapping[str, str] | None = None,
 ) -> LLMAgent | None:
-    """The LLM agent for ``assistant``: from ``chat_model``, else ``settings``, else the environment; or None."""
+    """The LLM agent over ``toolbox``, falling back to ``fallback``: the model from ``chat_model``, else
+    ``settings``, else the environment; or None when none is configured."""
     settings = settings or settings_from_env(env)
     if chat_model is None:
         if settings is None:
@@ -39,5 +43,9 @@ def agent_for(
 
     limits = settings or LLMSettings(api_key="")
     return LLMAgent(
-        assistant, chat_model, max_tool_calls=limits.max_tool_calls, max_invalid_retries=limits.max_invalid_retries
+        toolbox,
+        chat_model,
+        fallback=fallback,
+        max_tool_calls=limits.max_tool_calls,
+        max_invalid_retries=limits.max_invalid_retries,
     )

@@ -15,15 +15,19 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from pydantic import BaseModel
 
-from assistant.answering.answer import Answer, chart_for, result_text
+from assistant.answering.answer import Answer, Citation, result_text
+from assistant.answering.compose import compose
 from assistant.answering.conversation import Context, Plan
+from assistant.answering.execute import NO_CONCEPT_TOOLS
+from assistant.answering.search import passages
+from assistant.answering.toolbox import Toolbox
 from assistant.core.errors import AssistantError
 from assistant.core.jsonable import to_jsonable
 from assistant.core.lang import detect_language
@@ -38,19 +42,15 @@ from assistant.llm.prompts import (
     VOCABULARY,
     WRONG_LANGUAGE,
 )
-from assistant.llm.schemas import SEARCH_DOCS, SearchDocsArgs, tool_schemas
-from tools.base import ToolResult, last_order_date, validate_arguments
+from assistant.llm.schemas import tool_schemas
+from tools.base import ToolResult, last_order_date
 from tools.tables import load as load_table
 
-if TYPE_CHECKING:
-    from assistant.agent import Assistant
-    from knowledge.models import Hit
-
 log = logging.getLogger(__name__)
+CITATION_FIELDS = ("doc", "section", "title", "heading", "snippet", "source", "citation")
 
 ROWS_FOR_MODEL = 30  # rows of a result the model sees (it is told the total)
 VALUE_COLUMNS = {"region": "customers", "industry": "customers", "size": "customers", "category": "products"}
-NO_CONCEPT_TOOLS = {"metric_query", "sql_query"}  # plain queries explain no concept: no automatic citations
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 THINK_RE = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)  # reasoning some models (DeepSeek-R1, Qwen) inline
@@ -88,8 +88,18 @@ class Step:
     ok: bool
     error: str = ""
     result: ToolResult | None = None
-    hits: list[Hit] = field(default_factory=list)
-    sent_args: dict[str, Any] = field(default_factory=dict)  # validated, as the model gave them
+    needs: str = "warehouse"  # what the tool read: the warehouse (figures) or the knowledge base (passages)
+    sent_args: dict[str, Any] | None = None  # validated, as the model gave them
+
+    @property
+    def figures(self) -> ToolResult | None:
+        """The result when it is data from the warehouse."""
+        return self.result if self.ok and self.needs == "warehouse" else None
+
+    @property
+    def passages(self) -> list[dict[str, Any]]:
+        """The passages when it was a document search."""
+        return passages(self.result) if self.ok and self.result is not None and self.needs == "knowledge" else []
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"tool": self.tool, "arguments": to_jsonable(self.arguments), "ok": self.ok}
@@ -149,12 +159,13 @@ def result_for_model(result: ToolResult) -> str:
     return json.dumps(_for_model(to_jsonable(result_view(result))), ensure_ascii=False)
 
 
-def hit_view(h: Hit) -> dict[str, Any]:
-    return {"doc": h.doc_id, "section": h.anchor, "heading": h.heading, "text": h.snippet}
+def passage_view(p: dict[str, Any]) -> dict[str, Any]:
+    """What the model reads of a passage: where it is from and its text."""
+    return {"doc": p["doc"], "section": p["section"], "heading": p["heading"], "text": p["snippet"]}
 
 
-def hits_for_model(hits: list[Hit]) -> str:
-    return json.dumps([hit_view(h) for h in hits], ensure_ascii=False)
+def passages_for_model(found: list[dict[str, Any]]) -> str:
+    return json.dumps([passage_view(p) for p in found], ensure_ascii=False)
 
 
 def looks_unparsed(text: str) -> bool:
@@ -181,26 +192,29 @@ def string_cells(results: list[ToolResult]) -> set[str]:
 
 
 class LLMAgent:
-    """Answers questions with a tool-calling chat model over an ``Assistant``'s warehouse and knowledge base.
+    """Answers questions with a tool-calling chat model over a toolbox (registry, warehouse, knowledge base).
 
+    ``fallback`` answers a question without the model (the deterministic router) when the model fails.
     ``on_token`` receives the model's text as it streams: a draft, not yet checked; show it as progress only.
     """
 
     def __init__(
         self,
-        assistant: Assistant,
+        toolbox: Toolbox,
         model: ChatModel,
         *,
+        fallback: Callable[[str, Context], Answer],
         max_tool_calls: int = 4,
         max_invalid_retries: int = 2,
         on_token: OnToken | None = None,
     ) -> None:
-        self.assistant = assistant
+        self.toolbox = toolbox
+        self.fallback = fallback
         self.model = model
         self.max_tool_calls = max_tool_calls
         self.max_invalid_retries = max_invalid_retries
         self.on_token = on_token
-        self.schemas = tool_schemas(assistant.registry)
+        self.schemas = tool_schemas(toolbox.registry)
         self._vocabulary: dict[str, str] = {}
 
     # ---- public -------------------------------------------------------------------------------
@@ -212,7 +226,7 @@ class LLMAgent:
         except Exception as exc:  # any model failure means: answer with the rules
             kind = failure_kind(exc)
             log.warning("LLM path failed (%s); answering with the router", kind)
-            answer = self.assistant.answer_plan(question, self.assistant.router.route(question, ctx), ctx)
+            answer = self.fallback(question, ctx)
             if isinstance(exc, UntraceableAnswer):
                 notice = UNTRACEABLE[answer.language].format(numbers=", ".join(exc.numbers[:5]))
             elif isinstance(exc, WrongLanguage):
@@ -261,108 +275,88 @@ class LLMAgent:
         raise LLMUnavailable("no final answer", f"within {self.max_tool_calls} tool calls")
 
     def _run_tool(self, name: str, args: dict[str, Any], lang: str) -> tuple[Step, str]:
-        registry = self.assistant.registry
-        if name == SEARCH_DOCS and name not in registry:
-            model: type[BaseModel] = SearchDocsArgs
-        elif name in registry:
-            model = registry[name].args_model
-        else:
+        spec = self.toolbox.registry.get(name)
+        if spec is None:
             msg = TOOL_ERROR["unknown"].format(tool=name, names=", ".join(s["function"]["name"] for s in self.schemas))
             return Step(name, args, False, f"unknown tool {name}"), msg
         try:
             # The same bilingual words as the CLI: each bad field, the value sent and what is expected.
-            validated = validate_arguments(model, args)
+            validated = spec.validate(args)
         except AssistantError as exc:
             details = f"{exc.en} / {exc.zh}"
             return Step(name, args, False, details), TOOL_ERROR["invalid"].format(tool=name, details=details)
         sent = validated.model_dump(exclude_unset=True)
         try:
-            if isinstance(validated, SearchDocsArgs):
-                hits = self.assistant._search(validated.query, validated.lang or lang, k=validated.k)
-                return Step(name, sent, True, hits=hits, sent_args=sent), hits_for_model(hits)
-            result = registry[name].run(self.assistant.con, validated)
+            result = self.toolbox.run(name, validated, lang=lang)
         except (AssistantError, duckdb.Error) as exc:
             details = f"{exc.en} / {exc.zh}" if isinstance(exc, AssistantError) else str(exc).splitlines()[0]
             return Step(name, sent, False, details), TOOL_ERROR["invalid"].format(tool=name, details=details)
+        if spec.needs == "knowledge":
+            step = Step(name, sent, True, result=result, needs=spec.needs, sent_args=sent)
+            return step, passages_for_model(step.passages)
         return Step(name, result.arguments, True, result=result, sent_args=sent), result_for_model(result)
 
     # ---- the answer ---------------------------------------------------------------------------
     def _compose(self, question: str, lang: str, text: str, steps: list[Step], ctx: Context) -> Answer:
-        data = [s for s in steps if s.ok and s.result is not None]
-        docs = [s for s in steps if s.ok and s.hits]
-        results = [s.result for s in data if s.result is not None]
+        data = [s for s in steps if s.figures is not None]
+        found = [p for s in steps for p in s.passages]
+        results = [r for s in data if (r := s.figures) is not None]
         # What the model saw (all rows, not only the first ones it was sent), and nothing else: not the SQL.
         checked: list[Any] = [result_view(r, None) for r in results]
-        checked += [hit_view(h) for s in docs for h in s.hits]
+        checked += [passage_view(p) for p in found]
         bad = untraceable(text, checked, question, ordinals=max((len(r.rows) for r in results), default=0))
-        if bad and not data and not docs:
+        if bad and not data and not found:
             raise UntraceableAnswer(bad)
         other_language = wrong_language(text, lang, string_cells(results))
-        if other_language and not data and not docs:
+        if other_language and not data and not found:
             raise WrongLanguage()
 
-        main = data[-1] if data else None
-        answer = Answer(
-            question,
-            lang,
-            "",
-            route={
-                "kind": "llm",
-                "model": self.model.name,
-                "language": lang,
-                "reason": f"LLM {self.model.name}: " + (" → ".join(s.tool for s in steps) or "no tool"),
-                "steps": [s.summary() for s in steps],
-            },
-        )
-        hits = [h for s in docs for h in s.hits]
+        citations: list[Citation] = []
         seen: set[tuple[str, str]] = set()
-        for h in hits:
-            if (h.doc_id, h.anchor) not in seen and len(answer.citations) < 3:
-                seen.add((h.doc_id, h.anchor))
-                answer.citations.append(self.assistant._cite(h))
-        if main is not None and main.result is not None:
-            r = main.result
-            answer.tool, answer.arguments = main.tool, r.arguments
-            answer.columns, answer.rows, answer.as_of, answer.figures = r.columns, r.rows, r.as_of, r.figures
-            answer.sql = [q for s in data if s.result is not None for q in s.result.sql]
-            answer.definitions = [d.model_dump() for d in r.definitions]
-            answer.chart = chart_for(r)
-            for s in data:
-                if s.result is not None:
-                    answer.notices += [n for n in s.result.notes if n not in answer.notices]
-            if main.tool not in NO_CONCEPT_TOOLS:
-                for c in self.assistant.citations_for(question, main.tool, lang):
-                    if (c.doc, c.section) not in seen:
-                        seen.add((c.doc, c.section))
-                        answer.citations.append(c)
-
+        for p in found:
+            if (p["doc"], p["section"]) not in seen and len(citations) < 3:
+                seen.add((p["doc"], p["section"]))
+                citations.append(Citation(**{k: p[k] for k in CITATION_FIELDS}))
+        main = data[-1] if data else None
+        if main is not None and main.tool not in NO_CONCEPT_TOOLS:
+            spec = self.toolbox.spec(main.tool)
+            fallback = spec.zh if lang == "zh" else spec.en
+            for c in self.toolbox.knowledge.citations_for(question, main.tool, lang, fallback_query=fallback):
+                if (c.doc, c.section) not in seen:
+                    seen.add((c.doc, c.section))
+                    citations.append(c)
+        notices = []
         if bad or other_language:
-            notice = UNTRACEABLE[lang].format(numbers=", ".join(bad[:5])) if bad else WRONG_LANGUAGE[lang]
-            answer.notices.insert(0, notice)
-            text = self._deterministic_text(data, hits, lang)
-        if answer.citations:
-            text += "\n\n" + ("参考:" if lang == "zh" else "See: ") + "; ".join(c.citation for c in answer.citations)
-        answer.answer = text
+            notices.append(UNTRACEABLE[lang].format(numbers=", ".join(bad[:5])) if bad else WRONG_LANGUAGE[lang])
+            text = self._deterministic_text(data, found, lang)
+        route = {
+            "kind": "llm",
+            "model": self.model.name,
+            "language": lang,
+            "reason": f"LLM {self.model.name}: " + (" → ".join(s.tool for s in steps) or "no tool"),
+            "steps": [s.summary() for s in steps],
+        }
+        answer = compose(question, lang, text, results=results, route=route, notices=notices, citations=citations)
         if main is not None and main.result is not None:
-            plan = Plan("tool", lang, tool=main.tool, args=main.sent_args, reason="llm")
+            plan = Plan("tool", lang, tool=main.tool, args=main.sent_args or {}, reason="llm")
             ctx.remember(plan, main.result.columns, main.result.rows)
         return answer
 
-    def _deterministic_text(self, data: list[Step], hits: list[Hit], lang: str) -> str:
+    def _deterministic_text(self, data: list[Step], found: list[dict[str, Any]], lang: str) -> str:
         """The built-in description of the same results (what the router path would have said)."""
         parts = []
         for s in data:
-            spec = self.assistant.registry[s.tool]
+            spec = self.toolbox.spec(s.tool)
             assert s.result is not None
             parts.append(result_text(spec.name, spec.zh, spec.en, s.result, lang, None))
-        if not parts and hits:
-            top = hits[0]
-            parts.append(f"**{top.heading or top.title}**\n\n{top.snippet}")
+        if not parts and found:
+            top = found[0]
+            parts.append(f"**{top['heading'] or top['title']}**\n\n{top['snippet']}")
         return "\n\n".join(parts)
 
     # ---- the prompt ---------------------------------------------------------------------------
     def system_prompt(self, lang: str, ctx: Context) -> str:
-        ref = getattr(self.assistant.router, "ref", None) or last_order_date(self.assistant.con)
+        ref = last_order_date(self.toolbox.con)
         lines = [SYSTEM[lang].format(as_of=ref.isoformat()), self.vocabulary(lang)]
         ctx_text = CONTEXT[lang]
         if ctx.user_rep_id:
@@ -383,7 +377,7 @@ class LLMAgent:
             values = []
             for column, table in {**VALUE_COLUMNS, "channel": "orders"}.items():
                 try:
-                    rows = self.assistant.con.execute(
+                    rows = self.toolbox.con.execute(
                         f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 40"
                     ).fetchall()
                 except duckdb.Error:

@@ -1,4 +1,4 @@
-"""Tool schemas for the model, generated from the one registry, plus ``search_docs`` for the knowledge base.
+"""Tool schemas for the model, generated from the one registry (``search_docs`` for the knowledge base included).
 
 Each schema is the OpenAI function format: the tool's name, its bilingual description and its pydantic
 argument model as JSON schema. ``$ref``s are inlined and titles dropped: several OpenAI-compatible
@@ -8,28 +8,11 @@ servers (Ollama, vLLM) do not resolve references.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from tools.base import ToolSpec
-
-SEARCH_DOCS = "search_docs"
-SEARCH_DOCS_ZH = "方法论知识库检索:概念、定义、计算方法和行动建议(RFM、流失、NPS、CLV…),返回带出处的段落"
-SEARCH_DOCS_EN = (
-    "Methodology knowledge base search: concepts, definitions, how metrics are computed and what to do "
-    "(RFM, churn, NPS, CLV …); returns passages with citations"
-)
-
-
-class SearchDocsArgs(BaseModel):
-    """知识库检索参数 / knowledge-base search parameters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    query: str = Field(..., min_length=1, max_length=500, description="检索内容 / what to look up")
-    k: int = Field(3, ge=1, le=6, description="返回段落数 / passages to return")
-    lang: Literal["zh", "en"] | None = Field(None, description="文档语言 / document language")
 
 
 def _inline(node: Any, defs: Mapping[str, Any]) -> Any:
@@ -73,8 +56,5 @@ def function_schema(name: str, zh: str, en: str, args_model: type[BaseModel]) ->
 
 
 def tool_schemas(registry: Mapping[str, ToolSpec]) -> list[dict[str, Any]]:
-    """Every registered tool, then ``search_docs`` (unless the registry already has a tool by that name)."""
-    out = [function_schema(s.name, s.zh, s.en, s.args_model) for s in registry.values()]
-    if SEARCH_DOCS not in registry:
-        out.append(function_schema(SEARCH_DOCS, SEARCH_DOCS_ZH, SEARCH_DOCS_EN, SearchDocsArgs))
-    return out
+    """Every registered capability (document search included), in registry order."""
+    return [function_schema(s.name, s.zh, s.en, s.args_model) for s in registry.values()]

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from assistant.core.config import ROOT
-from knowledge.ourdocs import parse_doc, shipped_docs
+from knowledge.ourdocs import find_section
 
 MAX_CHARS = {"zh": 140, "en": 360}
 
 
-@cache
-def _sections() -> dict[tuple[str, str, str], tuple[str, str, str, str]]:
-    """(doc id, language, anchor) → (title, heading, text, source)."""
-    out = {}
-    for path in shipped_docs():
-        doc = parse_doc(
-            path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-        )
-        for s in doc.sections:
-            out[(doc.doc_id, doc.language, s.anchor)] = (doc.title, s.heading, s.text, doc.source)
-    return out
+def section(doc: str, lang: str, anchor: str) -> tuple[str, str, str, str] | None:
+    """(document title, section heading, section text, source) of a shipped section; None when there is none."""
+    found = find_section(doc, lang, anchor)
+    if found is None:
+        return None
+    d, s = found
+    return d.title, s.heading, s.text, d.source
+
+
+def citation(doc: str, lang: str, anchor: str) -> str:
+    """《title》§heading (source#anchor), or “title” §heading (…) in English. KeyError when there is no such section."""
+    found = section(doc, lang, anchor)
+    if found is None:
+        raise KeyError((doc, lang, anchor))
+    title, heading, _text, source = found
+    return f"《{title}》§{heading} ({source}#{anchor})" if lang == "zh" else f"“{title}” §{heading} ({source}#{anchor})"
 
 
 def _plain(text: str) -> str:
@@ -32,10 +35,10 @@ def _plain(text: str) -> str:
 
 def brief(doc: str, anchor: str, lang: str, sentences: int = 2) -> tuple[str, str] | None:
     """The first sentences of a section and its citation; None when the section does not exist."""
-    found = _sections().get((doc, lang, anchor))
+    found = section(doc, lang, anchor)
     if found is None:
         return None
-    title, heading, text, source = found
+    _title, _heading, text, _source = found
     body = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "|", "```"))]
     flat = _plain(" ".join(body))
     parts = [p for p in re.split(r"(?<=[。!?!?;;])\s*|(?<=\.)\s+", flat) if p]
@@ -46,5 +49,4 @@ def brief(doc: str, anchor: str, lang: str, sentences: int = 2) -> tuple[str, st
         summary += (" " if lang == "en" and summary else "") + p
     if len(summary) > MAX_CHARS[lang]:
         summary = summary[: MAX_CHARS[lang]].rstrip() + "…"
-    cite = f"《{title}》§{heading} ({source}#{anchor})" if lang == "zh" else f"“{title}” §{heading} ({source}#{anchor})"
-    return summary, cite
+    return summary, citation(doc, lang, anchor)

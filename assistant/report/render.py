@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.answering.exports import safe_cell
 from assistant.core.errors import ConfigError
 from assistant.report.build import Figure, Report
-from assistant.web.exports import safe_cell
 
 
 def _fmt(v: Any, unit: str, lang: str) -> str:

@@ -28,6 +28,7 @@ import duckdb
 from pydantic import BaseModel
 
 from assistant.answering.conversation import Context, Plan
+from assistant.capabilities import load_all
 from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
@@ -40,7 +41,6 @@ from assistant.nlu.timeparse import (
     find_period,
 )
 from assistant.router.phrases import Match, correct, longest_non_overlapping, normalize, tables
-from tools import load_all
 from tools.base import last_order_date, validate_arguments
 
 FILTER_OF_ENTITY = {

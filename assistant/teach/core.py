@@ -17,7 +17,7 @@ import duckdb
 import yaml
 
 from assistant.core.errors import InputError
-from assistant.report.explain import _sections
+from assistant.report.explain import citation, section
 from tools import load_all
 from tools.tables import load as load_table
 
@@ -35,11 +35,6 @@ def topic(topic_id: str) -> dict[str, Any]:
     raise InputError(f"没有主题 {topic_id!r};可选:{ids}", f"No topic {topic_id!r}; choose one of: {ids}")
 
 
-def _citation(doc: str, lang: str, anchor: str) -> str:
-    title, heading, _text, source = _sections()[(doc, lang, anchor)]
-    return f"《{title}》§{heading} ({source}#{anchor})" if lang == "zh" else f"“{title}” §{heading} ({source}#{anchor})"
-
-
 def explain(topic_id: str, level: str = "brief", lang: str = "zh") -> tuple[str, list[str]]:
     """Markdown text and its citations. brief: the what-section; detailed: the curriculum's sections in full."""
     if level not in ("brief", "detailed"):
@@ -48,12 +43,12 @@ def explain(topic_id: str, level: str = "brief", lang: str = "zh") -> tuple[str,
     anchors = ["what"] if level == "brief" else t["detailed"]
     parts, cites = [f"# {t[lang]}"], []
     for a in anchors:
-        found = _sections().get((t["doc"], lang, a))
+        found = section(t["doc"], lang, a)
         if found is None:
             continue
         _title, heading, text, _src = found
         parts += ["", f"## {heading}", "", text.strip()]
-        cites.append(_citation(t["doc"], lang, a))
+        cites.append(citation(t["doc"], lang, a))
     parts += ["", ("出处:" if lang == "zh" else "Sources: ") + "; ".join(cites)]
     return "\n".join(parts), cites
 
@@ -117,7 +112,7 @@ def rfm_walkthrough(
     lines.append(f"R/F/M 为 {pattern} → **{cls}**" if zh else f"R/F/M are {pattern} → **{cls}**")
     lines += [
         "",
-        ("出处:" if zh else "Sources: ") + "; ".join(_citation("rfm", lang, a) for a in ("scores", "eight-classes")),
+        ("出处:" if zh else "Sources: ") + "; ".join(citation("rfm", lang, a) for a in ("scores", "eight-classes")),
     ]
     return "\n".join(lines), res
 
@@ -170,7 +165,7 @@ def _q_rfm_class(rng: random.Random, lang: str, i: int) -> Exercise:
         if zh
         else f"The class is set by the high/low pattern of R, F, M: {c['r']}/{c['f']}/{c['m']} is {c[name]}."
     )
-    return Exercise(f"rfm-{i}", "concept", q, opts, ans, why, _citation("rfm", lang, "eight-classes"))
+    return Exercise(f"rfm-{i}", "concept", q, opts, ans, why, citation("rfm", lang, "eight-classes"))
 
 
 def _q_nps(rng: random.Random, lang: str, i: int) -> Exercise:
@@ -199,7 +194,7 @@ def _q_nps(rng: random.Random, lang: str, i: int) -> Exercise:
         if zh
         else f"NPS = % promoters − % detractors = {pro}/{n} − {det}/{n} = {fmt(nps)}."
     )
-    return Exercise(f"nps-{i}", "concept", q, opts, ans, why, _citation("satisfaction", lang, "nps"))
+    return Exercise(f"nps-{i}", "concept", q, opts, ans, why, citation("satisfaction", lang, "nps"))
 
 
 def _q_customer_type(rng: random.Random, lang: str, i: int) -> Exercise:
@@ -263,7 +258,7 @@ def _q_customer_type(rng: random.Random, lang: str, i: int) -> Exercise:
         if zh
         else f"Rules are checked in the order lost → loyal → potential → marginal; the first that holds decides: {correct}."
     )
-    return Exercise(f"type-{i}", "concept", q, opts, ans, why, _citation("customer_types", lang, "how"))
+    return Exercise(f"type-{i}", "concept", q, opts, ans, why, citation("customer_types", lang, "how"))
 
 
 def _q_classify_customer(
@@ -298,7 +293,7 @@ def _q_classify_customer(
         opts,
         ans,
         why,
-        _citation("rfm", lang, "eight-classes"),
+        citation("rfm", lang, "eight-classes"),
         {"customer_id": rec["customer_id"]},
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from assistant.core.errors import AssistantError
+from assistant.web.data_summary import warehouse_md
 from assistant.web.sessions import Sessions
 
 TARGETS = ["自动 / auto", "transactions (交易流水预设 / transaction log preset)"]
@@ -34,7 +35,6 @@ def data_tab(sessions: Sessions, info: gr.Markdown) -> None:
         paths: list[str] | None, tgt: str, md: str, order: str, request: gr.Request
     ) -> tuple[str, str | None, str]:
         from assistant.warehouse.importer import ImportOptions, import_files
-        from assistant.web.ui import warehouse_md
 
         who = sessions.principal(getattr(request, "username", None))
         if not who.sees_everything:
@@ -72,7 +72,6 @@ def data_tab(sessions: Sessions, info: gr.Markdown) -> None:
 
     def on_regen(customers: float, s: float, request: gr.Request) -> tuple[str, str]:
         from assistant.warehouse.generate import GenerateOptions, generate
-        from assistant.web.ui import warehouse_md
 
         who = sessions.principal(getattr(request, "username", None))
         if not who.sees_everything:

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.agent import Assistant
+from assistant.answering.compose import compose_error
 from assistant.answering.conversation import Context
 from assistant.core.errors import AssistantError, InputError
+from assistant.core.lang import detect_language
 from assistant.users import UserStore
 from assistant.warehouse.access import Principal, open_for
 
@@ -100,21 +102,7 @@ class Sessions:
             with lock:
                 ans = bot.ask(question, ctx).to_json()
         except AssistantError as exc:
-            zh = any("\u4e00" <= ch <= "\u9fff" for ch in question)
-            msg = exc.zh if zh else exc.en
-            return {
-                "question": question,
-                "language": "zh" if zh else "en",
-                "answer": msg,
-                "tool": None,
-                "arguments": {},
-                "data": {"columns": [], "rows": []},
-                "sql": [],
-                "citations": [],
-                "chart": None,
-                "notices": [msg],
-                "elapsed_ms": 0,
-            }
+            return compose_error(question, detect_language(question), exc).to_json()
         if who.role == "trainer":
             ans["notices"] = [TRAINING_LABEL[ans.get("language", "zh")], *ans.get("notices", [])]
         ans["user"] = {"name": who.name, "role": who.role, "rep_id": who.rep_id}

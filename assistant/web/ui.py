@@ -9,8 +9,9 @@ from typing import Any
 import gradio as gr
 import yaml
 
+from assistant.answering.exports import write_exports
 from assistant.web import views
-from assistant.web.exports import write_exports
+from assistant.web.data_summary import user_of, warehouse_md
 from assistant.web.sessions import Sessions
 
 LANGS = {"中文": "zh", "English": "en"}
@@ -23,43 +24,6 @@ def presets() -> dict[str, dict[str, Any]]:
 
 def examples_for(role: str, lang: str) -> list[list[str]]:
     return [[q] for q in presets()[role][lang]]
-
-
-def _user(request: gr.Request | None) -> tuple[str | None, str]:
-    if request is None:
-        return None, "api"
-    return getattr(request, "username", None), request.session_hash or "default"
-
-
-def warehouse_md(sessions: Sessions, request: gr.Request | None = None) -> str:
-    username, _ = _user(request)
-    try:
-        who = sessions.principal(username)
-        bot, lock = sessions.assistant(who)
-    except Exception as exc:
-        return f"**{exc}**"
-    with lock:
-        rows = []
-        for t in (
-            "customers",
-            "orders",
-            "order_items",
-            "invoices",
-            "surveys",
-            "tickets",
-            "interactions",
-            "products",
-            "sales_reps",
-        ):
-            rows.append(f"| {t} | {bot.con.execute(f'SELECT count(*) FROM {t}').fetchone()[0]:,} |")
-        first, last = bot.con.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
-    scope = (
-        "全部数据 / all data" if who.sees_everything else f"仅 {who.rep_id} 负责的客户 / only customers of {who.rep_id}"
-    )
-    return (
-        f"**{who.name}** ({who.role}) — {scope}\n\n订单日期 / orders: {first} → {last}\n\n"
-        "| 表 table | 行数 rows |\n|---|---|\n" + "\n".join(rows)
-    )
 
 
 def build(sessions: Sessions) -> gr.Blocks:
@@ -107,7 +71,7 @@ def build(sessions: Sessions) -> gr.Blocks:
                 message = (message or "").strip()
                 if not message:
                     return history, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), ""
-                username, session = _user(request)
+                username, session = user_of(request)
                 ans = sessions.ask(username, session, message)
                 text = ans["answer"] + "".join(f"\n\n> {n}" for n in ans.get("notices") or [])
                 history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": text}]
@@ -137,7 +101,7 @@ def build(sessions: Sessions) -> gr.Blocks:
             lang.change(on_presets, [role, lang], examples, api_visibility="private")
 
             def on_new(request: gr.Request) -> tuple[Any, ...]:
-                username, session = _user(request)
+                username, session = user_of(request)
                 sessions.new_conversation(session, sessions.principal(username))
                 return [], None, None, None, "", "", ""
 
@@ -165,13 +129,13 @@ def build(sessions: Sessions) -> gr.Blocks:
 
         # The API: the same JSON as `python -m assistant ask --json`, usable from gradio_client.
         def ask_api(question: str, request: gr.Request) -> dict[str, Any]:
-            username, session = _user(request)
+            username, session = user_of(request)
             return sessions.ask(username, f"api:{session}", question)
 
         gr.api(ask_api, api_name="ask")
 
         def forget(request: gr.Request) -> None:
-            sessions.forget_session(_user(request)[1])
+            sessions.forget_session(user_of(request)[1])
 
         demo.unload(forget)
     return demo

@@ -55,7 +55,7 @@ def _rounded(v: Any) -> Any:
 
 
 def test_tools_give_identical_results(round_trip: tuple[Path, Path]) -> None:
-    from tools import load_all
+    from assistant.capabilities import load_all
 
     original, imported = round_trip
     ca = duckdb.connect(str(original), read_only=True)

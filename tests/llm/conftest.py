@@ -49,8 +49,9 @@ def agent_for_server(bot: Assistant, srv: ScriptedServer, **kw: object) -> LLMAg
     on_token = kw.pop("on_token", None)
     settings = settings_for(srv, **kw)
     return LLMAgent(
-        bot,
+        bot.toolbox,
         OpenAIChatModel(settings),
+        fallback=bot.answer_by_rules,
         max_tool_calls=settings.max_tool_calls,
         max_invalid_retries=settings.max_invalid_retries,
         on_token=on_token,  # type: ignore[arg-type]

@@ -50,4 +50,4 @@ def test_bad_numbers_name_the_variable(name: str, value: str) -> None:
 
 
 def test_no_agent_without_settings() -> None:
-    assert agent_for(object(), env={}) is None  # type: ignore[arg-type]
+    assert agent_for(object(), object(), env={}) is None  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ import yaml
 
 from assistant.agent import Assistant
 from assistant.answering.conversation import Context
-from tools import load_all
+from assistant.capabilities import load_all
 
 EVAL = Path(__file__).with_name("eval")
 ARTIFACT = Path(__file__).parents[1] / "artifacts" / "router_eval.json"

@@ -37,7 +37,7 @@ def check(plan: Any, case: dict[str, Any]) -> None:
     if "tool" in case:
         assert plan.tool == case["tool"], (case["q"], plan.to_dict())
     # Effective arguments: what the tool will run with, defaults included.
-    from tools import load_all
+    from assistant.capabilities import load_all
 
     spec = load_all().get(plan.tool) if plan.tool else None
     args = norm(spec.args_model.model_validate(plan.args).model_dump(mode="python")) if spec else norm(plan.args)
@@ -56,7 +56,7 @@ def test_single_question(router: Router, case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("turns", GOLDEN["conversations"], ids=lambda t: t[0]["q"][:30])
 def test_conversation(router: Router, turns: list[dict[str, Any]]) -> None:
-    from tools import load_all
+    from assistant.capabilities import load_all
 
     registry = load_all()
     ctx = Context()

@@ -7,8 +7,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from assistant.capabilities import load_all
 from assistant.core.errors import InputError
-from tools import load_all
 from tools.base import INT64_MAX, validate_arguments
 from tools.rfm import RfmArgs
 

@@ -11,11 +11,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from assistant.capabilities import load_all
 from assistant.cli import app, main
 from assistant.commands.tool import describe_tools, parse_arguments, render_table
 from assistant.core.errors import InputError, WarehouseError
 from assistant.warehouse.db import create_tables
-from tools import load_all
 
 runner = CliRunner()
 

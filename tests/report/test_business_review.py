@@ -8,7 +8,7 @@ import duckdb
 
 from assistant.agent import Assistant
 from assistant.answering.conversation import Context, Plan
-from tools import load_all
+from assistant.capabilities import load_all
 
 
 def test_tool_returns_the_report_and_its_headline_table(sample_db: Path) -> None:

@@ -68,8 +68,6 @@ def exercises_tool(con: Con, args: ExercisesArgs) -> ToolResult:
     )
     text = head + "\n\n" + "\n\n".join(render_exercise(e, i) for i, e in enumerate(items, 1))
     return ToolResult(
-        tool="exercises",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=None,
         figures={"markdown": text, "exercises": [e.to_dict() for e in items]},
         columns=["no", "kind", "question"],

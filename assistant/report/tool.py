@@ -62,8 +62,6 @@ def business_review(con: Con, args: BusinessReviewArgs) -> ToolResult:
             cols = c
             rows += r
     return ToolResult(
-        tool="business_review",
-        arguments=args.model_dump(mode="json", exclude_none=True),
         as_of=min(period.end, scope.as_of),
         figures={
             "markdown": to_markdown(rep),

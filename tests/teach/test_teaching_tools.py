@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from tools import load_all
+from assistant.capabilities import load_all
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""The one place an ``Answer`` is built: from tool results, an explanation, a clarification or an error.
+
+The deterministic path, the LLM path and the web app's error answers all come through ``compose``, so every
+answer has the same fields filled the same way: the main result's table, figures, chart, definitions and
+provenance (tool, arguments, SQL, reference date), the notes of every result it rests on, and a "see" line for
+its citations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assistant.answering.answer import Answer, Citation, chart_for
+from assistant.core.errors import AssistantError
+
+# Figures a tool returns for the answer's text or for marking, never shown as figures.
+HIDDEN_FIGURES = ("markdown", "exercises")
+
+
+def see_line(citations: Sequence[Citation], lang: str) -> str:
+    return ("参考:" if lang == "zh" else "See: ") + "; ".join(c.citation for c in citations)
+
+
+def compose(
+    question: str,
+    lang: str,
+    text: str,
+    *,
+    results: Sequence[Any] = (),
+    tool: str | None = None,
+    arguments: Mapping[str, Any] | None = None,
+    route: Mapping[str, Any] | None = None,
+    notices: Sequence[str] = (),
+    citations: Sequence[Citation] = (),
+    suggestions: Sequence[str] = (),
+    see_also: bool = True,
+) -> Answer:
+    """An answer in ``lang`` whose text is ``text``.
+
+    ``results`` are the tool results the answer rests on, the main one last: its table, figures, chart and
+    definitions are the answer's; the SQL and notes of all of them are. Without results, ``tool`` and
+    ``arguments`` say what was planned. With ``see_also``, citations are listed after the text.
+    """
+    answer = Answer(
+        question,
+        lang,
+        text,
+        tool=tool,
+        arguments=dict(arguments or {}),
+        notices=list(notices),
+        citations=list(citations),
+        suggestions=list(suggestions),
+        route=dict(route or {}),
+    )
+    if results:
+        main = results[-1]
+        answer.tool = tool or main.tool
+        answer.arguments = main.arguments
+        answer.columns, answer.rows = main.columns, main.rows
+        answer.as_of = main.as_of
+        answer.sql = [q for r in results for q in r.sql]
+        answer.figures = {k: v for k, v in main.figures.items() if k not in HIDDEN_FIGURES}
+        answer.definitions = [d.model_dump() for d in main.definitions]
+        answer.chart = chart_for(main)
+        for r in results:
+            answer.notices += [n for n in r.notes if n not in answer.notices]
+    if see_also and answer.citations:
+        answer.answer += "\n\n" + see_line(answer.citations, lang)
+    return answer
+
+
+def compose_error(question: str, lang: str, exc: AssistantError, *, tool: str | None = None, **kw: Any) -> Answer:
+    """An answer that says what went wrong and what to fix, in the asker's language."""
+    msg = exc.message(lang)
+    return compose(question, lang, msg, tool=tool, notices=[*kw.pop("notices", ()), msg], **kw)
