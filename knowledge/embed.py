@@ -87,10 +87,27 @@ class HashingEmbedder:
 
 
 def default_embedder() -> Embedder:
-    """The configured backend: ``ASSISTANT_EMBEDDINGS=openai`` switches to an OpenAI-compatible endpoint."""
-    choice = os.environ.get("ASSISTANT_EMBEDDINGS", "hashing").strip().lower()
-    if choice in ("", "hashing", "default", "local"):
+    """The configured backend. ``ASSISTANT_EMBEDDINGS``: unset/``auto`` → the multilingual sentence encoder
+    when its package is installed, else hashing; ``hashing``; ``sentence``; ``openai`` (an OpenAI-compatible
+    endpoint)."""
+    choice = os.environ.get("ASSISTANT_EMBEDDINGS", "auto").strip().lower()
+    if choice in ("", "auto", "default", "local"):
+        from knowledge import encoder
+
+        return sentence_embedder() if encoder.available() else HashingEmbedder()
+    if choice == "hashing":
         return HashingEmbedder()
+    if choice in ("sentence", "use"):
+        from knowledge import encoder
+
+        if not encoder.available():
+            from assistant.core.errors import ConfigError
+
+            raise ConfigError(
+                f"ASSISTANT_EMBEDDINGS={choice} 需要安装 {encoder.PACKAGE}。",
+                f"ASSISTANT_EMBEDDINGS={choice} needs the {encoder.PACKAGE} package installed.",
+            )
+        return sentence_embedder()
     if choice == "openai":
         from knowledge.embed_openai import OpenAIEmbedder
 
@@ -98,15 +115,23 @@ def default_embedder() -> Embedder:
     from assistant.core.errors import ConfigError
 
     raise ConfigError(
-        f"ASSISTANT_EMBEDDINGS={choice!r} 无法识别:请用 hashing(默认,离线)或 openai。",
-        f"ASSISTANT_EMBEDDINGS={choice!r} is not known: use hashing (default, offline) or openai.",
+        f"ASSISTANT_EMBEDDINGS={choice!r} 无法识别:请用 auto(默认)、sentence、hashing(离线)或 openai。",
+        f"ASSISTANT_EMBEDDINGS={choice!r} is not known: use auto (default), sentence, hashing (offline) or openai.",
     )
+
+
+def sentence_embedder() -> Embedder:
+    from knowledge.embed_sentence import SentenceEmbedder
+
+    return SentenceEmbedder()
 
 
 def embedder_from_signature(sig: dict[str, Any]) -> Embedder:
     """Rebuild the embedder a collection was made with (for Chroma's ``build_from_config``)."""
     if sig.get("name") == HashingEmbedder.name:
         return HashingEmbedder(dims=int(sig["dims"]), weights=dict(sig.get("weights") or {}))
+    if sig.get("name") == "assistant-use-m3":
+        return sentence_embedder()  # a different package version makes plan() rebuild the index
     if sig.get("name") == "assistant-openai":
         from knowledge.embed_openai import OpenAIEmbedder
 

@@ -39,8 +39,19 @@ from knowledge.split import chunk_text
 from knowledge.typos import correct
 from knowledge.vector import VectorIndex
 
-FORMAT = 5
+FORMAT = 6  # 6: several vectors per section with the sentence encoder (text, heading, questions)
 SNIPPET = 180
+_VIEW = re.compile(r"\|(?:h|q\d+)$")  # a view's id is its chunk's id (which ends in :<n>) plus |h or |q<n>
+
+
+def view_chunk(view_id: str) -> str:
+    """The chunk a vector belongs to: ``doc/zh/rfm#how:1|q2`` → ``doc/zh/rfm#how:1``."""
+    return _VIEW.sub("", view_id)
+
+
+def is_semantic(emb: Embedder) -> bool:
+    """An embedder of meaning (the sentence encoder): several vectors per section, its own fusion weights."""
+    return bool(getattr(emb, "multi_view", False))
 
 
 def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
@@ -54,6 +65,8 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
         "stem.py",
         "glossary.py",
         "embed.py",
+        "embed_sentence.py",
+        "encoder.py",
         "clean.py",
         "split.py",
         "ingest.py",
@@ -462,7 +475,24 @@ class KnowledgeBase:
             for c in chunks
         ]
         with_q = bool(T.rules()["embedding"]["questions"])
-        vec.add([c.id for c in chunks], [c.embed_text(questions=with_q) for c in chunks], metas)
+        ids, texts, vmetas = [], [], []
+        views = T.rules()["semantic"]["views"] if is_semantic(vec.embedder) else []
+        for c, m in zip(chunks, metas, strict=True):
+            ids.append(c.id)
+            texts.append(c.embed_text(questions=with_q))
+            vmetas.append(m)
+            # the encoder averages over a text: a long section's vector is blurred, its heading's and each
+            # typical question's are sharp, so a question close to any one of them finds the section
+            if "heading" in views and c.heading:
+                ids.append(c.id + "|h")
+                texts.append(f"{c.title}: {c.heading}" if c.heading != c.title else c.title)
+                vmetas.append(m)
+            if "questions" in views:
+                for j, q in enumerate(c.questions, start=1):
+                    ids.append(f"{c.id}|q{j}")
+                    texts.append(q)
+                    vmetas.append(m)
+        vec.add(ids, texts, vmetas)
 
     def _index_docs(
         self,
@@ -570,7 +600,7 @@ class KnowledgeBase:
     def _load(self) -> _State:
         mtime = self.chunks_path.stat().st_mtime_ns if self.chunks_path.exists() else -1
         if self._state is None or mtime != self._state_mtime:
-            if not self.manifest():
+            if self._needs_rebuild():
                 self.build()
                 mtime = self.chunks_path.stat().st_mtime_ns if self.chunks_path.exists() else -1
             if self._state is not None and self._own_vector:
@@ -581,6 +611,18 @@ class KnowledgeBase:
                 man = self.manifest()
                 self.vector(embedder_from_signature(man["embedder"]) if man.get("embedder") else None)
         return self._state
+
+    def _needs_rebuild(self) -> bool:
+        """No index, one of an older format, or one whose embedder cannot run here (the sentence encoder's
+        package gone): build before reading, rather than read what this code cannot search."""
+        man = self.manifest()
+        if not man or man.get("format") != FORMAT:
+            return True
+        if (man.get("embedder") or {}).get("name") == "assistant-use-m3":
+            from knowledge import encoder
+
+            return not encoder.available()
+        return False
 
     @staticmethod
     def _bm25_ids(bm: BM25, state: _State, qw: dict[str, float], n: int, lang: str | None) -> list[str]:
@@ -667,6 +709,34 @@ class KnowledgeBase:
                 scores[c["id"]] = factor(c) * (own + support) + best * (within[j] + bonus)
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
+    @staticmethod
+    def _vector_sims(
+        vec: VectorIndex, qv: np.ndarray, n: int, lang: str | None, state: _State, views: int
+    ) -> dict[str, float]:
+        """Chunk id → cosine of its closest vector, best first (``views`` vectors asked for per candidate)."""
+        sims: dict[str, float] = {}
+        for vid, sim in vec.query_vector(qv, n * views, language=lang):  # best first: a chunk's first is its best
+            cid = view_chunk(vid)
+            if cid in state.by_id and cid not in sims:
+                sims[cid] = sim
+        return sims
+
+    @staticmethod
+    def _semantic_adjust(
+        ranked: list[tuple[str, float]], sims: dict[str, float], share: float
+    ) -> list[tuple[str, float]]:
+        """Last stage with the sentence encoder: a section loses ``share`` x the leading score x how far its
+        closest vector is from the closest of the leading sections' (cosine), so of sections the words rank
+        alike, the one meaning what was asked comes first. A section none of whose vectors came back counts
+        as the farthest that did."""
+        if not share or not ranked or not sims:
+            return ranked
+        far = min(sims.values())
+        lead = ranked[0][1]
+        near = max(sims.get(cid, far) for cid, _ in ranked[:20])
+        out = [(cid, sc - share * lead * (near - sims.get(cid, far))) for cid, sc in ranked]
+        return sorted(out, key=lambda kv: (-kv[1], kv[0]))
+
     def search(self, query: str, k: int = 5, lang: str | None = None) -> list[Hit]:
         """Hybrid search: vector and BM25 rankings fused by reciprocal rank, one hit per section.
 
@@ -695,22 +765,27 @@ class KnowledgeBase:
             for t in T.tokens(term):
                 qw.setdefault(t, ew)
         vec = self.vector()
+        semantic = is_semantic(vec.embedder)
+        vcfg = cfg["semantic"] if semantic else cfg["fusion"]
         qv = vec.embedder.embed([query])[0]
-        if extra:
+        xw = float(vcfg["expansion_vector_weight"])
+        if extra and xw:
             # translations and synonyms pull the vector toward the other language, so they count for less
             xv = vec.embedder.embed([" ".join(extra)])[0]
-            qv = qv + float(cfg["fusion"]["expansion_vector_weight"]) * xv
+            qv = qv + xw * xv
             qv = qv / (float(np.linalg.norm(qv)) or 1.0)
-        vec_found = vec.query_vector(qv, n, language=lang)
-        vfloor = vec_found[0][1] * float(cfg["fusion"]["min_relative_score"]) if vec_found else 0.0
-        vec_ids = [i for i, sim in vec_found if i in state.by_id and sim >= vfloor]
+        sims = self._vector_sims(
+            vec, qv, n, lang, state, int(cfg["semantic"]["views_per_candidate"]) if semantic else 1
+        )
+        vfloor = max(sims.values(), default=0.0) * float(vcfg["min_relative_score"])
+        vec_ids = [i for i, sim in sims.items() if sim >= vfloor][:n]
         w = cfg["fusion"]["weights"]
         rankings = [
             vec_ids,
             self._bm25_ids(state.bm25, state, qw, n, lang),
             self._bm25_ids(state.head, state, qw, n, lang),
         ]
-        weights = [float(w["vector"]), float(w["bm25"]), float(w["heading"])]
+        weights = [float(vcfg["vector_weight"] if semantic else w["vector"]), float(w["bm25"]), float(w["heading"])]
         wq = float(w["questions"])
         if wq:  # BM25 over the sections' typical questions alone
             rankings.append(self._bm25_ids(state.questions, state, qw, n, lang))
@@ -725,6 +800,8 @@ class KnowledgeBase:
                 ((i, sc * up if i in state.no_questions else sc) for i, sc in fused), key=lambda kv: (-kv[1], kv[0])
             )
         fused = self._rerank_sections(state, fused, query, qw, lang)
+        if semantic:
+            fused = self._semantic_adjust(fused, sims, float(cfg["semantic"]["rerank_share"]))
         qlang = lang or detect_language(query)
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:

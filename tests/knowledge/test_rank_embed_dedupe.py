@@ -65,7 +65,7 @@ def test_hashing_embedding_ranks_related_text_higher() -> None:
 def test_default_embedder_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.core.errors import ConfigError
 
-    monkeypatch.delenv("ASSISTANT_EMBEDDINGS", raising=False)
+    monkeypatch.setenv("ASSISTANT_EMBEDDINGS", "hashing")
     assert isinstance(default_embedder(), HashingEmbedder)
     monkeypatch.setenv("ASSISTANT_EMBEDDINGS", "bogus")
     with pytest.raises(ConfigError):
