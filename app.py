@@ -14,7 +14,7 @@ import sys
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: it phones home otherwise
 
 from assistant.core import config
-from assistant.users import UserStore
+from assistant.warehouse.users import UserStore
 from assistant.web.sessions import Sessions
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

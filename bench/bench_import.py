@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from assistant.bench import BenchContext
+from assistant.commands.benchmarks import BenchContext
 
 LINES = {"quick": 2_000, "full": 10_000_000}
 

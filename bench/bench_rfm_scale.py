@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assistant.bench import BenchContext
+from assistant.commands.benchmarks import BenchContext
 from tools import load_all
 from tools.rfm import BINS, CLASSES8, RF11
 

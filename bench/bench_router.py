@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.bench import BenchContext
+from assistant.commands.benchmarks import BenchContext
 
 # What salespeople and managers ask most: metric lookups of every shape, the common analyses, a customer
 # by name and by id, an explanation and a refusal. Chinese and English.

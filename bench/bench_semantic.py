@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from assistant.bench import BenchContext
+from assistant.commands.benchmarks import BenchContext
 from assistant.warehouse.sql_guard import check_sql, guarded_query
 
 # Typical questions, as metric_query specs (the period is filled in from the data's last order date).

@@ -18,8 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assistant.bench import BenchContext
 from assistant.capabilities import load_all
+from assistant.commands.benchmarks import BenchContext
 from tools.base import ToolSpec
 from tools.rfm import CLASSES8, RF11
 

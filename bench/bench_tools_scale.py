@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from assistant.bench import BenchContext
+from assistant.commands.benchmarks import BenchContext
 from tools import load_all
 
 TARGET_SECONDS = 2.0

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from assistant.bench import SIZES, BenchContext
+from assistant.commands.benchmarks import SIZES, BenchContext
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from typing import Any
 
-from assistant.bench import BenchContext
+from assistant.commands.benchmarks import BenchContext
 from assistant.core.config import ROOT
 
 REGIONS = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.users import UserStore
+from assistant.warehouse.users import UserStore
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).parent / "artifacts"

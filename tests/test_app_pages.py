@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.users import UserStore
+from assistant.warehouse.users import UserStore
 from tests.test_app import ARTIFACTS, CHROMIUM, FLAGS, start, stop
 
 BOSS_PW = "boss-pass-123"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import bench
+from assistant.commands import benchmarks as bench
 
 
 @pytest.mark.parametrize("name", sorted(bench.discover()))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.errors import InputError
-from assistant.users import UserStore, hash_password, verify_password
+from assistant.warehouse.users import UserStore, hash_password, verify_password
 
 
 def test_password_hash_round_trip() -> None:

@@ -38,8 +38,8 @@ def _assistant(
     """The assistant, on a connection scoped to the user when one is named."""
     from assistant.agent import Assistant
     from assistant.core.errors import InputError
-    from assistant.users import UserStore
     from assistant.warehouse.access import open_for
+    from assistant.warehouse.users import UserStore
 
     path = config.db_path(db)
     if as_user is None:

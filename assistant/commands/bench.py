@@ -14,6 +14,6 @@ def register(app: typer.Typer) -> None:
         quick: bool = typer.Option(False, "--quick", help="Tiny sizes: checks that benchmarks run, measures nothing."),
     ) -> None:
         """运行基准测试并输出 JSON / run the benchmarks, write bench/results/*.json."""
-        from assistant import bench as runner
+        from assistant.commands import benchmarks as runner
 
         typer.echo(json.dumps(runner.run(only, quick=quick), ensure_ascii=False, indent=2, default=str))

@@ -22,7 +22,7 @@ def add(
     users: Path | None = UsersOption,
 ) -> None:
     """添加用户 / add a user."""
-    from assistant.users import UserStore
+    from assistant.warehouse.users import UserStore
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -35,7 +35,7 @@ def add(
 @users_app.command("list")
 def list_users(users: Path | None = UsersOption) -> None:
     """列出用户 / list users."""
-    from assistant.users import UserStore
+    from assistant.warehouse.users import UserStore
 
     for who in UserStore(users).list():
         typer.echo(f"{who.name}\t{who.role}\t{who.rep_id or ''}")
@@ -44,7 +44,7 @@ def list_users(users: Path | None = UsersOption) -> None:
 @users_app.command("remove")
 def remove(name: str = typer.Argument(...), users: Path | None = UsersOption) -> None:
     """删除用户 / remove a user."""
-    from assistant.users import UserStore
+    from assistant.warehouse.users import UserStore
 
     UserStore(users).remove(name)
     typer.echo(f"removed {name}")
@@ -66,8 +66,8 @@ def demo(
     """为示例数据创建演示账号 / create the demo accounts for the sample warehouse."""
     from assistant.core import config
     from assistant.core.errors import InputError
-    from assistant.users import UserStore
     from assistant.warehouse.db import connect
+    from assistant.warehouse.users import UserStore
 
     con = connect(config.db_path(db))
     try:

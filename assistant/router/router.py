@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -196,6 +198,31 @@ SUGGESTIONS = {
 }
 
 
+@dataclass
+class Reading:
+    """What the router read in one question: the facts every rule decides on (one per question, never shared)."""
+
+    q: str  # normalised, typos corrected
+    lang: str
+    ctx: Context
+    time: TimeMatch | None
+    implied_compare: str | None  # "compare Q1 and Q2": the comparison two named periods imply
+    ents: list[Entity]  # filter values named: regions, cities, reps, ...
+    customers: list[Entity]
+    cues: dict[str, bool]  # cue phrase sets found (intents.yaml), plus customer_word
+    metrics: list[str]
+    dims: list[str]  # groupings named, time grain last
+    customer_word: bool  # a bare "客户"/"customers"
+    ordinal: Entity | None  # "第三个", "this one": a customer from the last answer
+    data_cues: bool  # anything that asks for figures rather than a definition
+    explain: bool
+    intents: dict[str, int]  # analysis → score
+    best: str | None
+    score: int
+    best_strong: str | None  # the best analysis named outright, not through a metric's words
+    strong_score: int
+
+
 class Router:
     """Routes questions over one warehouse. Build once per connection; ``route`` is cheap."""
 
@@ -205,11 +232,29 @@ class Router:
         self.registry = load_all()
         self.entities = EntityIndex.from_warehouse(con)
         self.ref = as_of or last_order_date(con)
-        self._implied_compare: str | None = None  # set per question by route()
 
     # ---- public -------------------------------------------------------------------------------
     def route(self, question: str, ctx: Context | None = None) -> Plan:
-        ctx = ctx or Context()
+        """The plan for ``question``: read it once, then the first rule of ``RULES`` that decides."""
+        reading = self.read(question, ctx or Context())
+        if isinstance(reading, Plan):
+            return reading
+        for rule in RULES:
+            plan = rule(self, reading)
+            if plan is not None:
+                return plan
+        return self._clarify(
+            reading.lang,
+            "no analysis, metric or concept recognised",
+            zh="我还不确定您想看什么。可以换个说法,或试试下面这些问题:",
+            en="I am not sure what you would like to see. Rephrase it, or try one of these:",
+        )
+
+    def read(self, question: str, ctx: Context) -> Reading | Plan:
+        """What the question says: its period, names, customers, analyses, metrics, groupings and cues.
+
+        A plan instead when nothing more needs deciding (empty, too long, asks what the data cannot say).
+        """
         q = correct(normalize(question))
         lang = detect_language(q)
         t = self.tables
@@ -228,12 +273,12 @@ class Router:
         if time and _inside_comparison(q, time):
             time = None  # "去年同期" is the comparison, not the period asked about
         taken: list[tuple[int, int]] = [(time.start, time.end)] if time else []
-        self._implied_compare = None
+        implied_compare = None
         if time and not find_comparison(q):
             # "compare Q1 and Q2", "2025年和2024年对比": the later period against the one before it.
             pair = _period_pair(q, self.ref)
             if pair:
-                time, self._implied_compare, spans = pair
+                time, implied_compare, spans = pair
                 taken = spans
         all_ents = [e for e in self.entities.find(q) if not _overlaps(e.start, e.end, taken)]
         all_ents += [
@@ -306,92 +351,37 @@ class Router:
             time or ents or customers or cues["mine"] or cues["per_customer"] or _top_n(q) or COUNT_RE.search(q)
         )
         explain = cues["explain"]
-
-        # Why-questions about a customer from the last answer: the figures plus the explanation.
-        if customers and WHY_RE.search(q) and ctx.last_plan and ctx.last_plan.tool:
-            plan = self._plan_tool(
-                ctx.last_plan.tool, q, lang, time, ents, customers, cues, dims, metrics, ctx, base=ctx.last_plan.args
-            )
-            plan.explain_query = q
-            plan.reason = f"why-question about {customers[0].value} after {ctx.last_plan.tool}"
-            return plan
-
         best, score = max(intents.items(), key=lambda kv: kv[1], default=(None, 0))
-        strong_outside_metrics = {
-            k: v
-            for k, v in _intent_scores(
-                [m for m in topics if m.kind == "intent" and not _same_span_metric(m, topics)]
-            ).items()
-        }
-        best_strong, strong_score = max(strong_outside_metrics.items(), key=lambda kv: kv[1], default=(None, 0))
-
+        strong = _intent_scores([m for m in topics if m.kind == "intent" and not _same_span_metric(m, topics)])
+        best_strong, strong_score = max(strong.items(), key=lambda kv: kv[1], default=(None, 0))
         if explain and metrics and DATA_QUESTION_RE.search(q) and not CONCEPT_RE.search(q):
             explain = False  # "what is the average resolution time": a figure, not a definition
         if cues["concept"] and not (time or ents or customers or cues["mine"]):
             explain, data_cues = True, False
-        if explain and not data_cues:
-            return Plan(
-                "explain",
-                lang,
-                tool=best,
-                explain_query=q,
-                reason=f"asks for an explanation{f' of {best}' if best else ''}",
-                period=time.period if time else None,
-            )
-        if ordinal and not metrics and not (best_strong and strong_score >= 3) and (DETAIL_RE.search(q) or not intents):
-            return self._plan_tool("customer_profile", q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        if best_strong and strong_score >= 3:
-            return self._plan_tool(self._tool_of(best_strong), q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        # A phrase that names both an analysis and a metric ("满意度", "投诉"): the analysis tool answers
-        # unless the question needs what only the metric layer does (top N, conditions, comparisons,
-        # a grouping the tool lacks).
-        if (
-            best
-            and score >= 3
-            and metrics
-            and not self._needs_metric_layer(q, self._tool_of(best), dims)
-            and not (COUNT_RE.search(q) and not self._mod_matches(best, q))
-        ):
-            return self._plan_tool(self._tool_of(best), q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        if (
-            metrics
-            and ctx.last_plan
-            and ctx.last_plan.tool == "metric_query"
-            and cues["follow_up"]
-            and not (set(dims) - set(ctx.last_plan.args.get("by", [])))
-            and not _top_n(q)
-        ):
-            # "换成毛利看看", "what about orders": the same question with another measure.
-            return self._follow_up(q, lang, time, ents, customers, cues, dims, ctx, metrics=metrics)
-        if metrics:
-            return self._plan_metrics(q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        customers_by_dim = bool(
-            best and score < 3 and customer_word and self._lacks_grouping(self._tool_of(best), dims)
-        )
-        if best and score >= 1 and not customers_by_dim:
-            return self._plan_tool(self._tool_of(best), q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        if best and dims and customers_by_dim:
-            # A hint word ("分布") with a grouping the analysis lacks ("客户分布在哪些行业"): count the
-            # customers by that grouping instead.
-            return self._plan_metrics(q, lang, time, ents, customers, cues, dims, ["customers"], ctx)
-        if customers and not (set(dims) - {"customer"}):
-            return self._plan_tool("customer_profile", q, lang, time, ents, customers, cues, dims, metrics, ctx)
-        if ctx.last_plan and (cues["follow_up"] or time or ents or self._comparison(q) or dims):
-            return self._follow_up(q, lang, time, ents, customers, cues, dims, ctx)
-        if explain:
-            return Plan("explain", lang, explain_query=q, reason="asks for an explanation")
-        if (dims or customer_word) and (time or ents or cues["mine"] or _top_n(q) or SUPERLATIVE_RE.search(q)):
-            # "各区域今年" without a metric: revenue is the default measure of business.
-            return self._plan_metrics(q, lang, time, ents, customers, cues, dims, ["revenue"], ctx)
-        return self._clarify(
-            lang,
-            "no analysis, metric or concept recognised",
-            zh="我还不确定您想看什么。可以换个说法,或试试下面这些问题:",
-            en="I am not sure what you would like to see. Rephrase it, or try one of these:",
+        return Reading(
+            q=q,
+            lang=lang,
+            ctx=ctx,
+            time=time,
+            implied_compare=implied_compare,
+            ents=ents,
+            customers=customers,
+            cues=cues,
+            metrics=metrics,
+            dims=dims,
+            customer_word=customer_word,
+            ordinal=ordinal,
+            data_cues=data_cues,
+            explain=explain,
+            intents=intents,
+            best=best,
+            score=score,
+            best_strong=best_strong,
+            strong_score=strong_score,
         )
 
-    def _comparison(self, q: str) -> str | None:
-        return find_comparison(q) or self._implied_compare
+    def _comparison(self, r: Reading) -> str | None:
+        return find_comparison(r.q) or r.implied_compare
 
     def _mod_matches(self, intent: str, q: str) -> bool:
         return any(mod.intent == intent and mod.when.contains(q) for mod in self.tables.mods)
@@ -407,8 +397,9 @@ class Router:
             if d != "customer"
         )
 
-    def _needs_metric_layer(self, q: str, tool: str, dims: list[str]) -> bool:
-        if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or self._comparison(q) or _inactive_days(q):
+    def _needs_metric_layer(self, r: Reading, tool: str) -> bool:
+        q, dims = r.q, r.dims
+        if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or self._comparison(r) or _inactive_days(q):
             return True
         intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), "")
         if SUPERLATIVE_RE.search(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
@@ -429,17 +420,8 @@ class Router:
     def _tool_of(self, intent: str) -> str:
         return str(self.tables.intents[intent]["tool"])
 
-    def _common_filters(
-        self,
-        q: str,
-        lang: str,
-        time: TimeMatch | None,
-        ents: list[Entity],
-        customers: list[Entity],
-        cues: dict[str, bool],
-        ctx: Context,
-        plan: Plan,
-    ) -> dict[str, Any]:
+    def _common_filters(self, r: Reading, plan: Plan) -> dict[str, Any]:
+        lang, time, ents, customers, cues, ctx = r.lang, r.time, r.ents, r.customers, r.cues, r.ctx
         args: dict[str, Any] = {}
         for e in ents:
             key = FILTER_OF_ENTITY.get(e.kind)
@@ -474,20 +456,8 @@ class Router:
                 )
         return args
 
-    def _plan_tool(
-        self,
-        tool: str,
-        q: str,
-        lang: str,
-        time: TimeMatch | None,
-        ents: list[Entity],
-        customers: list[Entity],
-        cues: dict[str, bool],
-        dims: list[str],
-        metrics: list[str],
-        ctx: Context,
-        base: dict[str, Any] | None = None,
-    ) -> Plan:
+    def _plan_tool(self, tool: str, r: Reading, base: dict[str, Any] | None = None) -> Plan:
+        q, lang, time, ents, customers, cues, dims = r.q, r.lang, r.time, r.ents, r.customers, r.cues, r.dims
         spec = self.registry.get(tool)
         if spec is None:
             return self._clarify(
@@ -498,7 +468,7 @@ class Router:
             )
         plan = Plan("tool", lang, tool=tool, period=time.period if time else None, entities=ents + customers)
         args: dict[str, Any] = dict(base or {})
-        args.update(self._common_filters(q, lang, time, ents, customers, cues, ctx, plan))
+        args.update(self._common_filters(r, plan))
         fields = spec.args_model.model_fields
         intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), None)
         groups_seen: set[tuple[str, ...]] = set()
@@ -540,25 +510,15 @@ class Router:
         plan.reason = f"{tool}: {', '.join(sorted(plan.args)) or 'defaults'}"
         return plan
 
-    def _plan_metrics(
-        self,
-        q: str,
-        lang: str,
-        time: TimeMatch | None,
-        ents: list[Entity],
-        customers: list[Entity],
-        cues: dict[str, bool],
-        dims: list[str],
-        metrics: list[str],
-        ctx: Context,
-    ) -> Plan:
+    def _plan_metrics(self, r: Reading, metrics: list[str]) -> Plan:
+        q, lang, time, ents, customers, cues, dims = r.q, r.lang, r.time, r.ents, r.customers, r.cues, r.dims
         spec = self.registry.get("metric_query")
         if spec is None:
             return self._clarify(
                 lang, "metric_query is not available", zh="指标查询暂不可用。", en="Metric queries are not available."
             )
         plan = Plan("tool", lang, tool="metric_query", period=time.period if time else None, entities=ents + customers)
-        args = self._common_filters(q, lang, time, ents, customers, cues, ctx, plan)
+        args = self._common_filters(r, plan)
         by: list[str] = []
         # Explicit grouping words; a dimension whose value was already named ("华东") is a filter, not a grouping.
         filtered = {FILTER_OF_ENTITY.get(e.kind, e.kind) for e in ents}
@@ -601,7 +561,7 @@ class Router:
             args["top"] = top
         if cues["ascending"]:
             args["order"] = "asc"
-        compare = self._comparison(q)
+        compare = self._comparison(r)
         if compare:
             args["compare"] = compare
             if not time:
@@ -615,18 +575,8 @@ class Router:
         plan.reason = f"metric_query: {', '.join(metrics)} by {', '.join(args['by']) or 'total'}"
         return plan
 
-    def _follow_up(
-        self,
-        q: str,
-        lang: str,
-        time: TimeMatch | None,
-        ents: list[Entity],
-        customers: list[Entity],
-        cues: dict[str, bool],
-        dims: list[str],
-        ctx: Context,
-        metrics: list[str] | None = None,
-    ) -> Plan:
+    def _follow_up(self, r: Reading, metrics: list[str] | None = None) -> Plan:
+        lang, time, ents, customers, cues, dims, ctx = r.lang, r.time, r.ents, r.customers, r.cues, r.dims, r.ctx
         assert ctx.last_plan is not None
         last = ctx.last_plan
         args = dict(last.args)
@@ -652,8 +602,8 @@ class Router:
             entities=ents + customers,
             follow_up=True,
         )
-        args.update(self._common_filters(q, lang, time, ents, customers, cues, ctx, plan))
-        compare = self._comparison(q)
+        args.update(self._common_filters(r, plan))
+        compare = self._comparison(r)
         if compare and last.tool == "metric_query":
             args["compare"] = compare
         spec = self.registry[str(last.tool)]
@@ -948,3 +898,133 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
 
 def extra_synonyms(metric: str) -> list[str]:
     return list(tables().metric_extra.get(metric, ()))
+
+
+# ---- the decision: rules in order; the first that returns a plan decides ------------------------
+Rule = Callable[[Router, Reading], Plan | None]
+
+
+def why_about_customer(router: Router, r: Reading) -> Plan | None:
+    """Why-questions about a customer from the last answer: the figures plus the explanation."""
+    last = r.ctx.last_plan
+    if not (r.customers and WHY_RE.search(r.q) and last and last.tool):
+        return None
+    plan = router._plan_tool(last.tool, r, base=last.args)
+    plan.explain_query = r.q
+    plan.reason = f"why-question about {r.customers[0].value} after {last.tool}"
+    return plan
+
+
+def explanation(router: Router, r: Reading) -> Plan | None:
+    """A concept asked about with no data cue: the knowledge base explains it."""
+    if not (r.explain and not r.data_cues):
+        return None
+    return Plan(
+        "explain",
+        r.lang,
+        tool=r.best,
+        explain_query=r.q,
+        reason=f"asks for an explanation{f' of {r.best}' if r.best else ''}",
+        period=r.time.period if r.time else None,
+    )
+
+
+def ordinal_customer(router: Router, r: Reading) -> Plan | None:
+    """ "第三个客户的详情": the customer at that place in the last list."""
+    strong = r.best_strong and r.strong_score >= 3
+    if r.ordinal and not r.metrics and not strong and (DETAIL_RE.search(r.q) or not r.intents):
+        return router._plan_tool("customer_profile", r)
+    return None
+
+
+def strong_analysis(router: Router, r: Reading) -> Plan | None:
+    """An analysis named outright (not only through a metric's words)."""
+    if r.best_strong and r.strong_score >= 3:
+        return router._plan_tool(router._tool_of(r.best_strong), r)
+    return None
+
+
+def analysis_over_metric(router: Router, r: Reading) -> Plan | None:
+    """A phrase that names both an analysis and a metric ("满意度", "投诉"): the analysis tool answers unless the
+    question needs what only the metric layer does (top N, conditions, comparisons, a grouping the tool lacks)."""
+    if not (r.best and r.score >= 3 and r.metrics):
+        return None
+    tool = router._tool_of(r.best)
+    if router._needs_metric_layer(r, tool) or (COUNT_RE.search(r.q) and not router._mod_matches(r.best, r.q)):
+        return None
+    return router._plan_tool(tool, r)
+
+
+def other_measure(router: Router, r: Reading) -> Plan | None:
+    """ "换成毛利看看", "what about orders": the last metric query with another measure."""
+    last = r.ctx.last_plan
+    if (
+        r.metrics
+        and last
+        and last.tool == "metric_query"
+        and r.cues["follow_up"]
+        and not (set(r.dims) - set(last.args.get("by", [])))
+        and not _top_n(r.q)
+    ):
+        return router._follow_up(r, metrics=r.metrics)
+    return None
+
+
+def metric_query(router: Router, r: Reading) -> Plan | None:
+    """Metrics named: the metric layer."""
+    return router._plan_metrics(r, r.metrics) if r.metrics else None
+
+
+def weak_analysis(router: Router, r: Reading) -> Plan | None:
+    """An analysis hinted at, or customers counted by a grouping the hinted analysis lacks."""
+    if not r.best:
+        return None
+    # A hint word ("分布") with a grouping the analysis lacks ("客户分布在哪些行业"): count the customers by it.
+    by_dim = r.score < 3 and r.customer_word and router._lacks_grouping(router._tool_of(r.best), r.dims)
+    if r.score >= 1 and not by_dim:
+        return router._plan_tool(router._tool_of(r.best), r)
+    if r.dims and by_dim:
+        return router._plan_metrics(r, ["customers"])
+    return None
+
+
+def customer_profile(router: Router, r: Reading) -> Plan | None:
+    """Only a customer named: their profile."""
+    if r.customers and not (set(r.dims) - {"customer"}):
+        return router._plan_tool("customer_profile", r)
+    return None
+
+
+def follow_up(router: Router, r: Reading) -> Plan | None:
+    """ "那华北呢?", "and last year?": the last question with a slot changed."""
+    if r.ctx.last_plan and (r.cues["follow_up"] or r.time or r.ents or router._comparison(r) or r.dims):
+        return router._follow_up(r)
+    return None
+
+
+def plain_explanation(router: Router, r: Reading) -> Plan | None:
+    return Plan("explain", r.lang, explain_query=r.q, reason="asks for an explanation") if r.explain else None
+
+
+def default_measure(router: Router, r: Reading) -> Plan | None:
+    """ "各区域今年" without a metric: revenue is the default measure of business."""
+    grouped = r.dims or r.cues["customer_word"]
+    if grouped and (r.time or r.ents or r.cues["mine"] or _top_n(r.q) or SUPERLATIVE_RE.search(r.q)):
+        return router._plan_metrics(r, ["revenue"])
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    why_about_customer,
+    explanation,
+    ordinal_customer,
+    strong_analysis,
+    analysis_over_metric,
+    other_measure,
+    metric_query,
+    weak_analysis,
+    customer_profile,
+    follow_up,
+    plain_explanation,
+    default_measure,
+)

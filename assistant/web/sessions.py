@@ -16,8 +16,8 @@ from assistant.answering.compose import compose_error
 from assistant.answering.conversation import Context
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.lang import detect_language
-from assistant.users import UserStore
 from assistant.warehouse.access import Principal, open_for
+from assistant.warehouse.users import UserStore
 
 LOCAL = Principal("local", "manager")
 POOL = 2  # assistants per user: the machine has two cores
