@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.bench import BenchContext
+from assistant.commands.benchmarks import BenchContext
 from assistant.core.config import ROOT
 
 SEEDS = ROOT.parent / "shared" / "seeds"
