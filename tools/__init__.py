@@ -21,6 +21,7 @@ CALCULATORS: tuple[str, ...] = (
     "tools.cross_sell",
     "tools.customer_profile",
     "tools.customer_types",
+    "tools.drivers",
     "tools.loyalty",
     "tools.metric_query",
     "tools.product_distribution",
