@@ -15,7 +15,8 @@ Compilation, for one period:
   ``IS NOT DISTINCT FROM`` (NULL dimension values match too); counts and sums of a fact with no rows
   in a group become 0.
 
-A comparison (previous period of equal length, or the same period last year) compiles the same query for
+A comparison (the previous period: the previous calendar unit for a calendar period, else equal length just
+before; or the same period last year) compiles the same query for
 the shifted period (its own CTEs and ``$p_start``/``$p_end``) and joins it on the dimensions.
 
 Semantics (where the issue was silent):
@@ -46,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlglot import exp
 
 from assistant.core.errors import InputError
+from assistant.core.periods import last_year_span, previous_span
 from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, last_order_date, register
 from tools.tables import load
 
@@ -157,6 +159,11 @@ class MetricQueryArgs(CommonFilters):
         "none", description="对比:上一期或去年同期 / comparison: previous period or same period last year"
     )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=100_000, description="最多返回行数 / maximum rows returned")
+    period_grain: Literal["month", "quarter", "half", "year"] | None = Field(
+        None,
+        description="期间的日历单位(对比时用;不填则按日期判断) / the period's calendar unit, for comparisons "
+        "(read from the dates when not given): this quarter to date compares with the same days of last quarter",
+    )
 
     @field_validator("metrics", "by", mode="before")
     @classmethod
@@ -495,25 +502,21 @@ def _rename_params(tree: exp.Expression, mapping: dict[str, str]) -> exp.Express
     return tree.transform(tr)
 
 
-def previous_period(kind: str, start: dt.date, end: dt.date) -> Period:
-    """The comparison period: same length just before, or the same dates a year earlier.
+def previous_period(kind: str, start: dt.date, end: dt.date, grain: str | None = None) -> Period:
+    """The comparison period (``assistant.core.periods``, the product's one definition): the previous calendar
+    unit for a calendar period (a month to date: the same days of the month before), else the span of equal
+    length just before; or the same dates a year earlier.
 
     >>> previous_period("previous_period", dt.date(2024, 4, 1), dt.date(2024, 6, 30))
     Period(start=datetime.date(2024, 1, 1), end=datetime.date(2024, 3, 31))
+    >>> previous_period("previous_period", dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    Period(start=datetime.date(2026, 8, 1), end=datetime.date(2026, 8, 31))
     >>> previous_period("same_period_last_year", dt.date(2024, 2, 1), dt.date(2024, 2, 29))
     Period(start=datetime.date(2023, 2, 1), end=datetime.date(2023, 2, 28))
     """
     if kind == "previous_period":
-        days = (end - start).days + 1
-        return Period(start - dt.timedelta(days=days), start - dt.timedelta(days=1))
-
-    def back(d: dt.date) -> dt.date:
-        try:
-            return d.replace(year=d.year - 1)
-        except ValueError:  # 29 February
-            return d.replace(year=d.year - 1, day=28)
-
-    return Period(back(start), back(end))
+        return Period(*previous_span(start, end, grain))
+    return Period(*last_year_span(start, end))
 
 
 def compile_query(
@@ -729,7 +732,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
                 "按时间维度(日/周/月/季/年)查看时已是趋势,不能再做同比/环比;请去掉时间维度或对比。",
                 "With a time dimension the result is already a trend; drop the time dimension or the comparison.",
             )
-        prev = previous_period(args.compare, args.start, end)
+        prev = previous_period(args.compare, args.start, end, args.period_grain)
     period = Period(args.start, end)
     compiled = compile_query(args, period, prev)
     cur = con.execute(compiled.sql, compiled.params)

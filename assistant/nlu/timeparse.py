@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.core.periods import add_months as _add_months
+from assistant.core.periods import last_year_span, previous_span
 from assistant.nlu.numbers import NUMBER_RE, ZH_NUM_CHARS, parse_int
 
 D = dt.date
@@ -43,34 +45,15 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The period just before, of the same kind: last month for a month, the previous 90 days for 90 days.
-
-        A calendar unit that is still running (this year to date) compares with the same stretch of
-        the previous unit, so the two are equally long.
-        """
-        if self.grain in ("month", "quarter", "half", "year"):
-            months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[self.grain]
-            start = _add_months(self.start, -months)
-            full_unit = self.end >= _unit_end(self)
-            end = self.start - dt.timedelta(days=1) if full_unit else _add_months(self.end, -months)
-            return Period(start, end, self.grain, f"{self.zh}的上一期", f"the period before {self.en}")
-        end = self.start - dt.timedelta(days=1)
-        return Period(
-            end - dt.timedelta(days=self.days - 1),
-            end,
-            self.grain,
-            f"{self.zh}的上一期",
-            f"the period before {self.en}",
-        )
+        """The period to compare with (``assistant.core.periods.previous_span``): last month for a month, the
+        previous 90 days for 90 days; a calendar unit still running (this year to date) compares with the same
+        stretch of the previous unit, so the two are equally long."""
+        start, end = previous_span(self.start, self.end, self.grain)
+        return Period(start, end, self.grain, f"{self.zh}的上一期", f"the period before {self.en}")
 
     def same_period_last_year(self) -> Period:
-        return Period(
-            _add_months(self.start, -12),
-            _add_months(self.end, -12),
-            self.grain,
-            f"去年同期({self.zh})",
-            f"same period last year ({self.en})",
-        )
+        start, end = last_year_span(self.start, self.end)
+        return Period(start, end, self.grain, f"去年同期({self.zh})", f"same period last year ({self.en})")
 
 
 @dataclass(frozen=True)
@@ -81,19 +64,8 @@ class TimeMatch:
     text: str
 
 
-def _add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return D(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
 def _month_end(year: int, month: int) -> dt.date:
     return D(year, month, calendar.monthrange(year, month)[1])
-
-
-def _unit_end(p: Period) -> dt.date:
-    months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[p.grain]
-    return _add_months(p.start, months) - dt.timedelta(days=1)
 
 
 def _year(y: int, ref: dt.date) -> Period:

@@ -33,6 +33,7 @@ from assistant.answering.conversation import Context, Plan
 from assistant.capabilities import load_all
 from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
+from assistant.core.periods import UNIT_MONTHS
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.timeparse import (
@@ -564,11 +565,15 @@ class Router:
         compare = self._comparison(r)
         if compare:
             args["compare"] = compare
-            if not time:
+            period = time.period if time else None
+            if period is None:
                 plan.notices.append(_bi(lang, "未指定期间,按本季度对比。", "No period given: comparing this quarter."))
                 tm = find_period("本季度", self.ref)
                 assert tm is not None
-                args["start"], args["end"] = tm.period.start, tm.period.end
+                period = tm.period
+                args["start"], args["end"] = period.start, period.end
+            if period.grain in UNIT_MONTHS:
+                args["period_grain"] = period.grain  # this quarter to date compares with the same days of the last
         if having:
             args["having"] = having
         plan.args = self._validated(spec.args_model, args, plan, lang)
@@ -606,6 +611,10 @@ class Router:
         compare = self._comparison(r)
         if compare and last.tool == "metric_query":
             args["compare"] = compare
+        if time:
+            args.pop("period_grain", None)
+        if args.get("compare") and plan.period is not None and plan.period.grain in UNIT_MONTHS:
+            args["period_grain"] = plan.period.grain
         spec = self.registry[str(last.tool)]
         if dims and last.tool == "metric_query":
             old = list(args.get("by", []))
