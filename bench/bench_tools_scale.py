@@ -58,6 +58,14 @@ VIEWS: dict[str, dict[str, dict[str, Any]]] = {
         "revenue_by_region": {"metrics": ["revenue"], "by": ["region"]},
         "revenue_by_month": {"metrics": ["revenue"], "by": ["month"]},
     },
+    "change_drivers": {
+        "customer_group": {},
+        "by_customer": {"by": "customer"},
+        "by_category": {"by": "category"},
+        "by_rep_orders": {"by": "rep", "metric": "orders"},
+        "price_volume_mix": {"by": "price_volume_mix"},
+        "gross_profit_year": {"metric": "gross_profit", "unit": "year"},
+    },
 }
 
 
