@@ -64,7 +64,7 @@ VIEWS: dict[str, dict[str, dict[str, Any]]] = {
         "by_category": {"by": "category"},
         "by_rep_orders": {"by": "rep", "metric": "orders"},
         "price_volume_mix": {"by": "price_volume_mix"},
-        "gross_profit_year": {"metric": "gross_profit", "unit": "year"},
+        "gross_profit_year": {"metric": "gross_profit", "period_grain": "year"},
     },
 }
 

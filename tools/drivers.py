@@ -25,22 +25,21 @@ current period and a base period; its change ``current − base`` is split one w
 
 Contributions always add up exactly to the total change: money as exact DECIMAL sums, counts as integers.
 
-Periods: the current period is ``start``..``end`` (``end`` defaults to the reference date ``as_of``; without
-``start``, the calendar ``unit`` (default quarter) containing ``end``, to date). The base period:
+Periods (``assistant.core.periods``, the one rule the metric layer and the router use too): the current period is
+``start``..``end`` (``end`` defaults to the reference date ``as_of``; without ``start``, the calendar unit
+``period_grain`` (default quarter) containing ``end``, to date). The base period:
 
-- ``compare = same_period_last_year``: both dates a year earlier;
-- otherwise the previous period of the same calendar unit: the dates shifted back by the unit (1, 3 or 12 months;
-  a month's last day stays a month's last day, a day past the end of the shorter month becomes its last day). For
-  a whole calendar month, quarter or year that is the previous one; for one to date, the same days of the previous
-  one. The unit is ``unit`` when given, else the smallest calendar unit that starts at ``start`` and holds ``end``;
-- a period that is no calendar unit nor one to date: the period of equal length just before it.
+- ``compare = same_period_last_year``: the same dates a year earlier;
+- otherwise, for a calendar month, quarter, half or year (``period_grain``, or else the smallest unit that starts at
+  ``start`` and holds ``end``): the previous unit; for one still running (this quarter to date), the same days of
+  the previous unit, so both are equally long;
+- any other span: the span of equal length just before it.
 
 The result's definitions say which periods were compared and how the base was chosen.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from assistant.core.errors import InputError
+from assistant.core.periods import UNIT_MONTHS, calendar_unit, last_year_span, previous_span, unit_end
 from tools.base import (
     Chart,
     CommonFilters,
@@ -71,8 +71,7 @@ METRICS: dict[str, dict[str, str]] = TABLE["metrics"]
 GROUPS: dict[str, dict[str, str]] = TABLE["groups"]
 EFFECTS: dict[str, dict[str, str]] = TABLE["effects"]
 BY: dict[str, dict[str, str]] = TABLE["by"]
-UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-UNIT_WORDS = {"month": ("月", "month"), "quarter": ("季度", "quarter"), "year": ("年", "year")}
+GRAINS: dict[str, dict[str, str]] = TABLE["grains"]
 # Metrics that split by product/category: an order or a customer can hold several products.
 LINE_ADDITIVE = ("revenue", "gross_profit")
 
@@ -101,12 +100,13 @@ class DriversArgs(CommonFilters):
         "base period: previous_period, the previous calendar unit (the same days of it for a period to date), "
         "or same_period_last_year",
     )
-    unit: Literal["month", "quarter", "year"] | None = Field(
+    period_grain: Literal["month", "quarter", "half", "year"] | None = Field(
         None,
-        description=f"日历单位:未给 start 时本期为参考日期所在的该单位至今(默认 {TH['unit']['value']}),"
-        "也决定基期往前推多少;给了 start 时默认自动判断 / calendar unit: without start, the current period is "
-        f"this unit containing the reference date, to date (default {TH['unit']['value']}); also how far back "
-        "the base period lies; with start, found from the dates by default",
+        description="期间的日历单位:未给 start 时本期为参考日期所在的该单位至今(默认 "
+        f"{TH['period_grain']['value']}),基期为上一个该单位(至今则取相同日期);给了 start 时不填则按日期判断 / "
+        "the period's calendar unit: without start, the current period is this unit containing the reference date, "
+        f"to date (default {TH['period_grain']['value']}), and the base is the previous unit (its same days for one "
+        "to date); with start, read from the dates when not given",
     )
     limit: int = Field(
         TH["limit"]["value"],
@@ -119,7 +119,7 @@ class DriversArgs(CommonFilters):
     _m = one_of("metric", tuple(METRICS))
     _b = one_of("by", tuple(BY))
     _c = one_of("compare", ("previous_period", "same_period_last_year"))
-    _u = one_of("unit", tuple(UNIT_MONTHS))
+    _g = one_of("period_grain", tuple(UNIT_MONTHS))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -134,52 +134,23 @@ class Periods:
     rule_en: str
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
+def unit_start(d: dt.date, grain: str) -> dt.date:
+    """The first day of the calendar unit (month, quarter, half, year) holding ``d``.
 
-
-def shift_months(d: dt.date, months: int) -> dt.date:
-    """``d`` moved by whole months: a month's last day stays a last day, a day the target month lacks becomes its last.
-
-    >>> shift_months(dt.date(2026, 6, 30), -3), shift_months(dt.date(2026, 5, 31), -3), shift_months(dt.date(2024, 2, 29), -12)
-    (datetime.date(2026, 3, 31), datetime.date(2026, 2, 28), datetime.date(2023, 2, 28))
+    >>> unit_start(dt.date(2026, 10, 30), "quarter"), unit_start(dt.date(2026, 10, 30), "half")
+    (datetime.date(2026, 10, 1), datetime.date(2026, 7, 1))
     """
-    m = d.year * 12 + d.month - 1 + months
-    year, month = divmod(m, 12)
-    last = _month_end(year, month + 1)
-    if d == _month_end(d.year, d.month):
-        return last
-    return last.replace(day=min(d.day, last.day))
-
-
-def unit_start(d: dt.date, unit: str) -> dt.date:
-    """The first day of the calendar month, quarter or year holding ``d``."""
-    if unit == "month":
-        return d.replace(day=1)
-    if unit == "quarter":
-        return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-    return dt.date(d.year, 1, 1)
-
-
-def unit_end(d: dt.date, unit: str) -> dt.date:
-    return shift_months(unit_start(d, unit), UNIT_MONTHS[unit]) - dt.timedelta(days=1)
-
-
-def _calendar_unit(start: dt.date, end: dt.date) -> str | None:
-    """The smallest calendar unit that starts at ``start`` and holds ``end``, if any."""
-    for unit in UNIT_MONTHS:
-        if start == unit_start(start, unit) and end <= unit_end(start, unit):
-            return unit
-    return None
+    months = UNIT_MONTHS[grain]
+    return dt.date(d.year, (d.month - 1) // months * months + 1, 1)
 
 
 def periods(args: DriversArgs, as_of: dt.date) -> Periods:
-    """The current and base periods and, in both languages, how the base was chosen."""
+    """The current and base periods (``assistant.core.periods``, the product's one rule) and how the base was chosen."""
     end = args.end or as_of
-    unit = args.unit
+    grain = args.period_grain
     if args.start is None:
-        unit = unit or str(TH["unit"]["value"])
-        start = unit_start(end, unit)
+        grain = grain or str(TH["period_grain"]["value"])
+        start = unit_start(end, grain)
     else:
         start = args.start
         if start > end:
@@ -187,32 +158,29 @@ def periods(args: DriversArgs, as_of: dt.date) -> Periods:
                 f"开始日期 {start} 晚于结束日期 {end},请调整期间。",
                 f"Start date {start} is after end date {end}; fix the period.",
             )
-        unit = unit or _calendar_unit(start, end)
     if args.compare == "same_period_last_year":
-        base = (shift_months(start, -12), shift_months(end, -12))
+        base = last_year_span(start, end)
         rule_zh, rule_en = "去年同期", "the same period last year"
-    elif unit is not None:
-        base = (shift_months(start, -UNIT_MONTHS[unit]), shift_months(end, -UNIT_MONTHS[unit]))
-        zh, en = UNIT_WORDS[unit]
-        if start == unit_start(start, unit) and end == unit_end(start, unit):
-            rule_zh, rule_en = f"上一个自然{zh}", f"the previous calendar {en}"
-        elif start == unit_start(start, unit):
-            rule_zh, rule_en = (
-                f"上一个{zh}的相同日期,本期为{zh}初至今",
-                f"the same days of the previous {en}; the current period is {en} to date",
+        if base[1] >= start:
+            raise InputError(
+                f"去年同期 {base[0]}–{base[1]} 与本期 {start}–{end} 重叠;请把期间缩短到一年以内,或改用 compare=previous_period。",
+                f"The same period last year {base[0]}–{base[1]} overlaps the current period {start}–{end}; "
+                "shorten the period to a year at most, or use compare=previous_period.",
             )
-        else:
-            rule_zh, rule_en = f"往前推一个{zh}的相同日期", f"the same dates one {en} earlier"
-    else:
+        return Periods((start, end), base, rule_zh, rule_en)
+    base = previous_span(start, end, grain)
+    # Which case of previous_span applied, in words: the grain when the period starts a unit of it.
+    unit = grain if grain and unit_start(start, grain) == start else None if grain else calendar_unit(start, end)
+    if unit is None:
         length = (end - start).days + 1
-        base = (start - dt.timedelta(days=length), start - dt.timedelta(days=1))
         rule_zh, rule_en = f"本期之前等长的 {length} 天", f"the {length} days just before the current period"
-    if base[1] >= start:
-        raise InputError(
-            f"基期 {base[0]}–{base[1]} 与本期 {start}–{end} 重叠;请缩短期间,或换一种对比方式(compare、unit)。",
-            f"The base period {base[0]}–{base[1]} overlaps the current period {start}–{end}; "
-            "shorten the period or compare another way (compare, unit).",
-        )
+    else:
+        zh, en = GRAINS[unit]["zh"], GRAINS[unit]["en"]
+        if end >= unit_end(start, unit):
+            rule_zh, rule_en = f"上一个自然{zh}", f"the previous calendar {en}"
+        else:
+            rule_zh = f"上一个{zh}的相同日期,本期为{zh}初至今"
+            rule_en = f"the same days of the previous {en}; the current period is {en} to date"
     return Periods((start, end), base, rule_zh, rule_en)
 
 
@@ -313,10 +281,10 @@ def _empty_base(p: Periods, metric: str) -> InputError:
     (bs, be), (cs, ce) = p.base, p.current
     return InputError(
         f"基期 {bs}–{be}(本期 {cs}–{ce} 的对比期)在当前筛选下没有已完成订单,无法分析{METRICS[metric]['zh']}的变化原因。"
-        "请换一个期间(start/end)、改用 compare=same_period_last_year 或 unit,或放宽筛选条件。",
+        "请换一个期间(start/end)、改用 compare=same_period_last_year 或 period_grain,或放宽筛选条件。",
         f"The base period {bs}–{be} (compared with {cs}–{ce}) has no completed orders in these filters, so the change "
         f"in {METRICS[metric]['en']} cannot be explained. Choose another period (start/end), compare=same_period_last_year "
-        "or another unit, or widen the filters.",
+        "or another period_grain, or widen the filters.",
     )
 
 

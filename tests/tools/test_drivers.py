@@ -266,9 +266,10 @@ def test_periods():
     # A whole month (the smallest unit that starts at start and holds end): the previous month, to its last day.
     assert p(start=D(2025, 3, 1), end=D(2025, 3, 31))[1] == (D(2025, 2, 1), D(2025, 2, 28))
     assert p(start=D(2024, 3, 1), end=D(2024, 3, 30))[1] == (D(2024, 2, 1), D(2024, 2, 29))  # month to date, leap year
-    # A year; a year to date (Jan 1..Apr 15 is inside no month or quarter).
+    # A year; a half-year to date (Jan 1..Apr 15 is inside no month or quarter); a year to date.
     assert p(start=D(2025, 1, 1), end=D(2025, 12, 31))[1] == (D(2024, 1, 1), D(2024, 12, 31))
-    assert p(start=D(2025, 1, 1), end=D(2025, 4, 15))[1] == (D(2024, 1, 1), D(2024, 4, 15))
+    assert p(start=D(2025, 1, 1), end=D(2025, 4, 15))[1] == (D(2024, 7, 1), D(2024, 10, 15))
+    assert p(start=D(2025, 1, 1), end=D(2025, 8, 15))[1] == (D(2024, 1, 1), D(2024, 8, 15))
     # No calendar unit: the 16 days just before.
     cur, base, rule = p(start=D(2025, 3, 5), end=D(2025, 3, 20))
     assert base == (D(2025, 2, 17), D(2025, 3, 4)) and "16 days" in rule
@@ -277,9 +278,14 @@ def test_periods():
         D(2023, 2, 1),
         D(2023, 2, 28),
     )
-    # An explicit unit: the month of the reference date against the previous month; a year to date.
-    assert p(unit="month")[:2] == ((D(2025, 6, 1), AS_OF), (D(2025, 5, 1), D(2025, 5, 31)))
-    assert p(unit="year", end=D(2025, 6, 30))[1] == (D(2024, 1, 1), D(2024, 6, 30))
+    # An explicit grain: the month of the reference date against the previous month; the year to date; Oct 1..30
+    # alone looks like a month, as this quarter to date it compares with the same days of Q3.
+    assert p(period_grain="month")[:2] == ((D(2025, 6, 1), AS_OF), (D(2025, 5, 1), D(2025, 5, 31)))
+    assert p(period_grain="year", end=D(2025, 6, 30))[1] == (D(2024, 1, 1), D(2024, 6, 30))
+    assert p(start=D(2026, 10, 1), end=D(2026, 10, 30))[1] == (D(2026, 9, 1), D(2026, 9, 30))
+    assert p(start=D(2026, 10, 1), end=D(2026, 10, 30), period_grain="quarter")[1] == (D(2026, 7, 1), D(2026, 7, 30))
+    # A grain the start is not aligned to: the span just before.
+    assert p(start=D(2025, 2, 1), end=D(2025, 2, 28), period_grain="quarter")[1] == (D(2025, 1, 4), D(2025, 1, 31))
 
 
 def test_bilingual_errors(con):
@@ -299,8 +305,6 @@ def test_bilingual_errors(con):
     assert "只适用于销售额" in exc.value.zh and "metric=revenue" in exc.value.zh and "revenue only" in exc.value.en
     with pytest.raises(InputError, match="overlaps"):
         _run(con, start=D(2024, 1, 1), compare="same_period_last_year")
-    with pytest.raises(InputError, match="overlaps"):
-        _run(con, start=D(2025, 4, 1), unit="month")  # three months against the month before
     with pytest.raises(InputError, match="after end date"):
         _run(con, start=D(2025, 7, 1), end=D(2025, 6, 1))
     with pytest.raises(InputError) as exc:
@@ -361,10 +365,10 @@ def test_against_plain_sql(sample_con, metric, by, key):
 
 @pytest.mark.parametrize("metric", ["revenue", "orders", "customers", "gross_profit"])
 def test_customer_groups_against_plain_sql(sample_con, metric):
-    # H1 2026 is the year to date at 06-30: against H1 2025.
+    # H1 2026, a calendar half-year: against H2 2025.
     res = change_drivers(sample_con, DriversArgs(metric=metric, start=D(2026, 1, 1), end=D(2026, 6, 30)))
     f = res.figures
-    assert (f["base_start"], f["base_end"]) == (D(2025, 1, 1), D(2025, 6, 30))
+    assert (f["base_start"], f["base_end"]) == (D(2025, 7, 1), D(2025, 12, 31))
     base = _plain(sample_con, metric, "o.customer_id", f["base_start"], f["base_end"])
     cur = _plain(sample_con, metric, "o.customer_id", f["current_start"], f["current_end"])
     want: dict[str, Any] = {}
