@@ -7,6 +7,7 @@ inside the final transaction, so a refused or failed import leaves it exactly as
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -18,7 +19,14 @@ import duckdb
 from assistant.core import config
 from assistant.core.errors import AssistantError, InputError
 from assistant.warehouse import derived
-from assistant.warehouse.db import connect, contract_problems, create_tables
+from assistant.warehouse.db import (
+    connect,
+    contract_problems,
+    create_tables,
+    mark_source,
+    replace_warehouse,
+    write_lock,
+)
 from assistant.warehouse.importer import clean
 from assistant.warehouse.importer.mapping import contract_table, guess_table, map_columns
 from assistant.warehouse.importer.models import (
@@ -404,4 +412,38 @@ def _check_orphans(con: duckdb.DuckDBPyConnection, replaced: set[str]) -> None:
             )
 
 
-__all__ = ["TABLES_BY_NAME", "import_files"]
+def import_replacing(
+    paths: Sequence[str | Path], options: ImportOptions | None, path: str | Path, *, by: str | None = None
+) -> ImportReport:
+    """Import into a copy of the warehouse, then move the copy into place at once (keeping a backup).
+
+    Readers keep answering from the old file during the import; a failed import leaves no trace.
+    """
+    path = Path(path)
+    work = path.with_name(path.name + ".importing")
+    opts = options or ImportOptions()
+    if opts.rejects_path is None:  # beside the warehouse, named after it, not after the working copy
+        opts = opts.model_copy(update={"rejects_path": path.with_name(path.stem + ".rejects.csv")})
+    with write_lock(path):
+        work.unlink(missing_ok=True)
+        if path.exists():
+            shutil.copyfile(path, work)
+            os.chmod(work, 0o600)
+        try:
+            try:
+                report = import_files(paths, opts, db=work)
+            except AssistantError as exc:
+                failed = getattr(exc, "report", None)
+                if failed is not None:
+                    failed.db = str(path)
+                raise
+            report.db = str(path)
+            replace_warehouse(work, path)
+            mark_source(path, "imported", by)
+        finally:
+            work.unlink(missing_ok=True)
+            Path(str(work) + ".wal").unlink(missing_ok=True)
+    return report
+
+
+__all__ = ["TABLES_BY_NAME", "import_files", "import_replacing"]
