@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-import gradio as gr
+from typing import Any
 
-from assistant.web.sessions import Sessions
+from assistant.core.errors import AssistantError
+from assistant.web.context import Web, hide_paths
+
+TABLES = (
+    "customers",
+    "orders",
+    "order_items",
+    "invoices",
+    "surveys",
+    "tickets",
+    "interactions",
+    "products",
+    "sales_reps",
+)
 
 
-def user_of(request: gr.Request | None) -> tuple[str | None, str]:
-    if request is None:
-        return None, "api"
-    return getattr(request, "username", None), request.session_hash or "default"
-
-
-def warehouse_md(sessions: Sessions, request: gr.Request | None = None) -> str:
-    username, _ = user_of(request)
+def warehouse_md(web: Web, request: Any = None) -> str:
     try:
-        who = sessions.principal(username)
-        bot, lock = sessions.assistant(who)
-    except Exception as exc:
-        return f"**{exc}**"
-    with lock:
-        rows = []
-        for t in (
-            "customers",
-            "orders",
-            "order_items",
-            "invoices",
-            "surveys",
-            "tickets",
-            "interactions",
-            "products",
-            "sales_reps",
-        ):
-            rows.append(f"| {t} | {bot.con.execute(f'SELECT count(*) FROM {t}').fetchone()[0]:,} |")
-        first, last = bot.con.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
+        who = web.caller(request).who
+        with web.sessions.using(who) as bot:
+            rows = [f"| {t} | {bot.con.execute(f'SELECT count(*) FROM {t}').fetchone()[0]:,} |" for t in TABLES]
+            first, last = bot.con.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
+    except AssistantError as exc:
+        return f"**{hide_paths(exc.zh)}**\n\n**{hide_paths(exc.en)}**"
     scope = (
         "全部数据 / all data" if who.sees_everything else f"仅 {who.rep_id} 负责的客户 / only customers of {who.rep_id}"
     )

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from assistant.core.errors import AssistantError
-from assistant.web.sessions import Sessions
+from assistant.web.context import Web, hide_paths, under
 
 
-def knowledge_tab(sessions: Sessions) -> None:
+def knowledge_tab(web: Web) -> None:
     import knowledge
+
+    sessions = web.sessions
 
     def status() -> str:
         st = knowledge.open_index(sessions.index).status()
         return (
-            f"索引 / index: `{st['index']}` — 文档 / documents {st['documents']}, 用户文档 / user documents {st['user_documents']}, "
+            f"索引 / index: `{Path(str(st['index'])).name}` — 文档 / documents {st['documents']}, 用户文档 / user documents {st['user_documents']}, "
             f"段落 / chunks {st['chunks']}, 语言 / languages {st['languages']}"
         )
 
@@ -57,15 +60,20 @@ def knowledge_tab(sessions: Sessions) -> None:
     added = gr.Markdown()
 
     def on_add(paths: list[str] | None, request: gr.Request) -> tuple[str, str]:
-        who = sessions.principal(getattr(request, "username", None))
-        if who.role == "sales":
-            return "只有经理和培训师可以添加文档。 / Only managers and trainers can add documents.", status()
+        try:
+            c = web.caller(request)
+        except AssistantError as exc:
+            return f"{exc.zh}\n\n{exc.en}", ""
+        if c.who.role != "manager":  # uploads are for managers only (the server refuses anyone else's upload)
+            return "只有经理可以添加文档。 / Only managers can add documents.", status()
+        paths = [p for p in paths or [] if under(p, web.files.root) and web.files.owner_of(p) == c.who.name]
         if not paths:
             return "请先选择文件。 / Choose files first.", status()
         try:
             out = knowledge.open_index(sessions.index).add(paths)
         except AssistantError as exc:
-            return f"{exc.zh}\n\n{exc.en}", status()
-        return f"```\n{out}\n```", status()
+            return f"{hide_paths(exc.zh)}\n\n{hide_paths(exc.en)}", status()
+        web.audit.write("documents_added", c.who.name, files=[Path(p).name for p in paths])
+        return f"```\n{hide_paths(str(out))}\n```", status()
 
     add.click(on_add, [upload], [added, info], api_visibility="private")

@@ -9,10 +9,10 @@ from typing import Any
 import gradio as gr
 import yaml
 
-from assistant.answering.exports import write_exports
+from assistant.core.errors import AssistantError
 from assistant.web import views
-from assistant.web.data_summary import user_of, warehouse_md
-from assistant.web.sessions import Sessions
+from assistant.web.context import Web
+from assistant.web.data_summary import warehouse_md
 
 LANGS = {"中文": "zh", "English": "en"}
 
@@ -26,15 +26,23 @@ def examples_for(role: str, lang: str) -> list[list[str]]:
     return [[q] for q in presets()[role][lang]]
 
 
-def build(sessions: Sessions) -> gr.Blocks:
+def build(web: Web) -> gr.Blocks:
+    sessions = web.sessions
     banner = (
         "已登录多用户模式:每位销售只看到自己负责的客户。 / Multi-user mode: each salesperson sees only their own customers."
         if sessions.multi_user
         else "单用户模式,仅本机 127.0.0.1 可访问;用 `python -m assistant users add` 添加用户后启用登录。 / "
         "Single-user mode on 127.0.0.1 only; add users with `python -m assistant users add` to enable sign-in."
     )
-    with gr.Blocks(title="客户分析助手 · Customer-analysis assistant", fill_height=True) as demo:
-        gr.Markdown(f"# 客户分析助手 · Customer-analysis assistant\n{banner}", elem_id="banner")
+    # delete_cache: a backstop for files no session end cleaned up (a killed browser, a crash).
+    with gr.Blocks(
+        title="客户分析助手 · Customer-analysis assistant", fill_height=True, delete_cache=(3600, 4 * 3600)
+    ) as demo:
+        with gr.Row():
+            gr.Markdown(f"# 客户分析助手 · Customer-analysis assistant\n{banner}", elem_id="banner")
+            who_md = gr.Markdown(elem_id="signed-in-as")
+            if sessions.multi_user:
+                gr.Button("退出登录 / Sign out", link="/logout", size="sm", scale=0, elem_id="logout")
         with gr.Tab("对话 Chat", id="chat"):
             with gr.Row():
                 role = gr.Radio(list(presets()), value="销售", label="角色 / role", scale=2)
@@ -71,13 +79,24 @@ def build(sessions: Sessions) -> gr.Blocks:
                 message = (message or "").strip()
                 if not message:
                     return history, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), ""
-                username, session = user_of(request)
-                ans = sessions.ask(username, session, message)
+                try:
+                    c = web.caller(request)
+                except AssistantError as exc:
+                    text = f"{exc.zh}\n\n{exc.en}"
+                    history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": text}]
+                    return history, None, None, None, "", "", "", ""
+                ans = sessions.ask(c.who.name if sessions.multi_user else None, c.browser, message)
                 text = ans["answer"] + "".join(f"\n\n> {n}" for n in ans.get("notices") or [])
                 history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": text}]
                 prov, sql_text = views.provenance(ans)
                 data = ans.get("data") or {}
-                files = write_exports(data.get("columns") or [], data.get("rows") or [])
+                files = web.files.write_exports(
+                    data.get("columns") or [], data.get("rows") or [], c.who.name, token=c.token, browser=c.browser
+                )
+                if files:
+                    web.audit.write(
+                        "export", c.who.name, files=[Path(f).name for f in files], rows=len(data.get("rows") or [])
+                    )
                 return (
                     history,
                     views.figure(ans),
@@ -101,8 +120,9 @@ def build(sessions: Sessions) -> gr.Blocks:
             lang.change(on_presets, [role, lang], examples, api_visibility="private")
 
             def on_new(request: gr.Request) -> tuple[Any, ...]:
-                username, session = user_of(request)
-                sessions.new_conversation(session, sessions.principal(username))
+                c = web.caller(request)
+                sessions.new_conversation(c.browser, c.who)
+                web.files.forget(browser=c.browser)
                 return [], None, None, None, "", "", ""
 
             new_chat.click(
@@ -111,31 +131,48 @@ def build(sessions: Sessions) -> gr.Blocks:
 
         with gr.Tab("数据 Data", id="data"):
             info = gr.Markdown(elem_id="warehouse-info")
-            refresh = gr.Button("刷新 / Refresh")
+            refresh = gr.Button("刷新 / Refresh", elem_id="refresh-info")
 
             def show_warehouse(request: gr.Request) -> str:
-                return warehouse_md(sessions, request)
+                return warehouse_md(web, request)
 
             demo.load(show_warehouse, None, info, api_visibility="private")
             refresh.click(show_warehouse, None, info, api_visibility="private")
-            from assistant.web.data_tab import data_tab
+            from assistant.web.data_tab import data_tab, manager_controls
 
-            data_tab(sessions, info)
+            boxes = data_tab(web, info)
+            if sessions.multi_user:
+
+                def show_controls(request: gr.Request) -> tuple[Any, Any]:
+                    return manager_controls(web, request)
+
+                demo.load(show_controls, None, list(boxes), api_visibility="private")
 
         with gr.Tab("知识库 Knowledge", id="knowledge"):
             from assistant.web.knowledge_tab import knowledge_tab
 
-            knowledge_tab(sessions)
+            knowledge_tab(web)
 
         # The API: the same JSON as `python -m assistant ask --json`, usable from gradio_client.
         def ask_api(question: str, request: gr.Request) -> dict[str, Any]:
-            username, session = user_of(request)
-            return sessions.ask(username, f"api:{session}", question)
+            username = getattr(request, "username", None)
+            return sessions.ask(username, f"api:{request.session_hash or 'default'}", question)
 
         gr.api(ask_api, api_name="ask")
 
+        def signed_in_as(request: gr.Request) -> str:
+            try:
+                who = web.caller(request).who
+            except AssistantError:
+                return ""
+            return f"**{who.name}** · {who.role}" + (f" · {who.rep_id}" if who.rep_id else "")
+
+        demo.load(signed_in_as, None, who_md, api_visibility="private")
+
         def forget(request: gr.Request) -> None:
-            sessions.forget_session(user_of(request)[1])
+            # The tab is closed: its conversation and its files go.
+            sessions.forget_session(request.session_hash or "default")
+            web.files.forget(browser=request.session_hash or "default")
 
         demo.unload(forget)
     return demo
