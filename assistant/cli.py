@@ -13,7 +13,19 @@ import typer
 
 from assistant.core.errors import AssistantError
 
-COMMANDS: tuple[str, ...] = ("ask", "bench", "data", "data_import", "docs", "index", "report", "teach", "tool", "users")
+COMMANDS: tuple[str, ...] = (
+    "ask",
+    "audit",
+    "bench",
+    "data",
+    "data_import",
+    "docs",
+    "index",
+    "report",
+    "teach",
+    "tool",
+    "users",
+)
 
 app = typer.Typer(
     help="客户分析助手 / Customer-analysis assistant.",

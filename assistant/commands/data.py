@@ -26,11 +26,29 @@ def generate_cmd(
         25.0, "--lines-per-customer", min=1.0, help="每客户平均订单行 / average order lines per customer."
     ),
     db: Path | None = DbOption,
+    force: bool = typer.Option(
+        False, "--force", help="替换含导入数据的仓库 / replace a warehouse that holds imported data."
+    ),
 ) -> None:
-    """生成确定性的示例数据仓库 / build the deterministic sample warehouse."""
+    """生成确定性的示例数据仓库 / build the deterministic sample warehouse.
+
+    The previous warehouse is kept as <db>.bak (`data restore` brings it back); a warehouse holding
+    imported data is replaced only with --force.
+    """
+    import getpass
+
+    from assistant.core.errors import InputError
+    from assistant.warehouse.audit import AuditLog
+    from assistant.warehouse.db import mark_source, replace_warehouse, source_of, write_lock
     from assistant.warehouse.generate import GenerateOptions, generate, parse_date
 
     path = config.db_path(db)
+    if path.exists() and source_of(path) == "imported" and not force:
+        raise InputError(
+            f"{path.name} 含有导入的数据;确需用示例数据替换,请加 --force(原数据会保留为 {path.name}.bak)。",
+            f"{path.name} holds imported data; to replace it with the sample anyway, pass --force "
+            f"(the previous data is kept as {path.name}.bak).",
+        )
     opts = GenerateOptions(
         customers=customers,
         seed=seed,
@@ -38,8 +56,40 @@ def generate_cmd(
         end=parse_date(end, "--end"),
         lines_per_customer=lines_per_customer,
     )
-    counts = generate(path, opts)
-    typer.echo(json.dumps({"db": str(path), "rows": counts}, ensure_ascii=False))
+    work = path.with_name(path.name + ".regenerating")
+    try:
+        with write_lock(path):
+            counts = generate(work, opts)
+            backup = replace_warehouse(work, path)
+            mark_source(path, "sample", getpass.getuser())
+    finally:
+        work.unlink(missing_ok=True)
+    AuditLog().write("regenerate", getpass.getuser(), via="cli", db=path.name, customers=customers, seed=seed)
+    out = {"db": str(path), "rows": counts, "backup": str(backup) if backup else None}
+    typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+@data_app.command("restore")
+def restore_cmd(db: Path | None = DbOption) -> None:
+    """换回备份的数据仓库(当前的成为新备份)/ swap the backup back in (the current one becomes the backup)."""
+    import getpass
+    import os
+
+    from assistant.core.errors import InputError
+    from assistant.warehouse.audit import AuditLog
+    from assistant.warehouse.db import BACKUP_SUFFIX, replace_warehouse, write_lock
+
+    path = config.db_path(db)
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    if not backup.exists():
+        raise InputError(f"没有备份 {backup.name}。", f"There is no backup {backup.name}.")
+    with write_lock(path):
+        work = path.with_name(path.name + ".restoring")
+        work.unlink(missing_ok=True)
+        os.link(backup, work)
+        replace_warehouse(work, path)  # the current file becomes the backup
+    AuditLog().write("restore", getpass.getuser(), via="cli", db=path.name)
+    typer.echo(json.dumps({"db": str(path), "restored_from": str(backup)}, ensure_ascii=False))
 
 
 @data_app.command("info")

@@ -37,8 +37,17 @@ def import_cmd(
     lang: str | None = typer.Option(None, "--lang", help="zh | en(默认两种语言的错误 / both for errors)."),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告 / print the report as JSON."),
 ) -> None:
-    """导入数据文件,校验后整体写入 / import files, validated, all or nothing."""
-    from assistant.warehouse.importer import ImportOptions, import_files
+    """导入数据文件,校验后整体写入 / import files, validated, all or nothing.
+
+    The import works on a copy and moves it into place at once (the previous warehouse is kept as
+    <db>.bak), so a running web app keeps answering from the old data until then.
+    """
+    import getpass
+
+    from assistant.core import config
+    from assistant.warehouse.audit import AuditLog
+    from assistant.warehouse.importer import ImportOptions
+    from assistant.warehouse.importer.core import import_replacing
 
     try:
         if preset not in (None, "transactions"):
@@ -63,7 +72,16 @@ def import_cmd(
             max_reject_rate=max_reject_rate,
             rejects_path=rejects,
         )
-        report = import_files(files, opts, db=db)
+        report = import_replacing(files, opts, config.db_path(db), by=getpass.getuser())
+        AuditLog().write(
+            "import",
+            getpass.getuser(),
+            via="cli",
+            files=[f.name for f in files],
+            mode=mode,
+            rows_read=report.rows_read,
+            rows_rejected=report.rows_rejected,
+        )
     except AssistantError as exc:
         if lang is None:
             raise  # the CLI prints both languages

@@ -11,6 +11,20 @@ users_app = typer.Typer(help="用户与权限 / users and roles.", no_args_is_he
 UsersOption = typer.Option(None, "--users", help="用户文件 / user store file (env ASSISTANT_USERS).")
 
 
+def _audit(event: str, name: str, **fields: object) -> None:
+    import getpass
+
+    from assistant.warehouse.audit import AuditLog
+
+    AuditLog().write(event, name, by=getpass.getuser(), via="cli", **fields)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+
+
 @users_app.command("add")
 def add(
     name: str = typer.Argument(..., help="用户名 / user name"),
@@ -24,11 +38,8 @@ def add(
     """添加用户 / add a user."""
     from assistant.warehouse.users import UserStore
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
-    who = UserStore(users).add(name, role, password, rep_id)
+    who = UserStore(users).add(name, role, _read_password(password_stdin), rep_id)
+    _audit("user_added", who.name, role=who.role, rep_id=who.rep_id)
     typer.echo(f"added {who.name} ({who.role}{', ' + who.rep_id if who.rep_id else ''})")
 
 
@@ -47,7 +58,24 @@ def remove(name: str = typer.Argument(...), users: Path | None = UsersOption) ->
     from assistant.warehouse.users import UserStore
 
     UserStore(users).remove(name)
-    typer.echo(f"removed {name}")
+    _audit("user_removed", name)
+    typer.echo(f"removed {name}; the web app signs out every session of {name} on its next request")
+
+
+@users_app.command("passwd")
+def passwd(
+    name: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="从标准输入读密码 / read the password from stdin"
+    ),
+    users: Path | None = UsersOption,
+) -> None:
+    """修改密码(该用户的所有会话随即失效)/ change a password (every session of the user ends)."""
+    from assistant.warehouse.users import UserStore
+
+    UserStore(users).set_password(name, _read_password(password_stdin))
+    _audit("password_changed", name)
+    typer.echo(f"password changed for {name}; their sessions have ended")
 
 
 # Demo accounts for the sample warehouse (documented in the README; for trying the app, not for real data).
