@@ -58,7 +58,7 @@ def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
         if proc.poll() is not None:
             raise RuntimeError(f"app exited early:\n{proc.stdout.read() if proc.stdout else ''}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:
+            with urllib.request.urlopen(url + "login", timeout=2) as r:  # the sign-in page, or the app itself
                 if r.status == 200:
                     return proc, url
         except OSError:
