@@ -16,6 +16,7 @@ import duckdb
 
 from assistant.answering.answer import Answer
 from assistant.answering.citations import Knowledge
+from assistant.answering.compose import compose_parts
 from assistant.answering.conversation import Context, Plan
 from assistant.answering.execute import answer_plan
 from assistant.answering.toolbox import Toolbox
@@ -66,8 +67,20 @@ class Assistant:
         return answer
 
     def answer_by_rules(self, question: str, ctx: Context) -> Answer:
-        """The deterministic path: the router's plan, carried out."""
-        return self.answer_plan(question, self.router.route(question, ctx), ctx)
+        """The deterministic path: the router's plan, carried out; for a question that asks several things,
+        every part answered in one reply."""
+        parts = self.router.parts(question, ctx)
+        if len(parts) == 1:
+            return self.answer_plan(question, self.router.route(question, ctx), ctx)
+        # Each part is its own question (it carries what it needs from the earlier part): not a follow-up of it.
+        answers = []
+        for p in parts:
+            part_ctx = Context(user_rep_id=ctx.user_rep_id)
+            answers.append(self.answer_plan(p, self.router.route(p, part_ctx), part_ctx))
+            if part_ctx.last_plan is not None:
+                ctx.remember(part_ctx.last_plan, part_ctx.last_columns, part_ctx.last_rows)
+            ctx.focus_customer = part_ctx.focus_customer or ctx.focus_customer
+        return compose_parts(question, answers)
 
     def answer_plan(self, question: str, plan: Plan, ctx: Context) -> Answer:
         return answer_plan(question, plan, ctx, self.toolbox)

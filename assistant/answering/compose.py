@@ -74,3 +74,37 @@ def compose_error(question: str, lang: str, exc: AssistantError, *, tool: str | 
     """An answer that says what went wrong and what to fix, in the asker's language."""
     msg = exc.message(lang)
     return compose(question, lang, msg, tool=tool, notices=[*kw.pop("notices", ()), msg], **kw)
+
+
+def compose_parts(question: str, answers: Sequence[Answer]) -> Answer:
+    """One reply to a question that asks several things: every part answered, in order.
+
+    The reply's table, chart and provenance are those of the first part that computed something; each part's
+    own answer is kept whole in ``parts``.
+    """
+    lang = answers[0].language
+    main = next((a for a in answers if a.tool and a.rows), next((a for a in answers if a.tool), answers[0]))
+    text = "\n\n".join(f"**{i}.** {a.answer}" for i, a in enumerate(answers, 1))
+    out = Answer(
+        question,
+        lang,
+        text,
+        tool=main.tool,
+        arguments=main.arguments,
+        columns=main.columns,
+        rows=main.rows,
+        sql=[q for a in answers for q in a.sql],
+        as_of=main.as_of,
+        figures=main.figures,
+        definitions=main.definitions,
+        chart=main.chart,
+        route={"kind": "parts", "language": lang, "parts": [a.route for a in answers]},
+        parts=list(answers),
+    )
+    for a in answers:
+        out.notices += [n for n in a.notices if n not in out.notices]
+        out.suggestions += [s for s in a.suggestions if s not in out.suggestions]
+        out.citations += [
+            c for c in a.citations if (c.doc, c.section) not in {(x.doc, x.section) for x in out.citations}
+        ]
+    return out

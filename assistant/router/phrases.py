@@ -150,7 +150,6 @@ CUES = (
     "mine",
     "per_customer",
     "ascending",
-    "unsupported",
     "follow_up",
     "forecast",
     "restrict",

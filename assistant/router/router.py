@@ -35,7 +35,9 @@ from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
 from assistant.core.periods import UNIT_MONTHS
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
+from assistant.nlu.limits import Refusal, refusal
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
+from assistant.nlu.parts import split_parts
 from assistant.nlu.timeparse import (
     COMPARE_PATTERNS,
     TimeMatch,
@@ -63,14 +65,14 @@ TIME_GRAIN = [
     (r"每周|每个?星期|每一周|按周|逐周|各周|weekly|by week|per week|each week", "week"),
     (
         r"每月|每个月|每一个?月|按月|分月|各月|各个月|月度|逐月|monthly|by month|per month|each month|month by month|"
-        r"趋势|走势|trend",
+        r"趋势|走势|trend|哪个月|哪一个月|哪几个月|哪月|which months?",
         "month",
     ),
     (
-        r"每季度|每个季度|每一季度|按季度?|分季度|各季度|各个季度|季度趋势|quarterly|by quarter|per quarter|each quarter",
+        r"每季度|每个季度|每一季度|按季度?|分季度|各季度|各个季度|季度趋势|哪个季度|哪一个季度|quarterly|by quarter|per quarter|each quarter|which quarters?",
         "quarter",
     ),
-    (r"每年|每一年|按年|分年|各年|历年|年度对比|yearly|by year|per year|each year|annual", "year"),
+    (r"每年|每一年|按年|分年|各年|历年|年度对比|哪一年|哪年|yearly|by year|per year|each year|annual|which years?", "year"),
 ]
 # "客户" on its own describes whose figures ("大型客户的毛利率"); it groups by customer only with a
 # list cue, a top N, a condition or a superlative.
@@ -84,6 +86,11 @@ PLURAL_CUE_RE = re.compile(
     r"哪些|哪几|那些|这些|名单|排名|排行|列表|清单|几个|\blist\b|\branking\b|\brank\b", re.IGNORECASE
 )
 SINGULAR_CUE_RE = re.compile(r"哪个|哪一个|哪一家|哪家|哪位|是谁|\bwhich one\b|\bwho\b", re.IGNORECASE)
+# "谁是销冠", "最大的一家是谁", "who bought the most": a winner whose kind only the verb tells.
+WHO_RE = re.compile(r"谁|哪位|哪一家|哪家|\bwho\b|\bwhich one\b", re.IGNORECASE)
+CHAMPION_RE = re.compile(r"销冠|冠军|第一名|排第一|\b(number one|top performer|top seller|best seller)\b", re.IGNORECASE)
+SELLER_RE = re.compile(r"卖|销冠|业绩|签单|开单|\b(sold|sell|sells|selling|closed|performer|seller|salesperson|rep)\b", re.IGNORECASE)
+BUYER_RE = re.compile(r"买|采购|下单|客户|一家|那家|\b(spent|spend|bought|buy|buys|purchased|customer|account|client|buyer)\b", re.IGNORECASE)
 # "what is the average resolution time", "what was our revenue": a figure. "what is NPS", "how is it
 # calculated", "what does it mean": a concept.
 DATA_QUESTION_RE = re.compile(
@@ -171,6 +178,17 @@ DETAIL_RE = re.compile(
 )
 WHY_RE = re.compile(r"为什么|为啥|原因|怎么会|\bwhy\b|how come", re.IGNORECASE)
 COUNT_RE = re.compile(r"多少|几个|几家|how many|how much|数量|count|number of", re.IGNORECASE)
+# Counting customers: "有几家客户", "how many accounts does 张伟 look after".
+COUNT_CUSTOMERS_RE = re.compile(
+    r"(多少|(?<!哪)几)\s*(家|个|位|名)?\s*(客户|企业客户|公司|个人客户|消费者)|客户[^,,。?？]{0,12}?(多少|(?<!哪)几)\s*(家|个|位)"
+    r"|\b(how many|number of|count of)\s+(\w+\s+){0,2}(customers|accounts|clients|companies|consumers|buyers)\b",
+    re.IGNORECASE,
+)
+# Words that make a count of customers a count of buyers in a period rather than of customers on record.
+BUYING_RE = re.compile(
+    r"下单|下过单|成交|买过|买了|购买|采购|消费|活跃|复购|回购|\b(bought|buy|buying|ordered|order|purchased|purchasing|placed|active|spent)\b",
+    re.IGNORECASE,
+)
 
 
 COUNT_OF_RE = re.compile(
@@ -251,6 +269,32 @@ class Router:
             en="I am not sure what you would like to see. Rephrase it, or try one of these:",
         )
 
+    def parts(self, question: str, ctx: Context | None = None) -> list[str]:
+        """The questions to answer: one, or each part of a question that asks several things, a later part
+        given the earlier part's period, filters, customers and "my" when it names none of its own."""
+        ctx = ctx or Context()
+        pieces = split_parts(normalize(question))
+        if len(pieces) == 1:
+            return [question]
+        first = self.read(pieces[0], ctx)
+        if isinstance(first, Plan):
+            return pieces
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            r = self.read(piece, ctx)
+            carry: list[str] = []
+            if isinstance(r, Reading):
+                if first.time and not r.time:
+                    carry.append(first.time.text)
+                kinds = {e.kind for e in r.ents}
+                carry += [e.text for e in first.ents if e.kind not in kinds and e.text]
+                if first.customers and not r.customers:
+                    carry += [c.text or c.label for c in first.customers]
+                if first.cues["mine"] and not r.cues["mine"]:
+                    carry.append("我的客户" if first.lang == "zh" else "my customers")
+            out.append(" ".join([*carry, piece]))
+        return out
+
     def read(self, question: str, ctx: Context) -> Reading | Plan:
         """What the question says: its period, names, customers, analyses, metrics, groupings and cues.
 
@@ -320,14 +364,19 @@ class Router:
             [m for m in found if m.kind != "intent"]
         )
 
-        if cues["unsupported"]:
-            return self._unsupported(lang)
+        refused = refusal(q)
+        if refused is not None:
+            return self._unsupported(lang, refused)
 
         topics = [m for m in topics if not (m.kind == "intent" and _demoted(m, topics, q))]
         intents = _intent_scores(topics)
         if cues["forecast"] and not any(self._tool_of(k) == "clv" for k in intents):
             return self._unsupported(lang)
         metrics = _metrics_named(topics, q)
+        if COUNT_CUSTOMERS_RE.search(q) and metrics in ([], ["customers"]):
+            # The answer is a number of customers: those who bought in the period when the question says
+            # so (a period or a buying word), else the customers on record.
+            metrics = ["customers"] if time or BUYING_RE.search(q) else ["customer_count"]
         # Time grains come from explicit words only (TIME_GRAIN): a bare "年"/"year" is part of a date.
         dims = _unique(
             m.key
@@ -344,6 +393,12 @@ class Router:
         grain = _time_grain(q)
         if grain:
             dims.append(grain)
+        if not dims and WHO_RE.search(q) and (SUPERLATIVE_RE.search(q) or CHAMPION_RE.search(q)):
+            # A winner with no grouping word: a salesperson when the question is about selling, else a customer.
+            if SELLER_RE.search(q) and not BUYER_RE.search(q):
+                dims.append("rep")
+            elif BUYER_RE.search(q) or not intents:
+                dims.append("customer")
         ordinal = self._ordinal_customer(q, ctx)
         if ordinal:
             customers = [ordinal]
@@ -633,8 +688,10 @@ class Router:
     def _asks_for_one(self, q: str, by: list[str]) -> bool:
         """A superlative with no number and no plural cue asks for the one best or worst row:
         "哪个城市卖得最好", "去年新客户最多的获客渠道", "best performing sales rep"."""
-        if not SUPERLATIVE_RE.search(q) or PLURAL_CUE_RE.search(q):
+        if not (SUPERLATIVE_RE.search(q) or CHAMPION_RE.search(q)) or PLURAL_CUE_RE.search(q):
             return False
+        if set(by) & TIME_DIMS and SINGULAR_CUE_RE.search(q) and len(by) == 1:
+            return True  # "哪个月的销售额最高": the best month, not the months in order
         if set(by) & TIME_DIMS or len(by) != 1:
             return False
         # English plural nouns ("which products get returned the most") ask for a list.
@@ -685,18 +742,23 @@ class Router:
     def _clarify(self, lang: str, reason: str, *, zh: str, en: str) -> Plan:
         return Plan("clarify", lang, reason=reason, notices=[zh if lang == "zh" else en], suggestions=SUGGESTIONS[lang])
 
-    def _unsupported(self, lang: str) -> Plan:
+    def _unsupported(self, lang: str, refused: Refusal | None = None) -> Plan:
+        """No number: the request changes data, or asks for data the warehouse lacks (``nlu.limits``)."""
+        notice = (
+            refused.message(lang)
+            if refused
+            else _bi(
+                lang,
+                "这个问题超出了现有数据和分析工具的范围,我不会编造数字。",
+                "That is beyond the data and the analysis tools, and I will not make up a number.",
+            )
+        )
+        ask = _bi(lang, "可以问这些:", "You can ask:")
         return Plan(
             "unsupported",
             lang,
-            reason="beyond the tools",
-            notices=[
-                _bi(
-                    lang,
-                    "这个问题超出了现有数据和分析工具的范围(例如销售预测、竞争对手信息),我不会编造数字。可以问这些:",
-                    "That is beyond the data and the analysis tools (for example sales forecasts or competitors), and I will not make up a number. You can ask:",
-                )
-            ],
+            reason=f"refused: {refused.reason}" if refused else "beyond the tools",
+            notices=[f"{notice}{ask}" if lang == "zh" else f"{notice} {ask}"],
             suggestions=SUGGESTIONS[lang],
         )
 

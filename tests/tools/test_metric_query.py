@@ -143,6 +143,10 @@ ALL_HISTORY: dict[str, Any] = {
     "overdue_amount": 750,  # V2 100 + V3 650
     "unpaid_amount": 1550,  # V2 100 + V3 650 + V4 800
     "marketing_spend": 2500,  # 700 + 1000 + 500 + 300
+    "customer_count": 4,  # on record by 06-30, ordered or not: C1..C4 (C4 never orders)
+    "invoice_count": 4,  # V1..V4 issued by 06-30
+    "overdue_invoices": 2,  # V2 unpaid past 05-10; V3 paid 07-15 after its 03-21 due date; V1 on time; V4 not yet due
+    "collections": 380,  # paid by 06-30: V1 only (V3 is paid on 07-15)
 }
 
 # The first half of 2024.
@@ -166,6 +170,10 @@ H1_2024: dict[str, Any] = {
     "avg_resolution_hours": 18,
     "contacts": 4,
     "marketing_spend": 1800,
+    "customer_count": 2,  # signed up in H1: C3 02-01, C4 03-01
+    "invoice_count": 4,  # all four issued in H1
+    "overdue_invoices": 2,  # V2, V3
+    "collections": 380,  # V1 paid 02-10
     # snapshots at the end do not depend on the start
     "active_customers": 2,
     "open_tickets": 2,
