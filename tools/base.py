@@ -58,13 +58,25 @@ class CommonFilters(BaseModel):
     city: list[str] | None = Field(None, description="城市 / cities")
     industry: list[str] | None = Field(None, description="行业 / industries")
     size: list[str] | None = Field(None, description="客户规模 / customer sizes")
+    acquisition_channel: list[str] | None = Field(
+        None, description="获客渠道(客户从哪里来) / acquisition channels: where customers came from"
+    )
     rep_id: list[str] | None = Field(None, description="负责销售编号 / assigned sales rep ids")
     category: list[str] | None = Field(None, description="产品类别 / product categories")
     channel: list[str] | None = Field(None, description="销售渠道 / order channels")
     customer_ids: list[str] | None = Field(None, description="客户编号列表 / customer ids")
 
     _norm = field_validator(
-        "region", "city", "industry", "size", "rep_id", "category", "channel", "customer_ids", mode="before"
+        "region",
+        "city",
+        "industry",
+        "size",
+        "acquisition_channel",
+        "rep_id",
+        "category",
+        "channel",
+        "customer_ids",
+        mode="before",
     )(_as_list)
 
 
@@ -216,6 +228,7 @@ def resolve_scope(con: Con, f: CommonFilters) -> Scope:
         ("city", "c.city"),
         ("industry", "c.industry"),
         ("size", "c.size"),
+        ("acquisition_channel", "c.acquisition_channel"),
         ("rep_id", "c.rep_id"),
         ("customer_ids", "c.customer_id"),
     ):

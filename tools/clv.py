@@ -53,7 +53,7 @@ PARAMS: dict[str, dict[str, Any]] = TABLE["parameters"]
 TEXTS: dict[str, dict[str, str]] = TABLE["definitions"]
 DIMENSIONS: dict[str, dict[str, str]] = TABLE["dimensions"]
 BY_OPTIONS = ("customer", *DIMENSIONS)
-CUSTOMER_FILTERS = ("region", "city", "industry", "size", "rep_id", "customer_ids")
+CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "rep_id", "customer_ids")
 
 
 def _pfield(name: str) -> Any:

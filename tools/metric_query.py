@@ -65,8 +65,9 @@ OPS: dict[str, type[exp.Binary]] = {
     "=": exp.EQ,
     "!=": exp.NEQ,
 }
-CUSTOMER_FILTERS = ("region", "city", "industry", "size", "rep_id", "customer_ids")
+CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "rep_id", "customer_ids")
 CUSTOMER_FILTER_COLUMNS = {
+    "acquisition_channel": "acquisition_channel",
     "region": "region",
     "city": "city",
     "industry": "industry",
@@ -159,6 +160,11 @@ class MetricQueryArgs(CommonFilters):
         "none", description="对比:上一期或去年同期 / comparison: previous period or same period last year"
     )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=100_000, description="最多返回行数 / maximum rows returned")
+    share: bool = Field(
+        False,
+        description="每组占全部的比例(如 线上渠道占总销售额多少) / each group's share of the total over all groups "
+        "in scope (e.g. what share of revenue the online channel brings): adds a <metric>_share column",
+    )
     period_grain: Literal["month", "quarter", "half", "year"] | None = Field(
         None,
         description="期间的日历单位(对比时用;不填则按日期判断) / the period's calendar unit, for comparisons "
@@ -696,6 +702,24 @@ def _check_marketing(args: MetricQueryArgs, metrics: list[str]) -> None:
         )
 
 
+def _with_shares(
+    args: MetricQueryArgs, metrics: list[str], columns: list[str], rows: list[list[Any]], totals: dict[str, Any]
+) -> tuple[list[str], list[list[Any]]]:
+    """Each group's share of the total in scope (a fraction), after each metric's column; for metrics that add
+    up (sums and counts), never for ratios such as NPS or a margin."""
+    out_cols, out_rows = list(columns), [list(r) for r in rows]
+    for m in args.metrics:
+        total = totals.get(m)
+        if m not in out_cols or METRICS[m].get("format") not in ("integer", "money", "number") or not total:
+            continue
+        i = out_cols.index(m) + 1
+        out_cols.insert(i, f"{m}_share")
+        for r in out_rows:
+            v = r[i - 1]
+            r.insert(i, None if v is None else float(v) / float(total))
+    return out_cols, out_rows
+
+
 @register(
     "metric_query",
     "指标查询:按维度(大区、产品、销售、月份…)切分一个或几个指标(销售额、毛利、订单数、新客户、NPS、投诉…),支持筛选、前 N 名、条件和同比/环比",
@@ -760,6 +784,10 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
         sqls.append(totals.sql)
     elif not args.by and rows:
         figures["totals"] = {m: rows[0][compiled.columns.index(m)] for m in metrics}
+    if args.share:
+        columns, rows = _with_shares(args, metrics, compiled.columns, rows, figures.get("totals") or {})
+    else:
+        columns = compiled.columns
     notes = []
     if truncated:
         notes.append(
@@ -770,7 +798,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
     return ToolResult(
         as_of=as_of,
         figures=figures,
-        columns=compiled.columns,
+        columns=columns,
         rows=rows,
         definitions=_definitions(metrics),
         sql=sqls,

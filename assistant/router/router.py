@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -47,12 +47,14 @@ from assistant.nlu.timeparse import (
 )
 from assistant.router.phrases import Match, correct, longest_non_overlapping, normalize, tables
 from tools.base import last_order_date, validate_arguments
+from tools.tables import load as load_table
 
 FILTER_OF_ENTITY = {
     "region": "region",
     "city": "city",
     "industry": "industry",
     "size": "size",
+    "acquisition_channel": "acquisition_channel",
     "category": "category",
     "channel": "channel",
     "rep": "rep_id",
@@ -65,14 +67,19 @@ TIME_GRAIN = [
     (r"每周|每个?星期|每一周|按周|逐周|各周|weekly|by week|per week|each week", "week"),
     (
         r"每月|每个月|每一个?月|按月|分月|各月|各个月|月度|逐月|monthly|by month|per month|each month|month by month|"
-        r"趋势|走势|trend|哪个月|哪一个月|哪几个月|哪月|which months?",
+        r"哪个月|哪一个月|哪几个月|哪月|which months?",
         "month",
     ),
     (
         r"每季度|每个季度|每一季度|按季度?|分季度|各季度|各个季度|季度趋势|哪个季度|哪一个季度|quarterly|by quarter|per quarter|each quarter|which quarters?",
         "quarter",
     ),
-    (r"每年|每一年|按年|分年|各年|历年|年度对比|哪一年|哪年|yearly|by year|per year|each year|annual|which years?", "year"),
+    (
+        r"每年|每一年|按年|分年|各年|历年|年度对比|哪一年|哪年|yearly|by year|per year|each year|annual|which years?",
+        "year",
+    ),
+    # A trend with no unit named is by month.
+    (r"趋势|走势|怎么走|trend|over time", "month"),
 ]
 # "客户" on its own describes whose figures ("大型客户的毛利率"); it groups by customer only with a
 # list cue, a top N, a condition or a superlative.
@@ -88,9 +95,16 @@ PLURAL_CUE_RE = re.compile(
 SINGULAR_CUE_RE = re.compile(r"哪个|哪一个|哪一家|哪家|哪位|是谁|\bwhich one\b|\bwho\b", re.IGNORECASE)
 # "谁是销冠", "最大的一家是谁", "who bought the most": a winner whose kind only the verb tells.
 WHO_RE = re.compile(r"谁|哪位|哪一家|哪家|\bwho\b|\bwhich one\b", re.IGNORECASE)
-CHAMPION_RE = re.compile(r"销冠|冠军|第一名|排第一|\b(number one|top performer|top seller|best seller)\b", re.IGNORECASE)
-SELLER_RE = re.compile(r"卖|销冠|业绩|签单|开单|\b(sold|sell|sells|selling|closed|performer|seller|salesperson|rep)\b", re.IGNORECASE)
-BUYER_RE = re.compile(r"买|采购|下单|客户|一家|那家|\b(spent|spend|bought|buy|buys|purchased|customer|account|client|buyer)\b", re.IGNORECASE)
+CHAMPION_RE = re.compile(
+    r"销冠|冠军|第一名|排第一|\b(number one|top performer|top seller|best seller)\b", re.IGNORECASE
+)
+SELLER_RE = re.compile(
+    r"卖|销冠|业绩|签单|开单|\b(sold|sell|sells|selling|closed|performer|seller|salesperson|rep)\b", re.IGNORECASE
+)
+BUYER_RE = re.compile(
+    r"买|采购|下单|客户|一家|那家|\b(spent|spend|bought|buy|buys|purchased|customer|account|client|buyer)\b",
+    re.IGNORECASE,
+)
 # "what is the average resolution time", "what was our revenue": a figure. "what is NPS", "how is it
 # calculated", "what does it mean": a concept.
 DATA_QUESTION_RE = re.compile(
@@ -184,6 +198,26 @@ COUNT_CUSTOMERS_RE = re.compile(
     r"|\b(how many|number of|count of)\s+(\w+\s+){0,2}(customers|accounts|clients|companies|consumers|buyers)\b",
     re.IGNORECASE,
 )
+# "线上渠道今年占总销售额的比重", "what share of revenue comes from software": a part's share of the whole.
+SHARE_RE = re.compile(
+    r"占比|比重|占了多少|占多少|占总|占到|占全|百分之多少|百分比|几成|多大比例|什么比例|多少比例|比例是|"
+    r"\b(what|which)\s+(share|percentage|percent|fraction|proportion)\b|\b(share|percentage|fraction|proportion)\s+of\b",
+    re.IGNORECASE,
+)
+# "西北区的大客户都有谁", "which of my accounts are large enterprises", "华北今年的前五大客户": customers listed.
+LIST_CUSTOMERS_RE = re.compile(
+    r"都有谁|都有哪些|有哪些客户|是哪些客户|哪些客户|哪几家|列一下|列出来|列出|列个|名单|清单|"
+    r"\b(which|what)\s+(of\s+(my|our)\s+)?(customers|accounts|clients)\b|\blist\b|\bwho are\b",
+    re.IGNORECASE,
+)
+RANKED_CUSTOMERS_RE = re.compile(
+    r"前\s*(\d+|[一二三四五六七八九十两]+)\s*(大|名|个|家|位)?\s*(客户|家)|\btop\s+\d+\s+(customers|accounts|clients)\b"
+    r"|最[^,,。?？]{0,8}?(\d+|[一二三四五六七八九十两]+)\s*(个|家|位|名)\s*(大)?客户"
+    r"|\b(\d+|two|three|four|five|ten)\s+(customers|accounts|clients)\s+\w*\s*(most|least|biggest|largest)\b",
+    re.IGNORECASE,
+)
+# Analyses whose words ("大客户", "赚钱") also name plain customer lists: a list or a top N is the metric layer's.
+LIST_OVER = frozenset({"tiers", "profitability"})
 # Words that make a count of customers a count of buyers in a period rather than of customers on record.
 BUYING_RE = re.compile(
     r"下单|下过单|成交|买过|买了|购买|采购|消费|活跃|复购|回购|\b(bought|buy|buying|ordered|order|purchased|purchasing|placed|active|spent)\b",
@@ -373,7 +407,10 @@ class Router:
         if cues["forecast"] and not any(self._tool_of(k) == "clv" for k in intents):
             return self._unsupported(lang)
         metrics = _metrics_named(topics, q)
-        if COUNT_CUSTOMERS_RE.search(q) and metrics in ([], ["customers"]):
+        counts_customers = COUNT_CUSTOMERS_RE.search(q) or (
+            SHARE_RE.search(q) and re.search(r"客户|\b(customers|accounts|clients)\b", q, re.IGNORECASE)
+        )
+        if counts_customers and metrics in ([], ["customers"]):
             # The answer is a number of customers: those who bought in the period when the question says
             # so (a period or a buying word), else the customers on record.
             metrics = ["customers"] if time or BUYING_RE.search(q) else ["customer_count"]
@@ -597,8 +634,20 @@ class Router:
                 if time and time.period.days == inactive:
                     args.pop(k, None)
         having += _metric_conditions(q, metrics)
+        if set(by) & TIME_DIMS:
+            # A snapshot has no trend; its trend is the measure it counts in each period (active customers by
+            # month are the customers who bought in each month).
+            metrics = [SNAPSHOT_TREND.get(m, m) for m in metrics]
         top = _top_n(q)
-        if (cues["per_customer"] or having or customers) and "customer" not in by and not (set(by) - TIME_DIMS):
+        # A list cue lists customers, unless the question already lists periods ("按月列出来") or a measure has no
+        # customers (marketing spend).
+        per_customer = cues["per_customer"] and not (set(by) & TIME_DIMS)
+        if (
+            (per_customer or having or customers)
+            and "customer" not in by
+            and not (set(by) - TIME_DIMS)
+            and all(_per_customer_metric(m) for m in metrics)
+        ):
             by.insert(0, "customer")
         if top and not by:
             by = ["customer"]
@@ -611,6 +660,15 @@ class Router:
             by = ["customer"]
         if top is None and by and self._asks_for_one(q, by):
             top = 1
+        part = self._share_part(r, args, by)
+        if part is not None:
+            # "线上占总销售额多少": the named value is one group among its siblings, each with its share.
+            key = FILTER_OF_ENTITY[part.kind]
+            args[key] = [v for v in args.get(key, []) if v != part.value]
+            if not args[key]:
+                del args[key]
+            by = [{"rep_id": "rep"}.get(key, key)]
+            args["share"] = True
         args["metrics"] = metrics
         args["by"] = _unique(by)
         if top:
@@ -684,6 +742,13 @@ class Router:
         plan.args = self._validated(spec.args_model, args, plan, lang)
         plan.reason = f"follow-up of {last.tool}"
         return plan
+
+    def _share_part(self, r: Reading, args: dict[str, Any], by: list[str]) -> Entity | None:
+        """The value whose share of the whole is asked ("北京" in "华北的销售额里北京占了多少"): the last named one."""
+        if not SHARE_RE.search(r.q) or set(by) - {"customer"}:
+            return None
+        named = [e for e in r.ents if e.kind in FILTER_OF_ENTITY and e.value in args.get(FILTER_OF_ENTITY[e.kind], [])]
+        return max(named, key=lambda e: e.start) if named else None
 
     def _asks_for_one(self, q: str, by: list[str]) -> bool:
         """A superlative with no number and no plural cue asks for the one best or worst row:
@@ -837,6 +902,17 @@ def _allows(model: type[BaseModel], field_name: str, value: str) -> bool:
     if enum is None:
         return prop.get("type") == "string"
     return value in enum
+
+
+# A snapshot metric asked for over time → the metric that counts the same thing per period.
+SNAPSHOT_TREND = {"active_customers": "customers"}
+
+
+def _per_customer_metric(metric: str) -> bool:
+    """The metric can be split by customer (marketing spend cannot: its fact has no customer)."""
+    sem = load_table("metrics")
+    fact = sem["metrics"].get(metric, {}).get("fact")
+    return fact is None or bool(sem["facts"].get(fact, {}).get("customer"))
 
 
 def _top_n(q: str) -> int | None:
@@ -1008,6 +1084,21 @@ def ordinal_customer(router: Router, r: Reading) -> Plan | None:
     return None
 
 
+def customer_list(router: Router, r: Reading) -> Plan | None:
+    """Customers listed or ranked by a measure ("西北区的大客户都有谁", "前五大客户"): every customer in scope, or the
+    top N, with the measure named (revenue when none is). Analyses that list their own customers keep them."""
+    ranked = RANKED_CUSTOMERS_RE.search(r.q)
+    if not (ranked or LIST_CUSTOMERS_RE.search(r.q)) or (r.best_strong and r.best_strong not in LIST_OVER):
+        return None
+    if r.best_strong and router._mod_matches(r.best_strong, r.q):
+        return None  # the analysis's own view words ("哪些客户在亏钱"): its list
+    if set(r.dims) - {"customer"} or not (ranked or r.cues["customer_word"] or re.search(r"客户|大客户", r.q)):
+        return None
+    top = _top_n(r.q)
+    metrics = r.metrics or (["revenue"] if top or r.time else ["revenue", "customer_count"])
+    return router._plan_metrics(replace(r, dims=["customer", *r.dims]), metrics)
+
+
 def strong_analysis(router: Router, r: Reading) -> Plan | None:
     """An analysis named outright (not only through a metric's words)."""
     if r.best_strong and r.strong_score >= 3:
@@ -1082,6 +1173,9 @@ def default_measure(router: Router, r: Reading) -> Plan | None:
     grouped = r.dims or r.cues["customer_word"]
     if grouped and (r.time or r.ents or r.cues["mine"] or _top_n(r.q) or SUPERLATIVE_RE.search(r.q)):
         return router._plan_metrics(r, ["revenue"])
+    # "东北区上季度比再上一个季度掉了多少", "这个月生意怎么样,比上个月好点没": business compared, no measure named.
+    if router._comparison(r) and (r.time or r.ents or r.cues["mine"]):
+        return router._plan_metrics(r, ["revenue"])
     return None
 
 
@@ -1089,6 +1183,7 @@ RULES: tuple[Rule, ...] = (
     why_about_customer,
     explanation,
     ordinal_customer,
+    customer_list,
     strong_analysis,
     analysis_over_metric,
     other_measure,

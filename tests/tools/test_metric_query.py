@@ -147,6 +147,10 @@ ALL_HISTORY: dict[str, Any] = {
     "invoice_count": 4,  # V1..V4 issued by 06-30
     "overdue_invoices": 2,  # V2 unpaid past 05-10; V3 paid 07-15 after its 03-21 due date; V1 on time; V4 not yet due
     "collections": 380,  # paid by 06-30: V1 only (V3 is paid on 07-15)
+    "credit_limit": 1500,  # C1 1000 + C2 500; C3, C4 have none
+    "returned_amount": 100,  # O4
+    "cancelled_orders": 1,  # O6
+    "cancelled_amount": 200,  # O6: P2 1×200
 }
 
 # The first half of 2024.
@@ -174,6 +178,10 @@ H1_2024: dict[str, Any] = {
     "invoice_count": 4,  # all four issued in H1
     "overdue_invoices": 2,  # V2, V3
     "collections": 380,  # V1 paid 02-10
+    "credit_limit": 0,  # signed up in H1: C3, C4, neither has a limit
+    "returned_amount": 100,  # O4 2024-05-05
+    "cancelled_orders": 1,  # O6 2024-06-01
+    "cancelled_amount": 200,
     # snapshots at the end do not depend on the start
     "active_customers": 2,
     "open_tickets": 2,

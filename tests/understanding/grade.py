@@ -141,7 +141,8 @@ def numbers_in(ans: dict[str, Any]) -> list[tuple[float, bool, float]]:
 
 
 def _close(a: float, b: float, rounding: float = 0.0) -> bool:
-    return abs(a - b) <= max(REL_TOL * abs(b), 0.011, rounding * 1.0001)
+    """Equal within float noise, or within what writing the number rounded it by."""
+    return abs(a - b) <= max(REL_TOL * abs(b), 1e-9, rounding * 1.0001)
 
 
 def has_number(ans: dict[str, Any], expected: float) -> bool:

@@ -39,6 +39,8 @@ CASES = [
     ({"kind": "number", "sql": "SELECT -10.63"}, answer("NPS -10.6"), True),  # written to one decimal
     ({"kind": "number", "sql": "SELECT -10.63"}, answer("NPS -10.8"), False),
     ({"kind": "number", "sql": "SELECT -10.63"}, answer(figures={"nps": -10.6}), False),  # a raw figure is exact
+    ({"kind": "number", "sql": "SELECT 0.253"}, answer(figures={"share": 0.25}), False),
+    ({"kind": "number", "sql": "SELECT 0.253"}, answer("share 25.3%"), True),
     (
         {"kind": "top", "sql": "SELECT name FROM t ORDER BY v DESC LIMIT 1"},
         answer(rows=[["华东", 1], ["华北", 2]]),
