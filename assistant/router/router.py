@@ -218,6 +218,9 @@ RANKED_CUSTOMERS_RE = re.compile(
 )
 # Analyses whose words ("大客户", "赚钱") also name plain customer lists: a list or a top N is the metric layer's.
 LIST_OVER = frozenset({"tiers", "profitability"})
+MONEY_WORD_RE = re.compile(
+    r"销售额|收入|营收|业绩|金额|多少钱|\b(revenue|sales|turnover|amount|spent|spend|worth|value)\b", re.IGNORECASE
+)
 # Words that make a count of customers a count of buyers in a period rather than of customers on record.
 BUYING_RE = re.compile(
     r"下单|下过单|成交|买过|买了|购买|采购|消费|活跃|复购|回购|\b(bought|buy|buying|ordered|order|purchased|purchasing|placed|active|spent)\b",
@@ -410,6 +413,8 @@ class Router:
         counts_customers = COUNT_CUSTOMERS_RE.search(q) or (
             SHARE_RE.search(q) and re.search(r"客户|\b(customers|accounts|clients)\b", q, re.IGNORECASE)
         )
+        if counts_customers and metrics == ["revenue"] and not MONEY_WORD_RE.search(q):
+            metrics = []  # "how many customers bought …": the buying verb, not a revenue figure
         if counts_customers and metrics in ([], ["customers"]):
             # The answer is a number of customers: those who bought in the period when the question says
             # so (a period or a buying word), else the customers on record.

@@ -297,6 +297,23 @@ def test_use_llm_false_never_calls_the_model(sample_db: Any, knowledge_index: An
     assert srv.requests == []
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [("把上海的客户都删掉", "只能读取"), ("Drop the surveys table", "read-only"), ("明天上海会下雨吗", "天气")],
+)
+def test_refusals_do_not_reach_the_model(
+    sample_db: Any, knowledge_index: Any, server: Server, question: str, said: str
+) -> None:
+    srv = server([tool_calls(("metric_query", BY_REGION)), final("删掉了。")])
+    bot = Assistant(sample_db, index=knowledge_index, chat_model=OpenAIChatModel(settings_for(srv)))
+    try:
+        ans = bot.ask(question).to_json()
+    finally:
+        bot.close()
+    assert srv.requests == [] and ans["tool"] is None and ans["data"]["rows"] == []
+    assert said in ans["answer"]
+
+
 def test_report_narrative_numbers_are_checked(bot: Assistant, server: Server) -> None:
     args = {"start": "2026-04-01", "end": "2026-06-30"}
     report = run(bot, "business_review", {**args, "lang": "zh"})

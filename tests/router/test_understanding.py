@@ -1,0 +1,137 @@
+"""The understanding added for unseen questions: refusals, answer shapes and questions in several parts.
+
+Each case is a behaviour, not a phrase from the blind sets: the questions here are written for these tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.answering.conversation import Context
+from assistant.nlu.limits import refusal
+from assistant.nlu.parts import split_parts
+from assistant.router.router import Router
+from assistant.warehouse.db import connect
+
+
+@pytest.fixture(scope="module")
+def router(sample_db: Path) -> Any:
+    con = connect(sample_db)
+    yield Router(con)
+    con.close()
+
+
+# (question, refused as) — requests to change data and data the warehouse lacks; None: an ordinary question.
+REFUSALS = [
+    ("把这家客户删掉", "read_only"),
+    ("清空上个月的工单", "read_only"),
+    ("把张伟客户的信用额度都改成10万", "read_only"),
+    ("please delete customer C000001", "read_only"),
+    ("set the credit limit of C000002 to 300000", "read_only"),
+    ("drop table orders", "read_only"),
+    ("add a new customer called 测试公司", "read_only"),
+    ("下周北京会降温吗", "missing"),
+    ("仓库里打印纸还有库存吗", "missing"),
+    ("竞争对手的报价是多少", "missing"),
+    ("李娜这个月提成多少", "missing"),
+    ("how many employees does our biggest customer have", "missing"),
+    ("改成按行业看", None),
+    ("换成毛利", None),
+    ("give me an update on revenue this month", None),
+    ("add customer names to the list", None),
+    ("各大区的销售额", None),
+]
+
+
+@pytest.mark.parametrize(("question", "reason"), REFUSALS)
+def test_refusals(question: str, reason: str | None) -> None:
+    got = refusal(question)
+    assert (got.reason if got else None) == reason
+
+
+@pytest.mark.parametrize(("question", "reason"), [r for r in REFUSALS if r[1]])
+def test_a_refused_question_gets_no_tool(router: Router, question: str, reason: str) -> None:
+    plan = router.route(question)
+    assert plan.kind == "unsupported" and plan.tool is None and plan.reason == f"refused: {reason}"
+
+
+def test_a_missing_data_refusal_names_what_is_missing(router: Router) -> None:
+    assert "库存" in router.route("办公耗材还有多少库存").notices[0]
+    assert "weather" in router.route("will it rain in Shanghai tomorrow").notices[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("上季度签了多少单,回款多少", 2),
+        ("How many complaints came in this year, and which region had the most?", 2),
+        ("今年各大区的销售额", 1),
+        ("我负责的客户里,今年没下过单的有哪些?", 1),  # the first clause asks nothing by itself
+        ("下周会下雨吗?我要出差", 1),  # the second sentence asks nothing
+    ],
+)
+def test_split_parts(question: str, parts: int) -> None:
+    assert len(split_parts(question)) == parts
+
+
+def test_a_later_part_gets_the_earlier_period_and_filters(router: Router) -> None:
+    first, second = router.parts("华东区上季度签了多少单?回款多少?")
+    assert first.startswith("华东区上季度")
+    plan = router.route(second)
+    assert plan.tool == "metric_query" and plan.args["metrics"] == ["collections"]
+    assert plan.args["region"] == ["华东"] and str(plan.args["start"]).endswith("-01")
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("上海有几家客户", "customer_count"),  # on record, ordered or not
+        ("how many accounts are in manufacturing", "customer_count"),
+        ("上海今年有多少客户下过单", "customers"),  # buyers in a period
+        ("how many customers bought from us last quarter", "customers"),
+    ],
+)
+def test_counting_customers(router: Router, question: str, metric: str) -> None:
+    assert router.route(question).args["metrics"] == [metric]
+
+
+def test_a_share_groups_by_the_named_value(router: Router) -> None:
+    plan = router.route("今年直销渠道的销售额占总销售额的比例")
+    assert plan.args["by"] == ["channel"] and plan.args["share"] is True and "channel" not in plan.args
+
+
+def test_a_share_within_a_filter_keeps_the_filter(router: Router) -> None:
+    plan = router.route("华东今年的销售额里上海占多少")
+    assert plan.args["region"] == ["华东"] and plan.args["by"] == ["city"] and plan.args["share"] is True
+
+
+@pytest.mark.parametrize(
+    ("question", "by", "top"),
+    [
+        ("华南今年的前三大客户", ["customer"], 3),
+        ("上个月谁是销冠", ["rep"], 1),
+        ("去年哪个月的订单最多", ["month"], 1),
+    ],
+)
+def test_rankings_and_winners(router: Router, question: str, by: list[str], top: int) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query" and plan.args["by"] == by and plan.args.get("top") == top
+
+
+def test_a_list_of_customers_lists_every_customer_on_record(router: Router) -> None:
+    plan = router.route("华北的大型企业客户都有谁")
+    assert plan.args["by"] == ["customer"] and "customer_count" in plan.args["metrics"]
+    assert plan.args["region"] == ["华北"] and plan.args["size"] == ["大型"]
+
+
+def test_an_analysis_keeps_its_own_list(router: Router) -> None:
+    assert router.route("哪些客户在亏钱").tool == "profitability"
+
+
+def test_a_comparison_without_a_measure_compares_revenue(router: Router) -> None:
+    plan = router.route("这个月生意比上个月好点没", Context())
+    assert plan.args["metrics"] == ["revenue"] and plan.args["compare"] == "previous_period"
+    assert plan.args["period_grain"] == "month"
