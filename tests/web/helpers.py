@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,12 @@ def cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None)
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        # The CLI's own audit entries go to a scratch file, never into the checkout's data/.
+        env={
+            **os.environ,
+            "ASSISTANT_AUDIT": str(Path(tempfile.gettempdir()) / "assistant-test-cli-audit.jsonl"),
+            **(env or {}),
+        },
     )
 
 
