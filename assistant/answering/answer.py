@@ -429,6 +429,14 @@ def describe_result(
     metric = result.figures.get("metric")
     metric = metric if isinstance(metric, str) else None
     shown = [(k, v) for k, v in figs.items() if not is_detail(k, tool)][:8]
+    if len(result.rows) == 1 and any(isinstance(v, str) for v in result.rows[0]):
+        # One named row is the answer ("哪个渠道…最多"): say it first, not only in the table.
+        layout = row_layout(result.columns, result.rows, lang, tool)
+        lines.append("")
+        lines.append(
+            ("**结果:** " if zh else "**Answer:** ")
+            + _row_line(result.columns, result.rows[0], lang, layout, tool, metric)
+        )
     if shown:
         lines.append("")
         lines += [f"- {label(k, lang, tool)}: {fmt(v, k, lang, tool, metric=metric)}" for k, v in shown]

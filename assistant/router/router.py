@@ -221,6 +221,18 @@ LIST_OVER = frozenset({"tiers", "profitability"})
 MONEY_WORD_RE = re.compile(
     r"销售额|收入|营收|业绩|金额|多少钱|\b(revenue|sales|turnover|amount|spent|spend|worth|value)\b", re.IGNORECASE
 )
+# Ambiguous grouping words resolved by what the question is about: 渠道 that brought customers is the acquisition
+# channel; 类别 of complaints or tickets is the issue category.
+ACQUIRED_RE = re.compile(
+    r"拉来|获客|带来的客户|来的客户|客户来源|引流|注册|签约|\b(acquired|acquisition|brought (us|in)|came (from|through)|signed up|registered|referr)",
+    re.IGNORECASE,
+)
+TICKET_TOPIC_RE = re.compile(
+    r"投诉|工单|客诉|问题|咨询|\b(complaints?|tickets?|issues?|inquir(y|ies))\b", re.IGNORECASE
+)
+PRODUCT_WORD_RE = re.compile(r"产品|商品|品类|\b(products?|items?|sku)\b", re.IGNORECASE)
+# A grouping that a tool names differently ("category" of the attention tool is the issue category).
+TOOL_DIM_ALIASES = {"issue_category": "category"}
 # Words that make a count of customers a count of buyers in a period rather than of customers on record.
 BUYING_RE = re.compile(
     r"下单|下过单|成交|买过|买了|购买|采购|消费|活跃|复购|回购|\b(bought|buy|buying|ordered|order|purchased|purchasing|placed|active|spent)\b",
@@ -432,6 +444,10 @@ class Router:
             for m in topics
         )
         cues["customer_word"] = customer_word
+        if "channel" in dims and ACQUIRED_RE.search(q):
+            dims = [("acquisition_channel" if d == "channel" else d) for d in dims]
+        if "category" in dims and TICKET_TOPIC_RE.search(q) and not PRODUCT_WORD_RE.search(q):
+            dims = [("issue_category" if d == "category" else d) for d in dims]
         grain = _time_grain(q)
         if grain:
             dims.append(grain)
@@ -490,29 +506,26 @@ class Router:
             return True
         fields = spec.args_model.model_fields
         return any(
-            not any(f in fields and _allows(spec.args_model, f, d) for f in ("dimension", "group", "by"))
+            not any(
+                f in fields and _allows(spec.args_model, f, x)
+                for f in ("dimension", "group", "by")
+                for x in (d, TOOL_DIM_ALIASES.get(d, d))
+            )
             for d in dims
             if d != "customer"
         )
 
     def _needs_metric_layer(self, r: Reading, tool: str) -> bool:
         q, dims = r.q, r.dims
+        if dims and (SINGULAR_CUE_RE.search(q) or WHO_RE.search(q)) and self._asks_for_one(q, dims):
+            return True  # the one best group ("哪个行业的满意度最高"): a ranking the metric layer does
         if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or self._comparison(r) or _inactive_days(q):
             return True
         intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), "")
         if SUPERLATIVE_RE.search(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
             # "NPS最低的大区", "去年投诉最多的客户": a ranking, which the metric layer does.
             return True
-        spec = self.registry.get(tool)
-        if spec is None:
-            return True
-        fields = spec.args_model.model_fields
-        for d in dims:
-            if d == "customer":
-                continue
-            if not any(f in fields and _allows(spec.args_model, f, d) for f in ("dimension", "group", "by")):
-                return True
-        return False
+        return self._lacks_grouping(tool, dims)
 
     # ---- plans --------------------------------------------------------------------------------
     def _tool_of(self, intent: str) -> str:
@@ -588,6 +601,8 @@ class Router:
                 args["n"] = parse_int(m.group(1))
         # A dimension word ("按大区", "by industry") picks the grouping of tools that have one.
         for dim in (d for d in dims if d != "customer"):
+            if not any(_allows(spec.args_model, f, dim) for f in ("dimension", "group", "by") if f in fields):
+                dim = TOOL_DIM_ALIASES.get(dim, dim)
             for fname in ("dimension", "group", "by"):
                 if (
                     fname in fields
