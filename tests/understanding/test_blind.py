@@ -1,0 +1,49 @@
+"""The blind question sets as regression floors: the default path (no LLM) on the default sample warehouse.
+
+Each floor is one question under the set's figure at the commit that set it (tests/understanding/README.md).
+A set's first figure was measured unseen; a lower score here means understanding got worse on questions
+written by people who never saw the router.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.understanding.grade import run_set, summary
+
+HERE = Path(__file__).parent
+ARTIFACTS = HERE.parent / "artifacts"
+
+# set → floors (right answers) overall and per language
+FLOORS = {
+    # development set since its first run (55.0% unseen); 176/220 (zh 114, en 62) after round 1
+    "blind_a.yaml": {"all": 175, "zh": 113, "en": 61},
+    # measured once unseen after round 1: 153/220 (zh 100, en 53); never read
+    "blind_b.yaml": {"all": 152, "zh": 99, "en": 52},
+}
+
+
+@pytest.fixture(scope="session")
+def default_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample `make setup` builds (2,000 customers, seed 42): the one the sets' writers checked their SQL on."""
+    from assistant.warehouse.generate import GenerateOptions, generate
+
+    path = tmp_path_factory.mktemp("default-sample") / "warehouse.duckdb"
+    generate(path, GenerateOptions())
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_blind_set_floor(default_sample: Path, knowledge_index: Path, name: str) -> None:
+    report = summary(run_set(HERE / name, default_sample, knowledge_index))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"understanding_{Path(name).stem}.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    floors = FLOORS[name]
+    got = {"all": report["all"]["right"], **{k: v["right"] for k, v in report["lang"].items()}}
+    assert all(got[k] >= floors[k] for k in floors), (got, floors)
