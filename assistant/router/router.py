@@ -590,6 +590,8 @@ class Router:
                     continue
                 groups_seen.add(key)
                 args.update({k: v for k, v in mod.args.items() if k in fields})
+        if time and "period_grain" in fields and time.period.grain in UNIT_MONTHS:
+            args["period_grain"] = time.period.grain  # this quarter to date compares with the same days of the last
         if "by" in fields and (cues["per_customer"] or customers) and _allows(spec.args_model, "by", "customer"):
             args["by"] = "customer"
         top = _top_n(q)

@@ -135,3 +135,9 @@ def test_a_comparison_without_a_measure_compares_revenue(router: Router) -> None
     plan = router.route("这个月生意比上个月好点没", Context())
     assert plan.args["metrics"] == ["revenue"] and plan.args["compare"] == "previous_period"
     assert plan.args["period_grain"] == "month"
+
+
+def test_why_it_changed_compares_the_same_calendar_unit(router: Router) -> None:
+    plan = router.route("为什么本季度华东销售额下滑了")
+    assert plan.tool == "change_drivers" and plan.args["period_grain"] == "quarter"
+    assert plan.args["region"] == ["华东"]
