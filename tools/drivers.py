@@ -384,7 +384,7 @@ def change_drivers(con: Con, args: DriversArgs) -> ToolResult:
             "contribution": it.contribution,
             "share_of_change": _share(it.contribution, change),
         }
-        for it in items[: int(TH["top_drivers"]["value"])]
+        for it in [it for it in items if it.contribution][: int(TH["top_drivers"]["value"])]  # a 0 drives nothing
     ]
     columns, rows = _table(args.by, items, others, change)
     m = METRICS[args.metric]

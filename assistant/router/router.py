@@ -233,6 +233,15 @@ TICKET_TOPIC_RE = re.compile(
 PRODUCT_WORD_RE = re.compile(r"产品|商品|品类|\b(products?|items?|sku)\b", re.IGNORECASE)
 # A grouping that a tool names differently ("category" of the attention tool is the issue category).
 TOOL_DIM_ALIASES = {"issue_category": "category"}
+# "今年一单都没成交的", "no completed order this year": customers on record with nothing bought in the period.
+NO_ORDERS_RE = re.compile(
+    r"一单(都|也)?没|没有?(再)?(下过?|成交过?|买过?|采购过?|订过?)(单|货|东西)?|掉单|没动静|"
+    r"\b(no (completed )?orders?|not ordered|haven't ordered|hasn't ordered|didn't order|did not order|no purchases?|"
+    r"haven't bought|hasn't bought|not bought|stopped (buying|ordering))\b",
+    re.IGNORECASE,
+)
+# "四个季度的销售额分别是多少": each period of the unit named.
+UNIT_WORDS = (("季度", "quarter"), ("quarter", "quarter"), ("月", "month"), ("month", "month"), ("年", "year"))
 # Words that make a count of customers a count of buyers in a period rather than of customers on record.
 BUYING_RE = re.compile(
     r"下单|下过单|成交|买过|买了|购买|采购|消费|活跃|复购|回购|\b(bought|buy|buying|ordered|order|purchased|purchasing|placed|active|spent)\b",
@@ -425,6 +434,10 @@ class Router:
         counts_customers = COUNT_CUSTOMERS_RE.search(q) or (
             SHARE_RE.search(q) and re.search(r"客户|\b(customers|accounts|clients)\b", q, re.IGNORECASE)
         )
+        if time and "active_customers" in metrics:
+            # The data contract's active customer: one with a completed order in the period (the 90-day snapshot
+            # is for "now", when no period is named).
+            metrics = ["customers" if m == "active_customers" else m for m in metrics]
         if counts_customers and metrics == ["revenue"] and not MONEY_WORD_RE.search(q):
             metrics = []  # "how many customers bought …": the buying verb, not a revenue figure
         if counts_customers and metrics in ([], ["customers"]):
@@ -448,7 +461,7 @@ class Router:
             dims = [("acquisition_channel" if d == "channel" else d) for d in dims]
         if "category" in dims and TICKET_TOPIC_RE.search(q) and not PRODUCT_WORD_RE.search(q):
             dims = [("issue_category" if d == "category" else d) for d in dims]
-        grain = _time_grain(q)
+        grain = _time_grain(q) or _each_unit(q)
         if grain:
             dims.append(grain)
         if not dims and WHO_RE.search(q) and (SUPERLATIVE_RE.search(q) or CHAMPION_RE.search(q)):
@@ -656,6 +669,12 @@ class Router:
                 if time and time.period.days == inactive:
                     args.pop(k, None)
         having += _metric_conditions(q, metrics)
+        if NO_ORDERS_RE.search(q) and not having and not (set(by) - {"customer"}):
+            # Customers on record who bought nothing in the period: each listed, with their revenue (0).
+            metrics = ["revenue", "customer_count"]
+            having.append({"metric": "revenue", "op": "=", "value": 0})
+            if "customer" not in by:
+                by.insert(0, "customer")
         if set(by) & TIME_DIMS:
             # A snapshot has no trend; its trend is the measure it counts in each period (active customers by
             # month are the customers who bought in each month).
@@ -975,6 +994,16 @@ def _inside_comparison(q: str, time: TimeMatch) -> bool:
                 if m.start() <= time.start and time.end <= m.end():
                     return True
     return False
+
+
+def _each_unit(q: str) -> str | None:
+    """"去年四个季度的销售额分别是多少": the unit whose periods are asked for one by one ("分别", "each")."""
+    if not re.search(r"分别|各自|\beach\b|\brespectively\b", q, re.IGNORECASE):
+        return None
+    for word, grain in UNIT_WORDS:
+        if re.search(rf"(\d+|[一二三四五六七八九十两几]+)\s*个?\s*{word}|{word}s?\b", q, re.IGNORECASE):
+            return grain
+    return None
 
 
 def _time_grain(q: str) -> str | None:

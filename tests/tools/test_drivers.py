@@ -127,6 +127,7 @@ def test_orders_customers_and_gross_profit_by_group(con):
     assert _contrib(res) == {"new": 1, "lost": -1, "grew": 0, "shrank": 0, "unchanged": 0}
     assert {r["group"]: r["customers"] for r in res.records()}["unchanged"] == 2
     assert res.figures["change_pct"] == 0 and all(r["share_of_change"] is None for r in res.records())
+    assert [d["driver"] for d in res.figures["top_drivers"]] == ["lost", "new"]  # contributions of 0 drive nothing
     # Gross profit: C1 70 -> 76 (+6), C2 20 -> 8 (-12), C3 60 -> 0 (-60), C4 new, but P3 has no cost: 0 -> 0.
     res = _run(con, metric="gross_profit")
     assert (res.figures["base_value"], res.figures["current_value"], res.figures["change"]) == (150, 84, -66)

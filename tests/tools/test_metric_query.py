@@ -144,10 +144,12 @@ ALL_HISTORY: dict[str, Any] = {
     "unpaid_amount": 1550,  # V2 100 + V3 650 + V4 800
     "marketing_spend": 2500,  # 700 + 1000 + 500 + 300
     "customer_count": 4,  # on record by 06-30, ordered or not: C1..C4 (C4 never orders)
+    "signups": 4,  # no start: everyone signed up by 06-30
     "invoice_count": 4,  # V1..V4 issued by 06-30
     "overdue_invoices": 2,  # V2 unpaid past 05-10; V3 paid 07-15 after its 03-21 due date; V1 on time; V4 not yet due
     "collections": 380,  # paid by 06-30: V1 only (V3 is paid on 07-15)
     "credit_limit": 1500,  # C1 1000 + C2 500; C3, C4 have none
+    "csat_avg": 19 / 5,  # 5 + 5 + 2 + 4 + 3
     "returned_amount": 100,  # O4
     "cancelled_orders": 1,  # O6
     "cancelled_amount": 200,  # O6: P2 1×200
@@ -174,11 +176,13 @@ H1_2024: dict[str, Any] = {
     "avg_resolution_hours": 18,
     "contacts": 4,
     "marketing_spend": 1800,
-    "customer_count": 2,  # signed up in H1: C3 02-01, C4 03-01
+    "customer_count": 4,  # a snapshot at 06-30: the start does not matter
+    "signups": 2,  # signed up in H1: C3 02-01, C4 03-01
     "invoice_count": 4,  # all four issued in H1
     "overdue_invoices": 2,  # V2, V3
     "collections": 380,  # V1 paid 02-10
-    "credit_limit": 0,  # signed up in H1: C3, C4, neither has a limit
+    "credit_limit": 1500,  # a snapshot at 06-30: C1 1000 + C2 500
+    "csat_avg": 14 / 4,  # 5, 2, 4, 3
     "returned_amount": 100,  # O4 2024-05-05
     "cancelled_orders": 1,  # O6 2024-06-01
     "cancelled_amount": 200,
