@@ -154,7 +154,11 @@ class MetricQueryArgs(CommonFilters):
     order: Literal["asc", "desc"] | None = Field(
         None, description="排序方向(默认按第一个指标降序) / sort direction (default: first metric, descending)"
     )
-    sort_by: str | None = Field(None, description="排序依据(指标或维度编号) / metric or dimension id to sort by")
+    sort_by: str | None = Field(
+        None,
+        description="排序依据(指标或维度编号;有对比时也可按 <指标>_change 或 <指标>_change_pct 排序) / metric or "
+        "dimension id to sort by; with a comparison also <metric>_change or <metric>_change_pct (fastest growing)",
+    )
     having: list[Having] = Field(default_factory=list, description="指标条件 / conditions on metrics")
     compare: Literal["none", "previous_period", "same_period_last_year"] = Field(
         "none", description="对比:上一期或去年同期 / comparison: previous period or same period last year"
@@ -188,8 +192,20 @@ class MetricQueryArgs(CommonFilters):
         for h in self.having:
             _known("metric", h.metric, METRICS)
         if self.sort_by is not None and self.sort_by not in METRICS and self.sort_by not in dims:
-            _known("metric", self.sort_by, {**METRICS, **dims})
-        if self.sort_by is not None and self.sort_by not in [*self.metrics, *self.by, *(h.metric for h in self.having)]:
+            _known("metric", _change_metric(self.sort_by) or self.sort_by, {**METRICS, **dims})
+        change_of = _change_metric(self.sort_by)
+        if change_of is not None:
+            if self.compare == "none" or change_of not in self.metrics:
+                raise InputError(
+                    f"按变化排序({self.sort_by})需要对比期,且 {change_of} 要在 metrics 里;请设置 compare。",
+                    f"Sorting by a change ({self.sort_by}) needs a comparison and {change_of} among the metrics; "
+                    "set compare.",
+                )
+        elif self.sort_by is not None and self.sort_by not in [
+            *self.metrics,
+            *self.by,
+            *(h.metric for h in self.having),
+        ]:
             raise InputError(
                 f"排序依据 {self.sort_by} 不在查询的指标或维度中;请把它加到 metrics 或 by。",
                 f"sort_by {self.sort_by} is not among the requested metrics or dimensions; add it to metrics or by.",
@@ -199,6 +215,18 @@ class MetricQueryArgs(CommonFilters):
                 "指标或维度重复了,请去掉重复项。", "A metric or dimension is repeated; remove the duplicate."
             )
         return self
+
+
+def _change_metric(sort_by: str | None) -> str | None:
+    """The metric whose change a sort key names ("revenue_change_pct" → "revenue"), else None.
+
+    >>> _change_metric("revenue_change_pct"), _change_metric("orders_change"), _change_metric("revenue")
+    ('revenue', 'orders', None)
+    """
+    for suffix in ("_change_pct", "_change"):
+        if sort_by and sort_by.endswith(suffix) and sort_by[: -len(suffix)] in METRICS:
+            return sort_by[: -len(suffix)]
+    return None
 
 
 def _known(kind: str, name: str, table: dict[str, dict[str, Any]]) -> None:
@@ -637,7 +665,13 @@ def _order(args: MetricQueryArgs, metrics: list[str], by: list[str], dcols: list
     else:
         key = args.sort_by or metrics[0]
         keys = [(key, (args.order or "desc") == "desc")]
-    out = [exp.Ordered(this=exp.column(k, table="cur"), desc=desc, nulls_first=False) for k, desc in keys]
+    # A change is a column of the comparison's select, not of the current period's relation.
+    out = [
+        exp.Ordered(
+            this=exp.column(k) if _change_metric(k) else exp.column(k, table="cur"), desc=desc, nulls_first=False
+        )
+        for k, desc in keys
+    ]
     out += [exp.Ordered(this=exp.column(c, table="cur"), desc=False, nulls_first=False) for c in dcols]
     return out
 

@@ -79,9 +79,12 @@ class Assistant:
             return self.answer_plan(question, self.router.route(question, ctx), ctx)
         # Each part is its own question (it carries what it needs from the earlier part): not a follow-up of it.
         answers = []
+        previous: Plan | None = None
         for p in parts:
             part_ctx = Context(user_rep_id=ctx.user_rep_id)
-            answers.append(self.answer_plan(p, self.router.route(p, part_ctx), part_ctx))
+            plan = (previous and self.router.elliptical(p, previous)) or self.router.route(p, part_ctx)
+            answers.append(self.answer_plan(p, plan, part_ctx))
+            previous = plan if plan.kind == "tool" else previous
             if part_ctx.last_plan is not None:
                 ctx.remember(part_ctx.last_plan, part_ctx.last_columns, part_ctx.last_rows)
             ctx.focus_customer = part_ctx.focus_customer or ctx.focus_customer

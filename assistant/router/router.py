@@ -242,6 +242,24 @@ NO_ORDERS_RE = re.compile(
 )
 # "四个季度的销售额分别是多少": each period of the unit named.
 UNIT_WORDS = (("季度", "quarter"), ("quarter", "quarter"), ("月", "month"), ("month", "month"), ("年", "year"))
+# "哪个大区涨得最猛", "fastest-growing category": ranked by the change, not by the level.
+GROWTH_RANK_RE = re.compile(
+    r"(增长|增速|涨幅|涨|增加|增幅|下降|下滑|跌|降幅|减少|掉)[^,,。?？]{0,4}(最快|最猛|最多|最大|最高|最厉害|最狠)|"
+    r"(增长率|增速|涨幅|降幅|环比增长率?|同比增长率?)[^,,。?？]{0,3}最|"
+    r"\b(grew|grown|growing|rose|increased|fell|dropped|declined)\b[^?.]{0,20}\b(fastest|most)\b|"
+    r"\b(fastest|biggest|largest)[- ](growing|growth|increase|rise|drop|decline|fall)\b|\bmost growth\b",
+    re.IGNORECASE,
+)
+AMOUNT_CHANGE_RE = re.compile(
+    r"增加最多|多卖|增加了最多|增加额|增长额|金额增长|\b(increase|grew|rose) the most\b|in absolute", re.IGNORECASE
+)
+DECLINE_RE = re.compile(r"下降|下滑|跌|降幅|减少|掉|\b(fell|dropped|declined|drop|decline|fall)\b", re.IGNORECASE)
+# "哪个销售手上的客户最多", "which region has the most customers": ranked by a count of customers.
+MOST_CUSTOMERS_RE = re.compile(
+    r"客户数?(最多|最少)|(最多|最少)的?客户数?(?!的)|\b(most|fewest|least)\s+(customers|accounts|clients)\b|"
+    r"\b(biggest|largest|smallest)\s+books?\b",
+    re.IGNORECASE,
+)
 # Words that make a count of customers a count of buyers in a period rather than of customers on record.
 BUYING_RE = re.compile(
     r"下单|下过单|成交|买过|买了|购买|采购|消费|活跃|复购|回购|\b(bought|buy|buying|ordered|order|purchased|purchasing|placed|active|spent)\b",
@@ -353,6 +371,21 @@ class Router:
             out.append(" ".join([*carry, piece]))
         return out
 
+    def elliptical(self, part: str, previous: Plan) -> Plan | None:
+        """A later part that names nothing of its own ("…, and which has the fewest?", "哪个最低"): the earlier
+        part's ranking, turned the way the part asks. None when the part says enough to be routed by itself."""
+        r = self.read(part, Context())
+        if not isinstance(r, Reading) or previous.tool != "metric_query" or not previous.args.get("by"):
+            return None
+        if r.metrics or r.dims or r.intents or r.customers:  # its period and filters are carried from the first
+            return None
+        if not (SUPERLATIVE_RE.search(r.q) or SINGULAR_CUE_RE.search(r.q)):
+            return None
+        args = {**previous.args, "order": "asc" if r.cues["ascending"] else "desc"}
+        plan = Plan("tool", r.lang, tool=previous.tool, period=previous.period, reason="the earlier part, turned")
+        plan.args = self._validated(self.registry["metric_query"].args_model, args, plan, r.lang)
+        return plan
+
     def read(self, question: str, ctx: Context) -> Reading | Plan:
         """What the question says: its period, names, customers, analyses, metrics, groupings and cues.
 
@@ -431,8 +464,10 @@ class Router:
         if cues["forecast"] and not any(self._tool_of(k) == "clv" for k in intents):
             return self._unsupported(lang)
         metrics = _metrics_named(topics, q)
-        counts_customers = COUNT_CUSTOMERS_RE.search(q) or (
-            SHARE_RE.search(q) and re.search(r"客户|\b(customers|accounts|clients)\b", q, re.IGNORECASE)
+        counts_customers = (
+            COUNT_CUSTOMERS_RE.search(q)
+            or MOST_CUSTOMERS_RE.search(q)
+            or (SHARE_RE.search(q) and re.search(r"客户|\b(customers|accounts|clients)\b", q, re.IGNORECASE))
         )
         if time and "active_customers" in metrics:
             # The data contract's active customer: one with a completed order in the period (the 90-day snapshot
@@ -717,6 +752,13 @@ class Router:
         if cues["ascending"]:
             args["order"] = "asc"
         compare = self._comparison(r)
+        growth = bool(GROWTH_RANK_RE.search(q)) and bool(set(by) - TIME_DIMS)
+        if growth and not compare:
+            compare = "previous_period"  # "哪个大区增长最快": against the period before, unless a year is named
+        if growth:
+            base = metrics[0]
+            args["sort_by"] = f"{base}_change" if AMOUNT_CHANGE_RE.search(q) else f"{base}_change_pct"
+            args["order"] = "asc" if DECLINE_RE.search(q) else "desc"
         if compare:
             args["compare"] = compare
             period = time.period if time else None
@@ -997,7 +1039,7 @@ def _inside_comparison(q: str, time: TimeMatch) -> bool:
 
 
 def _each_unit(q: str) -> str | None:
-    """"去年四个季度的销售额分别是多少": the unit whose periods are asked for one by one ("分别", "each")."""
+    """ "去年四个季度的销售额分别是多少": the unit whose periods are asked for one by one ("分别", "each")."""
     if not re.search(r"分别|各自|\beach\b|\brespectively\b", q, re.IGNORECASE):
         return None
     for word, grain in UNIT_WORDS:

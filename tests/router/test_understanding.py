@@ -141,3 +141,48 @@ def test_why_it_changed_compares_the_same_calendar_unit(router: Router) -> None:
     plan = router.route("为什么本季度华东销售额下滑了")
     assert plan.tool == "change_drivers" and plan.args["period_grain"] == "quarter"
     assert plan.args["region"] == ["华东"]
+
+
+@pytest.mark.parametrize(
+    ("question", "sort_by", "order", "compare"),
+    [
+        ("上季度哪个大区增长最快", "revenue_change_pct", "desc", "previous_period"),
+        ("今年跟去年同期比哪个行业涨得最猛", "revenue_change_pct", "desc", "same_period_last_year"),
+        ("which category's revenue dropped the most last quarter", "revenue_change_pct", "asc", "previous_period"),
+        ("哪个城市销售额增加最多", "revenue_change", "desc", "previous_period"),
+    ],
+)
+def test_growth_is_ranked_by_the_change(router: Router, question: str, sort_by: str, order: str, compare: str) -> None:
+    args = router.route(question).args
+    assert (args["sort_by"], args["order"], args["compare"]) == (sort_by, order, compare)
+
+
+@pytest.mark.parametrize(
+    ("question", "by"), [("哪个销售名下的客户最多", ["rep"]), ("which industry has the most customers", ["industry"])]
+)
+def test_most_customers_counts_customers(router: Router, question: str, by: list[str]) -> None:
+    args = router.route(question).args
+    assert args["metrics"] == ["customer_count"] and args["by"] == by and args["top"] == 1
+
+
+def test_customers_with_no_orders_in_a_period(router: Router) -> None:
+    args = router.route("华东今年一单都没下的客户有哪些").args
+    assert args["having"] == [{"metric": "revenue", "op": "=", "value": 0}]
+    assert args["by"] == ["customer"] and "customer_count" in args["metrics"] and args["region"] == ["华东"]
+
+
+def test_active_customers_in_a_period_are_its_buyers(router: Router) -> None:
+    assert router.route("去年有多少活跃客户").args["metrics"] == ["customers"]
+    assert router.route("现在有多少活跃客户").args["metrics"] == ["active_customers"]
+
+
+def test_each_period_of_a_unit(router: Router) -> None:
+    assert router.route("去年每个季度的订单数分别是多少").args["by"] == ["quarter"]
+
+
+def test_an_elliptical_part_turns_the_earlier_ranking(router: Router) -> None:
+    first, second = router.parts("今年哪个大区的订单最多,哪个最少")
+    plan = router.route(first)
+    turned = router.elliptical(second, plan)
+    assert turned is not None and turned.args["by"] == ["region"] and turned.args["order"] == "asc"
+    assert turned.args["metrics"] == plan.args["metrics"]

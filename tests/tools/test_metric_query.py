@@ -852,3 +852,24 @@ def test_synonyms_point_to_one_metric_each() -> None:
         assert vocabulary(kind) == seen  # type: ignore[arg-type]
     assert vocabulary("metric")["销售额"] == "revenue" and vocabulary("metric")["aov"] == "avg_order_value"
     assert vocabulary("dimension")["品类"] == "category"
+
+
+def test_sorted_by_growth(con: duckdb.DuckDBPyConnection) -> None:
+    # revenue by region, Q2 2024 against Q1 2024: 华东 Q1 380 + 650 = 1030, Q2 100 → -930 (-90.3%);
+    # 华北 Q1 0, Q2 800 → +800 (no rate: nothing before). By rate 华东 comes first (华北's rate is NULL, last).
+    kw = dict(metrics=["revenue"], by=["region"], compare="previous_period", start=D(2024, 4, 1), end=D(2024, 6, 30))
+    by_amount = q(con, **kw, sort_by="revenue_change").records()
+    assert [(r["region"], r["revenue_change"]) for r in by_amount] == [("华北", approx(800)), ("华东", approx(-930))]
+    by_rate = q(con, **kw, sort_by="revenue_change_pct").records()
+    assert by_rate[0]["region"] == "华东" and by_rate[1]["revenue_change_pct"] is None
+
+
+def test_sorting_by_a_change_needs_a_comparison(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(InputError, match="compare"):
+        q(con, metrics=["revenue"], by=["region"], sort_by="revenue_change_pct")
+
+
+def test_shares_of_the_total(con: duckdb.DuckDBPyConnection) -> None:
+    # all history: 华东 100 + 380 + 650 + 100 = 1230, 华北 800 → 1230 / 2030 and 800 / 2030
+    rows = q(con, metrics=["revenue"], by=["region"], share=True).records()
+    assert {r["region"]: r["revenue_share"] for r in rows} == {"华东": approx(1230 / 2030), "华北": approx(800 / 2030)}
