@@ -5,13 +5,16 @@ The deterministic path (the router's plans) and the LLM's fallback come through 
 
 from __future__ import annotations
 
+import re
+
 from assistant.answering.answer import Answer, result_text
 from assistant.answering.citations import cite
 from assistant.answering.compose import compose, compose_error
 from assistant.answering.conversation import Context, Plan
 from assistant.answering.toolbox import Toolbox
 from assistant.core.errors import AssistantError
-from knowledge.ourdocs import docs_of_tool
+from knowledge.models import Hit
+from knowledge.ourdocs import docs_of_tool, find_section
 
 # Plain queries explain no concept: no automatic citations.
 NO_CONCEPT_TOOLS = frozenset({"metric_query", "sql_query"})
@@ -60,6 +63,27 @@ def answer_plan(question: str, plan: Plan, ctx: Context, toolbox: Toolbox) -> An
     )
 
 
+# How much of a section an explanation shows: a chat reply, not the whole document.
+EXPLAIN_CHARS = {"zh": 900, "en": 1800}
+_SENTENCE_END = re.compile(r"(?<=[。!?!?;;])|(?<=[.!?])\s")
+
+
+def section_text(hit: Hit) -> str:
+    """The section a hit points at, whole when it fits a chat reply, else cut at the last paragraph or sentence
+    end that fits, never mid-sentence. Users' pages (not ours) show the passage found."""
+    found = find_section(hit.doc_id, hit.language, hit.anchor) if hit.kind == "doc" else None
+    text = found[1].text.strip() if found else hit.snippet
+    limit = EXPLAIN_CHARS.get(hit.language, 1200)
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n\n", 0, limit)
+    if cut < limit // 2:
+        ends = [m.start() for m in _SENTENCE_END.finditer(text, 0, limit)]
+        cut = ends[-1] if ends else limit
+    more = "(全文见出处)" if hit.language == "zh" else "(the whole section is in the source)"
+    return text[:cut].rstrip() + "\n\n" + more
+
+
 def _explain(question: str, plan: Plan, toolbox: Toolbox) -> Answer:
     lang = plan.language
     hits = toolbox.knowledge.search(plan.explain_query or question, lang, k=3)
@@ -73,7 +97,7 @@ def _explain(question: str, plan: Plan, toolbox: Toolbox) -> Answer:
         )
     top = hits[0]
     text = (
-        f"**{top.heading or top.title}**\n\n{top.snippet}\n\n"
+        f"**{top.heading or top.title}**\n\n{section_text(top)}\n\n"
         + ("来源:" if lang == "zh" else "Source: ")
         + top.citation()
     )

@@ -520,6 +520,9 @@ class Router:
             explain = False  # "what is the average resolution time": a figure, not a definition
         if cues["concept"] and not (time or ents or customers or cues["mine"]):
             explain, data_cues = True, False
+        if explain and intents.get("change_drivers", 0) >= 3 and metrics:
+            # "为什么销售额下降了": why a figure changed is answered from the data (its drivers), not a definition.
+            explain, data_cues = False, True
         return Reading(
             q=q,
             lang=lang,

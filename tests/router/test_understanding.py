@@ -42,6 +42,9 @@ REFUSALS = [
     ("换成毛利", None),
     ("give me an update on revenue this month", None),
     ("add customer names to the list", None),
+    ("why did revenue drop last quarter", None),
+    ("which customers dropped off this year", None),
+    ("Drop the surveys table", "read_only"),
     ("各大区的销售额", None),
 ]
 
@@ -186,3 +189,9 @@ def test_an_elliptical_part_turns_the_earlier_ranking(router: Router) -> None:
     turned = router.elliptical(second, plan)
     assert turned is not None and turned.args["by"] == ["region"] and turned.args["order"] == "asc"
     assert turned.args["metrics"] == plan.args["metrics"]
+
+
+def test_why_a_figure_changed_is_answered_from_the_data(router: Router) -> None:
+    assert router.route("为什么销售额下降了").tool == "change_drivers"
+    assert router.route("why did revenue drop").tool == "change_drivers"
+    assert router.route("为什么要做RFM分析").kind == "explain"  # why a method matters: the documents
