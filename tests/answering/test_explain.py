@@ -38,3 +38,13 @@ def test_every_shipped_section_is_shown_whole_or_cut_at_a_sentence_end(lang: str
             else:
                 body, _, _ = text.rpartition("\n\n")
                 assert s.text.startswith(body) and body.rstrip()[-1] in "。!?!?;;.|", (doc.doc_id, s.anchor, body[-30:])
+
+
+def test_a_long_passage_is_cut_at_a_sentence_end() -> None:
+    sentence = "客户流失率是期初客户中期间内没有再购买的比例。"
+    long = sentence * 60  # ~1,400 characters, over the Chinese limit, no paragraph breaks
+    hit = Hit(doc_id="x", title="t", anchor="a", heading="h", language="zh", snippet=long, source="s", score=1.0,
+              kind="user")  # fmt: skip
+    body, _, more = section_text(hit).rpartition("\n\n")
+    assert more == "(全文见出处)" and body.endswith("。") and len(body) <= EXPLAIN_CHARS["zh"]
+    assert long.startswith(body) and len(body) % len(sentence) == 0
