@@ -429,7 +429,7 @@ def describe_result(
     metric = result.figures.get("metric")
     metric = metric if isinstance(metric, str) else None
     shown = [(k, v) for k, v in figs.items() if not is_detail(k, tool)][:8]
-    if len(result.rows) == 1 and any(isinstance(v, str) for v in result.rows[0]):
+    if len(result.rows) == 1 and any(isinstance(v, str) for v in result.rows[0]) and tool != "metric_query":
         # One named row is the answer ("哪个渠道…最多"): say it first, not only in the table.
         layout = row_layout(result.columns, result.rows, lang, tool)
         lines.append("")

@@ -11,6 +11,7 @@ from assistant.answering.answer import Answer, result_text
 from assistant.answering.citations import cite
 from assistant.answering.compose import compose, compose_error
 from assistant.answering.conversation import Context, Plan
+from assistant.answering.lead import lead_sentence
 from assistant.answering.toolbox import Toolbox
 from assistant.core.errors import AssistantError
 from knowledge.models import Hit
@@ -43,6 +44,9 @@ def answer_plan(question: str, plan: Plan, ctx: Context, toolbox: Toolbox) -> An
     # A tool that writes its own narrative (the business review) is shown as written; others are described.
     narrative = result.figures.get("markdown")
     text = result_text(spec.name, spec.zh, spec.en, result, lang, period)
+    lead = None if isinstance(narrative, str) else lead_sentence(result, lang, period)
+    if lead:
+        text = f"{lead}\n\n{text}"  # the answer first; the figures and rows it rests on after
     citations = []
     if spec.name not in NO_CONCEPT_TOOLS and not isinstance(narrative, str):
         fallback = spec.zh if lang == "zh" else spec.en

@@ -76,6 +76,15 @@ def _english_names() -> dict[str, dict[str, list[str]]]:
     }
 
 
+def name_words() -> frozenset[str]:
+    """Every English word of the names and aliases values are known by ("north", "china", "referrals"): words a
+    typo corrector must leave as they are."""
+    import re
+
+    forms = [f for table in (*_english_names().values(), *_aliases().values()) for fs in table.values() for f in fs]
+    return frozenset(w for f in forms for w in re.findall(r"[a-z]+", f.lower()))
+
+
 class EntityIndex:
     """Surface form → (kind, value, label). Build once per warehouse; cheap to query."""
 

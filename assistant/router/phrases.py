@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from assistant.nlu.entities import name_words
 from tools.tables import load as load_table
 
 
@@ -194,7 +195,8 @@ def tables() -> Tables:
                 ps.add(p, "cue", cue)
         cues[cue] = ps
     words = {w for ps in (topics, *cues.values()) for p in ps.entries for w in re.findall(r"[a-z]+", p)}
-    vocabulary = frozenset(words | COMMON_WORDS)
+    # Names of regions, industries, channels… are words too: "North China" must not become "worth China".
+    vocabulary = frozenset(words | COMMON_WORDS | name_words())
     by_len: dict[int, list[str]] = {}
     for w in sorted(words):
         if len(w) >= 5:

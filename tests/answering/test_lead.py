@@ -1,0 +1,92 @@
+"""The first sentence of a metric answer, per shape, in both languages, from hand-built results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from assistant.answering.lead import lead_sentence
+from tools.base import ToolResult
+
+
+def result(args: dict[str, Any], columns: list[str], rows: list[list[Any]]) -> ToolResult:
+    return ToolResult(tool="metric_query", arguments=args, as_of=dt.date(2026, 10, 30), columns=columns, rows=rows)
+
+
+CASES = [
+    # (arguments, columns, rows, period, zh, en)
+    (
+        {"metrics": ["revenue"], "by": [], "region": ["华东"]},
+        ["revenue"],
+        [[23_465_553.46]],
+        ("2026年", "2026"),
+        "2026年,华东的销售额 2,346.6万。",
+        "Revenue in 华东 (2026): 23,465,553.",
+    ),
+    (
+        {"metrics": ["revenue"], "by": [], "compare": "same_period_last_year"},
+        ["revenue", "revenue_previous", "revenue_change", "revenue_change_pct"],
+        [[120.0, 100.0, 20.0, 20.0]],
+        (None, None),
+        "销售额 120,比去年同期(100)增长 20.0%。",
+        "Revenue: 120, up 20.0% on the same period last year (100).",
+    ),
+    (
+        {"metrics": ["revenue"], "by": ["rep"], "top": 1},
+        ["rep", "rep_name", "revenue"],
+        [["R001", "李娜", 517_000.0]],
+        ("2026年9月", "September 2026"),
+        "2026年9月销售额最高的负责销售是李娜(51.7万)。",
+        "The sales rep with the highest revenue (September 2026) is 李娜 (517,000).",
+    ),
+    (
+        {"metrics": ["orders"], "by": ["month"]},
+        ["month", "orders"],
+        [["2026-01", 500], ["2026-02", 412], ["2026-03", 848]],
+        (None, None),
+        "订单数按月:最高 2026-03(848),最低 2026-02(412),最近一期 2026-03(848)。",
+        "Orders by month: highest 2026-03 (848), lowest 2026-02 (412), latest 2026-03 (848).",
+    ),
+    (
+        {"metrics": ["revenue"], "by": ["customer"], "having": [{"metric": "revenue", "op": ">", "value": 1}]},
+        ["customer", "customer_name", "revenue"],
+        [["C1", "甲", 5.0], ["C2", "乙", 3.0]],
+        (None, None),
+        "符合条件的客户共 2 个。",
+        "2 customers match the conditions.",
+    ),
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("args", "columns", "rows", "period", "zh", "en"), CASES)
+def test_lead_sentences(args: dict[str, Any], columns: list[str], rows: list[list[Any]], period: tuple[Any, Any],
+                        zh: str, en: str, lang: str) -> None:  # fmt: skip
+    text = lead_sentence(result(args, columns, rows), lang, period[0 if lang == "zh" else 1])
+    assert text == (zh if lang == "zh" else en)
+
+
+def test_a_ranking_names_the_first_five_and_the_rest(lang: str = "zh") -> None:
+    rows = [[f"C{i}", f"客户{i}", 100.0 - i] for i in range(8)]
+    text = lead_sentence(
+        result({"metrics": ["revenue"], "by": ["customer"]}, ["customer", "customer_name", "revenue"], rows), "zh", None
+    )
+    assert text is not None and text.startswith("销售额按客户:客户0(100)") and "客户4" in text and "客户5" not in text
+    assert text.endswith("等 8 个。")
+
+
+def test_shares_are_said_with_their_group() -> None:
+    res = result({"metrics": ["revenue"], "by": ["channel"], "share": True}, ["channel", "revenue", "revenue_share"],
+                 [["线上", 334.0, 0.334], ["直销", 273.0, 0.273]])  # fmt: skip
+    assert "线上(334,占 33.4%)" in (lead_sentence(res, "zh", None) or "")
+    assert "线上 (334, 33.4% of the total)" in (lead_sentence(res, "en", None) or "")
+
+
+def test_no_sentence_for_other_tools_or_empty_results() -> None:
+    assert (
+        lead_sentence(ToolResult(tool="rfm", arguments={"metrics": ["revenue"]}, as_of=None, rows=[[1]]), "zh", None)
+        is None
+    )
+    assert lead_sentence(result({"metrics": ["revenue"], "by": []}, ["revenue"], []), "zh", None) is None
