@@ -195,3 +195,10 @@ def test_why_a_figure_changed_is_answered_from_the_data(router: Router) -> None:
     assert router.route("为什么销售额下降了").tool == "change_drivers"
     assert router.route("why did revenue drop").tool == "change_drivers"
     assert router.route("为什么要做RFM分析").kind == "explain"  # why a method matters: the documents
+
+
+@pytest.mark.parametrize(
+    ("question", "region"), [("revenue in North China this year", "华北"), ("orders in south china", "华南")]
+)
+def test_english_region_names_are_kept_as_filters(router: Router, question: str, region: str) -> None:
+    assert router.route(question).args["region"] == [region]  # "North" is a name, not a typo of "worth"
