@@ -368,6 +368,12 @@ class Router:
                     carry += [c.text or c.label for c in first.customers]
                 if first.cues["mine"] and not r.cues["mine"]:
                     carry.append("我的客户" if first.lang == "zh" else "my customers")
+                if not (r.metrics or r.intents) and r.dims:
+                    # "…, and which department has the most of them?": the earlier part's measure by the new
+                    # grouping, when the earlier part was answered by that measure (not by an analysis).
+                    plan = self.route(pieces[0], Context(user_rep_id=ctx.user_rep_id))
+                    if plan.tool == "metric_query" and plan.args.get("metrics"):
+                        carry.append(str(self.tables.metrics[plan.args["metrics"][0]][first.lang]))
             out.append(" ".join([*carry, piece]))
         return out
 

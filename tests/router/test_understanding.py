@@ -202,3 +202,13 @@ def test_why_a_figure_changed_is_answered_from_the_data(router: Router) -> None:
 )
 def test_english_region_names_are_kept_as_filters(router: Router, question: str, region: str) -> None:
     assert router.route(question).args["region"] == [region]  # "North" is a name, not a typo of "worth"
+
+
+def test_a_later_part_with_only_a_grouping_takes_the_earlier_measure(router: Router) -> None:
+    _first, second = router.parts("今年投诉了多少次,哪个部门最多")
+    plan = router.route(second)
+    assert plan.args["metrics"] == ["complaints"] and plan.args["by"] == ["department"] and plan.args["top"] == 1
+    # an earlier part answered by an analysis lends no measure: better no carried number than a wrong one
+    assert router.parts("How many tickets are still open, and which department has the most of them?")[1].startswith(
+        "which department"
+    )
