@@ -34,6 +34,7 @@ from assistant.capabilities import load_all
 from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
 from assistant.core.periods import UNIT_MONTHS
+from assistant.nlu.cues import CUES
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.limits import Refusal, refusal
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
@@ -84,33 +85,15 @@ TIME_GRAIN = [
 # "客户" on its own describes whose figures ("大型客户的毛利率"); it groups by customer only with a
 # list cue, a top N, a condition or a superlative.
 GENERIC_CUSTOMER_WORDS = {"客户", "customer", "customers", "account", "accounts", "client", "clients"}
-SUPERLATIVE_RE = re.compile(
-    r"最(?:多|少|高|低|大|小|好|差|强|弱|快|慢|赚钱|受欢迎|活跃)|\b(?:most|least|best|worst|highest|lowest|biggest|"
-    r"largest|smallest|fewest|top)\b",
-    re.IGNORECASE,
-)
-PLURAL_CUE_RE = re.compile(
-    r"哪些|哪几|那些|这些|名单|排名|排行|列表|清单|几个|\blist\b|\branking\b|\brank\b", re.IGNORECASE
-)
-SINGULAR_CUE_RE = re.compile(r"哪个|哪一个|哪一家|哪家|哪位|是谁|\bwhich one\b|\bwho\b", re.IGNORECASE)
-# "谁是销冠", "最大的一家是谁", "who bought the most": a winner whose kind only the verb tells.
-WHO_RE = re.compile(r"谁|哪位|哪一家|哪家|\bwho\b|\bwhich one\b", re.IGNORECASE)
-CHAMPION_RE = re.compile(
-    r"销冠|冠军|第一名|排第一|\b(number one|top performer|top seller|best seller)\b", re.IGNORECASE
-)
-SELLER_RE = re.compile(
-    r"卖|销冠|业绩|签单|开单|\b(sold|sell|sells|selling|closed|performer|seller|salesperson|rep)\b", re.IGNORECASE
-)
-BUYER_RE = re.compile(
-    r"买|采购|下单|客户|一家|那家|\b(spent|spend|bought|buy|buys|purchased|customer|account|client|buyer)\b",
-    re.IGNORECASE,
-)
-# "what is the average resolution time", "what was our revenue": a figure. "what is NPS", "how is it
-# calculated", "what does it mean": a concept.
-DATA_QUESTION_RE = re.compile(
-    r"\b(?:what'?s|what is|what was|what were|what are)\s+(?:our|the|my|this|last|total)\b", re.I
-)
-CONCEPT_RE = re.compile(r"difference|mean|definition|defined|calculat|formula|how (?:is|do|are|should)", re.I)
+SUPERLATIVE_RE = CUES["superlative"]
+PLURAL_CUE_RE = CUES["plural_cue"]
+SINGULAR_CUE_RE = CUES["singular_cue"]
+WHO_RE = CUES["who"]
+CHAMPION_RE = CUES["champion"]
+SELLER_RE = CUES["seller"]
+BUYER_RE = CUES["buyer"]
+DATA_QUESTION_RE = CUES["data_question"]
+CONCEPT_RE = CUES["concept"]
 # Numbers of days in words people use for inactivity ("半年没下单").
 SPAN_DAYS = {
     "半年": 180,
@@ -183,88 +166,30 @@ ORDINAL_RE = re.compile(
     re.IGNORECASE,
 )
 EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
-THIS_ONE_RE = re.compile(
-    r"这个客户|该客户|这家|这位|这一个|他家|它|这个|this one|this customer|that customer|this account|them\b|they\b",
-    re.IGNORECASE,
-)
-DETAIL_RE = re.compile(
-    r"详情|详细|情况|概况|档案|资料|怎么样|画像|details?|profile|overview|tell me about|how is|how's", re.IGNORECASE
-)
-WHY_RE = re.compile(r"为什么|为啥|原因|怎么会|\bwhy\b|how come", re.IGNORECASE)
-COUNT_RE = re.compile(r"多少|几个|几家|how many|how much|数量|count|number of", re.IGNORECASE)
-# Counting customers: "有几家客户", "how many accounts does 张伟 look after".
-COUNT_CUSTOMERS_RE = re.compile(
-    r"(多少|(?<!哪)几)\s*(家|个|位|名)?\s*(客户|企业客户|公司|个人客户|消费者)|客户[^,,。?？]{0,12}?(多少|(?<!哪)几)\s*(家|个|位)"
-    r"|\b(how many|number of|count of)\s+(\w+\s+){0,2}(customers|accounts|clients|companies|consumers|buyers)\b",
-    re.IGNORECASE,
-)
-# "线上渠道今年占总销售额的比重", "what share of revenue comes from software": a part's share of the whole.
-SHARE_RE = re.compile(
-    r"占比|比重|占了多少|占多少|占总|占到|占全|百分之多少|百分比|几成|多大比例|什么比例|多少比例|比例是|"
-    r"\b(what|which)\s+(share|percentage|percent|fraction|proportion)\b|\b(share|percentage|fraction|proportion)\s+of\b",
-    re.IGNORECASE,
-)
-# "西北区的大客户都有谁", "which of my accounts are large enterprises", "华北今年的前五大客户": customers listed.
-LIST_CUSTOMERS_RE = re.compile(
-    r"都有谁|都有哪些|有哪些客户|是哪些客户|哪些客户|哪几家|列一下|列出来|列出|列个|名单|清单|"
-    r"\b(which|what)\s+(of\s+(my|our)\s+)?(customers|accounts|clients)\b|\blist\b|\bwho are\b",
-    re.IGNORECASE,
-)
-RANKED_CUSTOMERS_RE = re.compile(
-    r"前\s*(\d+|[一二三四五六七八九十两]+)\s*(大|名|个|家|位)?\s*(客户|家)|\btop\s+\d+\s+(customers|accounts|clients)\b"
-    r"|最[^,,。?？]{0,8}?(\d+|[一二三四五六七八九十两]+)\s*(个|家|位|名)\s*(大)?客户"
-    r"|\b(\d+|two|three|four|five|ten)\s+(customers|accounts|clients)\s+\w*\s*(most|least|biggest|largest)\b",
-    re.IGNORECASE,
-)
+THIS_ONE_RE = CUES["this_one"]
+DETAIL_RE = CUES["detail"]
+WHY_RE = CUES["why"]
+COUNT_RE = CUES["count"]
+COUNT_CUSTOMERS_RE = CUES["count_customers"]
+SHARE_RE = CUES["share"]
+LIST_CUSTOMERS_RE = CUES["list_customers"]
+RANKED_CUSTOMERS_RE = CUES["ranked_customers"]
 # Analyses whose words ("大客户", "赚钱") also name plain customer lists: a list or a top N is the metric layer's.
 LIST_OVER = frozenset({"tiers", "profitability"})
-MONEY_WORD_RE = re.compile(
-    r"销售额|收入|营收|业绩|金额|多少钱|\b(revenue|sales|turnover|amount|spent|spend|worth|value)\b", re.IGNORECASE
-)
-# Ambiguous grouping words resolved by what the question is about: 渠道 that brought customers is the acquisition
-# channel; 类别 of complaints or tickets is the issue category.
-ACQUIRED_RE = re.compile(
-    r"拉来|获客|带来的客户|来的客户|客户来源|引流|注册|签约|\b(acquired|acquisition|brought (us|in)|came (from|through)|signed up|registered|referr)",
-    re.IGNORECASE,
-)
-TICKET_TOPIC_RE = re.compile(
-    r"投诉|工单|客诉|问题|咨询|\b(complaints?|tickets?|issues?|inquir(y|ies))\b", re.IGNORECASE
-)
-PRODUCT_WORD_RE = re.compile(r"产品|商品|品类|\b(products?|items?|sku)\b", re.IGNORECASE)
+MONEY_WORD_RE = CUES["money_word"]
+ACQUIRED_RE = CUES["acquired"]
+TICKET_TOPIC_RE = CUES["ticket_topic"]
+PRODUCT_WORD_RE = CUES["product_word"]
 # A grouping that a tool names differently ("category" of the attention tool is the issue category).
 TOOL_DIM_ALIASES = {"issue_category": "category"}
-# "今年一单都没成交的", "no completed order this year": customers on record with nothing bought in the period.
-NO_ORDERS_RE = re.compile(
-    r"一单(都|也)?没|没有?(再)?(下过?|成交过?|买过?|采购过?|订过?)(单|货|东西)?|掉单|没动静|"
-    r"\b(no (completed )?orders?|not ordered|haven't ordered|hasn't ordered|didn't order|did not order|no purchases?|"
-    r"haven't bought|hasn't bought|not bought|stopped (buying|ordering))\b",
-    re.IGNORECASE,
-)
+NO_ORDERS_RE = CUES["no_orders"]
 # "四个季度的销售额分别是多少": each period of the unit named.
 UNIT_WORDS = (("季度", "quarter"), ("quarter", "quarter"), ("月", "month"), ("month", "month"), ("年", "year"))
-# "哪个大区涨得最猛", "fastest-growing category": ranked by the change, not by the level.
-GROWTH_RANK_RE = re.compile(
-    r"(增长|增速|涨幅|涨|增加|增幅|下降|下滑|跌|降幅|减少|掉)[^,,。?？]{0,4}(最快|最猛|最多|最大|最高|最厉害|最狠)|"
-    r"(增长率|增速|涨幅|降幅|环比增长率?|同比增长率?)[^,,。?？]{0,3}最|"
-    r"\b(grew|grown|growing|rose|increased|fell|dropped|declined)\b[^?.]{0,20}\b(fastest|most)\b|"
-    r"\b(fastest|biggest|largest)[- ](growing|growth|increase|rise|drop|decline|fall)\b|\bmost growth\b",
-    re.IGNORECASE,
-)
-AMOUNT_CHANGE_RE = re.compile(
-    r"增加最多|多卖|增加了最多|增加额|增长额|金额增长|\b(increase|grew|rose) the most\b|in absolute", re.IGNORECASE
-)
-DECLINE_RE = re.compile(r"下降|下滑|跌|降幅|减少|掉|\b(fell|dropped|declined|drop|decline|fall)\b", re.IGNORECASE)
-# "哪个销售手上的客户最多", "which region has the most customers": ranked by a count of customers.
-MOST_CUSTOMERS_RE = re.compile(
-    r"客户数?(最多|最少)|(最多|最少)的?客户数?(?!的)|\b(most|fewest|least)\s+(customers|accounts|clients)\b|"
-    r"\b(biggest|largest|smallest)\s+books?\b",
-    re.IGNORECASE,
-)
-# Words that make a count of customers a count of buyers in a period rather than of customers on record.
-BUYING_RE = re.compile(
-    r"下单|下过单|成交|买过|买了|购买|采购|消费|活跃|复购|回购|\b(bought|buy|buying|ordered|order|purchased|purchasing|placed|active|spent)\b",
-    re.IGNORECASE,
-)
+GROWTH_RANK_RE = CUES["growth_rank"]
+AMOUNT_CHANGE_RE = CUES["amount_change"]
+DECLINE_RE = CUES["decline"]
+MOST_CUSTOMERS_RE = CUES["most_customers"]
+BUYING_RE = CUES["buying"]
 
 
 COUNT_OF_RE = re.compile(

@@ -212,3 +212,10 @@ def test_a_later_part_with_only_a_grouping_takes_the_earlier_measure(router: Rou
     assert router.parts("How many tickets are still open, and which department has the most of them?")[1].startswith(
         "which department"
     )
+
+
+def test_every_cue_in_the_table_is_used() -> None:
+    from assistant.nlu.cues import CUES
+
+    source = (Path(__file__).parents[2] / "assistant" / "router" / "router.py").read_text(encoding="utf-8")
+    assert [k for k in CUES if f'CUES["{k}"]' not in source] == []

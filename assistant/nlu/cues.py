@@ -1,0 +1,21 @@
+"""The router's cue patterns (cues.yaml): shapes, subjects and disambiguation words, compiled once, by name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+
+
+def _load() -> dict[str, re.Pattern[str]]:
+    raw = yaml.safe_load((HERE / "cues.yaml").read_text(encoding="utf-8"))
+    return {
+        name: re.compile(entry["pattern"], re.IGNORECASE if entry.get("ignore_case", True) else 0)
+        for name, entry in raw.items()
+    }
+
+
+CUES: dict[str, re.Pattern[str]] = _load()
