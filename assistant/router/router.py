@@ -278,6 +278,8 @@ class Router:
         if len(pieces) == 1:
             return [question]
         first = self.read(pieces[0], ctx)
+        if isinstance(first, Plan) and first.kind == "unsupported":
+            return [question]  # "明天天气怎么样?适合去拜访吗": the rest leans on the refused part; refuse it whole
         if isinstance(first, Plan):
             return pieces
         out = [pieces[0]]

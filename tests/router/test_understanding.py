@@ -219,3 +219,9 @@ def test_every_cue_in_the_table_is_used() -> None:
 
     source = (Path(__file__).parents[2] / "assistant" / "router" / "router.py").read_text(encoding="utf-8")
     assert [k for k in CUES if f'CUES["{k}"]' not in source] == []
+
+
+def test_a_question_whose_first_part_is_refused_is_refused_whole(router: Router) -> None:
+    assert router.parts("明天上海会下雨吗?适合去拜访客户吗") == ["明天上海会下雨吗?适合去拜访客户吗"]
+    assert router.route("把客户负责人的手机号发我").kind == "unsupported"
+    assert router.route("把取消的订单都清掉").reason == "refused: read_only"
