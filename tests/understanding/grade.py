@@ -73,6 +73,8 @@ def load(path: Path) -> list[Question]:
         expect = row.get("expect") or []
         if not expect or any(e.get("kind") not in KINDS for e in expect):
             raise ValueError(f"{path}: {qid}: each expectation needs a kind among {KINDS}")
+        if row.get("shape") not in SHAPES or row.get("lang") not in ("zh", "en"):
+            raise ValueError(f"{path}: {qid}: shape must be one of {SHAPES} and lang zh or en")
         out.append(
             Question(
                 qid, str(row["q"]), str(row["lang"]), str(row["role"]), str(row["shape"]), expect, row.get("as_rep")
