@@ -1,8 +1,8 @@
 """The first sentence of a metric answer: the answer itself, with the filters and period it applies to.
 
-"今年(截至 2026-10-30),华东区的销售额 2,346.6万,比去年同期增长 12.3%。" / "Revenue in 华东 this year (to
-2026-10-30): 23,465,553, up 12.3% on the same period last year." The table and the figures follow; the text no
-longer needs the table to be understood. Every number is read from the result (``fmt`` formats it).
+"2026年,华东的销售额 2,346.6万,比去年同期(1,998.2万)增长 17.4%。" / "Revenue in 华东 (2026): 23,465,553, up 17.4%
+on the same period last year (19,981,606)." The table and the figures follow; the text no longer needs the table
+to be understood. Every number is read from the result (``fmt`` formats it).
 """
 
 from __future__ import annotations
