@@ -63,9 +63,9 @@ class Assistant:
         answer = mark_answer(question, ctx)
         if answer is None and self.llm is not None:
             # A request to change data or about data the warehouse lacks is refused the same way on both paths.
-            plan = self.router.read(question, ctx)
-            if isinstance(plan, Plan) and plan.kind == "unsupported":
-                answer = self.answer_plan(question, plan, ctx)
+            refused = self.router.refused(question)
+            if refused is not None:
+                answer = self.answer_plan(question, refused, ctx)
         if answer is None:
             answer = self.llm.ask(question, ctx) if self.llm is not None else self.answer_by_rules(question, ctx)
         answer.elapsed_ms = (time.perf_counter() - t0) * 1000

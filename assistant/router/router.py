@@ -304,6 +304,15 @@ class Router:
             out.append(" ".join([*carry, piece]))
         return out
 
+    def refused(self, question: str) -> Plan | None:
+        """The refusal plan when ``question`` asks to change data or for data the warehouse lacks, else None.
+
+        Only the refusal tables are read (no name or customer search): the LLM path checks this before the model.
+        """
+        q = correct(normalize(question))
+        found = refusal(q)
+        return self._unsupported(detect_language(q), found) if found else None
+
     def elliptical(self, part: str, previous: Plan) -> Plan | None:
         """A later part that names nothing of its own ("…, and which has the fewest?", "哪个最低"): the earlier
         part's ranking, turned the way the part asks. None when the part says enough to be routed by itself."""
