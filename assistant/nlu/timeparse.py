@@ -22,8 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.core.periods import add_months as _add_months
-from assistant.core.periods import last_year_span, previous_span
+from assistant.core.periods import add_months, last_year_span, previous_span
 from assistant.nlu.numbers import NUMBER_RE, ZH_NUM_CHARS, parse_int
 
 D = dt.date
@@ -103,11 +102,11 @@ def _last_n(n: int, unit: str, ref: dt.date) -> Period:
     elif unit == "week":
         start = ref - dt.timedelta(days=7 * n - 1)
     elif unit == "month":
-        start = _add_months(ref, -n) + dt.timedelta(days=1)
+        start = add_months(ref, -n) + dt.timedelta(days=1)
     elif unit == "quarter":
-        start = _add_months(ref, -3 * n) + dt.timedelta(days=1)
+        start = add_months(ref, -3 * n) + dt.timedelta(days=1)
     else:
-        start = _add_months(ref, -12 * n) + dt.timedelta(days=1)
+        start = add_months(ref, -12 * n) + dt.timedelta(days=1)
     zh_unit = {"day": "天", "week": "周", "month": "个月", "quarter": "个季度", "year": "年"}[unit]
     return Period(start, ref, "range", f"最近{n}{zh_unit}", f"the last {n} {unit}{'s' if n != 1 else ''}")
 
@@ -306,7 +305,7 @@ def _since_month(month: int | None, ref: dt.date) -> Period | None:
 
 def _rel_quarter(offset: int, ref: dt.date) -> Period:
     q0 = (ref.month - 1) // 3
-    start = _add_months(D(ref.year, 3 * q0 + 1, 1), 3 * offset)
+    start = add_months(D(ref.year, 3 * q0 + 1, 1), 3 * offset)
     p = _quarter(start.year, (start.month - 1) // 3 + 1)
     return _to_date(p, ref)
 
@@ -317,7 +316,7 @@ def _past_quarter(q: int, ref: dt.date) -> Period:
 
 
 def _rel_month(offset: int, ref: dt.date) -> Period:
-    start = _add_months(D(ref.year, ref.month, 1), offset)
+    start = add_months(D(ref.year, ref.month, 1), offset)
     return _to_date(_month(start.year, start.month), ref)
 
 
