@@ -88,6 +88,11 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
     dim = label(by[0], lang, TOOL)
     if args.get("having"):
         n = len(result.rows)
+        if result.figures.get("truncated"):
+            # the rows stop at the limit: the count is a floor, not the answer
+            if zh:
+                return f"{scope}符合条件的{dim}超过 {n} 个,下表只列出前 {n} 个{end}"
+            return f"More than {n} {_plural(dim)} match the conditions{' ' + scope if scope else ''}; the table shows the first {n}{end}"
         if zh:
             return f"{scope}符合条件的{dim}共 {n} 个{end}"
         return f"{n} {_plural(dim) if n != 1 else dim} match the conditions{' ' + scope if scope else ''}{end}"

@@ -90,3 +90,11 @@ def test_no_sentence_for_other_tools_or_empty_results() -> None:
         is None
     )
     assert lead_sentence(result({"metrics": ["revenue"], "by": []}, ["revenue"], []), "zh", None) is None
+
+
+def test_a_truncated_list_is_not_counted_as_its_rows() -> None:
+    res = result({"metrics": ["revenue"], "by": ["customer"], "having": [{"metric": "revenue", "op": ">", "value": 1}]},
+                 ["customer", "customer_name", "revenue"], [["C1", "甲", 5.0], ["C2", "乙", 3.0]])  # fmt: skip
+    res.figures["truncated"] = True
+    assert lead_sentence(res, "zh", None) == "符合条件的客户超过 2 个,下表只列出前 2 个。"
+    assert lead_sentence(res, "en", None) == "More than 2 customers match the conditions; the table shows the first 2."
