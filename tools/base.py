@@ -26,9 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.core.errors import InputError
 from assistant.core.jsonable import to_jsonable
 from assistant.warehouse import derived
+from assistant.warehouse.duckdb_engine import as_engine
+from assistant.warehouse.engine import Engine
 from assistant.warehouse.schema import REFERENCE_TABLE
 
-Con = duckdb.DuckDBPyConnection
+# What a tool runs on: a DuckDB connection (wrapped as the default engine) or any other Engine (Spark).
+Con = duckdb.DuckDBPyConnection | Engine
 
 ChartKind = Literal["bar", "line", "pie", "scatter", "heatmap", "area", "table"]
 
@@ -125,7 +128,7 @@ class Scope:
         out, as with ``f_lines``. Goes after ``ctes()`` (it reads ``f_customers``).
         """
         cols = "o.order_id, o.customer_id, o.order_date, o.revenue, o.margin, o.lines_without_cost"
-        totals = "f_category" not in self.params and derived.order_totals_fresh(con)
+        totals = "f_category" not in self.params and as_engine(con).derived_fresh(derived.ORDER_TOTALS)
         if totals and not (days and "f_channel" in self.params):
             day_cols = ", o.day_first, o.day_revenue" if days else ""
             return f"""f_order_values AS (
@@ -197,13 +200,16 @@ def last_order_date(con: Con) -> dt.date:
     A salesperson's scoped database (assistant.warehouse.access) holds only their customers' orders; it
     carries the warehouse's date in REFERENCE_TABLE so "this year" means the same for everyone.
     """
+    engine = as_engine(con)
     try:
-        row = con.execute(f"SELECT as_of FROM {REFERENCE_TABLE}").fetchone()
-        if row and row[0] is not None:
-            return row[0]
-    except duckdb.CatalogException:
-        pass
-    row = con.execute("SELECT max(order_date) FROM orders").fetchone()
+        _, rows = engine.rows(f"SELECT as_of FROM {REFERENCE_TABLE}")
+        if rows and rows[0][0] is not None:
+            return rows[0][0]
+    except Exception as exc:  # only the engine's "no such table": a scoped copy has it, the warehouse does not
+        if engine.map_error(exc) is None:
+            raise
+    _, rows = engine.rows("SELECT max(order_date) FROM orders")
+    row = rows[0] if rows else None
     if row is None or row[0] is None:
         raise InputError(
             "数据仓库中没有订单,无法确定参考日期;请先导入订单或指定 as_of。",
@@ -444,17 +450,24 @@ def validate_arguments(model: type[BaseModel], arguments: Mapping[str, Any] | Ba
 
 
 class Trace:
-    """Runs queries and remembers the SQL, so the answer can show how it was computed."""
+    """Runs queries through the engine and remembers the SQL, so the answer can show how it was computed.
+
+    The SQL remembered is the authoring (DuckDB) text whatever the engine: the same answer on every engine.
+    """
 
     def __init__(self, con: Con) -> None:
         self.con = con
+        self.engine = as_engine(con)
         self.sql: list[str] = []
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list[Any]]]:
         self.sql.append(sql.strip())
-        cur = self.con.execute(sql, used_params(sql, params or {}))
-        cols = [d[0] for d in cur.description]
-        return cols, [list(r) for r in cur.fetchall()]
+        return self.engine.rows(sql, used_params(sql, params or {}))
+
+    def columns(self, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Each column as a NumPy array, for the tools that compute per customer in Python."""
+        self.sql.append(sql.strip())
+        return self.engine.numpy(sql, used_params(sql, params or {}))
 
     def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         _, rows = self.query(sql, params)

@@ -17,7 +17,8 @@ Definitions (shared with the methodology documents; parameters and texts in tool
   E[spend] × margin rate / 1.01^i, where the margin rate is the customer's own gross margin / revenue in the
   window. Purchases are counted by day (several orders on one day are one purchase), times in weeks as in
   the paper. The models are fitted on a deterministic sample (at most 20,000 customers with the smallest
-  ``hash(customer_id)``) and applied to every customer with a completed order in the window, vectorised.
+  md5 key of ``customer_id``, the same on every engine) and applied to every customer with a completed order
+  in the window, vectorised.
 - CAC by acquisition channel = the channel's marketing spend in the period (months overlapping it) / the
   customers acquired through it whose first completed order falls in the period. CLV/CAC uses the channel's
   retention-formula CLV. Marketing spend is not split by region, industry etc., so CAC is only computed
@@ -185,7 +186,7 @@ cust AS (
     # Names are fetched later for the listed customers only: a million names cost more than the ranking.
     who = "c.customer_id, " if args.by == "customer" else ""
     main_sql = f"""{head}
-SELECT {who}s.k, hash(c.customer_id) AS h,
+SELECT {who}s.k, left(md5(c.customer_id), 16) AS h,
        coalesce(u.revenue, 0)::DOUBLE AS revenue, coalesce(u.margin, 0)::DOUBLE AS margin,
        coalesce(u.margin_12m, 0)::DOUBLE AS margin_12m,
        coalesce(u.active_last, false) AS active_last, coalesce(u.active_prev, false) AS active_prev,
@@ -199,8 +200,7 @@ FROM f_customers c
 JOIN segs s ON s.seg = coalesce(c.{column}::VARCHAR, '(未知)')
 LEFT JOIN cust u ON u.customer_id = c.customer_id"""
     tr = Trace(con)
-    tr.sql.append(main_sql.strip())
-    a = {k: np.asarray(v) for k, v in con.execute(main_sql, params).fetchnumpy().items()}
+    a = {k: np.asarray(v) for k, v in tr.columns(main_sql, params).items()}
     seg_sql = f"WITH {scope.ctes()},\n{segs_cte}\nSELECT seg, k FROM segs ORDER BY k"
     _, seg_rows = tr.query(seg_sql, {k: v for k, v in params.items() if f"${k}" in seg_sql})
     segs = [r[0] for r in seg_rows]
@@ -419,7 +419,8 @@ def _predict(
         )
     size = int(s["fit_sample"])
     if idx.size > size:
-        # Smallest hash(customer_id): the same customers on every run, whatever the row order.
+        # Smallest md5 key of customer_id: the same customers on every run, whatever the row order, and on
+        # every engine (DuckDB's hash() has no equal on Spark).
         h = a["h"][idx]
         sample = np.argpartition(h, size - 1)[:size]
     else:

@@ -48,6 +48,7 @@ from sqlglot import exp
 
 from assistant.core.errors import InputError
 from assistant.core.periods import last_year_span, previous_span
+from assistant.warehouse.duckdb_engine import as_engine
 from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, last_order_date, register
 from tools.tables import load
 
@@ -292,6 +293,7 @@ class Compiled:
     dim_columns: list[str]
     metric_columns: list[str]
     total_columns: list[str] = field(default_factory=list)  # trailing columns: totals over all groups
+    tree: exp.Expression | None = None  # the statement as built, for an engine that renders another dialect
 
 
 def _dim_spec(dim_id: str, fact: str) -> dict[str, Any]:
@@ -655,7 +657,7 @@ def compile_query(
         raise ValueError(f"metric_query: no value for parameters {sorted(missing)}")
     params = {k: v for k, v in params.items() if k in used}
     sql = final.sql(dialect="duckdb", pretty=True)
-    return Compiled(sql, params, out_cols, dcols, list(metrics), total_cols)
+    return Compiled(sql, params, out_cols, dcols, list(metrics), total_cols, final)
 
 
 def _order(args: MetricQueryArgs, metrics: list[str], by: list[str], dcols: list[str]) -> list[exp.Expression]:
@@ -793,8 +795,8 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
         prev = previous_period(args.compare, args.start, end, args.period_grain)
     period = Period(args.start, end)
     compiled = compile_query(args, period, prev)
-    cur = con.execute(compiled.sql, compiled.params)
-    fetched = cur.fetchall()
+    engine = as_engine(con)
+    _, fetched = engine.rows(compiled.sql, compiled.params, tree=compiled.tree)
     rows = [list(r[: len(compiled.columns)]) for r in fetched]
     truncated = len(rows) > args.limit
     if truncated:
@@ -813,7 +815,8 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
         figures["totals"] = dict(zip(compiled.metric_columns, fetched[0][len(compiled.columns) :], strict=True))
     elif args.by and any(not METRICS[m].get("needs") for m in metrics):
         totals = compile_query(args, period, for_totals=True)
-        trow = con.execute(totals.sql, totals.params).fetchone()
+        _, trows = engine.rows(totals.sql, totals.params, tree=totals.tree)
+        trow = trows[0] if trows else None
         figures["totals"] = dict(zip(totals.metric_columns, trow or [], strict=False))
         sqls.append(totals.sql)
     elif not args.by and rows:

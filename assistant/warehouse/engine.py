@@ -1,0 +1,87 @@
+"""The SQL engine seam: what the tools need from whatever runs their SQL.
+
+Every statement a tool runs goes through an ``Engine``: DuckDB (``duckdb_engine``, the embedded default) or
+Apache Spark (``spark_engine``, local or a cluster through Spark Connect). The tools author their SQL in DuckDB's
+dialect with ``$name`` parameters; an engine of another dialect renders it (``spark_dialect``) before running.
+
+The interface is small on purpose (as vanna's ``sql_runner/base.py``): run a statement with named parameters and
+get an Arrow table; say which sqlglot dialect it speaks; map its own errors to ours; interrupt a running
+statement; list its tables. ``rows`` and ``numpy`` are conveniences with Arrow-based defaults that an engine may
+answer faster natively (DuckDB does, so the default path keeps its speed).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from assistant.core.errors import AssistantError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+    from sqlglot import exp
+
+
+class QueryError(AssistantError):
+    """A statement failed inside the engine (a missing table, a type error, a cancelled query)."""
+
+
+class Engine(abc.ABC):
+    """Runs DuckDB-dialect SQL with ``$name`` parameters and returns Arrow; see the module docstring."""
+
+    #: sqlglot's name for the dialect the engine runs ("duckdb", "spark").
+    dialect: str = "duckdb"
+
+    @abc.abstractmethod
+    def arrow(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, tree: exp.Expression | None = None
+    ) -> pa.Table:
+        """Run one statement (DuckDB dialect, ``$name`` parameters); the whole result as an Arrow table.
+
+        ``tree`` is the same statement as a sqlglot tree when the caller built one (metric_query): an engine of
+        another dialect renders it directly instead of parsing ``sql`` again.
+        """
+
+    @abc.abstractmethod
+    def tables(self) -> list[str]:
+        """The names of the tables and views a statement can read, sorted."""
+
+    @abc.abstractmethod
+    def interrupt(self) -> None:
+        """Stop the statement running now (from another thread); it raises in its caller."""
+
+    @abc.abstractmethod
+    def map_error(self, exc: BaseException) -> AssistantError | None:
+        """Our error for the engine's own exception ``exc``; None when ``exc`` is not the engine's."""
+
+    def rows(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, tree: exp.Expression | None = None
+    ) -> tuple[list[str], list[list[Any]]]:
+        """Column names and rows as Python values (Decimal, date, list, dict as DuckDB's fetchall gives them)."""
+        return table_rows(self.arrow(sql, params, tree=tree))
+
+    def numpy(self, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """Each column as a NumPy array (for the tools that compute per customer in Python)."""
+        import numpy as np
+
+        table = self.arrow(sql, params)
+        return {
+            name: np.asarray(col.to_numpy(zero_copy_only=False))
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
+
+    def derived_fresh(self, name: str) -> bool:
+        """Whether the derived table ``name`` (assistant.warehouse.derived) can be read instead of its sources."""
+        return False
+
+    def close(self) -> None:
+        """Release the engine's resources (a no-op when it does not own them)."""
+        return None
+
+
+def table_rows(table: pa.Table) -> tuple[list[str], list[list[Any]]]:
+    """An Arrow table as (column names, rows of Python values)."""
+    columns = [c.to_pylist() for c in table.columns]
+    return list(table.column_names), [list(r) for r in zip(*columns, strict=True)] if columns else []
