@@ -127,8 +127,6 @@ def render_result(out: dict[str, Any]) -> str:
 
 def run_tool(name: str, raw_args: str | dict[str, Any] | None, db: Path | None) -> dict[str, Any]:
     """Validate, open the warehouse read-only (or the knowledge base, for document search), run, return the JSON."""
-    from assistant.answering.citations import Knowledge
-    from assistant.answering.toolbox import Toolbox
     from assistant.capabilities import load_all
     from assistant.warehouse.db import connect
 
@@ -138,9 +136,14 @@ def run_tool(name: str, raw_args: str | dict[str, Any] | None, db: Path | None) 
         names = ", ".join(sorted(registry))
         raise InputError(f"没有名为 {name} 的工具。可用工具:{names}", f"No tool named {name}. Available: {names}")
     args = parse_arguments(spec, raw_args)
+    if spec.needs == "knowledge":
+        # Only document search opens the knowledge base (and imports its stack); the calculators never do.
+        from assistant.answering.citations import Knowledge
+
+        return spec.run(Knowledge(), args).to_json()
     con = connect(config.db_path(db))
     try:
-        return Toolbox(registry, con, Knowledge()).run(name, args).to_json()
+        return spec.run(con, args).to_json()
     finally:
         con.close()
 

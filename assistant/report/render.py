@@ -9,9 +9,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from assistant.answering.exports import safe_cell
 from assistant.core.errors import ConfigError
 from assistant.report.build import Figure, Report
 
@@ -141,6 +138,11 @@ def _charts_html(rep: Report) -> str:
 
 
 def to_xlsx(rep: Report, path: Path) -> None:
+    # Only the Excel export needs pandas (exports imports it too); it costs every other command ~0.25 s.
+    import pandas as pd
+
+    from assistant.answering.exports import safe_cell
+
     zh = rep.lang == "zh"
     with pd.ExcelWriter(path) as xw:
         pd.DataFrame(

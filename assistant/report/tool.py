@@ -13,8 +13,6 @@ from typing import Literal
 from pydantic import Field
 
 from assistant.nlu.timeparse import Period, find_period
-from assistant.report.build import build_report
-from assistant.report.render import figure_rows, to_markdown
 from tools.base import CommonFilters, Con, Definition, ToolResult, register, resolve_scope
 
 
@@ -33,6 +31,10 @@ class BusinessReviewArgs(CommonFilters):
     examples=("总结一下本季度客户经营情况", "monthly review for last month"),
 )
 def business_review(con: Con, args: BusinessReviewArgs) -> ToolResult:
+    # Imported here: registering the tool (every CLI command that lists tools does) must not load the report.
+    from assistant.report.build import build_report
+    from assistant.report.render import figure_rows, to_markdown
+
     scope = resolve_scope(con, args)
     if args.start:
         period = Period(args.start, scope.end, "range", f"{args.start} 至 {scope.end}", f"{args.start} to {scope.end}")
