@@ -37,6 +37,7 @@ from assistant.core.periods import UNIT_MONTHS
 from assistant.nlu.cues import CUES
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.limits import Refusal, refusal
+from assistant.nlu.measures import MeasureReading, object_of, read_measure
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.parts import split_parts
 from assistant.nlu.timeparse import (
@@ -406,6 +407,9 @@ class Router:
         if cues["forecast"] and not any(self._tool_of(k) == "clv" for k in intents):
             return self._unsupported(lang)
         metrics = _metrics_named(topics, q)
+        measure = read_measure(q, taken)
+        if measure is not None and measure.metric in t.metrics:
+            metrics = _with_measure(metrics, measure, topics)
         counts_customers = (
             COUNT_CUSTOMERS_RE.search(q)
             or MOST_CUSTOMERS_RE.search(q)
@@ -893,6 +897,23 @@ def _metrics_named(topics: list[Match], q: str) -> list[str]:
     if _inactive_days(q) is not None and "days_since_last_order" not in out:
         out.append("days_since_last_order")
     return out
+
+
+def _with_measure(metrics: list[str], measure: MeasureReading, topics: list[Match]) -> list[str]:
+    """The measure read from its parts first; a synonym's measure of the same object, or named by the same
+    words, gives way to it ("被退货的订单金额": the returned amount, not the order count)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for m in topics:
+        if m.kind == "metric":
+            spans.setdefault(m.key, []).append((m.start, m.end))
+    kept = [
+        k
+        for k in metrics
+        if k != measure.metric
+        and object_of(k) != measure.object
+        and not any(_overlaps(s, e, list(measure.spans)) for s, e in spans.get(k, []))
+    ]
+    return [measure.metric, *kept]
 
 
 MEASURE_SUFFIX = re.compile(r"(数|数量|次数|笔数|率|额|金额|count|number|rate|amount)$", re.IGNORECASE)

@@ -153,6 +153,12 @@ ALL_HISTORY: dict[str, Any] = {
     "returned_amount": 100,  # O4
     "cancelled_orders": 1,  # O6
     "cancelled_amount": 200,  # O6: P2 1×200
+    "overdue_open_invoices": 2,  # unpaid at 06-30 and past due: V2 (due 05-10), V3 (due 03-21, paid only 07-15)
+    "overdue_rate": 100 * 2 / 4,  # V2, V3 of V1..V4
+    "promoters": 2,  # S5 9, S1 10
+    "detractors": 1,  # S3 3
+    "promoter_share": 100 * 2 / 4,  # of the four that answered the NPS question (S4 did not)
+    "detractor_share": 100 * 1 / 4,
 }
 
 # The first half of 2024.
@@ -186,7 +192,13 @@ H1_2024: dict[str, Any] = {
     "returned_amount": 100,  # O4 2024-05-05
     "cancelled_orders": 1,  # O6 2024-06-01
     "cancelled_amount": 200,
+    "overdue_rate": 100 * 2 / 4,  # V2, V3 of the four issued in H1
+    "promoters": 1,  # S1 10 (S5 is 2023)
+    "detractors": 1,  # S3 3
+    "promoter_share": 100 / 3,  # S1, S3, S2 answered; S4 did not
+    "detractor_share": 100 / 3,
     # snapshots at the end do not depend on the start
+    "overdue_open_invoices": 2,
     "active_customers": 2,
     "open_tickets": 2,
     "overdue_amount": 750,

@@ -1,0 +1,142 @@
+"""The measure a question asks for, read from its parts (measures.yaml): object, qualifiers and quantity.
+
+"逾期没回款的钱" names no metric synonym whole, but it names two qualifiers (overdue, unpaid) and a quantity
+(money); the frame whose qualifiers are all named and whose quantity agrees is the overdue amount. Only
+questions that name a qualifier are read this way; plain measures stay with the metric synonyms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).parent
+QUAL_WEIGHT, OBJECT_WEIGHT, QTY_WEIGHT, QTY_CONFLICT = 3, 2, 2, -3
+
+
+@dataclass(frozen=True)
+class Part:
+    kind: str  # qualifier, object, quantity
+    key: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Frame:
+    metric: str
+    object: str
+    quals: tuple[str, ...]
+    qty: str | None
+    object_required: bool = False
+    qty_required: bool = False
+
+
+@dataclass(frozen=True)
+class MeasureReading:
+    """The measure read from the parts, its score, and the spans of the words that named it."""
+
+    metric: str
+    object: str
+    score: int
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class MeasureTable:
+    words: tuple[tuple[str, re.Pattern[str], str, str], ...]  # phrase, pattern, kind, key; longest first
+    frames: tuple[Frame, ...]
+    objects: dict[str, str]  # metric → its object
+
+
+def _pattern(phrase: str) -> re.Pattern[str]:
+    esc = re.escape(phrase.lower())
+    if phrase.isascii() and re.match(r"\w", phrase):
+        return re.compile(rf"(?<![a-z0-9]){esc}(?![a-z0-9])")
+    return re.compile(esc)
+
+
+@cache
+def table() -> MeasureTable:
+    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
+    words = []
+    for kind, groups in raw["parts"].items():
+        for key, langs in groups.items():
+            for lang in ("zh", "en"):
+                for phrase in langs.get(lang, []):
+                    words.append((str(phrase), _pattern(str(phrase)), kind, key))
+    words.sort(key=lambda w: -len(w[0]))
+    frames, objects = [], {}
+    for metric, specs in raw["frames"].items():
+        for spec in specs:
+            frames.append(
+                Frame(
+                    metric,
+                    spec["object"],
+                    tuple(spec.get("quals", [])),
+                    spec.get("qty"),
+                    spec.get("object_required", False),
+                    spec.get("qty_required", False),
+                )
+            )
+            objects[metric] = spec["object"]
+    return MeasureTable(tuple(words), tuple(frames), objects)
+
+
+def find_parts(q: str, skip: list[tuple[int, int]] | None = None) -> list[Part]:
+    """Every part word in ``q``, longest first and never overlapping one another or ``skip`` (names, dates)."""
+    low = q.lower()
+    taken = list(skip or [])
+    out: list[Part] = []
+    for _phrase, rx, kind, key in table().words:
+        for m in rx.finditer(low):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            out.append(Part(kind, key, m.start(), m.end()))
+    return sorted(out, key=lambda p: p.start)
+
+
+def _score(frame: Frame, quals: set[str], objects: set[str], qtys: set[str]) -> int | None:
+    if not set(frame.quals) <= quals or (frame.object_required and frame.object not in objects):
+        return None
+    if frame.qty_required and frame.qty not in qtys:
+        return None
+    score = QUAL_WEIGHT * len(frame.quals) + (OBJECT_WEIGHT if frame.object in objects else 0)
+    if frame.qty in qtys:
+        score += QTY_WEIGHT
+    elif qtys and frame.qty is not None:
+        score += QTY_CONFLICT  # asked for money, the frame counts (or the other way round)
+    return score
+
+
+def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureReading | None:
+    """The qualified measure ``q`` asks for, or None when it names no qualifier or no frame fits unambiguously."""
+    parts = find_parts(q, skip)
+    quals = {p.key for p in parts if p.kind == "qualifier"}
+    if not quals:
+        return None
+    objects = {p.key for p in parts if p.kind == "object"}
+    qtys = {p.key for p in parts if p.kind == "quantity"}
+    scored = [
+        (s, f) for f in table().frames if f.quals and (s := _score(f, quals, objects, qtys)) is not None and s > 0
+    ]
+    if not scored:
+        return None
+    scored.sort(key=lambda sf: -sf[0])
+    best_score, best = scored[0]
+    if any(s == best_score and f.metric != best.metric for s, f in scored[1:]):
+        return None  # two measures fit equally well: leave it to the synonyms rather than guess
+    used = {"qualifier": set(best.quals), "object": {best.object}, "quantity": {best.qty}}
+    spans = tuple((p.start, p.end) for p in parts if p.key in used.get(p.kind, set()))
+    return MeasureReading(best.metric, best.object, best_score, spans)
+
+
+def object_of(metric: str) -> str | None:
+    """The thing a metric counts or sums (order, invoice, ticket, survey, customer …)."""
+    return table().objects.get(metric)

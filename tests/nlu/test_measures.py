@@ -1,0 +1,91 @@
+"""The measure read from its parts (assistant/nlu/measures.yaml): wordings that name no metric synonym whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.nlu.measures import find_parts, object_of, read_measure, table
+from tools.tables import load
+
+METRICS = load("metrics")["metrics"]
+
+
+def test_every_frame_names_a_metric_and_every_metric_has_a_frame() -> None:
+    framed = {f.metric for f in table().frames}
+    assert framed <= set(METRICS), framed - set(METRICS)
+    assert set(METRICS) <= framed, set(METRICS) - framed
+
+
+def test_every_qualifier_in_a_frame_has_words() -> None:
+    words = {(kind, key) for _p, _rx, kind, key in table().words}
+    for f in table().frames:
+        for q in f.quals:
+            assert ("qualifier", q) in words, (f.metric, q)
+        if f.qty:
+            assert ("quantity", f.qty) in words, (f.metric, f.qty)
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("逾期没回款的钱一共多少", "overdue_amount"),
+        ("过了到期日还欠着的款项有多少", "overdue_amount"),
+        ("有几张发票超过账期还没付", "overdue_open_invoices"),
+        ("how many invoices are past due and still unpaid", "overdue_open_invoices"),
+        ("what share of invoices were paid late last year", "overdue_rate"),
+        ("去年发票的逾期比例", "overdue_rate"),
+        ("客户还欠我们多少钱", "unpaid_amount"),
+        ("value of open invoices", "unpaid_amount"),
+        ("被退回的货值多少钱", "returned_amount"),
+        ("how much money did returned orders represent", "returned_amount"),
+        ("退了几单", "returns"),
+        ("what percentage of orders were sent back", "return_rate"),
+        ("砍单的金额", "cancelled_amount"),
+        ("how many orders got cancelled", "cancelled_orders"),
+        ("第一次买我们东西的客户有几家", "new_customers"),
+        ("how many first-time buyers did we get", "new_customers"),
+        ("新注册的客户有多少家", "signups"),
+        ("how many accounts signed up", "signups"),
+        ("还开着的工单有几个", "open_tickets"),
+        ("how many complaints came in", "complaints"),
+        ("工单平均多久能处理完", "avg_resolution_hours"),
+        ("how long does it take on average to resolve a ticket", "avg_resolution_hours"),
+        ("打了9分以上的推荐者有多少人次", "promoters"),
+        ("推荐者占多少", "promoter_share"),
+        ("what percentage of respondents are detractors", "detractor_share"),
+    ],
+)
+def test_qualified_measures(question: str, metric: str) -> None:
+    found = read_measure(question)
+    assert found is not None and found.metric == metric, (question, found)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "华东区今年的销售额",  # no qualifier: the synonyms name it
+        "how many orders did we get last month",
+        "如何处理流失客户",  # 处理 without a ticket and a duration is not the resolution time
+        "各部门处理的工单数排个序",  # a count of tickets, not their resolution time
+        "",
+    ],
+)
+def test_unqualified_questions_are_left_to_the_synonyms(question: str) -> None:
+    assert read_measure(question) is None
+
+
+def test_names_and_dates_are_not_read_as_parts() -> None:
+    q = "退货王贸易公司的订单金额"
+    assert read_measure(q) is not None  # as a bare string, 退货 is a qualifier …
+    assert read_measure(q, [(0, 7)]) is None  # … but not inside a customer's name
+
+
+def test_longest_word_wins() -> None:
+    kinds = [(p.kind, p.key) for p in find_parts("未解决的工单")]
+    assert kinds == [("qualifier", "open"), ("object", "ticket")]
+
+
+def test_objects() -> None:
+    assert object_of("returned_amount") == object_of("revenue") == "order"
+    assert object_of("overdue_amount") == "invoice"
+    assert object_of("nope") is None
