@@ -6,19 +6,22 @@ The deterministic path (the router's plans) and the LLM's fallback come through 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 
-from assistant.answering.answer import Answer, result_text
+from assistant.answering.answer import Answer, Citation, result_text
 from assistant.answering.citations import cite
 from assistant.answering.compose import compose, compose_error
 from assistant.answering.conversation import Context, Plan
-from assistant.answering.lead import lead_sentence
+from assistant.answering.names import customer_names
 from assistant.answering.toolbox import Toolbox
+from assistant.answering.writers import advice_of
 from assistant.core.errors import AssistantError
 from knowledge.models import Hit
 from knowledge.ourdocs import docs_of_tool, find_section
 
-# Plain queries explain no concept: no automatic citations.
-NO_CONCEPT_TOOLS = frozenset({"metric_query", "sql_query"})
+# Plain queries explain no concept: no automatic citations (a change's drivers have no document of their own; the
+# search found unrelated "why" sections).
+NO_CONCEPT_TOOLS = frozenset({"metric_query", "sql_query", "change_drivers"})
 
 
 def answer_plan(question: str, plan: Plan, ctx: Context, toolbox: Toolbox) -> Answer:
@@ -41,16 +44,19 @@ def answer_plan(question: str, plan: Plan, ctx: Context, toolbox: Toolbox) -> An
             question, lang, exc, tool=plan.tool, arguments=plan.args, route=route, notices=plan.notices
         )
     period = (plan.period.zh if lang == "zh" else plan.period.en) if plan.period else None
-    # A tool that writes its own narrative (the business review) is shown as written; others are described.
+    # A tool that writes its own narrative (the business review) is shown as written; others are described, the
+    # answer first (answer.describe_result), then the figures and rows it rests on.
     narrative = result.figures.get("markdown")
-    text = result_text(spec.name, spec.zh, spec.en, result, lang, period)
-    lead = None if isinstance(narrative, str) else lead_sentence(result, lang, period)
-    if lead:
-        text = f"{lead}\n\n{text}"  # the answer first; the figures and rows it rests on after
+    text = result_text(spec.name, spec.zh, spec.en, result, lang, period, customer_names(toolbox.con, result))
     citations = []
     if spec.name not in NO_CONCEPT_TOOLS and not isinstance(narrative, str):
         fallback = spec.zh if lang == "zh" else spec.en
         citations = toolbox.knowledge.citations_for(question, spec.name, lang, fallback_query=fallback)
+        advice = advice_of(result, lang)
+        if advice is not None:  # the section the answer's advice quotes comes first
+            citations = [Citation(**asdict(advice))] + [
+                c for c in citations if (c.doc, c.section) != (advice.doc, advice.section)
+            ]
     if plan.explain_query:
         extra = [cite(h) for h in toolbox.knowledge.search(plan.explain_query, lang, k=2)]
         shown = {(e.doc, e.section) for e in extra}

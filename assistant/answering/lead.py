@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.answering.answer import fmt, label
+from assistant.answering.formatting import fmt, label
 from tools.base import ToolResult
 
 TOOL = "metric_query"
