@@ -52,6 +52,7 @@ class MeasureTable:
     words: tuple[tuple[str, re.Pattern[str], str, str], ...]  # phrase, pattern, kind, key; longest first
     frames: tuple[Frame, ...]
     objects: dict[str, str]  # metric → its object
+    companions: dict[str, str]  # metric → the one shown beside it when the question names no quantity
 
 
 def _pattern(phrase: str) -> re.Pattern[str]:
@@ -85,7 +86,7 @@ def table() -> MeasureTable:
                 )
             )
             objects[metric] = spec["object"]
-    return MeasureTable(tuple(words), tuple(frames), objects)
+    return MeasureTable(tuple(words), tuple(frames), objects, dict(raw.get("companions", {})))
 
 
 def find_parts(q: str, skip: list[tuple[int, int]] | None = None) -> list[Part]:
@@ -140,3 +141,19 @@ def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureRe
 def object_of(metric: str) -> str | None:
     """The thing a metric counts or sums (order, invoice, ticket, survey, customer …)."""
     return table().objects.get(metric)
+
+
+def with_companions(metrics: list[str], q: str, skip: list[tuple[int, int]] | None = None) -> list[str]:
+    """``metrics`` with each one's companion after it ("CSAT": the share satisfied and the mean score), unless the
+    question names a quantity (a rate or an average) and so says which of the two it means."""
+    comp = table().companions
+    if not any(m in comp for m in metrics):
+        return metrics
+    if any(p.kind == "quantity" and p.key in ("rate", "avg") for p in find_parts(q, skip)):
+        return metrics
+    out: list[str] = []
+    for m in metrics:
+        out.append(m)
+        if m in comp and comp[m] not in metrics:
+            out.append(comp[m])
+    return out

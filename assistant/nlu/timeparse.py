@@ -204,6 +204,24 @@ RULES: list[tuple[str, Handler]] = [
     # quarters: 2024年Q3, 2024年第三季度, 2024Q3, Q3 2024, 2024 Q3
     (rf"{YEAR}\s*年?\s*(?:第?([一二三四1-4])季度|[Qq]([1-4]))", lambda m, r: _quarter(int(m[1]), ZH_Q[m[2] or m[3]])),
     (rf"[Qq]([1-4])\s*(?:of\s+)?{YEAR}", lambda m, r: _quarter(int(m[2]), int(m[1]))),
+    # the first quarters or months of a year: 前三季度 (Q1–Q3, as business Chinese uses it), 一到三季度, Q1-Q3,
+    # the first three quarters of 2025
+    (
+        rf"(?:{YEAR}\s*年?|([今去前本])年)?\s*(?:的)?\s*前\s*([一二两三1-3])\s*(?:个)?季度",
+        lambda m, r: _first_quarters(_year_of(m[1], m[2], r), ZH_Q.get(m[3], 2), r),
+    ),
+    (
+        rf"(?:{YEAR}\s*年?|([今去本])年)?\s*(?:的)?\s*(?:第)?([一二三1-3])\s*(?:到|至|-|~|—)\s*(?:第)?([二三四2-4])\s*季度",
+        lambda m, r: _quarters(_year_of(m[1], m[2], r), ZH_Q[m[3]], ZH_Q[m[4]], r),
+    ),
+    (
+        rf"\b[Qq]([1-3])\s*(?:-|–|~|to|through|thru)\s*[Qq]([2-4])\b(?:\s*(?:of\s+)?{YEAR})?",
+        lambda m, r: _quarters(int(m[3]) if m[3] else _recent_year(int(m[1]), r), int(m[1]), int(m[2]), r),
+    ),
+    (
+        rf"\bfirst\s+(two|three|2|3)\s+quarters(?:\s+of\s+(?:{YEAR}|(this|last)\s+year))?",
+        lambda m, r: _first_quarters(_year_of(m[2], m[3], r), parse_int(m[1]) or 3, r),
+    ),
     # halves
     (rf"{YEAR}\s*年?\s*(上|下)半年", lambda m, r: _half(int(m[1]), 1 if m[2] == "上" else 2)),
     (r"([今去前本])年\s*(上|下)半年", lambda m, r: _to_date(_half(_rel_year(m[1], r), 1 if m[2] == "上" else 2), r)),
@@ -222,6 +240,31 @@ RULES: list[tuple[str, Handler]] = [
     (
         r"(双十一|双11|双十二|双12|六一八)",
         lambda m, r: _month(_past_month(_FESTIVAL_MONTH[m[1]], r), _FESTIVAL_MONTH[m[1]]),
+    ),
+    # a quarter or a month of a year named relatively: 去年三季度, 今年Q1, 去年9月, Q3 last year, last year's June
+    (
+        r"([今去前本])年\s*(?:的)?\s*(?:第([一二三四1-4])\s*季度?|([一二三四1-4])\s*季度|[Qq]([1-4]))",
+        lambda m, r: _to_date(_quarter(_rel_year(m[1], r), ZH_Q[m[2] or m[3] or m[4]]), r),
+    ),
+    (
+        r"([今去前本])年\s*(?:的)?\s*(1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?(?![\d天])",
+        lambda m, r: _to_date(_month(_rel_year(m[1], r), parse_int(m[2]) or 1), r),
+    ),
+    (
+        r"\b[Qq]([1-4])\s+(?:of\s+)?(this|last)\s+year\b",
+        lambda m, r: _to_date(_quarter(_rel_year(m[2].lower(), r), int(m[1])), r),
+    ),
+    (
+        r"\b(this|last)\s+year'?s\s+[Qq]([1-4])\b",
+        lambda m, r: _to_date(_quarter(_rel_year(m[1].lower(), r), int(m[2])), r),
+    ),
+    (
+        rf"\b({EN_MONTH_RE})\s+(?:of\s+)?(this|last)\s+year\b",
+        lambda m, r: _to_date(_month(_rel_year(m[2].lower(), r), EN_MONTHS[m[1].lower()]), r),
+    ),
+    (
+        rf"\b(this|last)\s+year'?s\s+({EN_MONTH_RE})\b",
+        lambda m, r: _to_date(_month(_rel_year(m[1].lower(), r), EN_MONTHS[m[2].lower()]), r),
     ),
     # months with a year
     (rf"{YEAR}\s*年\s*(\d{{1,2}})\s*月(?:份)?", lambda m, r: _month(int(m[1]), int(m[2]))),
@@ -285,10 +328,46 @@ RULES: list[tuple[str, Handler]] = [
         lambda m, r: _month(_past_month(parse_int(m[1]) or 1, r), parse_int(m[1]) or 1),
     ),
     (
-        rf"\bin\s+({EN_MONTH_RE})\b(?!\.?\s*,?\s*\d)",
+        rf"\b(?:in|during|for|over|of)\s+({EN_MONTH_RE})\b(?!\.?\s*,?\s*\d)",
+        lambda m, r: _month(_past_month(EN_MONTHS[m[1].lower()], r), EN_MONTHS[m[1].lower()]),
+    ),
+    # a month's full name alone ("September compared with August"); "may" and the abbreviations are everyday
+    # words, so they count as months only after a preposition (above)
+    (
+        r"\b(january|february|march|april|june|july|august|september|october|november|december)\b(?!\.?\s*,?\s*\d)",
         lambda m, r: _month(_past_month(EN_MONTHS[m[1].lower()], r), EN_MONTHS[m[1].lower()]),
     ),
 ]
+
+
+def _year_of(year: str | None, rel: str | None, ref: dt.date) -> int:
+    """The year a phrase names: a number, 今/去/本年 or this/last year; the reference year when it names none."""
+    if year:
+        return int(year)
+    if rel:
+        return _rel_year(rel.lower(), ref)
+    return ref.year
+
+
+def _recent_year(first_quarter: int, ref: dt.date) -> int:
+    """The year of "Q1-Q3" with no year: this year once its first quarter has begun (always: Q1 starts it)."""
+    return ref.year if D(ref.year, 3 * first_quarter - 2, 1) <= ref else ref.year - 1
+
+
+def _quarters(year: int, first: int, last: int, ref: dt.date) -> Period | None:
+    if not 1 <= first < last <= 4:
+        return None
+    start, end = _quarter(year, first).start, _quarter(year, last).end
+    zh_q, en_q = "一二三四"[first - 1] + "到" + "一二三四"[last - 1], f"Q{first}–Q{last}"
+    return _to_date(Period(start, end, "range", f"{year}年{zh_q}季度", f"{en_q} {year}"), ref)
+
+
+def _first_quarters(year: int, n: int, ref: dt.date) -> Period | None:
+    p = _quarters(year, 1, n, ref)
+    if p is None:
+        return None
+    zh_n = "一二三"[n - 1]
+    return Period(p.start, p.end, p.grain, f"{year}年前{zh_n}季度", f"the first {n} quarters of {year}")
 
 
 _FESTIVAL_MONTH = {"双十一": 11, "双11": 11, "双十二": 12, "双12": 12, "618": 6, "六一八": 6}
@@ -445,10 +524,22 @@ COMPARE_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The period before, however it is worded: "跟再前一个季度比", "和上一期相比", "against the prior quarter".
+PREVIOUS_UNIT_RE = re.compile(
+    r"(?:比|跟|和|与|较|对比|相比|相较)\s*(?:于)?\s*(?:再)?\s*(?:上|前)\s*(?:上)?\s*(?:一)?\s*(?:个)?\s*"
+    r"(?:季度|季|月份?|期|周|星期)"
+    r"|\b(?:vs\.?|versus|compared\s+(?:with|to)|against|than)\s+(?:the\s+)?(?:previous|prior|preceding|last)\s+"
+    r"(?:month|quarter|period|week|half)\b",
+    re.IGNORECASE,
+)
+
+
 def find_comparison(text: str) -> str | None:
     low = text.lower()
     for kind, words in COMPARE_PATTERNS.items():
         for w in words:
             if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", low):
                 return kind
+    if PREVIOUS_UNIT_RE.search(low):
+        return "previous_period"
     return None

@@ -33,15 +33,16 @@ from assistant.answering.conversation import Context, Plan
 from assistant.capabilities import load_all
 from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
-from assistant.core.periods import UNIT_MONTHS
+from assistant.core.periods import UNIT_MONTHS, add_months
 from assistant.nlu.cues import CUES
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.limits import Refusal, refusal
-from assistant.nlu.measures import MeasureReading, object_of, read_measure
+from assistant.nlu.measures import MeasureReading, object_of, read_measure, with_companions
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.parts import split_parts
 from assistant.nlu.timeparse import (
     COMPARE_PATTERNS,
+    Period,
     TimeMatch,
     find_all_periods,
     find_comparison,
@@ -410,6 +411,7 @@ class Router:
         measure = read_measure(q, taken)
         if measure is not None and measure.metric in t.metrics:
             metrics = _with_measure(metrics, measure, topics)
+        metrics = with_companions(metrics, q, taken)
         counts_customers = (
             COUNT_CUSTOMERS_RE.search(q)
             or MOST_CUSTOMERS_RE.search(q)
@@ -719,11 +721,50 @@ class Router:
                 args["start"], args["end"] = period.start, period.end
             if period.grain in UNIT_MONTHS:
                 args["period_grain"] = period.grain  # this quarter to date compares with the same days of the last
+            whole = self._whole_unit_before(r, period, compare, args["by"], growth)
+            if whole is not None:
+                # "今年比去年", "this quarter so far vs last quarter": the unit named is the whole unit, so both
+                # are shown side by side (the running one to date), and the answer says how to ask like for like.
+                for k in ("compare", "period_grain"):
+                    args.pop(k, None)
+                running_end = min(period.end, self.ref)
+                args["start"], args["end"], args["by"] = whole.start, running_end, [period.grain]
+                args.pop("as_of", None)
+                plan.notices.append(
+                    _bi(
+                        lang,
+                        f"{period.zh}截至 {running_end.isoformat()},{whole.zh}为完整的一期;按相同天数对比请问“同期”。",
+                        f"{period.en} runs to {running_end.isoformat()}; {whole.en} is complete. "
+                        "Ask for the same period last year to compare equal stretches.",
+                    )
+                )
         if having:
             args["having"] = having
         plan.args = self._validated(spec.args_model, args, plan, lang)
         plan.reason = f"metric_query: {', '.join(metrics)} by {', '.join(args['by']) or 'total'}"
         return plan
+
+    def _whole_unit_before(
+        self, r: Reading, period: Period, compare: str, by: list[str], growth: bool
+    ) -> Period | None:
+        """The whole calendar unit before a running one, when the question compares them as named ("今年比去年",
+        "2026 vs 2025", "这个季度目前跟上季度比") rather than like for like ("同期", "同比", "yoy"). None otherwise:
+        finished units, groupings, growth rankings, and a quarter or month against last year's (not adjacent)."""
+        months = UNIT_MONTHS.get(period.grain)
+        if growth or by or months is None or LIKE_FOR_LIKE_RE.search(r.q):
+            return None
+        if min(period.end, self.ref) >= add_months(period.start, months) - dt.timedelta(days=1):
+            return None  # a finished unit: the comparison already takes the whole of both
+        if compare != "previous_period" and period.grain != "year":
+            return None
+        prev = add_months(period.start, -months)
+        end = period.start - dt.timedelta(days=1)
+        q, h = (prev.month - 1) // 3 + 1, (prev.month - 1) // 6 + 1
+        zh = {"year": f"{prev.year}年", "half": f"{prev.year}年{'上下'[h - 1]}半年", "quarter": f"{prev.year}年第{q}季度",
+              "month": f"{prev.year}年{prev.month}月"}[period.grain]  # fmt: skip
+        en = {"year": f"{prev.year}", "half": f"H{h} {prev.year}", "quarter": f"Q{q} {prev.year}",
+              "month": prev.strftime("%B %Y")}[period.grain]  # fmt: skip
+        return Period(prev, end, period.grain, zh, en)
 
     def _follow_up(self, r: Reading, metrics: list[str] | None = None) -> Plan:
         lang, time, ents, customers, cues, dims, ctx = r.lang, r.time, r.ents, r.customers, r.cues, r.dims, r.ctx
@@ -914,6 +955,15 @@ def _with_measure(metrics: list[str], measure: MeasureReading, topics: list[Matc
         and not any(_overlaps(s, e, list(measure.spans)) for s, e in spans.get(k, []))
     ]
     return [measure.metric, *kept]
+
+
+# Words that ask for equal stretches of time ("去年同期", "同比", "yoy"): a running period is then compared with the
+# same days of the other, not with the whole of it.
+LIKE_FOR_LIKE_RE = re.compile(
+    r"同期|同比|环比|same (?:period|time|months?|days)|year[- ]over[- ]year|\byoy\b|month[- ]over[- ]month|"
+    r"quarter[- ]over[- ]quarter|\bmom\b|\bqoq\b|like[- ]for[- ]like",
+    re.IGNORECASE,
+)
 
 
 MEASURE_SUFFIX = re.compile(r"(数|数量|次数|笔数|率|额|金额|count|number|rate|amount)$", re.IGNORECASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.nlu.measures import find_parts, object_of, read_measure, table
+from assistant.nlu.measures import find_parts, object_of, read_measure, table, with_companions
 from tools.tables import load
 
 METRICS = load("metrics")["metrics"]
@@ -89,3 +89,23 @@ def test_objects() -> None:
     assert object_of("returned_amount") == object_of("revenue") == "order"
     assert object_of("overdue_amount") == "invoice"
     assert object_of("nope") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics", "expected"),
+    [
+        ("今年的CSAT是多少", ["csat"], ["csat", "csat_avg"]),  # read either way: both are shown
+        ("CSAT and NPS this year", ["csat", "nps"], ["csat", "csat_avg", "nps"]),
+        ("今年的满意率是多少", ["csat"], ["csat"]),  # a rate is named
+        ("what percentage of responses were satisfied (CSAT)", ["csat"], ["csat"]),
+        ("average CSAT", ["csat_avg"], ["csat_avg"]),
+        ("revenue this year", ["revenue"], ["revenue"]),
+    ],
+)
+def test_companions(question: str, metrics: list[str], expected: list[str]) -> None:
+    assert with_companions(metrics, question) == expected
+
+
+def test_companions_name_real_metrics() -> None:
+    for a, b in table().companions.items():
+        assert a in METRICS and b in METRICS

@@ -84,6 +84,31 @@ CASES = [
     ("first half of 2025", "2025-01-01", "2025-06-30"),
     ("last week", "2026-10-19", "2026-10-25"),
     ("in March", "2026-03-01", "2026-03-31"),
+    # the first quarters of a year (前三季度 is Q1–Q3 in business Chinese, not the last three quarters)
+    ("今年前三季度销售额", "2026-01-01", "2026-09-30"),
+    ("去年前三个季度", "2025-01-01", "2025-09-30"),
+    ("2024年前两季度", "2024-01-01", "2024-06-30"),
+    ("一到三季度", "2026-01-01", "2026-09-30"),
+    ("去年2-4季度", "2025-04-01", "2025-12-31"),
+    ("Q1-Q3 2025", "2025-01-01", "2025-09-30"),
+    ("Q2 to Q4", "2026-04-01", "2026-10-30"),
+    ("the first three quarters of last year", "2025-01-01", "2025-09-30"),
+    ("first 2 quarters of 2024", "2024-01-01", "2024-06-30"),
+    # a quarter or month of a year named relatively
+    ("去年三季度", "2025-07-01", "2025-09-30"),
+    ("去年第四季度", "2025-10-01", "2025-12-31"),
+    ("今年Q4", "2026-10-01", "2026-10-30"),
+    ("去年9月份的回款", "2025-09-01", "2025-09-30"),
+    ("今年十月", "2026-10-01", "2026-10-30"),
+    ("Q3 of last year", "2025-07-01", "2025-09-30"),
+    ("Q2 this year", "2026-04-01", "2026-06-30"),
+    ("last year's Q1", "2025-01-01", "2025-03-31"),
+    ("June of last year", "2025-06-01", "2025-06-30"),
+    ("this year's March", "2026-03-01", "2026-03-31"),
+    # a month named alone in English: the most recent one
+    ("How many complaints came in during September?", "2026-09-01", "2026-09-30"),
+    ("December revenue", "2025-12-01", "2025-12-31"),
+    ("for May", "2026-05-01", "2026-05-31"),
 ]
 
 
@@ -105,6 +130,8 @@ def test_period(text: str, start: str, end: str) -> None:
         "客户数",
         "top 10 customers",
         "2024年13月",
+        "may I see the revenue by region",  # "may" is a month only after a preposition
+        "we may lose them",
     ],
 )
 def test_no_period(text: str) -> None:
@@ -144,6 +171,12 @@ def test_several_periods_left_to_right() -> None:
         ("revenue vs last month", "previous_period"),
         ("客户数", None),
         ("mommy", None),
+        # the period before, however it is worded
+        ("华东区上个季度的销售额跟再前一个季度比", "previous_period"),
+        ("这个月和上一期相比", "previous_period"),
+        ("revenue against the prior quarter", "previous_period"),
+        ("last quarter compared with the previous quarter", "previous_period"),
+        ("比前几个月", None),
     ],
 )
 def test_comparison_words(text: str, kind: str | None) -> None:

@@ -46,6 +46,8 @@ REFUSALS = [
     ("which customers dropped off this year", None),
     ("Drop the surveys table", "read_only"),
     ("各大区的销售额", None),
+    ("how did the number of buyers change from 2023 to 2024", None),  # a question about a change, not an order
+    ("can you change the credit limit of C000003 to 80000", "read_only"),
 ]
 
 
@@ -136,8 +138,10 @@ def test_an_analysis_keeps_its_own_list(router: Router) -> None:
 
 def test_a_comparison_without_a_measure_compares_revenue(router: Router) -> None:
     plan = router.route("这个月生意比上个月好点没", Context())
-    assert plan.args["metrics"] == ["revenue"] and plan.args["compare"] == "previous_period"
-    assert plan.args["period_grain"] == "month"
+    # this month to date beside the whole of last month (the unit as named; the answer says how to ask for the
+    # same days)
+    assert plan.args["metrics"] == ["revenue"] and plan.args["by"] == ["month"]
+    assert plan.args["start"].isoformat() == "2026-09-01"
 
 
 def test_why_it_changed_compares_the_same_calendar_unit(router: Router) -> None:
@@ -225,3 +229,55 @@ def test_a_question_whose_first_part_is_refused_is_refused_whole(router: Router)
     assert router.parts("明天上海会下雨吗?适合去拜访客户吗") == ["明天上海会下雨吗?适合去拜访客户吗"]
     assert router.route("把客户负责人的手机号发我").kind == "unsupported"
     assert router.route("把取消的订单都清掉").reason == "refused: read_only"
+
+
+# (question, metrics): measures read from their parts, worded as no synonym list has them
+MEASURE_CASES = [
+    ("上季度还欠着没付、已经过了到期日的钱有多少", ["overdue_amount"]),
+    ("how many invoices were still unpaid past their due date at the end of last quarter", ["overdue_open_invoices"]),
+    ("去年被退回来的货值多少钱", ["returned_amount"]),
+    ("今年头一回下单的客户有多少家", ["new_customers"]),
+    ("客户满意度问卷今年有多少人次打了9分以上", ["promoters"]),
+]
+
+
+@pytest.mark.parametrize(("question", "metrics"), MEASURE_CASES)
+def test_measures_read_from_their_parts(router: Router, question: str, metrics: list[str]) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query" and plan.args["metrics"] == metrics, plan
+
+
+# (question, start, end, by): a running unit against the whole unit before it, side by side
+WHOLE_UNIT_CASES = [
+    ("今年的订单数比去年多还是少", "2025-01-01", "2026-10-30", ["year"]),
+    ("gross profit this year compared with 2025", "2025-01-01", "2026-10-30", ["year"]),
+    ("这个月到目前的回款跟上个月比怎么样", "2026-09-01", "2026-10-30", ["month"]),
+]
+
+
+@pytest.mark.parametrize(("question", "start", "end", "by"), WHOLE_UNIT_CASES)
+def test_a_running_unit_is_shown_beside_the_whole_one_before(
+    router: Router, question: str, start: str, end: str, by: list[str]
+) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query", plan
+    assert (plan.args["start"].isoformat(), plan.args["end"].isoformat(), plan.args["by"]) == (start, end, by)
+    assert "compare" not in plan.args or plan.args["compare"] == "none"
+    assert any("同期" in n or "same period" in n for n in plan.notices)  # says how to ask like for like
+
+
+@pytest.mark.parametrize(
+    ("question", "compare", "start", "end"),
+    [
+        ("今年订单数和去年同期比", "same_period_last_year", "2026-01-01", "2026-10-30"),  # like for like, asked
+        ("revenue year over year this year", "same_period_last_year", "2026-01-01", "2026-10-30"),
+        ("去年前三季度的毛利和前年前三季度比", "same_period_last_year", "2025-01-01", "2025-09-30"),  # both whole
+        ("how did revenue in Q3 compare with Q3 last year", "same_period_last_year", "2026-07-01", "2026-09-30"),
+        ("上个月的工单跟再前一个月比", "previous_period", "2026-09-01", "2026-09-30"),
+    ],
+)
+def test_named_and_like_for_like_comparisons(router: Router, question: str, compare: str, start: str, end: str) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query", plan
+    assert plan.args.get("compare") == compare, plan.args
+    assert (plan.args["start"].isoformat(), plan.args["end"].isoformat()) == (start, end)
