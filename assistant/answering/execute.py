@@ -5,19 +5,26 @@ The deterministic path (the router's plans) and the LLM's fallback come through 
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 
 from assistant.answering.answer import Answer, Citation, result_text
 from assistant.answering.citations import cite
 from assistant.answering.compose import compose, compose_error
 from assistant.answering.conversation import Context, Plan
+from assistant.answering.explain import (
+    EXPLAIN_CHARS,
+    Example,
+    example,
+    section_text,
+    sections,
+    tools_of,
+    wants_our_data,
+)
 from assistant.answering.names import customer_names
 from assistant.answering.toolbox import Toolbox
 from assistant.answering.writers import advice_of
 from assistant.core.errors import AssistantError
-from knowledge.models import Hit
-from knowledge.ourdocs import docs_of_tool, find_section
+from knowledge.ourdocs import docs_of_tool
 
 # Plain queries explain no concept: no automatic citations (a change's drivers have no document of their own; the
 # search found unrelated "why" sections).
@@ -63,40 +70,26 @@ def answer_plan(question: str, plan: Plan, ctx: Context, toolbox: Toolbox) -> An
         citations = extra + [c for c in citations if (c.doc, c.section) not in shown]
         if extra:
             text += "\n\n" + (f"**为什么?** {extra[0].snippet}" if lang == "zh" else f"**Why?** {extra[0].snippet}")
+    results = [result]
+    if wants_our_data(question) and not isinstance(narrative, str):
+        # "show me how the churn rate is computed with our data": the real case, its figures shown as computed
+        case = example(spec.name, lang, toolbox, dict(plan.args))
+        if case is not None:
+            text = f"{text}\n\n{_example_block(case, lang)}"
+            results = [case.result, result]
     # The quiz's answers stay in the conversation for marking; they are never shown or returned.
     if spec.name == "exercises":
         ctx.exercises, ctx.answered = list(result.figures.get("exercises", [])), {}
         ctx.quizzes += 1
     ctx.remember(plan, result.columns, result.rows)
     return compose(
-        question, lang, text, results=[result], tool=plan.tool, route=route, notices=plan.notices, citations=citations
+        question, lang, text, results=results, tool=plan.tool, route=route, notices=plan.notices, citations=citations
     )
-
-
-# How much of a section an explanation shows: a chat reply, not the whole document.
-EXPLAIN_CHARS = {"zh": 900, "en": 1800}
-_SENTENCE_END = re.compile(r"(?<=[。!?!?;;])|(?<=[.!?])\s")
-
-
-def section_text(hit: Hit) -> str:
-    """The section a hit points at, whole when it fits a chat reply, else cut at the last paragraph or sentence
-    end that fits, never mid-sentence. Users' pages (not ours) show the passage found."""
-    found = find_section(hit.doc_id, hit.language, hit.anchor) if hit.kind == "doc" else None
-    text = found[1].text.strip() if found else hit.snippet
-    limit = EXPLAIN_CHARS.get(hit.language, 1200)
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n\n", 0, limit)
-    if cut < limit // 2:
-        ends = [m.start() for m in _SENTENCE_END.finditer(text, 0, limit)]
-        cut = ends[-1] if ends else limit
-    more = "(全文见出处)" if hit.language == "zh" else "(the whole section is in the source)"
-    return text[:cut].rstrip() + "\n\n" + more
 
 
 def _explain(question: str, plan: Plan, toolbox: Toolbox) -> Answer:
     lang = plan.language
-    hits = toolbox.knowledge.search(plan.explain_query or question, lang, k=3)
+    hits = toolbox.knowledge.search(plan.explain_query or question, lang, k=6)
     if plan.tool:
         docs = docs_of_tool().get(plan.tool, ())
         hits = sorted(hits, key=lambda h: h.doc_id not in docs)
@@ -105,19 +98,38 @@ def _explain(question: str, plan: Plan, toolbox: Toolbox) -> Answer:
         return compose(
             question, lang, text, tool=plan.tool, arguments=plan.args, route=plan.to_dict(), notices=plan.notices
         )
-    top = hits[0]
-    text = (
-        f"**{top.heading or top.title}**\n\n{section_text(top)}\n\n"
-        + ("来源:" if lang == "zh" else "Source: ")
-        + top.citation()
-    )
-    return compose(
+    shown = sections(question, lang, hits, lambda q: toolbox.knowledge.search(q, lang, k=3))
+    # several sections share one chat reply: each gets its share of the room, whole when it fits
+    room = EXPLAIN_CHARS.get(lang, 1200) * (2 if len(shown) > 1 else 1) // len(shown)
+    source = "来源:" if lang == "zh" else "Source: "
+    blocks = [f"**{h.heading or h.title}**\n\n{section_text(h, max(room, 400))}" for h in shown]
+    text = "\n\n".join(blocks) + "\n\n" + source + "; ".join(h.citation() for h in shown)
+    results = []
+    tool = plan.tool or next(iter(tools_of(shown[0])), None)
+    if wants_our_data(question) and tool:
+        case = example(tool, lang, toolbox, dict(plan.args))
+        if case is not None:
+            text += "\n\n" + _example_block(case, lang)
+            results = [case.result]
+    cited = [cite(h) for h in shown] + [
+        cite(h) for h in hits[:3] if (h.doc_id, h.anchor) not in {(x.doc_id, x.anchor) for x in shown}
+    ]
+    answer = compose(
         question,
         lang,
         text,
-        arguments=plan.args,
+        results=results,
+        tool=tool if results else None,
         route=plan.to_dict(),
         notices=plan.notices,
-        citations=[cite(h) for h in hits[:3]],
+        citations=cited[:4],
         see_also=False,
     )
+    if not results:
+        answer.arguments = dict(plan.args)
+    return answer
+
+
+def _example_block(case: Example, lang: str) -> str:
+    head = "**用我们的数据举例**" if lang == "zh" else "**With our data**"
+    return head + "\n\n" + ("" if lang == "zh" else " ").join(case.text)

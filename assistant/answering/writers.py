@@ -114,12 +114,18 @@ class _Reader:
             "dimension": lambda: label(str(result.arguments.get("dimension") or ""), lang, self.tool),
             "metric_label": lambda: label(self.metric or "", lang, self.tool),
             "drivers": self._drivers,
+            "as_of": self._as_of,
         }
 
     def fmt(self, value: Any, key: str) -> str:
         if value is None or (isinstance(value, str) and not value):
             raise Missing(key)
         return fmt(value, key, self.lang, self.tool, metric=self.metric)
+
+    def _as_of(self) -> str:
+        if self.r.as_of is None:
+            raise Missing("as_of")
+        return self.r.as_of.isoformat()
 
     def _dim(self) -> str:
         if self.layout is None or self.layout.name is None:
@@ -209,6 +215,11 @@ class _Reader:
         expr, _, flt = expr.partition("|")
         if expr in self.specials:
             return self.specials[expr]()
+        if expr.startswith("arg:"):  # an argument the tool ran with (a rule's threshold)
+            raw_arg = self.r.arguments.get(expr[4:])
+            if raw_arg is None:
+                raise Missing(expr)
+            return self.fmt(raw_arg, expr[4:])
         if m := _LIST.match(expr):
             return self.listing(int(m.group(1)), bool(m.group(2)), m.group(3))
         if m := _ROW.match(expr):
@@ -326,3 +337,8 @@ def advice_of(result: ToolResult, lang: str) -> Advice | None:
     if not how or not result.rows:
         return None
     return advice(str(how["doc"]), str(how["anchor"]), int(how["item"]), lang)
+
+
+def fill(result: ToolResult, lang: str, templates: Any, names: Mapping[str, str] | None = None) -> list[str]:
+    """``templates`` (one or a list, with this module's placeholders) written from ``result``; missing ones left out."""
+    return _sentences(_Reader(result, lang, None, names or {}), templates)
