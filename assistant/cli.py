@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "bench",
     "data",
     "data_import",
+    "data_export",
     "docs",
     "index",
     "report",

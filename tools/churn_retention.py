@@ -311,7 +311,7 @@ cnt AS (
 med AS (
     SELECT customer_id,
            list_median(list_filter(
-               list_transform(range(1, len(ds)), lambda i: date_diff('day', ds[i], ds[i + 1])),
+               list_transform(range(1, array_length(ds)), lambda i: date_diff('day', ds[i], ds[i + 1])),
                lambda g: g > 0)) AS median_interval_days
     FROM cnt
 ),

@@ -154,10 +154,12 @@ def clv(con: Con, args: CLVArgs) -> ToolResult:
         "as_of": end,  # observation end of the purchase summary
         "y1": end - dt.timedelta(days=365),
         "y2": end - dt.timedelta(days=730),
-        "p_start": args.start or dt.date.min,
     }
     if args.start:
-        params["w_start"] = args.start
+        params["w_start"] = params["p_start"] = args.start
+    # Without a window start every customer who ever bought is new to it (no date.min sentinel: not every
+    # engine binds a date before the Gregorian switch).
+    is_new = "coalesce(u.first_ever >= $p_start, false)" if args.start else "u.first_ever IS NOT NULL"
     segs_cte = f"""segs AS (
     SELECT seg, (row_number() OVER (ORDER BY seg) - 1)::INTEGER AS k
     FROM (SELECT DISTINCT coalesce(c.{column}::VARCHAR, '(未知)') AS seg FROM f_customers c)
@@ -190,7 +192,7 @@ SELECT {who}s.k, left(md5(c.customer_id), 16) AS h,
        coalesce(u.revenue, 0)::DOUBLE AS revenue, coalesce(u.margin, 0)::DOUBLE AS margin,
        coalesce(u.margin_12m, 0)::DOUBLE AS margin_12m,
        coalesce(u.active_last, false) AS active_last, coalesce(u.active_prev, false) AS active_prev,
-       coalesce(u.first_ever >= $p_start, false) AS is_new,
+       {is_new} AS is_new,
        coalesce(u.n_days, 0) > 0 AS buyer,
        greatest(coalesce(u.n_days, 0) - 1, 0)::DOUBLE AS x,
        coalesce(date_diff('day', u.first_day, u.last_day) / 7.0, 0)::DOUBLE AS t_x,

@@ -56,6 +56,10 @@ class Engine(abc.ABC):
     def map_error(self, exc: BaseException) -> AssistantError | None:
         """Our error for the engine's own exception ``exc``; None when ``exc`` is not the engine's."""
 
+    def render(self, sql: str) -> str:
+        """``sql`` (DuckDB dialect) as this engine runs it; the SQL guard checks this text too."""
+        return sql
+
     def rows(
         self, sql: str, params: Mapping[str, Any] | None = None, *, tree: exp.Expression | None = None
     ) -> tuple[list[str], list[list[Any]]]:

@@ -42,6 +42,8 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from assistant.core.errors import AssistantError, InputError, WarehouseError
+from assistant.warehouse.duckdb_engine import DuckDBEngine
+from assistant.warehouse.engine import Engine
 from assistant.warehouse.schema import TABLES
 
 # sqlglot warns on stderr when it falls back to a generic Command; we refuse those anyway.
@@ -127,6 +129,15 @@ DENIED_FUNCTIONS = frozenset(
         "setseed",
         "txid_current",
         "current_transaction_id",
+        # Spark: the guard checks DuckDB text that a Spark engine then runs, so Spark's own reach is denied too
+        # (Java reflection, the files behind a scan, the session's identity).
+        "reflect",
+        "java_method",
+        "try_reflect",
+        "input_file_name",
+        "input_file_block_start",
+        "input_file_block_length",
+        "spark_partition_id",
     }
 )
 DENIED_PREFIXES = ("read_", "duckdb_", "pragma_", "sqlite_", "iceberg_", "delta_", "parquet_", "pg_", "has_", "icu_")
@@ -251,11 +262,13 @@ def check_sql(
     extra_tables: Iterable[str] = (),
     allow_main: bool = False,
     max_chars: int = MAX_SQL_CHARS,
+    dialect: str = "duckdb",
 ) -> exp.Expression:
     """Parse and check ``sql``; return the parsed SELECT or raise ``SqlRefused`` with a reason.
 
     ``allowed_tables`` defaults to the warehouse contract's tables; ``extra_tables`` adds names (e.g. a
-    registered view). ``allow_main`` accepts ``main.customers`` (never another catalog or schema).
+    registered view). ``allow_main`` accepts ``main.customers`` (never another catalog or schema). ``dialect``
+    is the SQL's dialect: DuckDB as written, or an engine's rendering of it (checked again before it runs).
     """
     if not isinstance(sql, str) or not sql.strip():
         raise _refuse("empty", "SQL 为空。", "The SQL is empty.")
@@ -267,7 +280,7 @@ def check_sql(
         )
     _check_characters(sql)
     try:
-        trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
+        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
     except (ParseError, TokenError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise _refuse("parse", f"无法解析 SQL:{first}。", f"The SQL cannot be parsed: {first}.") from exc
@@ -432,8 +445,46 @@ def run_limited(
     return GuardedResult(sql, columns, rows, truncated, limit, elapsed, notes)
 
 
+def run_limited_engine(engine: Engine, sql: str, tree: exp.Expression, *, limit: int, timeout_s: float) -> GuardedResult:
+    """``run_limited`` on an engine: the row cap goes into the statement (an engine returns whole results) and the
+    time limit calls ``engine.interrupt()``."""
+    if limit < 1:
+        raise InputError("limit 必须至少为 1。", "limit must be at least 1.")
+    if timeout_s <= 0:
+        raise InputError("timeout_s 必须大于 0。", "timeout_s must be positive.")
+    capped = f"SELECT * FROM (\n{sql}\n) AS guarded LIMIT {int(limit) + 1}" if tree.args.get("limit") is None else sql
+    fired = threading.Event()
+
+    def stop() -> None:
+        fired.set()
+        engine.interrupt()
+
+    timer = threading.Timer(timeout_s, stop)
+    t0 = time.perf_counter()
+    timer.start()
+    try:
+        columns, rows = engine.rows(capped)
+    except AssistantError as exc:
+        if fired.is_set():
+            raise QueryTimeout(
+                f"查询超过时间上限 {timeout_s:g} 秒,已中止。请缩小范围(加筛选条件、减少连接或先聚合)。",
+                f"The query ran past the {timeout_s:g} s limit and was stopped. Narrow it (add filters, fewer joins, aggregate first).",
+                timeout_s=timeout_s,
+            ) from exc
+        raise InputError(f"查询执行失败:{exc.zh}", f"The query failed: {exc.en}", sql=sql) from exc
+    finally:
+        timer.cancel()
+    elapsed = (time.perf_counter() - t0) * 1000
+    truncated = len(rows) > limit
+    notes = []
+    if truncated:
+        rows = rows[:limit]
+        notes.append(f"结果超过 {limit} 行,只显示前 {limit} 行 / more than {limit} rows; showing the first {limit}")
+    return GuardedResult(sql, columns, rows, truncated, limit, elapsed, notes)
+
+
 def guarded_query(
-    con_or_path: duckdb.DuckDBPyConnection | str | Path,
+    con_or_path: duckdb.DuckDBPyConnection | Engine | str | Path,
     sql: str,
     *,
     limit: int = DEFAULT_LIMIT,
@@ -444,9 +495,22 @@ def guarded_query(
 ) -> GuardedResult:
     """Check ``sql``, then run it on a hardened read-only connection with a row cap and a time limit.
 
-    A path opens a fresh guarded connection (closed afterwards); a connection is hardened in place first.
+    A path opens a fresh guarded connection (closed afterwards); a connection is hardened in place first. An
+    engine of another dialect (Spark) has no hardened connection: its rendering of ``sql`` is checked again in
+    its own dialect, then run with the same row cap and time limit (``run_limited_engine``).
     """
-    check_sql(sql, allowed_tables=allowed_tables, extra_tables=extra_tables, allow_main=allow_main)
+    tree = check_sql(sql, allowed_tables=allowed_tables, extra_tables=extra_tables, allow_main=allow_main)
+    if isinstance(con_or_path, DuckDBEngine):
+        con_or_path = con_or_path.con
+    if isinstance(con_or_path, Engine):
+        check_sql(
+            con_or_path.render(sql),
+            allowed_tables=allowed_tables,
+            extra_tables=extra_tables,
+            allow_main=allow_main,
+            dialect=con_or_path.dialect,
+        )
+        return run_limited_engine(con_or_path, sql, tree, limit=limit, timeout_s=timeout_s)
     if isinstance(con_or_path, (str, Path)):
         con = guarded_connect(con_or_path)
         try:

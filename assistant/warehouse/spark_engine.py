@@ -1,0 +1,201 @@
+"""Apache Spark behind the ``Engine`` seam: pyspark in local mode, or a cluster through Spark Connect.
+
+``ASSISTANT_SPARK`` says where Spark runs: ``local[2]`` (the default; a JVM in this process, Java 17 needed) or
+``sc://host:15002`` (a Spark Connect server; the same client code). ``ASSISTANT_SPARK_TABLES`` says where the
+contract tables are: a folder of Parquet files (``python -m assistant data export --format parquet``) or
+``db:NAME``, a database of the cluster's catalog. Either way each table becomes a temporary view of the session
+under its contract name, and the derived ``order_totals`` is built by a job on the engine (cached), so the
+tools read it as they do on DuckDB.
+
+Statements arrive in DuckDB's dialect and are rendered by ``spark_dialect``; ``$name`` parameters are bound by
+``spark.sql(text, args=...)``, never pasted. The session runs with ANSI mode off (NULL, not an error, for an
+index past the end or a division by zero, as DuckDB) and UTC as its time zone (dates stay dates).
+
+pyspark is an optional dependency (``pip install '.[spark]'``): nothing here is imported by the default path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlglot
+
+from assistant.core.errors import AssistantError, ConfigError
+from assistant.warehouse import derived
+from assistant.warehouse.engine import Engine, QueryError
+from assistant.warehouse.schema import REFERENCE_TABLE, TABLES
+from assistant.warehouse.spark_dialect import to_spark, tree_to_spark
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import SparkSession
+    from sqlglot import exp
+
+DEFAULT_MASTER = "local[2]"
+# Small local data: 200 shuffle partitions (Spark's default) would cost more than the work. A cluster keeps its own.
+LOCAL_CONF: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",  # the bar would print into the CLI's JSON
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.driver.memory": "1g",
+}
+SESSION_CONF: dict[str, str] = {
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+}
+
+
+def start_session(master: str | None = None) -> SparkSession:
+    """A Spark session: local mode for ``local[...]``, Spark Connect for ``sc://...`` (``ASSISTANT_SPARK``)."""
+    try:
+        from pyspark.logger import PySparkLogger
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ConfigError(
+            "未安装 pyspark:运行 `pip install '.[spark]'`(还需要 Java 17)。",
+            "pyspark is not installed: run `pip install '.[spark]'` (Java 17 is needed too).",
+        ) from exc
+    # pyspark logs every failed statement with its Java stack; the engine raises it as our error instead.
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+    where = master or os.environ.get("ASSISTANT_SPARK") or DEFAULT_MASTER
+    builder = SparkSession.builder.appName("customer-assistant")
+    if where.startswith("sc://"):
+        builder = builder.remote(where)
+    else:
+        builder = builder.master(where)
+        for k, v in LOCAL_CONF.items():
+            builder = builder.config(k, v)
+    try:
+        spark = builder.getOrCreate()
+        if not where.startswith("sc://"):
+            spark.sparkContext.setLogLevel("OFF")
+    except Exception as exc:  # no Java, no server at that address, …
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"无法启动 Spark({where}):{first}", f"Cannot start Spark ({where}): {first}") from exc
+    for k, v in SESSION_CONF.items():
+        spark.conf.set(k, v)
+    return spark
+
+
+class SparkEngine(Engine):
+    """One Spark session as an ``Engine``; its temporary views are the contract tables (see ``load_*``)."""
+
+    dialect = "spark"
+
+    def __init__(self, spark: SparkSession, *, owns: bool = False) -> None:
+        self.spark = spark
+        self.owns = owns  # stop the session on close (one started for a CLI command), not a shared one
+        self._order_totals = False
+
+    # --- tables ---------------------------------------------------------------------------------------------
+    def load_parquet(self, folder: str | Path) -> SparkEngine:
+        """Each ``<table>.parquet`` of ``folder`` as a view named after the table; then the derived tables."""
+        root = Path(folder)
+        missing = [t.name for t in TABLES if not (root / f"{t.name}.parquet").exists()]
+        if missing:
+            raise ConfigError(
+                f"{root} 中缺少表 {', '.join(missing)}:先运行 `python -m assistant data export --format parquet --out {root}`。",
+                f"{root} lacks {', '.join(missing)}: run `python -m assistant data export --format parquet --out {root}` first.",
+            )
+        names = [t.name for t in TABLES] + [REFERENCE_TABLE] * (root / f"{REFERENCE_TABLE}.parquet").exists()
+        for name in names:
+            self.spark.read.parquet(str((root / f"{name}.parquet").resolve())).createOrReplaceTempView(name)
+        return self.build_derived()
+
+    def load_catalog(self, database: str) -> SparkEngine:
+        """The contract tables of a catalog database (a cluster's metastore) as views; then the derived tables."""
+        if not database.replace("_", "").isalnum():
+            raise ConfigError(f"数据库名无效:{database!r}", f"Invalid database name: {database!r}")
+        for t in TABLES:  # names from the contract and a checked database name: nothing from a user
+            self.spark.table(f"{database}.{t.name}").createOrReplaceTempView(t.name)
+        return self.build_derived()
+
+    def load(self, tables: str | None = None) -> SparkEngine:
+        """From ``ASSISTANT_SPARK_TABLES`` (or ``tables``): ``DIR`` of Parquet files or ``db:NAME``."""
+        where = tables or os.environ.get("ASSISTANT_SPARK_TABLES")
+        if not where:
+            raise ConfigError(
+                "Spark 引擎需要数据:设置 ASSISTANT_SPARK_TABLES=目录 或 db:库名。",
+                "The Spark engine needs its tables: set ASSISTANT_SPARK_TABLES=DIR or db:NAME.",
+            )
+        return self.load_catalog(where[3:]) if where.startswith("db:") else self.load_parquet(where)
+
+    def build_derived(self) -> SparkEngine:
+        """``order_totals``, built by a Spark job from the views just registered and cached for the session.
+
+        The views are a snapshot of the tables, so the derived table is fresh by construction; no fingerprint.
+        """
+        create = sqlglot.parse_one(derived.BUILD_SQL, read="duckdb")
+        select = create.expression  # CREATE TABLE ... AS <this>
+        df = self.spark.sql(tree_to_spark(select))
+        df.cache().createOrReplaceTempView(derived.ORDER_TOTALS)
+        self._order_totals = True
+        return self
+
+    def derived_fresh(self, name: str) -> bool:
+        return name == derived.ORDER_TOTALS and self._order_totals
+
+    def tables(self) -> list[str]:
+        return sorted({r.tableName for r in self.spark.sql("SHOW TABLES").collect()})
+
+    # --- statements -----------------------------------------------------------------------------------------
+    def arrow(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, tree: exp.Expression | None = None
+    ) -> pa.Table:
+        text = tree_to_spark(tree, sql) if tree is not None else to_spark(sql)
+        try:
+            return self.spark.sql(text, args={k: spark_value(v) for k, v in (params or {}).items()}).toArrow()
+        except Exception as exc:
+            mapped = self.map_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    def render(self, sql: str) -> str:
+        return to_spark(sql)
+
+    def interrupt(self) -> None:
+        if hasattr(self.spark, "interruptAll") and _is_connect(self.spark):
+            self.spark.interruptAll()
+        else:
+            self.spark.sparkContext.cancelAllJobs()
+
+    def map_error(self, exc: BaseException) -> AssistantError | None:
+        if isinstance(exc, AssistantError):
+            return exc
+        try:
+            from pyspark.errors import PySparkException
+        except ImportError:  # pragma: no cover - pyspark is installed when a SparkEngine exists
+            return None
+        if not isinstance(exc, PySparkException):
+            return None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return QueryError(f"Spark 查询失败:{first}", f"The Spark query failed: {first}", engine="spark")
+
+    def close(self) -> None:
+        if self.owns:
+            self.spark.stop()
+
+
+def spark_value(v: Any) -> Any:
+    """A parameter value as Spark binds it: lists and tuples as arrays (of literals), the rest as they are."""
+    from pyspark.sql import functions as F
+
+    if isinstance(v, (list, tuple)):
+        return F.array(*[F.lit(x) for x in v]) if v else F.array().cast("array<string>")
+    return v
+
+
+def _is_connect(spark: Any) -> bool:
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def open_spark(master: str | None = None, tables: str | None = None) -> SparkEngine:
+    """A Spark engine with the contract tables loaded, from the arguments or the environment."""
+    return SparkEngine(start_session(master), owns=True).load(tables)
