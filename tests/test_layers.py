@@ -24,7 +24,14 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("answering", ("assistant.answering", "assistant.nlu")),
     (
         "capabilities",
-        ("assistant.router", "assistant.llm", "assistant.report", "assistant.teach", "assistant.capabilities"),
+        (
+            "assistant.router",
+            "assistant.llm",
+            "assistant.report",
+            "assistant.teach",
+            "assistant.jobs",
+            "assistant.capabilities",
+        ),
     ),
     ("agent", ("assistant.agent",)),
     ("surfaces", ("assistant.web", "assistant.commands", "assistant.cli", "assistant.__main__", "assistant", "app")),

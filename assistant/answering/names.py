@@ -29,3 +29,16 @@ def customer_names(con: duckdb.DuckDBPyConnection | None, result: ToolResult) ->
     except duckdb.Error:
         return {}  # a warehouse without the customers table: ids stay ids
     return {str(cid): str(name) for cid, name in rows if name}
+
+
+def names_of(con: duckdb.DuckDBPyConnection | None, ids: list[str]) -> dict[str, str]:
+    """Name by customer id for ``ids`` (those the connection holds)."""
+    if con is None or not ids:
+        return {}
+    try:
+        rows = con.execute(
+            "SELECT customer_id, name FROM customers WHERE list_contains(?, customer_id)", [sorted(set(ids))]
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    return {str(cid): str(name) for cid, name in rows if name}

@@ -70,8 +70,9 @@ def where(args: Mapping[str, Any], lang: str) -> str:
     """The filters as words: "华东、大型" / "华东, 大型"; a rep's customers by the rep's id."""
     values = [str(v) for k in FILTERS for v in (args.get(k) or [])]
     rep = args.get("rep_id") or []
-    if rep:
-        values.append(("销售 " if lang == "zh" else "rep ") + "、".join(str(r) for r in rep))
+    if rep:  # a rep's customers: "R031 名下" / "rep R031's accounts"
+        reps = "、".join(str(r) for r in rep)
+        values.append(f"{reps} 名下" if lang == "zh" else f"rep {reps}'s accounts")
     return ("、" if lang == "zh" else ", ").join(values)
 
 
@@ -308,8 +309,17 @@ def advice(doc: str, anchor: str, item: int, lang: str) -> Advice | None:
         return None
     text = items[item - 1].replace("**", "")
     source = f"knowledge/docs/{lang}/{doc}.md#{anchor}"
-    cite = f"《{d.title}》§{s.heading} ({source})" if lang == "zh" else f"“{d.title}” §{s.heading} ({source})"
-    return Advice(doc, anchor, d.title, s.heading, text, source, cite)
+    return Advice(doc, anchor, d.title, s.heading, text, source, citation(doc, anchor, lang) or source)
+
+
+def citation(doc: str, anchor: str, lang: str) -> str | None:
+    """How an answer cites a section of our documents: 《title》§heading (path#anchor)."""
+    found = find_section(doc, lang, anchor)
+    if found is None:
+        return None
+    d, s = found
+    source = f"knowledge/docs/{lang}/{doc}.md#{anchor}"
+    return f"《{d.title}》§{s.heading} ({source})" if lang == "zh" else f"“{d.title}” §{s.heading} ({source})"
 
 
 def write(result: ToolResult, lang: str, period: str | None, names: Mapping[str, str] | None = None) -> Written | None:

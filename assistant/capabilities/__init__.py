@@ -15,6 +15,7 @@ CAPABILITIES: tuple[str, ...] = (
     *CALCULATORS,
     "assistant.report.tool",  # business_review
     "assistant.teach.tool",  # rfm_walkthrough, exercises
+    "assistant.jobs.tool",  # follow_up, visit_briefing, period_review
     "assistant.answering.search",  # search_docs (needs the knowledge base)
 )
 

@@ -35,6 +35,7 @@ NEEDS = {
 }
 REQUIRED = {
     "customer_profile": {"customer_ids": ["C000100"]},
+    "visit_briefing": {"customer_ids": ["C000100"]},
     "rfm_walkthrough": {"customer_ids": ["C000100"]},
     "sql_query": {
         "sql": "SELECT region, count(*) AS customers, sum(revenue) AS revenue FROM customers "
