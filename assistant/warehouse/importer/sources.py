@@ -192,10 +192,15 @@ class Loader:
         )
         self.con.execute(f"DROP TABLE IF EXISTS {rej_t}; DROP TABLE IF EXISTS {rej_s}")
         nonblank = "coalesce(" + ", ".join(f"r.c{i}" for i in range(len(headers))) + ", NULL) IS NOT NULL"
-        self.con.execute(
-            f"CREATE VIEW stg.{name} AS SELECT r.rowid + 2 + coalesce(m.cnt, 0) AS _row, r.* "
-            f"FROM stg.{name}_0 r ASOF LEFT JOIN stg.{name}_map m ON r.rowid >= m.g WHERE {nonblank}"
-        )
+        if self.con.execute(f"SELECT count(*) FROM stg.{name}_map").fetchone()[0]:
+            self.con.execute(
+                f"CREATE VIEW stg.{name} AS SELECT r.rowid + 2 + coalesce(m.cnt, 0) AS _row, r.* "
+                f"FROM stg.{name}_0 r ASOF LEFT JOIN stg.{name}_map m ON r.rowid >= m.g WHERE {nonblank}"
+            )
+        else:  # every line parsed (the usual case): no join, which would make every later read single-threaded
+            self.con.execute(
+                f"CREATE VIEW stg.{name} AS SELECT r.rowid + 2 AS _row, r.* FROM stg.{name}_0 r WHERE {nonblank}"
+            )
         return self._finish(path, label, sheet, headers, name, enc, delim)
 
     def _finish(

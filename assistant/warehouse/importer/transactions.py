@@ -44,26 +44,30 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
     report.lines_without_customer = con.execute(
         "SELECT count(*) FROM stg.typed_transactions WHERE _why IS NULL AND customer_id IS NULL"
     ).fetchone()[0]
-    # An invoice belongs to the customer on its first line; a line naming another customer is rejected.
+    # An invoice belongs to the customer on its first line; a line naming another customer is rejected. An invoice
+    # that also sells splits its returns off. Both per invoice by grouping, not by window functions over every
+    # line: first per (invoice, customer), then the earliest of those per invoice (its customer's lines only).
     con.execute(
-        "CREATE TABLE stg.tx0 AS SELECT *, first_value(customer_id) OVER w AS _cust, "
-        "first_value(_row) OVER w AS _cust_row FROM stg.typed_transactions "
-        "WHERE _why IS NULL AND customer_id IS NOT NULL WINDOW w AS (PARTITION BY invoice ORDER BY _ord, _row)"
+        "CREATE TABLE stg.tx_inv AS SELECT invoice, arg_min(customer_id, k) AS _cust, arg_min(first_row, k) AS _cust_row, "
+        "arg_min(sells, k) AS _sells FROM ("
+        "SELECT invoice, customer_id, min((_ord, _row)) AS k, arg_min(_row, (_ord, _row)) AS first_row, "
+        "bool_or(quantity > 0) AS sells FROM stg.typed_transactions WHERE _why IS NULL AND customer_id IS NOT NULL "
+        "GROUP BY invoice, customer_id) GROUP BY invoice"
     )
     con.execute(
         "INSERT INTO stg.rejects SELECT _src, _row, 'transactions', 'customer_id', customer_id, "
         "'发票 ' || invoice || ' 属于客户 ' || _cust || '(第 ' || _cust_row || ' 行),本行却是客户 ' || customer_id, "
         "'invoice ' || invoice || ' belongs to customer ' || _cust || ' (row ' || _cust_row || '), this line names ' || customer_id "
-        "FROM stg.tx0 WHERE customer_id <> _cust"
+        "FROM stg.typed_transactions JOIN stg.tx_inv USING (invoice) WHERE _why IS NULL AND customer_id <> _cust"
     )
+    cols = ", ".join(f"t.{c.name}" for c in TRANSACTIONS.columns)  # typed values only: raw text was for rejects
     con.execute(
-        "CREATE TABLE stg.tx AS SELECT *, "
+        f"CREATE TABLE stg.tx AS SELECT t._src, t._ord, t._row, {cols}, "
         "CASE WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' WHEN quantity < 0 THEN 'returned' ELSE 'completed' END AS status, "
-        "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND bool_or(quantity > 0) OVER (PARTITION BY invoice) "
-        "THEN invoice || '-R' ELSE invoice END AS order_id "
-        "FROM stg.tx0 WHERE customer_id = _cust"
+        "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND _sells THEN invoice || '-R' ELSE invoice END AS order_id "
+        "FROM stg.typed_transactions t JOIN stg.tx_inv i USING (invoice) WHERE _why IS NULL AND customer_id = _cust"
     )
-    con.execute("DROP TABLE stg.tx0")
+    con.execute("DROP TABLE stg.tx_inv")
     used = con.execute("SELECT count(*) FROM stg.tx").fetchone()[0]
     report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
 

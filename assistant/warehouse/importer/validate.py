@@ -135,8 +135,8 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         keep = col.name in plan.provided and not plan.typed
         raw = f"CAST(i.{col.name} AS VARCHAR)" if keep else "CAST(NULL AS VARCHAR)"
         sel.append(f"{raw} AS {col.name}__raw")
-    con.execute(f"CREATE TABLE stg.typed0_{t.name} AS SELECT {', '.join(sel)} FROM {plan.relation} i")
-    # Derived columns need typed inputs, hence the second pass.
+    typed = f"SELECT {', '.join(sel)} FROM {plan.relation} i"
+    # Derived columns need typed inputs, hence the nested SELECT (one pass over the rows all the same).
     fill = []
     if t.name == "order_items":
         if "line_no" not in plan.provided:
@@ -188,30 +188,42 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         rule = chk.replace("'", "''")
         cases.append(f"WHEN NOT ({chk}) THEN " + _reason(f"'不符合规则 {rule}'", f"'breaks the rule {rule}'", ""))
     reason = f"CASE {' '.join(cases)} END" if cases else "NULL"
+    # The raw text is stored only where a later step may still need it (keys and references, see raw_kept);
+    # for a row refused here, _value keeps the text that failed. Copying every raw column doubled the table.
+    kept = raw_kept(plan)
+    dropped = [f"{c.name}__raw" for c in t.columns if c.name not in kept]
     con.execute(
-        f"CREATE TABLE stg.typed_{t.name} AS SELECT *, {reason} AS _why "
-        f"FROM (SELECT *{replace} FROM stg.typed0_{t.name})"
+        f"CREATE TABLE stg.typed_{t.name} AS SELECT * EXCLUDE ({', '.join(dropped)}), "
+        f"CASE WHEN _why.col = '' THEN NULL ELSE {_raw_of(t, [c.name for c in t.columns], '_why')} END AS _value "
+        f"FROM (SELECT *, {reason} AS _why FROM (SELECT *{replace} FROM ({typed})))"
     )
-    con.execute(f"DROP TABLE stg.typed0_{t.name}")
     con.execute(
-        f"INSERT INTO stg.rejects SELECT _src, _row, {_q(t.name)}, _why.col, "
-        f"CASE WHEN _why.col = '' THEN NULL ELSE {_raw_of(t)} END, _why.zh, _why.en "
+        f"INSERT INTO stg.rejects SELECT _src, _row, {_q(t.name)}, _why.col, _value, _why.zh, _why.en "
         f"FROM stg.typed_{t.name} WHERE _why IS NOT NULL"
     )
 
 
-def _raw_of(t: Table) -> str:
-    whens = " ".join(f"WHEN {_q(c.name)} THEN {c.name}__raw" for c in t.columns)
-    return f"CASE _why.col {whens} END"
+def raw_kept(plan: Plan) -> list[str]:
+    """Columns whose raw text stays in ``stg.typed_<t>``: those keys_and_references can refuse a row on."""
+    t = plan.table
+    if plan.typed:  # a preset's derived table has no raw text
+        return []
+    return [c.name for c in t.columns if c.name == t.primary_key[0] or c.references]
+
+
+def _raw_of(t: Table, columns: list[str], why: str) -> str:
+    whens = " ".join(f"WHEN {_q(c)} THEN {c}__raw" for c in columns)
+    return f"CASE {why}.col {whens} END" if columns else "CAST(NULL AS VARCHAR)"
 
 
 def keys_and_references(
-    con: duckdb.DuckDBPyConnection, t: Table, *, append: bool, imported: set[str], refs: dict[str, str]
+    con: duckdb.DuckDBPyConnection, plan: Plan, *, append: bool, imported: set[str], refs: dict[str, str]
 ) -> None:
     """``stg.ok_<t>``: rows that passed, minus duplicate keys and unknown references.
 
     ``refs`` maps a referenced table to the SQL relation of its valid keys after this import.
     """
+    t = plan.table
     pk = ", ".join(t.primary_key)
     pk_text = " || '/' || ".join(f"CAST({k} AS VARCHAR)" for k in t.primary_key)
     cases = [
@@ -245,19 +257,27 @@ def keys_and_references(
             )
         )
     reason = f"CASE {' '.join(cases)} END"
+    # Duplicate keys are rare: find their keys by grouping (no sort of every row), then number only their rows.
     con.execute(
-        f"CREATE TABLE stg.checked_{t.name} AS SELECT *, {reason} AS _why2 FROM ("
-        f"SELECT *, row_number() OVER w AS _dup, first_value(_src) OVER w AS _first_src, "
-        f"first_value(_row) OVER w AS _first_row FROM stg.typed_{t.name} WHERE _why IS NULL "
-        f"WINDOW w AS (PARTITION BY {pk} ORDER BY _ord, _row)) c"
+        f"CREATE TABLE stg.dups_{t.name} AS SELECT _ord, _row, row_number() OVER w AS _dup, "
+        f"first_value(_src) OVER w AS _first_src, first_value(_row) OVER w AS _first_row "
+        f"FROM stg.typed_{t.name} SEMI JOIN (SELECT {pk} FROM stg.typed_{t.name} WHERE _why IS NULL "
+        f"GROUP BY {pk} HAVING count(*) > 1) USING ({pk}) WHERE _why IS NULL "
+        f"WINDOW w AS (PARTITION BY {pk} ORDER BY _ord, _row)"
     )
     con.execute(
+        f"CREATE TABLE stg.checked_{t.name} AS SELECT *, {reason} AS _why2 FROM ("
+        f"SELECT t.*, d._dup, d._first_src, d._first_row FROM stg.typed_{t.name} t "
+        f"LEFT JOIN stg.dups_{t.name} d ON d._ord = t._ord AND d._row = t._row WHERE t._why IS NULL) c"
+    )
+    con.execute(f"DROP TABLE stg.dups_{t.name}")
+    con.execute(
         f"INSERT INTO stg.rejects SELECT _src, _row, {_q(t.name)}, _why2.col, "
-        f"CAST({_raw_of(t).replace('_why.col', '_why2.col')} AS VARCHAR), _why2.zh, _why2.en "
+        f"CAST({_raw_of(t, raw_kept(plan), '_why2')} AS VARCHAR), _why2.zh, _why2.en "
         f"FROM stg.checked_{t.name} WHERE _why2 IS NOT NULL"
     )
     cols = ", ".join(t.column_names)
+    # A view, not another copy of every row: it is read a few times (counts, references, the final insert).
     con.execute(
-        f"CREATE TABLE stg.ok_{t.name} AS SELECT _src, _row, {cols} FROM stg.checked_{t.name} WHERE _why2 IS NULL"
+        f"CREATE VIEW stg.ok_{t.name} AS SELECT _src, _row, {cols} FROM stg.checked_{t.name} WHERE _why2 IS NULL"
     )
-    con.execute(f"DROP TABLE stg.checked_{t.name}")
