@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -21,6 +22,7 @@ import yaml
 from assistant.core.errors import InputError
 from assistant.nlu.timeparse import Period, find_period
 from assistant.report.explain import brief
+from assistant.report.shared_pass import ReviewEngine, Window
 from tools import load_all
 from tools.base import ToolResult, last_order_date
 
@@ -104,12 +106,23 @@ def parse_period(text: str, ref: dt.date) -> Period:
 
 
 class _Runner:
+    """Runs the tools for one report; on a DuckDB connection they share one pass over the customers."""
+
     def __init__(self, con: duckdb.DuckDBPyConnection, scope: dict[str, Any], report: Report) -> None:
         self.con, self.scope, self.report = con, scope, report
         self.registry = load_all()
+        self.engine = ReviewEngine(con) if isinstance(con, duckdb.DuckDBPyConnection) else None
+
+    def prepare(self, windows: list[Window]) -> None:
+        if self.engine is not None:
+            self.engine.prepare(self.scope, windows)
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close_pass()
 
     def run(self, tool: str, **args: Any) -> ToolResult:
-        res = self.registry[tool].run(self.con, {**self.scope, **args})
+        res = self.registry[tool].run(self.engine or self.con, {**self.scope, **args})
         self.report.sql.extend(res.sql)
         return res
 
@@ -146,9 +159,31 @@ def build_report(
         scope["rep_id"] = rep_id
     rep = Report(period, period.previous(), period.same_period_last_year(), scope, lang)
     r = _Runner(con, scope, rep)
+    try:
+        _build(rep, r, ref, lang)
+    finally:
+        r.close()
+    return rep
+
+
+def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
     R = rules()
     zh = lang == "zh"
     cur, prev, ly = (_period_args(p, ref) for p in (rep.period, rep.previous, rep.last_year))
+    # The last 12 months, for concentration and big customers.
+    year = {
+        "start": max(cur["end"] - dt.timedelta(days=364), dt.date(1900, 1, 1)),
+        "end": cur["end"],
+        "as_of": cur["as_of"],
+    }
+    # The windows the RFM, customer-type and tier sections read, computed in one pass (see shared_pass.py).
+    r.prepare(
+        [
+            Window(None, cur["as_of"], cur["as_of"]),
+            Window(None, prev["as_of"], prev["as_of"]),
+            Window(year["start"], year["end"], year["as_of"]),
+        ]
+    )
 
     # 1. Revenue and growth ------------------------------------------------------------------
     metrics = ["revenue", "gross_profit", "orders", "avg_order_value", "customers", "new_customers"]
@@ -266,11 +301,6 @@ def build_report(
 
     # 4. Concentration and big customers at risk ---------------------------------------------
     s = Section("concentration", "收入集中度与大客户风险", "Concentration and big customers at risk")
-    year = {
-        "start": max(cur["end"] - dt.timedelta(days=364), dt.date(1900, 1, 1)),
-        "end": cur["end"],
-        "as_of": cur["as_of"],
-    }
     par = r.run("tiers", view="pareto", **year).figures
     s.figures.append(
         Figure(
@@ -425,8 +455,8 @@ def build_report(
     # 8. Recommended actions per customer type ------------------------------------------------
     s = Section("actions", "建议行动", "Recommended actions")
     types = r.run("customer_types", as_of=cur["as_of"])
-    per_type = r.run("customer_types", by="customer", as_of=cur["as_of"], limit=100_000)
     n = R["customers_per_action"]
+    per_type = _largest_customers(r, cur["as_of"], n, {rec["type_en"]: rec["customers"] for rec in types.records()})
     for rec in types.records():
         name = rec["type_zh" if zh else "type_en"]
         members = sorted(
@@ -445,7 +475,26 @@ def build_report(
         )
     _explain(s, "customer_types", "actions", lang)
     rep.sections.append(s)
-    return rep
+
+
+# The actions name the largest customers of each type among the first MEMBER_ROWS by revenue.
+MEMBER_ROWS = 100_000
+FIRST_LOOK = 1_000
+
+
+def _largest_customers(r: _Runner, as_of: dt.date, n: int, sizes: dict[str, int]) -> ToolResult:
+    """customer_types per customer, largest revenue first: enough rows to name ``n`` customers of every type.
+
+    The rows come in one fixed order (revenue descending, then id), so the first FIRST_LOOK rows are the start of
+    the first MEMBER_ROWS. When they already hold ``n`` customers of every type (or all of a smaller type), the
+    longer list would name the same ones; otherwise it is read. Turning 100,000 rows into Python objects cost
+    more than the rest of the section at 1M customers.
+    """
+    first = r.run("customer_types", by="customer", as_of=as_of, limit=FIRST_LOOK)
+    seen = Counter(c["type_en"] for c in first.records())
+    if len(first.rows) < FIRST_LOOK or all(seen[t] >= min(n, size) for t, size in sizes.items()):
+        return first
+    return r.run("customer_types", by="customer", as_of=as_of, limit=MEMBER_ROWS)
 
 
 def _pct(v: Any) -> float | None:

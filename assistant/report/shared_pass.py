@@ -1,0 +1,166 @@
+"""The review's one pass over the customers: each customer's completed orders, once, for every window it needs.
+
+The business review asks the RFM, customer-type and tier tools about the same customers at two or three reference
+dates. Each of those tools starts from the same per-customer base (``tools.rfm.customer_base_cte``: first and last
+completed order, number of orders, revenue), which costs a join of every order line with its order. Here that base
+is computed once for all the review's windows, from the derived order totals (one row per order, its revenue
+already summed: ``assistant.warehouse.derived``), and each tool's statement reads its window from it.
+
+The tools still build their own SQL and shape their own results: ``ReviewEngine`` is the connection they are
+given, and it only swaps their base CTE for a read of the shared pass (the same rows and types), and answers a
+statement asked twice from the first answer. The figures are the tools' own, computed from the same numbers:
+
+- only when ``order_totals`` matches its sources (the freshness fingerprint) and every completed order has lines
+  (the tools' base counts completed orders without lines in ``frequency``; the totals have no row for them);
+- only for order-level windows (dates, channel): a category filter needs the lines, and its text is left alone.
+
+Anything else runs exactly as the tools wrote it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from assistant.warehouse import derived
+from assistant.warehouse.duckdb_engine import DuckDBEngine
+from tools.base import CommonFilters, Scope, used_params
+from tools.rfm import customer_base_cte, population_scope
+
+# The tools' base CTEs: (name, money_only, materialized) as rfm_ctes and tiers build them; every combination is
+# tried, so a tool that changes its flags still finds its text (or runs unchanged).
+BASE_NAMES = ("rfm_base", "tier_base")
+_COUNTER = itertools.count()
+
+
+@dataclass(frozen=True)
+class Window:
+    """One window of the review: completed orders from ``start`` (None: all history) to ``end``, seen at ``as_of``."""
+
+    start: dt.date | None
+    end: dt.date
+    as_of: dt.date
+
+
+def _freeze(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, repr(v)) for k, v in (params or {}).items()))
+
+
+class ReviewEngine(DuckDBEngine):
+    """A DuckDB connection for one review: tool statements read the shared pass; repeated statements run once."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(con)
+        self.table: str | None = None
+        self._swaps: list[tuple[str, str, dict[str, Any]]] = []  # (tool text, replacement, params it must carry)
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[list[str], list[list[Any]]]] = {}
+
+    # -- the shared pass ---------------------------------------------------------------------------------------
+    def prepare(self, filters: Mapping[str, Any], windows: Sequence[Window]) -> bool:
+        """Compute the pass for the customers in ``filters`` (the review's scope) and these windows.
+
+        Returns False (and changes nothing) when the totals cannot stand in for the lines; the tools then run
+        as they are.
+        """
+        if not self._usable():
+            return False
+        scopes = [
+            population_scope(self.con, _Args(**filters, start=w.start, end=w.end, as_of=w.as_of))[0] for w in windows
+        ]
+        if any("f_category" in s.params for s in scopes):
+            return False
+        customer_params = [{k: v for k, v in s.params.items() if k not in ("f_start", "f_end")} for s in scopes]
+        if any(p != customer_params[0] for p in customer_params):
+            return False  # one pass is one set of customers
+        self.table = f"review_pass_{next(_COUNTER)}"
+        cols: list[str] = []
+        params: dict[str, Any] = dict(customer_params[0])
+        for k, s in enumerate(scopes):
+            # The tool's own window condition, its parameters renamed per window ($f_end → $w0_end).
+            cond = f"l.order_date <= $w{k}_as_of AND " + re.sub(
+                r"\$f_(start|end|channel)\b", rf"$w{k}_\1", s.line_where
+            )
+            params[f"w{k}_as_of"] = s.as_of
+            params.update({f"w{k}_{n[2:]}": v for n, v in s.params.items() if n in ("f_start", "f_end", "f_channel")})
+            cols += [
+                f"min(l.order_date) FILTER (WHERE {cond}) AS first_{k}",
+                f"max(l.order_date) FILTER (WHERE {cond}) AS last_{k}",
+                f"count(*) FILTER (WHERE {cond}) AS frequency_{k}",
+                f"sum(l.revenue) FILTER (WHERE {cond}) AS monetary_{k}",
+            ]
+        s0 = scopes[0]
+        in_scope = "" if s0.customer_where == "TRUE" else " AND l.customer_id IN (SELECT customer_id FROM f_customers)"
+        sql = (
+            f"CREATE TEMP TABLE {self.table} AS WITH f_customers AS (SELECT c.* FROM customers c WHERE {s0.customer_where}) "
+            f"SELECT l.customer_id, {', '.join(cols)} FROM {derived.ORDER_TOTALS} l "
+            f"WHERE l.status = 'completed'{in_scope} GROUP BY l.customer_id"
+        )
+        self.con.execute(sql, used_params(sql, params))
+        for k, s in enumerate(scopes):
+            self._swaps += self._window_swaps(k, s)
+        return True
+
+    def _usable(self) -> bool:
+        if not derived.order_totals_fresh(self.con):
+            return False
+        # The totals hold only orders with lines; the tools' frequency counts every completed order.
+        orders, totals = self.con.execute(
+            "SELECT (SELECT count(*) FROM orders WHERE status = 'completed'), "
+            f"(SELECT count(*) FROM {derived.ORDER_TOTALS} WHERE status = 'completed')"
+        ).fetchone()
+        return bool(orders == totals)
+
+    def _window_swaps(self, k: int, scope: Scope) -> list[tuple[str, str, dict[str, Any]]]:
+        out = []
+        must = {"as_of": scope.as_of, **scope.params}
+        for name, money_only, materialized in itertools.product(BASE_NAMES, (False, True), (False, True)):
+            text = customer_base_cte(scope, name, money_only=money_only, materialized=materialized)
+            cols = (
+                f"monetary_{k} AS monetary"
+                if money_only
+                else f"first_{k} AS first_order, last_{k} AS last_order, frequency_{k} AS frequency, monetary_{k} AS monetary"
+            )
+            mat = "MATERIALIZED " if materialized else ""
+            swap = f"{name} AS {mat}(SELECT customer_id, {cols} FROM {self.table} WHERE frequency_{k} > 0)"
+            out.append((text, swap, must))
+        return out
+
+    def close_pass(self) -> None:
+        if self.table:
+            self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
+            self.table = None
+        self._swaps.clear()
+        self._cache.clear()
+
+    # -- the Engine methods the tools call ---------------------------------------------------------------------
+    def _rewrite(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        p = dict(params or {})
+        for text, swap, must in self._swaps:
+            if text in sql and all(p.get(n) == v for n, v in must.items() if f"${n}" in text or n == "as_of"):
+                sql = sql.replace(text, swap)
+        return sql, used_params(sql, p)
+
+    def rows(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, tree: Any = None
+    ) -> tuple[list[str], list[list[Any]]]:
+        key = (sql, _freeze(params))
+        if key not in self._cache:
+            self._cache[key] = super().rows(*self._rewrite(sql, params))
+        cols, rows = self._cache[key]
+        return list(cols), [list(r) for r in rows]  # copies: a caller may edit what it gets
+
+    def arrow(self, sql: str, params: Mapping[str, Any] | None = None, *, tree: Any = None) -> Any:
+        return super().arrow(*self._rewrite(sql, params))
+
+    def numpy(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        return super().numpy(*self._rewrite(sql, params))
+
+
+class _Args(CommonFilters):
+    """The common filters alone: what population_scope reads to resolve a window's scope."""
