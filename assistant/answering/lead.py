@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.answering.formatting import fmt, label
+from assistant.answering.formatting import fmt, kind_of, label
 from tools.base import ToolResult
 
 TOOL = "metric_query"
@@ -132,8 +132,11 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
     listed = ("、" if zh else "; ").join(f"{n}({shown(r)})" if zh else f"{n} ({shown(r)})" for n, r in ranked)
     if len(result.rows) == 1 and args.get("top") == 1:
         n, r = ranked[0]
-        word = "最低" if args.get("order") == "asc" else "最高"
-        en_word = "lowest" if args.get("order") == "asc" else "highest"
+        key = metric if sort_key == metric else sort_key
+        counted = kind_of(key, TOOL) == "count"  # "the most customers", not "the highest customers"
+        asc = args.get("order") == "asc"
+        word = ("最少" if asc else "最多") if counted else ("最低" if asc else "最高")
+        en_word = ("fewest" if asc else "most") if counted else ("lowest" if asc else "highest")
         if zh:
             return f"{scope}{m_label if sort_key == metric else label(sort_key, lang, TOOL)}{word}的{dim}是{n}({shown(r)}){end}"
         key_label = m_label if sort_key == metric else label(sort_key, lang, TOOL)
