@@ -182,7 +182,7 @@ def follow_up(con: duckdb.DuckDBPyConnection, args: FollowUpArgs) -> ToolResult:
         more = (
             f"(另有 {len(ranked) - len(shown)} 位,见表格)"
             if lang == "zh"
-            else f"({len(ranked) - len(shown)} more in the table)"
+            else f" ({len(ranked) - len(shown)} more in the table)"
         )
     text = "\n".join(
         [lead, "", f"**{heading[:1].upper()}{heading[1:]}**{more}", "", *lines, "", sources(w["sources"], lang)]

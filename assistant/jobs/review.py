@@ -45,6 +45,28 @@ def _against(row: dict[str, Any], metric: str, compare: str, lang: str) -> str:
     return f"{'up' if pct >= 0 else 'down'} {abs(pct):.1f}% on {against} ({shown})"
 
 
+def period_name(start: dt.date | None, end: dt.date | None, grain: str | None, lang: str) -> str:
+    """ "2026年第4季度(截至 2026-10-30)" / "Q4 2026 (to 2026-10-30)"; plain dates for any other span."""
+    if start is None or end is None:
+        return ""
+    zh = lang == "zh"
+    span = f"{start} 至 {end}" if zh else f"{start} to {end}"
+    if grain == "quarter" and start.month % 3 == 1 and start.day == 1:
+        name = (
+            f"{start.year}年第{(start.month - 1) // 3 + 1}季度" if zh else f"Q{(start.month - 1) // 3 + 1} {start.year}"
+        )
+        full = (start.month + 2) // 12 + start.year, (start.month + 2) % 12 + 1
+    elif grain == "month" and start.day == 1:
+        name = f"{start.year}年{start.month}月" if zh else start.strftime("%B %Y")
+        full = start.year + start.month // 12, start.month % 12 + 1
+    elif grain == "year" and (start.month, start.day) == (1, 1):
+        name, full = f"{start.year}年" if zh else str(start.year), (start.year + 1, 1)
+    else:
+        return span
+    complete = end >= dt.date(full[0], full[1], 1) - dt.timedelta(days=1)
+    return name if complete else name + (f"(截至 {end})" if zh else f" (to {end})")
+
+
 def _short(p: dict[str, Any], y: dict[str, Any], metric: str, lang: str) -> str:
     """ "环比 +13.5%、同比 +27.1%" / "+13.5% on the previous period, +27.1% on last year"."""
     parts = []
@@ -87,11 +109,7 @@ def review(con: duckdb.DuckDBPyConnection, args: ReviewArgs) -> ToolResult:
     year = runs.run("metric_query", {**base, "metrics": list(METRICS), "by": [], "compare": "same_period_last_year"})
     p, y = prev.records()[0], year.records()[0]
     w = words()["review"]
-    period = (
-        f"{prev.figures.get('start')} 至 {prev.figures.get('end')}"
-        if lang == "zh"
-        else f"{prev.figures.get('start')} to {prev.figures.get('end')}"
-    )
+    period = period_name(prev.figures.get("start"), prev.figures.get("end"), grain, lang)
     where = scope({k: v for k, v in base.items() if k not in ("start", "end")}, period, lang)
     lead = say(
         w["lead"],
