@@ -156,3 +156,24 @@ def test_walkthrough_and_review_in_the_chat(bot: Assistant, sample_db: Path) -> 
     assert walk["tool"] == "rfm_walkthrough" and walk["answer"].startswith(f"# RFM 分类演示: {cid}")
     review = bot.ask("总结一下上个季度").to_json()
     assert review["tool"] == "business_review" and review["answer"].startswith("# 客户经营情况总结")
+
+
+@pytest.mark.parametrize(
+    ("q", "doc"),
+    [
+        ("做客户分析通常要看哪几块内容?", "overview"),
+        ("一个客户从认识到离开会经历哪些阶段?", "lifecycle"),
+        ("what stages does a customer go through with us?", "lifecycle"),
+    ],
+)
+def test_a_concept_named_by_no_analysis_is_found_in_the_documents(bot: Assistant, q: str, doc: str) -> None:
+    ans = bot.ask(q).to_json()
+    assert ans["tool"] is None and not ans["data"]["rows"]
+    assert ans["citations"] and ans["citations"][0]["doc"] == doc, ans["citations"]
+
+
+@pytest.mark.parametrize("q", ["客户那边最近咋样了", "customers, hmm?", "客户吃饭了吗"])
+def test_a_guess_the_documents_do_not_back_asks_instead(bot: Assistant, q: str) -> None:
+    ans = bot.ask(q).to_json()
+    assert ans["route"]["kind"] == "clarify" and not ans["citations"], (ans["route"], ans["citations"])
+    assert ans["suggestions"]

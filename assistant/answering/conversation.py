@@ -24,6 +24,9 @@ class Plan:
     period: Period | None = None
     entities: list[Entity] = field(default_factory=list)
     follow_up: bool = False
+    # False: the router only guessed (no analysis, metric or data word was read); an explanation is given only
+    # when the knowledge base backs the guess, else the question gets a clarification.
+    confident: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {

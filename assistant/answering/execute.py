@@ -21,6 +21,7 @@ from assistant.answering.explain import (
     wants_our_data,
 )
 from assistant.answering.names import customer_names
+from assistant.answering.support import backs
 from assistant.answering.toolbox import Toolbox
 from assistant.answering.writers import advice_of
 from assistant.core.errors import AssistantError
@@ -93,6 +94,8 @@ def _explain(question: str, plan: Plan, toolbox: Toolbox) -> Answer:
     if plan.tool:
         docs = docs_of_tool().get(plan.tool, ())
         hits = sorted(hits, key=lambda h: h.doc_id not in docs)
+    if not plan.confident and not (hits and backs(question, hits[0])):
+        return _unsure(question, plan)
     if not hits:
         text = "知识库里没有找到相关内容。" if lang == "zh" else "Nothing in the knowledge base covers this."
         return compose(
@@ -128,6 +131,21 @@ def _explain(question: str, plan: Plan, toolbox: Toolbox) -> Answer:
     if not results:
         answer.arguments = dict(plan.args)
     return answer
+
+
+# What the assistant says when it did not understand; the router's clarifications say the same.
+UNSURE = {
+    "zh": "我还不确定您想看什么。可以换个说法,或试试下面这些问题:",
+    "en": "I am not sure what you would like to see. Rephrase it, or try one of these:",
+}
+
+
+def _unsure(question: str, plan: Plan) -> Answer:
+    """A guessed explanation the knowledge base did not back: say so and offer the plan's suggested questions."""
+    lang = plan.language
+    text = "\n".join([UNSURE.get(lang, UNSURE["en"]), *(f"- {s}" for s in plan.suggestions)])
+    route = {**plan.to_dict(), "kind": "clarify", "reason": "a guessed explanation the knowledge base did not back"}
+    return compose(question, lang, text, route=route, suggestions=plan.suggestions)
 
 
 def _example_block(case: Example, lang: str) -> str:

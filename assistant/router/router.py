@@ -30,6 +30,7 @@ import duckdb
 from pydantic import BaseModel
 
 from assistant.answering.conversation import Context, Plan
+from assistant.answering.execute import UNSURE
 from assistant.capabilities import load_all
 from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
@@ -266,10 +267,7 @@ class Router:
             if plan is not None:
                 return plan
         return self._clarify(
-            reading.lang,
-            "no analysis, metric or concept recognised",
-            zh="我还不确定您想看什么。可以换个说法,或试试下面这些问题:",
-            en="I am not sure what you would like to see. Rephrase it, or try one of these:",
+            reading.lang, "no analysis, metric or concept recognised", zh=UNSURE["zh"], en=UNSURE["en"]
         )
 
     def parts(self, question: str, ctx: Context | None = None) -> list[str]:
@@ -957,6 +955,15 @@ def _with_measure(metrics: list[str], measure: MeasureReading, topics: list[Matc
     return [measure.metric, *kept]
 
 
+# A question about the subject of the product (customers, sales, the analyses) and shaped as a question: what a
+# concept guess needs before the knowledge base is searched.
+DOMAIN_RE = re.compile(r"客户|顾客|用户|销售|客群|\b(customers?|clients?|accounts?|sales|buyers?)\b", re.IGNORECASE)
+QUESTION_SHAPE_RE = re.compile(
+    r"什么|哪|怎么|怎样|如何|为什么|为何|咋|啥|吗|呢|多少|几|[?？]|\b(what|which|how|why|when|should|does|do|is|are)\b",
+    re.IGNORECASE,
+)
+
+
 # Words that ask for equal stretches of time ("去年同期", "同比", "yoy"): a running period is then compared with the
 # same days of the other, not with the whole of it.
 LIKE_FOR_LIKE_RE = re.compile(
@@ -1277,6 +1284,27 @@ def plain_explanation(router: Router, r: Reading) -> Plan | None:
     return Plan("explain", r.lang, explain_query=r.q, reason="asks for an explanation") if r.explain else None
 
 
+def concept_guess(router: Router, r: Reading) -> Plan | None:
+    """A question about customers that names no analysis, measure or data ("客户分析包括哪六个方面", "what stages
+    does a customer go through"): the methodology documents may answer it. A guess, so the answer falls back to
+    a clarification when the knowledge base does not back it."""
+    # data_cues minus the list cue: "哪些阶段" lists stages, not customers
+    if r.time or r.ents or r.customers or r.cues["mine"] or _top_n(r.q) or COUNT_RE.search(r.q):
+        return None
+    if r.metrics or r.dims or r.intents:
+        return None
+    if not (r.customer_word or DOMAIN_RE.search(r.q)) or not QUESTION_SHAPE_RE.search(r.q):
+        return None
+    return Plan(
+        "explain",
+        r.lang,
+        explain_query=r.q,
+        reason="no data asked for: a guess at the methodology documents",
+        confident=False,
+        suggestions=SUGGESTIONS[r.lang],
+    )
+
+
 def default_measure(router: Router, r: Reading) -> Plan | None:
     """ "各区域今年" without a metric: revenue is the default measure of business."""
     grouped = r.dims or r.cues["customer_word"]
@@ -1302,4 +1330,5 @@ RULES: tuple[Rule, ...] = (
     follow_up,
     plain_explanation,
     default_measure,
+    concept_guess,
 )
