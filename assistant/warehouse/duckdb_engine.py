@@ -35,7 +35,7 @@ class DuckDBEngine(Engine):
     def arrow(
         self, sql: str, params: Mapping[str, Any] | None = None, *, tree: exp.Expression | None = None
     ) -> pa.Table:
-        return self.con.execute(sql, dict(params or {})).to_arrow_table()
+        return self.con.sql(sql, params=dict(params or {})).to_arrow_table()
 
     def rows(
         self, sql: str, params: Mapping[str, Any] | None = None, *, tree: exp.Expression | None = None

@@ -1,0 +1,66 @@
+"""Every tool and view gives the same JSON on DuckDB and on Spark (local[2]) over the same sample.
+
+The sample (400 customers, seed 7) is exported to Parquet and read by one shared Spark session; each case of
+cases.py runs on the DuckDB file and on Spark, and the two JSON results must match: the same columns, rows,
+figures, definitions, notes and SQL text, numbers within 1e-6 (relative above 1). A case that fails must fail
+the same way on both (the same error, the same message).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from assistant.core.errors import AssistantError
+from tools import load_all
+
+from .cases import CASES, fill
+from .parity import differences
+
+pytestmark = [pytest.mark.xdist_group("spark"), pytest.mark.slow]
+
+# Timings are measured, not computed: they differ by nature.
+UNCOMPARED = {("sql_query", "elapsed_ms")}
+
+
+def run(source: Any, name: str, args: dict[str, Any]) -> Any:
+    try:
+        out = load_all()[name].run(source, args).to_json()
+    except AssistantError as exc:
+        return {"error": type(exc).__name__, "en": exc.en}
+    for tool, figure in UNCOMPARED:
+        if name == tool:
+            out["figures"].pop(figure, None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def customer(sample_db: Path) -> str:
+    con = duckdb.connect(str(sample_db), read_only=True)
+    try:
+        return str(
+            con.execute(
+                "SELECT customer_id FROM orders WHERE status = 'completed' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("name", "args"), CASES, ids=[f"{i}-{n}" for i, (n, _) in enumerate(CASES)])
+def test_tool_matches_duckdb(
+    name: str, args: dict[str, Any], sample_con: duckdb.DuckDBPyConnection, spark_engine: Any, customer: str
+) -> None:
+    a = fill(args, customer)
+    on_duckdb = run(sample_con, name, a)
+    on_spark = run(spark_engine, name, a)
+    assert differences(on_duckdb, on_spark) == []
+    # The case must exercise the tool, not only its refusal (unless it refuses on purpose).
+    assert "error" not in on_duckdb, on_duckdb
+
+
+def test_every_calculator_has_a_case() -> None:
+    assert {n for n, _ in CASES} == set(load_all())
