@@ -145,7 +145,7 @@ def _number(v: float, kind: str | None, lang: str, sign: str = "") -> str:
     if kind == "money":
         return _money(v, lang, sign)
     if kind == "ratio":
-        return f"{v * 100:{sign}.1f}%"
+        return f"{v * 100:{sign},.1f}%"
     if kind in ("percent", "change_pct"):
         return f"{v:{sign},.1f}%"
     if kind == "points":

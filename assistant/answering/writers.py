@@ -157,10 +157,16 @@ class _Reader:
         if col not in self.r.columns:
             raise Missing(col)
         i = self.r.columns.index(col)
-        usable = [row for row in rows if isinstance(row[i], (int, float, Decimal)) and not isinstance(row[i], bool)]
+        usable = [row for row in self._named(rows) if _number(row[i])]
         nth = int(how[3:] or 1)
         ordered = sorted(usable, key=lambda row: float(row[i]), reverse=how.startswith("max"))
         return ordered[nth - 1 : nth]
+
+    def _named(self, rows: list[list[Any]]) -> list[list[Any]]:
+        """Rows that name a group: "(无)" (tickets with no product …) is no winner."""
+        if self.layout is None or self.layout.name is None:
+            return rows
+        return [r for r in rows if r[self.layout.name] != "(无)"]
 
     def row_name(self, row: list[Any]) -> str:
         cols = self.r.columns
@@ -199,9 +205,7 @@ class _Reader:
         if col not in self.r.columns:
             raise Missing(col)
         i = self.r.columns.index(col)
-        usable = [
-            row for row in self.r.rows if isinstance(row[i], (int, float, Decimal)) and not isinstance(row[i], bool)
-        ]
+        usable = [row for row in self._named(self.r.rows) if _number(row[i])]
         ordered = sorted(usable, key=lambda row: float(row[i]), reverse=not asc)[:n]
         if len(ordered) < 2:
             raise Missing(col)
@@ -257,6 +261,10 @@ class _Reader:
 
     def sentence(self, template: str) -> str:
         return self._fill(_SOME.sub(lambda m: self._some(m.group(1)), template))
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
 
 
 def _updown(raw: Any, lang: str) -> str:
