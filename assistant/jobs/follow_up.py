@@ -90,6 +90,7 @@ def gather(runs: Runs, base: dict[str, Any], lang: str) -> dict[str, Candidate]:
         oldest = max(chosen, key=lambda r: _col(backlog, r, "age_days") or 0)
         values = {
             "n": len(chosen),
+            "s": "" if len(chosen) == 1 else "s",
             "age": _col(backlog, oldest, "age_days"),
             "category": _col(backlog, oldest, "category"),
         }
