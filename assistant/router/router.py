@@ -38,7 +38,7 @@ from assistant.core.periods import UNIT_MONTHS, add_months
 from assistant.nlu.cues import CUES
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.limits import Refusal, refusal
-from assistant.nlu.measures import MeasureReading, object_of, read_measure, with_companions
+from assistant.nlu.measures import MeasureReading, find_parts, object_of, read_measure, with_companions
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.parts import split_parts
 from assistant.nlu.timeparse import (
@@ -158,9 +158,19 @@ INACTIVE_RE = [
         re.IGNORECASE,
     ),
 ]
+# Before the amount ("超过10万", "at least 100k"); inclusive ones first, so "不低于" is not read as "低于".
 COMPARATORS = [
-    (r"超过|大于|高于|多于|不低于|不少于|至少|以上|>=|>|over|above|more than|greater than|at least", ">"),
-    (r"低于|小于|少于|不到|以下|不超过|<=|<|below|under|less than|fewer than|at most", "<"),
+    (r"不低于|不少于|至少|大于等于|>=|≥|at least|no less than|not less than", ">="),
+    (r"不超过|不高于|不多于|至多|最多|小于等于|<=|≤|at most|no more than|not more than", "<="),
+    (r"超过|大于|高于|多于|以上|>|over|above|more than|greater than", ">"),
+    (r"低于|小于|少于|不到|以下|<|below|under|less than|fewer than", "<"),
+]
+# After the amount ("30万及以上", "100,000 or more", "5万以下").
+POSTFIX_COMPARATORS = [
+    (r"及以上|或以上|以上\(含\)|(?:\s+)(?:or more|or above|or higher|and above|and up|or greater|\+)", ">="),
+    (r"及以下|或以下|以内|(?:\s+)(?:or less|or below|or lower|and below|or fewer)", "<="),
+    (r"以上|多", ">"),
+    (r"以下", "<"),
 ]
 # "毛利为负", "negative gross profit": a condition below zero.
 NEGATIVE_RE = r"(?:为|是|成了|变成)?\s*负(?:数|值|的)?|小于0|亏损"
@@ -442,6 +452,10 @@ class Router:
             dims = [("acquisition_channel" if d == "channel" else d) for d in dims]
         if "category" in dims and TICKET_TOPIC_RE.search(q) and not PRODUCT_WORD_RE.search(q):
             dims = [("issue_category" if d == "category" else d) for d in dims]
+        if not GROUPING_RE.search(q):
+            # "government / public-sector customers in Beijing": "sector" describes the industry the filter names,
+            # it does not ask for a breakdown by industry (that needs 按/各/by/each).
+            dims = [d for d in dims if d not in {e.kind for e in ents}]  # an entity's kind is its dimension
         grain = _time_grain(q) or _each_unit(q)
         if grain:
             dims.append(grain)
@@ -964,6 +978,8 @@ QUESTION_SHAPE_RE = re.compile(
 )
 
 
+# Words that ask for a breakdown; without one, a dimension word that an entity of the same kind explains is a filter.
+GROUPING_RE = re.compile(r"按|各|每个|每一|每家|分别|分[^,，。?？]{0,3}看|\b(by|per|each|every|across)\b", re.IGNORECASE)
 # Words that ask for equal stretches of time ("去年同期", "同比", "yoy"): a running period is then compared with the
 # same days of the other, not with the whole of it.
 LIKE_FOR_LIKE_RE = re.compile(
@@ -1150,6 +1166,15 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
                             break
                 if found:
                     break
+            for pattern, op in [] if found else POSTFIX_COMPARATORS:
+                # "信用额度在30万及以上", "a credit limit of 100,000 or more"
+                rx = rf"{ww}\s*(?:是|为|都|在|达到|of|is|at)?\s*{amount}\s*(?:{pattern})"
+                m = re.search(rx, q, re.IGNORECASE)
+                if m:
+                    v = parse_number(m.group(1).replace(" ", ""))
+                    if v is not None:
+                        found = {"metric": mid, "op": op, "value": v}
+                        break
             if not found and re.search(rf"{ww}\s*(?:{NEGATIVE_RE})|(?:negative)\s+{ww}", q, re.IGNORECASE):
                 found = {"metric": mid, "op": "<", "value": 0.0}
             if found:
@@ -1312,6 +1337,10 @@ def default_measure(router: Router, r: Reading) -> Plan | None:
         return router._plan_metrics(r, ["revenue"])
     # "东北区上季度比再上一个季度掉了多少", "这个月生意怎么样,比上个月好点没": business compared, no measure named.
     if router._comparison(r) and (r.time or r.ents or r.cues["mine"]):
+        return router._plan_metrics(r, ["revenue"])
+    # "上季度经销商渠道走了多少货款": an amount of money asked about named sales, with no measure named
+    scoped = r.time or r.ents or r.cues["mine"] or r.customers
+    if scoped and any(p.kind == "quantity" and p.key == "amount" for p in find_parts(r.q)):
         return router._plan_metrics(r, ["revenue"])
     return None
 

@@ -281,3 +281,46 @@ def test_named_and_like_for_like_comparisons(router: Router, question: str, comp
     assert plan.tool == "metric_query", plan
     assert plan.args.get("compare") == compare, plan.args
     assert (plan.args["start"].isoformat(), plan.args["end"].isoformat()) == (start, end)
+
+
+# (question, having): conditions on a measure, before or after the amount, inclusive or not
+CONDITION_CASES = [
+    ("授信额度在20万及以上的客户", {"metric": "credit_limit", "op": ">=", "value": 200000.0}),
+    ("customers with a credit limit of 50,000 or more", {"metric": "credit_limit", "op": ">=", "value": 50000.0}),
+    ("今年销售额5万以下的客户", {"metric": "revenue", "op": "<", "value": 50000.0}),
+    ("销售额不低于8万的客户有哪些", {"metric": "revenue", "op": ">=", "value": 80000.0}),
+    ("accounts with revenue of at most 20000 this year", {"metric": "revenue", "op": "<=", "value": 20000.0}),
+    ("毛利超过3万的客户", {"metric": "gross_profit", "op": ">", "value": 30000.0}),
+]
+
+
+@pytest.mark.parametrize(("question", "having"), CONDITION_CASES)
+def test_conditions_on_a_measure(router: Router, question: str, having: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query" and plan.args["having"] == [having], plan.args
+    assert plan.args["by"] == ["customer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "filters"),
+    [
+        ("Which of our Shanghai accounts are small businesses?", {"city": ["上海"], "size": ["小型"]}),
+        ("what manufacturing-sector customers do we have in East China", {"industry": ["制造业"], "region": ["华东"]}),
+        ("杭州有那些客户", {"city": ["杭州"]}),
+    ],
+)
+def test_which_customers_lists_them_with_every_filter(router: Router, question: str, filters: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query" and plan.args["by"] == ["customer"], plan.args
+    for key, value in filters.items():
+        assert plan.args.get(key) == value, (key, plan.args)
+
+
+def test_a_breakdown_word_still_groups_when_asked(router: Router) -> None:
+    plan = router.route("华东区按行业看销售额")
+    assert plan.args["by"] == ["industry"] and plan.args["region"] == ["华东"]
+
+
+def test_an_amount_asked_of_a_filtered_scope_is_revenue(router: Router) -> None:
+    plan = router.route("上个月线上渠道走了多少货款")
+    assert plan.tool == "metric_query" and plan.args["metrics"] == ["revenue"] and plan.args["channel"]
