@@ -27,6 +27,11 @@ NoLlmOption = typer.Option(
 )
 
 
+EngineOption = typer.Option(
+    None, "--engine", help="duckdb(默认)或 spark / duckdb (default) or spark (env ASSISTANT_ENGINE, ASSISTANT_SPARK)."
+)
+
+
 def _assistant(
     db: Path | None,
     index: Path | None,
@@ -34,20 +39,23 @@ def _assistant(
     users: Path | None,
     rep: str | None,
     use_llm: bool = True,
+    engine: str | None = None,
 ) -> tuple[Any, str | None]:
-    """The assistant, on a connection scoped to the user when one is named."""
+    """The assistant, on a connection scoped to the user when one is named, on the chosen engine."""
     from assistant.agent import Assistant
     from assistant.core.errors import InputError
-    from assistant.warehouse.access import open_for
+    from assistant.warehouse.engine_choice import engine_name, open_warehouse
     from assistant.warehouse.users import UserStore
 
     path = config.db_path(db)
     if as_user is None:
-        return Assistant(path, index=config.index_path(index), use_llm=use_llm), rep
+        con = None if engine_name(engine) == "duckdb" else open_warehouse(path, engine)
+        return Assistant(path, index=config.index_path(index), con=con, use_llm=use_llm), rep  # type: ignore[arg-type]
     who = UserStore(users).get(as_user)
     if who is None:
         raise InputError(f"没有用户 {as_user};用 `users add` 添加。", f"No user {as_user}; add one with `users add`.")
-    return Assistant(path, index=config.index_path(index), con=open_for(path, who), use_llm=use_llm), who.rep_id
+    con = open_warehouse(path, engine, who)
+    return Assistant(path, index=config.index_path(index), con=con, use_llm=use_llm), who.rep_id  # type: ignore[arg-type]
 
 
 def _print_answer(ans: dict[str, object], as_json: bool) -> None:
@@ -70,11 +78,12 @@ def register(app: typer.Typer) -> None:
         as_user: str | None = AsUserOption,
         users: Path | None = UsersOption,
         no_llm: bool = NoLlmOption,
+        engine: str | None = EngineOption,
     ) -> None:
         """回答一个问题 / answer one question."""
         from assistant.answering.conversation import Context
 
-        bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm)
+        bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm, engine=engine)
         try:
             _print_answer(bot.ask(question, Context(user_rep_id=rep)).to_json(), as_json)
         finally:
@@ -89,11 +98,12 @@ def register(app: typer.Typer) -> None:
         users: Path | None = UsersOption,
         as_json: bool = typer.Option(False, "--json", help="每个回答输出 JSON / one JSON object per answer"),
         no_llm: bool = NoLlmOption,
+        engine: str | None = EngineOption,
     ) -> None:
         """在终端里对话(/new 新对话,/quit 退出)/ a conversation in the terminal (/new, /quit)."""
         from assistant.answering.conversation import Context
 
-        bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm)
+        bot, rep = _assistant(db, index, as_user, users, rep, use_llm=not no_llm, engine=engine)
         ctx = Context(user_rep_id=rep)
         interactive = sys.stdin.isatty()
         try:

@@ -19,14 +19,17 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "--out", help="输出文件 / output file (default: print Markdown)"),
         lang: str = typer.Option("zh", "--lang", help="zh | en"),
         db: Path | None = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file"),
+        engine: str | None = typer.Option(
+            None, "--engine", help="duckdb(默认)或 spark / duckdb (default) or spark (env ASSISTANT_ENGINE)."
+        ),
     ) -> None:
         """生成客户经营情况总结 / build the customer business review."""
         from assistant.report.build import build_report, parse_period
         from assistant.report.render import to_markdown, write
-        from assistant.warehouse.db import connect
+        from assistant.warehouse.engine_choice import open_warehouse
         from tools.base import last_order_date
 
-        con = connect(config.db_path(db))
+        con = open_warehouse(config.db_path(db), engine)
         try:
             p = parse_period(period, last_order_date(con))
             rep_ = build_report(con, p, lang=lang, region=region or None, rep_id=rep or None)

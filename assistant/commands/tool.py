@@ -18,6 +18,9 @@ from assistant.core import config
 from assistant.core.errors import InputError
 
 MAX_TABLE_ROWS = 50
+EngineOption = typer.Option(
+    None, "--engine", help="duckdb(默认)或 spark / duckdb (default) or spark (env ASSISTANT_ENGINE, ASSISTANT_SPARK)."
+)
 
 
 def parse_arguments(spec: Any, raw: str | dict[str, Any] | None) -> BaseModel:
@@ -125,10 +128,15 @@ def render_result(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_tool(name: str, raw_args: str | dict[str, Any] | None, db: Path | None) -> dict[str, Any]:
-    """Validate, open the warehouse read-only (or the knowledge base, for document search), run, return the JSON."""
+def run_tool(
+    name: str, raw_args: str | dict[str, Any] | None, db: Path | None, engine: str | None = None
+) -> dict[str, Any]:
+    """Validate, open the warehouse read-only (or the knowledge base, for document search), run, return the JSON.
+
+    ``engine`` is duckdb (the default) or spark (assistant.warehouse.engine_choice; env ASSISTANT_ENGINE).
+    """
     from assistant.capabilities import load_all
-    from assistant.warehouse.db import connect
+    from assistant.warehouse.engine_choice import open_warehouse
 
     registry = load_all()
     spec = registry.get(name)
@@ -141,7 +149,7 @@ def run_tool(name: str, raw_args: str | dict[str, Any] | None, db: Path | None) 
         from assistant.answering.citations import Knowledge
 
         return spec.run(Knowledge(), args).to_json()
-    con = connect(config.db_path(db))
+    con = open_warehouse(config.db_path(db), engine)
     try:
         return spec.run(con, args).to_json()
     finally:
@@ -160,6 +168,7 @@ def register(app: typer.Typer) -> None:
             False, "--list", help="列出所有工具及参数 / list every tool and its parameters."
         ),
         db: Path | None = typer.Option(None, "--db", help="DuckDB 文件 / warehouse file (env ASSISTANT_DB)."),
+        engine: str | None = EngineOption,
     ) -> None:
         """直接运行分析工具 / run an analysis tool directly."""
         if list_tools:
@@ -179,7 +188,7 @@ def register(app: typer.Typer) -> None:
                 "请给出工具名(如 rfm),或用 --list 查看所有工具。",
                 "Give a tool name (e.g. rfm), or use --list to see every tool.",
             )
-        out = run_tool(name, args, db)
+        out = run_tool(name, args, db, engine)
         if as_json:
             typer.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         else:

@@ -76,6 +76,11 @@ class Engine(abc.ABC):
             for name, col in zip(table.column_names, table.columns, strict=True)
         }
 
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Cursor:
+        """A DuckDB-cursor-shaped result, for code written against a connection (the router's name lookups,
+        the web page's summary): ``fetchall``, ``fetchone``, ``fetchmany``, ``description``."""
+        return Cursor(*self.rows(sql, params))
+
     def derived_fresh(self, name: str) -> bool:
         """Whether the derived table ``name`` (assistant.warehouse.derived) can be read instead of its sources."""
         return False
@@ -83,6 +88,28 @@ class Engine(abc.ABC):
     def close(self) -> None:
         """Release the engine's resources (a no-op when it does not own them)."""
         return None
+
+
+class Cursor:
+    """A finished result with the DB-API methods callers of a DuckDB connection use."""
+
+    def __init__(self, columns: list[str], rows: list[list[Any]]) -> None:
+        self.description = [(c, None, None, None, None, None, None) for c in columns]
+        self._rows = [tuple(r) for r in rows]
+        self._at = 0
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        out, self._at = self._rows[self._at :], len(self._rows)
+        return out
+
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        out = self._rows[self._at : self._at + size]
+        self._at += len(out)
+        return out
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        got = self.fetchmany(1)
+        return got[0] if got else None
 
 
 def table_rows(table: pa.Table) -> tuple[list[str], list[list[Any]]]:

@@ -264,13 +264,13 @@ class _DuckDBAsWritten(DuckDB):
 
 # sqlglot's DuckDB tokenizer reads ``$a[f($b)]`` as the start of a dollar-quoted string and fails. Parameters
 # are therefore parsed as columns with a reserved prefix and turned back into placeholders on the tree.
-_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _PARAM_PREFIX = "__param__"
 
 
 def parse_duckdb(sql: str) -> exp.Expression:
     """One DuckDB statement as a tree, ``$name`` parameters as placeholders whatever surrounds them."""
-    tree = sqlglot.parse_one(_PARAM.sub(_PARAM_PREFIX + r"\1", sql), read=_DuckDBAsWritten)
+    tree = sqlglot.parse_one(PARAM.sub(_PARAM_PREFIX + r"\1", sql), read=_DuckDBAsWritten)
 
     def back(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name.startswith(_PARAM_PREFIX):

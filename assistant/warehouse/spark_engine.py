@@ -24,15 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 import sqlglot
 
-from assistant.core.errors import AssistantError, ConfigError
+from assistant.core.errors import AssistantError, ConfigError, InputError
 from assistant.warehouse import derived
+from assistant.warehouse.access import SCOPE_SQL
 from assistant.warehouse.engine import Engine, QueryError
 from assistant.warehouse.schema import REFERENCE_TABLE, TABLES
-from assistant.warehouse.spark_dialect import to_spark, tree_to_spark
+from assistant.warehouse.spark_dialect import PARAM, to_spark, tree_to_spark
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
     from sqlglot import exp
 
 DEFAULT_MASTER = "local[2]"
@@ -94,7 +95,7 @@ class SparkEngine(Engine):
         self._order_totals = False
 
     # --- tables ---------------------------------------------------------------------------------------------
-    def load_parquet(self, folder: str | Path) -> SparkEngine:
+    def load_parquet(self, folder: str | Path, *, rep_id: str | None = None) -> SparkEngine:
         """Each ``<table>.parquet`` of ``folder`` as a view named after the table; then the derived tables."""
         root = Path(folder)
         missing = [t.name for t in TABLES if not (root / f"{t.name}.parquet").exists()]
@@ -104,27 +105,62 @@ class SparkEngine(Engine):
                 f"{root} lacks {', '.join(missing)}: run `python -m assistant data export --format parquet --out {root}` first.",
             )
         names = [t.name for t in TABLES] + [REFERENCE_TABLE] * (root / f"{REFERENCE_TABLE}.parquet").exists()
-        for name in names:
-            self.spark.read.parquet(str((root / f"{name}.parquet").resolve())).createOrReplaceTempView(name)
-        return self.build_derived()
+        frames = {name: self.spark.read.parquet(str((root / f"{name}.parquet").resolve())) for name in names}
+        return self._install(frames, rep_id)
 
-    def load_catalog(self, database: str) -> SparkEngine:
+    def load_catalog(self, database: str, *, rep_id: str | None = None) -> SparkEngine:
         """The contract tables of a catalog database (a cluster's metastore) as views; then the derived tables."""
         if not database.replace("_", "").isalnum():
             raise ConfigError(f"数据库名无效:{database!r}", f"Invalid database name: {database!r}")
-        for t in TABLES:  # names from the contract and a checked database name: nothing from a user
-            self.spark.table(f"{database}.{t.name}").createOrReplaceTempView(t.name)
-        return self.build_derived()
+        # names from the contract and a checked database name: nothing from a user
+        return self._install({t.name: self.spark.table(f"{database}.{t.name}") for t in TABLES}, rep_id)
 
-    def load(self, tables: str | None = None) -> SparkEngine:
-        """From ``ASSISTANT_SPARK_TABLES`` (or ``tables``): ``DIR`` of Parquet files or ``db:NAME``."""
+    def load(self, tables: str | None = None, *, rep_id: str | None = None) -> SparkEngine:
+        """From ``ASSISTANT_SPARK_TABLES`` (or ``tables``): ``DIR`` of Parquet files or ``db:NAME``.
+
+        With ``rep_id`` the session sees only that salesperson's customers (see ``_install``).
+        """
         where = tables or os.environ.get("ASSISTANT_SPARK_TABLES")
         if not where:
             raise ConfigError(
                 "Spark 引擎需要数据:设置 ASSISTANT_SPARK_TABLES=目录 或 db:库名。",
                 "The Spark engine needs its tables: set ASSISTANT_SPARK_TABLES=DIR or db:NAME.",
             )
-        return self.load_catalog(where[3:]) if where.startswith("db:") else self.load_parquet(where)
+        if where.startswith("db:"):
+            return self.load_catalog(where[3:], rep_id=rep_id)
+        return self.load_parquet(where, rep_id=rep_id)
+
+    def _install(self, frames: dict[str, DataFrame], rep_id: str | None) -> SparkEngine:
+        """Register the tables as the session's views, cut down to one rep's customers when ``rep_id`` is given.
+
+        The cut is access.SCOPE_SQL, the same rules as the DuckDB copy a salesperson gets: the whole tables are
+        registered as ``wh_<name>`` only while the rep's views are defined from them (a view keeps the plan it
+        was defined with, not the name), then dropped, so no statement in this session can name them. The
+        reference date stays the company's (the last order of the whole warehouse).
+        """
+        if rep_id is None:
+            for name, df in frames.items():
+                df.createOrReplaceTempView(name)
+            return self.build_derived()
+        raw = {name: f"wh_{name}" for name in frames}
+        for name, df in frames.items():
+            df.createOrReplaceTempView(raw[name])
+        try:
+            known = self.spark.sql("SELECT count(*) AS n FROM wh_sales_reps WHERE rep_id = :rep", args={"rep": rep_id})
+            if not known.collect()[0]["n"]:
+                raise InputError(
+                    f"销售编号 {rep_id} 不在数据仓库中,无法确定可见的客户。",
+                    f"Rep id {rep_id} is not in the warehouse, so there are no customers to show.",
+                )
+            for t in TABLES:  # contract order: customers before the tables that refer to them
+                text = to_spark(SCOPE_SQL[t.name].replace("wh.", "wh_"))
+                args = {"rep": rep_id} if "$rep" in SCOPE_SQL[t.name] else {}
+                self.spark.sql(text, args=args).createOrReplaceTempView(t.name)
+            self.spark.sql("SELECT max(order_date) AS as_of FROM wh_orders").createOrReplaceTempView(REFERENCE_TABLE)
+        finally:
+            for name in raw.values():
+                self.spark.catalog.dropTempView(name)
+        return self.build_derived()
 
     def build_derived(self) -> SparkEngine:
         """``order_totals``, built by a Spark job from the views just registered and cached for the session.
@@ -149,8 +185,10 @@ class SparkEngine(Engine):
         self, sql: str, params: Mapping[str, Any] | None = None, *, tree: exp.Expression | None = None
     ) -> pa.Table:
         text = tree_to_spark(tree, sql) if tree is not None else to_spark(sql)
+        named = set(PARAM.findall(sql))  # only those the statement names, as DuckDB requires
+        args = {k: spark_value(v) for k, v in (params or {}).items() if k in named}
         try:
-            return self.spark.sql(text, args={k: spark_value(v) for k, v in (params or {}).items()}).toArrow()
+            return self.spark.sql(text, args=args).toArrow()
         except Exception as exc:
             mapped = self.map_error(exc)
             if mapped is None:
@@ -196,6 +234,12 @@ def _is_connect(spark: Any) -> bool:
     return type(spark).__module__.startswith("pyspark.sql.connect")
 
 
-def open_spark(master: str | None = None, tables: str | None = None) -> SparkEngine:
-    """A Spark engine with the contract tables loaded, from the arguments or the environment."""
-    return SparkEngine(start_session(master), owns=True).load(tables)
+def open_spark(master: str | None = None, tables: str | None = None, *, rep_id: str | None = None) -> SparkEngine:
+    """A Spark engine with the contract tables loaded (only ``rep_id``'s customers when given), from the
+    arguments or the environment (``ASSISTANT_SPARK``, ``ASSISTANT_SPARK_TABLES``)."""
+    engine = SparkEngine(start_session(master), owns=True)
+    try:
+        return engine.load(tables, rep_id=rep_id)
+    except BaseException:
+        engine.close()
+        raise
