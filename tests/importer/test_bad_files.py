@@ -192,3 +192,25 @@ def test_unknown_table_and_bad_map(wh: Path, tmp_path: Path) -> None:
     assert err.en.startswith("misc.csv: cannot tell which table this is (columns: foo, bar).")
     err = refused(wh, [customers_csv(tmp_path / "c.csv")], table="customers", mapping={"name": "nom"})
     assert err.en.startswith("--map name=nom: table customers has no column nom.")
+
+
+def test_append_never_overwrites_a_key(wh: Path, tmp_path: Path) -> None:
+    # C1 is in the warehouse already: refused with its reason; C9 is new and goes in. The duplicate's value is the
+    # text as written in the file.
+    body = [" C1 ,新名字,华东,上海,制造,中型,直销,2024-01-05,,1000", "C9,庚公司,华东,上海,制造,中型,直销,2024-06-01,,"]
+    report = import_files(
+        [customers_csv(tmp_path / "more.csv", body)],
+        ImportOptions(table="customers", mode="append", max_reject_rate=1.0),
+        db=wh,
+    )
+    assert [m.en for m in report.first_rejects] == [
+        "more.csv row 2 column customer_id: key C1 is already in the warehouse (append never overwrites)"
+    ]
+    assert rows(wh, "SELECT customer_id, name FROM customers ORDER BY 1") == [
+        ("C1", "甲公司"),
+        ("C2", "乙公司"),
+        ("C3", "丙公司"),
+        ("C9", "庚公司"),
+    ]
+    rejected = Path(report.rejects_path).read_text(encoding="utf-8-sig").splitlines()[1]
+    assert rejected.startswith("more.csv,2,customers,customer_id, C1 ,")

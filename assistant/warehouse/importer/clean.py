@@ -84,13 +84,13 @@ def _mk(col: str, pat: str, y: int, m: int, d: int, t0: int | None) -> str:
 # rules. strptime alone is laxer than they are (it reads 8:5, two-digit years, spaces), so only text of exactly
 # this shape takes the fast path, where both give the same timestamp; anything else goes the general way.
 STRICT_XXY = r"^\d{1,2}/\d{1,2}/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?$"
-XXY_FORMATS = {
-    "mdy": ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"),
-    "dmy": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
+XXY_FORMATS = {  # tried in order: the most common shape first
+    "mdy": ("%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S"),
+    "dmy": ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S"),
 }
 # The same for year first with slashes (2024/1/5 10:00), what Chinese spreadsheets write.
 STRICT_YMD = r"^\d{4}/\d{1,2}/\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?$"
-YMD_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+YMD_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 
 
 def _strptime(s: str, strict: str, formats: tuple[str, ...]) -> str:
@@ -113,8 +113,8 @@ def timestamp(col: str, order: str | None, *, fast: bool = True) -> str:
     iso = f"(CASE WHEN regexp_matches({s}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}([ T]\\d{{2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?)?$') THEN TRY_CAST({s} AS TIMESTAMP) END)"
     if fast:
         iso += f", {_strptime(s, STRICT_YMD, YMD_FORMATS)}"
-        if order in XXY_FORMATS:
-            iso += f", {_strptime(s, STRICT_XXY, XXY_FORMATS[order])}"
+        if order in XXY_FORMATS:  # the shapes exclude one another; a known order means the file holds this one
+            iso = f"{_strptime(s, STRICT_XXY, XXY_FORMATS[order])}, {iso}"
     return (
         f"coalesce({iso}, CASE WHEN regexp_matches({s}, '{P_YMD}') THEN {_mk(s, P_YMD, 1, 2, 3, 4)} "
         f"WHEN regexp_matches({s}, '{P_XXY}') THEN {xxy} "

@@ -217,6 +217,7 @@ def _run(
         typed_and_checked(con, plan)
         keys_and_references(con, plan, append=opts.mode == "append" and not fresh, imported=imported, refs=refs)
         _warn_formulas(con, t, report)
+    con.execute("DROP TABLE IF EXISTS stg.tx")  # the preset's lines, now in its four tables
 
     _count(con, report, merged)
     _summarise(con, report, merged, fresh)
