@@ -7,7 +7,9 @@ DB ?= data/warehouse.duckdb
 export GRADIO_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint bench browser clean-data
+SPARK_STAMP := $(VENV)/.spark-installed
+
+.PHONY: setup run test lint bench browser spark clean-data
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,10 +32,21 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "install the Debian packages 'chromium' and 'fonts-wqy-microhei' for the browser tests"; fi; fi
 
+# The Spark engine for the parity suite (tests/engines): the `spark` extra (pyspark, not a default dependency) and
+# Java 17 from Debian when missing.
+$(SPARK_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+spark: $(SPARK_STAMP)
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "install the Debian package 'openjdk-17-jre-headless' for the Spark tests"; fi; fi
+
 run: setup
 	$(PY) app.py
 
-test: setup browser
+test: setup browser spark
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup
 
