@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -455,12 +454,13 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
     # 8. Recommended actions per customer type ------------------------------------------------
     s = Section("actions", "建议行动", "Recommended actions")
     types = r.run("customer_types", as_of=cur["as_of"])
+    per_type = r.run("customer_types", by="customer", as_of=cur["as_of"], limit=100_000)
     n = R["customers_per_action"]
-    per_type = _largest_customers(r, cur["as_of"], n, {rec["type_en"]: rec["customers"] for rec in types.records()})
+    customers = per_type.records()  # once: 100,000 dicts per type cost more than the section's query at scale
     for rec in types.records():
         name = rec["type_zh" if zh else "type_en"]
         members = sorted(
-            (c for c in per_type.records() if c["type_en"] == rec["type_en"]), key=lambda c: -(c.get("monetary") or 0)
+            (c for c in customers if c["type_en"] == rec["type_en"]), key=lambda c: -(c.get("monetary") or 0)
         )[:n]
         who = (
             "、".join(str(c["customer_id"]) for c in members)
@@ -475,26 +475,6 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
         )
     _explain(s, "customer_types", "actions", lang)
     rep.sections.append(s)
-
-
-# The actions name the largest customers of each type among the first MEMBER_ROWS by revenue.
-MEMBER_ROWS = 100_000
-FIRST_LOOK = 1_000
-
-
-def _largest_customers(r: _Runner, as_of: dt.date, n: int, sizes: dict[str, int]) -> ToolResult:
-    """customer_types per customer, largest revenue first: enough rows to name ``n`` customers of every type.
-
-    The rows come in one fixed order (revenue descending, then id), so the first FIRST_LOOK rows are the start of
-    the first MEMBER_ROWS. When they already hold ``n`` customers of every type (or all of a smaller type), the
-    longer list would name the same ones; otherwise it is read. Turning 100,000 rows into Python objects cost
-    more than the rest of the section at 1M customers.
-    """
-    first = r.run("customer_types", by="customer", as_of=as_of, limit=FIRST_LOOK)
-    seen = Counter(c["type_en"] for c in first.records())
-    if len(first.rows) < FIRST_LOOK or all(seen[t] >= min(n, size) for t, size in sizes.items()):
-        return first
-    return r.run("customer_types", by="customer", as_of=as_of, limit=MEMBER_ROWS)
 
 
 def _pct(v: Any) -> float | None:
