@@ -297,17 +297,27 @@ class Router:
             r = self.read(piece, ctx)
             carry: list[str] = []
             if isinstance(r, Reading):
+                among = bool(AMONG_RE.search(r.q))
+                # A part that names its own subject ("…, and which of my customers bought the most?") keeps it;
+                # one that names none, or says "其中"/"among them", is about the earlier part's scope.
+                # A grouping word is no subject of its own: "…?是哪个销售在跟?" is about the customer named before.
+                own = r.cues["customer_word"] or r.cues["mine"] or r.ents or r.customers
                 if first.time and not r.time:
                     carry.append(first.time.text)
-                kinds = {e.kind for e in r.ents}
-                carry += [e.text for e in first.ents if e.kind not in kinds and e.text]
-                if first.customers and not r.customers:
-                    carry += [c.text or c.label for c in first.customers]
-                if first.cues["mine"] and not r.cues["mine"]:
+                if among or not own:
+                    kinds = {e.kind for e in r.ents}
+                    carry += [e.text for e in first.ents if e.kind not in kinds and e.text]
+                    if first.customers and not r.customers:
+                        carry += [c.text or c.label for c in first.customers]
+                if first.cues["mine"] and not (r.cues["mine"] or r.ents or r.customers):
                     carry.append("我的客户" if first.lang == "zh" else "my customers")
-                if not (r.metrics or r.intents) and r.dims:
-                    # "…, and which department has the most of them?": the earlier part's measure by the new
-                    # grouping, when the earlier part was answered by that measure (not by an analysis).
+                elif among and (first.cues["customer_word"] or first.cues["mine"]) and not r.cues["customer_word"]:
+                    carry.append("客户" if first.lang == "zh" else "customers")  # "其中今年下过单的有几个"
+                # "今年到现在又是多少?" asks for the same measure again; "今年成交了多少钱?" names its own quantity
+                again = not (own or r.dims or among or find_parts(r.q)) and VALUE_ASK_RE.search(r.q)
+                if not (r.metrics or r.intents) and (r.dims or again):
+                    # "…, and which department has the most of them?", "今年到现在又是多少?": the earlier part's
+                    # measure, when the earlier part was answered by that measure (not by an analysis).
                     plan = self.route(pieces[0], Context(user_rep_id=ctx.user_rep_id))
                     if plan.tool == "metric_query" and plan.args.get("metrics"):
                         carry.append(str(self.tables.metrics[plan.args["metrics"][0]][first.lang]))
@@ -448,6 +458,7 @@ class Router:
             for m in topics
         )
         cues["customer_word"] = customer_word
+        cues["mine"] = cues["mine"] or bool(MINE_VERB_RE.search(q))
         if "channel" in dims and ACQUIRED_RE.search(q):
             dims = [("acquisition_channel" if d == "channel" else d) for d in dims]
         if "category" in dims and TICKET_TOPIC_RE.search(q) and not PRODUCT_WORD_RE.search(q):
@@ -979,7 +990,14 @@ QUESTION_SHAPE_RE = re.compile(
 
 
 # Words that ask for a breakdown; without one, a dimension word that an entity of the same kind explains is a filter.
-GROUPING_RE = re.compile(r"按|各|每个|每一|每家|分别|分[^,，。?？]{0,3}看|\b(by|per|each|every|across)\b", re.IGNORECASE)
+GROUPING_RE = re.compile(
+    r"按|各|每个|每一|每家|分别|分[^,，。?？]{0,3}看|\b(by|per|each|every|across)\b", re.IGNORECASE
+)
+MINE_VERB_RE = CUES["mine_verb"]
+AMONG_RE = CUES["among"]
+# A later part that asks for a value and names nothing else ("今年到现在又是多少?", "and this year?").
+VALUE_ASK_RE = re.compile(r"多少|几|怎么样|如何|呢|\b(how much|how many|what about|and|how about)\b", re.IGNORECASE)
+
 # Words that ask for equal stretches of time ("去年同期", "同比", "yoy"): a running period is then compared with the
 # same days of the other, not with the whole of it.
 LIKE_FOR_LIKE_RE = re.compile(

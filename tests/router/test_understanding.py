@@ -324,3 +324,50 @@ def test_a_breakdown_word_still_groups_when_asked(router: Router) -> None:
 def test_an_amount_asked_of_a_filtered_scope_is_revenue(router: Router) -> None:
     plan = router.route("上个月线上渠道走了多少货款")
     assert plan.tool == "metric_query" and plan.args["metrics"] == ["revenue"] and plan.args["channel"]
+
+
+def _second(router: Router, question: str) -> Any:
+    parts = router.parts(question)
+    assert len(parts) == 2, parts
+    return router.route(parts[1])
+
+
+def test_a_part_that_asks_again_takes_the_earlier_measure_and_scope(router: Router) -> None:
+    plan = _second(router, "西南区上季度毛利多少?这个季度到现在呢?")
+    assert plan.args["metrics"] == ["gross_profit"] and plan.args["region"] == ["西南"]
+    assert plan.args["start"].isoformat() == "2026-10-01"
+
+
+def test_a_part_with_its_own_subject_keeps_it(router: Router) -> None:
+    # the size filter of the first part is not the second's: it names its own customers
+    plan = _second(router, "How many of my accounts are in retail, and which of my accounts spent the most this year?")
+    assert "industry" not in plan.args and plan.args["by"] == ["customer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "上海的客户今年买了多少?其中大型企业有哪些?",
+        "How much did Shanghai customers buy this year, and which of them are large?",
+    ],
+)
+def test_among_them_keeps_the_earlier_scope(router: Router, question: str) -> None:
+    plan = _second(router, question)
+    assert plan.args.get("city") == ["上海"], plan.args
+
+
+def test_a_part_about_this_customer_keeps_the_customer(router: Router) -> None:
+    row = router.con.execute("SELECT name FROM customers WHERE size <> '个人' ORDER BY customer_id LIMIT 1").fetchone()
+    customer = row[0]
+    plan = _second(router, f"{customer}去年买了多少?这个客户归哪个销售管?")
+    assert plan.args.get("customer_ids"), plan.args
+
+
+def test_a_part_naming_its_own_quantity_is_not_given_the_earlier_measure(router: Router) -> None:
+    plan = _second(router, "我手上有几个客户?今年一共成交了多少钱?")
+    assert plan.args["metrics"] == ["revenue"]
+
+
+@pytest.mark.parametrize("question", ["我一共有几个客户", "how many customers do I have", "我负责多少家客户"])
+def test_mine_said_with_a_verb(router: Router, question: str) -> None:
+    assert router.read(question, Context(user_rep_id="R001")).cues["mine"]  # type: ignore[union-attr]
