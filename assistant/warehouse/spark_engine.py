@@ -226,7 +226,7 @@ def spark_value(v: Any) -> Any:
     from pyspark.sql import functions as F
 
     if isinstance(v, (list, tuple)):
-        return F.array(*[F.lit(x) for x in v]) if v else F.array().cast("array<string>")
+        return F.array(*[F.lit(x) for x in v])  # empty: array() (a cast is not a literal sql() accepts)
     return v
 
 

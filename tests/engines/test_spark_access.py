@@ -83,3 +83,15 @@ def test_the_guard_caps_rows_on_spark(spark_engine: Any) -> None:
     res = guarded_query(spark_engine, "SELECT customer_id FROM customers ORDER BY customer_id", limit=7)
     assert res.truncated and len(res.rows) == 7
     assert res.rows == sorted(res.rows)
+
+
+def test_parameters_bind_as_on_duckdb(spark_engine: Any, sample_con: duckdb.DuckDBPyConnection) -> None:
+    import datetime as dt
+
+    sql = (
+        "SELECT count(*) AS n, count(*) FILTER (WHERE list_contains($regions, region)) AS r "
+        "FROM customers WHERE signup_date <= $day AND NOT list_contains($none, customer_id)"
+    )
+    params = {"regions": ["华东", "华北"], "day": dt.date(2025, 6, 30), "none": []}
+    cur = sample_con.execute(sql, params)
+    assert spark_engine.rows(sql, params) == ([d[0] for d in cur.description], [list(r) for r in cur.fetchall()])
