@@ -38,7 +38,9 @@ def test_parameters_become_spark_markers_even_inside_an_index() -> None:
 
 
 def test_drop_materialized() -> None:
-    assert spark("WITH a AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM a") == "WITH a AS (SELECT 1 AS x) SELECT x FROM a"
+    assert (
+        spark("WITH a AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM a") == "WITH a AS (SELECT 1 AS x) SELECT x FROM a"
+    )
 
 
 def test_quantile_cont_is_percentile() -> None:
@@ -56,7 +58,9 @@ def test_quantile_disc_reads_the_sorted_list_with_exact_fractions() -> None:
 
 
 def test_list_indexes_are_one_based_as_written() -> None:
-    out = spark("SELECT l[1] AS a, l[-1] AS b, $names[k + 1] AS c, $m[1 + 4 * CAST(f AS INTEGER)] AS d, s['key'] AS e FROM t")
+    out = spark(
+        "SELECT l[1] AS a, l[-1] AS b, $names[k + 1] AS c, $m[1 + 4 * CAST(f AS INTEGER)] AS d, s['key'] AS e FROM t"
+    )
     assert "ELEMENT_AT(l, 1) AS a" in out
     assert "ELEMENT_AT(l, -1) AS b" in out
     # computed: 0 is NULL (as DuckDB), and element_at wants INT
@@ -83,7 +87,9 @@ def test_named_windows_are_inlined() -> None:
 
 def test_range_tables_name_their_column() -> None:
     assert spark("SELECT i FROM range(1, 5) t(i)") == "SELECT i FROM (SELECT id AS i FROM RANGE(1, 5)) AS t"
-    assert spark("SELECT i FROM generate_series(1, 5) t(i)") == "SELECT i FROM (SELECT id AS i FROM RANGE(1, 5 + 1)) AS t"
+    assert (
+        spark("SELECT i FROM generate_series(1, 5) t(i)") == "SELECT i FROM (SELECT id AS i FROM RANGE(1, 5 + 1)) AS t"
+    )
 
 
 def test_ordered_array_agg_keeps_its_order() -> None:
