@@ -74,7 +74,10 @@ def test_a_two_part_concept_question_gets_both_parts(bot: Assistant, question: s
     assert {("rfm", "what"), ("rfm", "how")} <= {(c.doc, c.section) for c in ans.citations}
 
 
-@pytest.mark.parametrize(("question", "lang"), [("RFM和四类客户有什么区别", "zh"), ("What is the difference between RFM and the four customer types?", "en")])
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("RFM和四类客户有什么区别", "zh"), ("What is the difference between RFM and the four customer types?", "en")],
+)
 def test_a_difference_shows_both_concepts(bot: Assistant, question: str, lang: str) -> None:
     ans = _explained(bot, question)
     for doc in ("rfm", "customer_types"):

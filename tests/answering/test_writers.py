@@ -164,3 +164,30 @@ def test_a_profile_names_the_customer_and_counts_orders(sample_con: duckdb.DuckD
     _, text = _run(sample_con, "customer_profile", {"customer_ids": [cid]}, lang)
     first = first_sentence(text, lang)
     assert first.startswith(name) and f"{orders:,}" in first, first
+
+
+@pytest.mark.parametrize(
+    ("lang", "want"),
+    [("zh", "**华东 2026年第3季度 销售额 按 客户**"), ("en", "**Revenue by customer — 华东, Q3 2026**")],
+)
+def test_a_heading_says_what_was_asked(lang: str, want: str) -> None:
+    from tools.base import Chart, ToolResult
+
+    result = ToolResult(
+        tool="metric_query",
+        arguments={"metrics": ["revenue"], "by": ["customer"], "region": ["华东"]},
+        as_of=None,
+        columns=["customer_id", "customer_name", "revenue"],
+        rows=[["C1", "甲公司", 540_449.0], ["C2", "乙公司", 450_603.0]],
+        chart=Chart(
+            kind="bar", x="customer_name", y=["revenue"], title_zh="销售额 按 客户", title_en="Revenue by customer"
+        ),
+    )
+    text = result_text(
+        "metric_query", "指标查询:x", "Metric query: x", result, lang, "2026年第3季度" if lang == "zh" else "Q3 2026"
+    )
+    assert want in text, text
+    assert "指标查询" not in text and "Metric query" not in text
+    assert text.startswith(
+        "2026年第3季度,华东的销售额按客户:甲公司" if lang == "zh" else "Revenue by customer in 华东 (Q3 2026): 甲公司"
+    )
