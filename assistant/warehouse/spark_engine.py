@@ -91,7 +91,7 @@ class SparkEngine(Engine):
 
     def __init__(self, spark: SparkSession, *, owns: bool = False) -> None:
         self.spark = spark
-        self.owns = owns  # stop the session on close (one started for a CLI command), not a shared one
+        self.owns = owns  # drop this session's views and cache on close (one opened by open_spark)
         self._order_totals = False
 
     # --- tables ---------------------------------------------------------------------------------------------
@@ -217,8 +217,13 @@ class SparkEngine(Engine):
         return QueryError(f"Spark 查询失败:{first}", f"The Spark query failed: {first}", engine="spark")
 
     def close(self) -> None:
+        # Not spark.stop(): in local mode the SparkContext (the JVM) is shared by every session of the process;
+        # it ends with the process. This session's views and its cached order_totals go now.
         if self.owns:
-            self.spark.stop()
+            for name in self.tables():
+                if name == derived.ORDER_TOTALS:
+                    self.spark.catalog.uncacheTable(name)
+                self.spark.catalog.dropTempView(name)
 
 
 def spark_value(v: Any) -> Any:
@@ -237,7 +242,14 @@ def _is_connect(spark: Any) -> bool:
 def open_spark(master: str | None = None, tables: str | None = None, *, rep_id: str | None = None) -> SparkEngine:
     """A Spark engine with the contract tables loaded (only ``rep_id``'s customers when given), from the
     arguments or the environment (``ASSISTANT_SPARK``, ``ASSISTANT_SPARK_TABLES``)."""
-    engine = SparkEngine(start_session(master), owns=True)
+    base = start_session(master)
+    # A session of its own in local mode: temporary views are per session, so two engines of one process (a
+    # manager's and a rep's) never see each other's tables. Spark Connect gives each client its own already.
+    session = base if _is_connect(base) else base.newSession()
+    if session is not base:
+        for k, v in SESSION_CONF.items():
+            session.conf.set(k, v)
+    engine = SparkEngine(session, owns=True)
     try:
         return engine.load(tables, rep_id=rep_id)
     except BaseException:
