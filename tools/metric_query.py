@@ -423,6 +423,10 @@ def _fact_select(
                 )
     if "p" in needed:
         q = q.join("products AS p", on=f"p.product_id = {fact['product']}", join_type="left", dialect=D)
+    if not cust:
+        for name, col in _own_filters(fact_id).items():
+            if getattr(args, name):
+                q = q.where(f"list_contains($f_{name}, {col})", dialect=D)
     for cond in fact.get("where", []):
         q = q.where(cond, dialect=D)
     if has_start:
@@ -726,10 +730,22 @@ def _definitions(metrics: list[str]) -> list[Definition]:
     return out
 
 
+def _own_filters(fact_id: str) -> dict[str, str]:
+    """Filters a fact without customers applies to its own columns: those whose dimension it defines itself
+    (marketing spend's acquisition channel is m.channel)."""
+    return {
+        name: spec["sql"]
+        for name, dim in DIMENSIONS.items()
+        if name in CUSTOMER_FILTERS and (spec := dim.get("per_fact", {}).get(fact_id)) is not None
+    }
+
+
 def _check_marketing(args: MetricQueryArgs, metrics: list[str]) -> None:
-    if not any(FACTS[METRICS[m]["fact"]].get("customer") is None for m in metrics):
+    facts = [METRICS[m]["fact"] for m in metrics if FACTS[METRICS[m]["fact"]].get("customer") is None]
+    if not facts:
         return
-    used = [n for n in (*CUSTOMER_FILTERS, "category", "channel") if getattr(args, n)]
+    own = set.intersection(*(set(_own_filters(f)) for f in facts))
+    used = [n for n in (*CUSTOMER_FILTERS, "category", "channel") if getattr(args, n) and n not in own]
     if used:
         raise InputError(
             f"营销投入只按月份和获客渠道记录,不能按 {', '.join(used)} 筛选;请去掉这些条件或分开查询。",

@@ -113,7 +113,8 @@ def longest_non_overlapping(matches: list[Match], taken: list[tuple[int, int]] |
     """Keep the longest matches first; a shorter one inside a longer one ("销售" in "销售额") is dropped."""
     spans = list(taken or [])
     kept: list[Match] = []
-    for m in sorted(matches, key=lambda m: (-m.length, m.start)):
+    # equal lengths: the later one, as compounds end in their head ("每个销售团队" is a team, not a rep)
+    for m in sorted(matches, key=lambda m: (-m.length, -m.end)):
         if any(m.start < e and s < m.end for s, e in spans):
             # same span, other meaning: keep it too (a phrase can name an intent and a metric)
             if any(k.start == m.start and k.end == m.end for k in kept):

@@ -684,6 +684,11 @@ class Router:
             having.append({"metric": "revenue", "op": "=", "value": 0})
             if "customer" not in by:
                 by.insert(0, "customer")
+        if metrics and not any(_per_customer_metric(m) for m in metrics):
+            # Marketing spend has one channel, the acquisition channel: "which marketing channel got the most".
+            by = ["acquisition_channel" if d == "channel" else d for d in by]
+            if args.get("channel"):
+                args["acquisition_channel"] = args.pop("channel")
         if set(by) & TIME_DIMS:
             # A snapshot has no trend; its trend is the measure it counts in each period (active customers by
             # month are the customers who bought in each month).
@@ -710,6 +715,8 @@ class Router:
             by = ["customer"]
         if top is None and by and self._asks_for_one(q, by):
             top = 1
+        if by[:1] == ["customer"] and metrics in (["customers"], ["customer_count"]):
+            metrics = ["revenue"]  # each customer counts once: "买得最多的客户" ranks them by what they bought
         part = self._share_part(r, args, by)
         if part is not None:
             # "线上占总销售额多少": the named value is one group among its siblings, each with its share.

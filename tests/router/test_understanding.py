@@ -371,3 +371,24 @@ def test_a_part_naming_its_own_quantity_is_not_given_the_earlier_measure(router:
 @pytest.mark.parametrize("question", ["我一共有几个客户", "how many customers do I have", "我负责多少家客户"])
 def test_mine_said_with_a_verb(router: Router, question: str) -> None:
     assert router.read(question, Context(user_rep_id="R001")).cues["mine"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics", "by"),
+    [
+        ("我手上今年买得最多的客户是哪个", ["revenue"], ["customer"]),  # customers are ranked by what they bought
+        ("哪个销售手上的客户最多", ["customer_count"], ["rep"]),  # reps by how many customers they have
+        ("Which marketing channel had the biggest budget in 2025?", ["marketing_spend"], ["acquisition_channel"]),
+        ("每个销售团队今年的业绩", ["revenue"], ["team"]),  # a compound is its head: a team, not a rep
+        ("大型企业占我们客户总数的比例", ["customer_count"], ["size"]),  # a share of the whole, by the named value
+    ],
+)
+def test_the_measure_fits_the_subject(router: Router, question: str, metrics: list[str], by: list[str]) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query", plan
+    assert (plan.args["metrics"], plan.args["by"]) == (metrics, by), plan.args
+
+
+def test_spend_on_a_channel_is_marketing_spend_on_it(router: Router) -> None:
+    plan = router.route("How much did we spend on trade shows last year?")
+    assert plan.args["metrics"] == ["marketing_spend"] and plan.args["acquisition_channel"] == ["展会"]

@@ -401,6 +401,15 @@ def test_acquisition_channel_joins_marketing_and_customers(con: duckdb.DuckDBPyC
     assert got == {"线上": [1500, 1], "展会": [300, 1]}
 
 
+def test_marketing_spend_filtered_by_its_own_acquisition_channel(con: duckdb.DuckDBPyConnection) -> None:
+    # "how much did we spend on trade shows": the filter is marketing spend's own channel column
+    assert one(con, "marketing_spend", acquisition_channel=["展会"]) == approx(300)
+    assert one(con, "marketing_spend", acquisition_channel=["线上"], start=D(2024, 1, 1)) == approx(1500)
+    # spend and customers by the same filter: the spend on its channel, the customers acquired there
+    res = q(con, metrics=["marketing_spend", "new_customers"], acquisition_channel=["线上"], start=D(2024, 1, 1))
+    assert [float(res.rows[0][0]), res.rows[0][1]] == [1500, 1]  # C3 signed up through 线上
+
+
 HOSTILE = [
     "'; DROP TABLE customers; --",
     "O'Brien",
