@@ -112,13 +112,14 @@ def describe_result(
     lang: str,
     period: str | None,
     names: Mapping[str, str] | None = None,
+    question: str = "",
 ) -> str:
     """The answer first (writers.yaml, or the metric layer's lead sentence), what our methodology says to do, then
     a heading that says what was asked, the headline figures and the first rows. ``names``: customer names by id,
     for results that list customers by id only."""
     zh = lang == "zh"
     tool = tool_name or result.tool or None
-    written = write(result, lang, period, names) if tool != "metric_query" else None
+    written = write(result, lang, period, names, question) if tool != "metric_query" else None
     lead = [s for s in [lead_sentence(result, lang, period)] if s] if tool == "metric_query" else []
     lead += written.lead if written else []
     topic = _topic(tool_name, tool_zh, tool_en, result, lang)
@@ -190,12 +191,13 @@ def result_text(
     lang: str,
     period: str | None,
     names: Mapping[str, str] | None = None,
+    question: str = "",
 ) -> str:
     """The text for a tool result: its own narrative when it writes one (figures["markdown"]), else a description."""
     narrative = result.figures.get("markdown")
     if isinstance(narrative, str):
         return narrative
-    return describe_result(tool_name, tool_zh, tool_en, result, lang, period, names)
+    return describe_result(tool_name, tool_zh, tool_en, result, lang, period, names, question)
 
 
 def chart_for(result: ToolResult) -> dict[str, Any] | None:

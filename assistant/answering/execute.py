@@ -55,7 +55,8 @@ def answer_plan(question: str, plan: Plan, ctx: Context, toolbox: Toolbox) -> An
     # A tool that writes its own narrative (the business review) is shown as written; others are described, the
     # answer first (answer.describe_result), then the figures and rows it rests on.
     narrative = result.figures.get("markdown")
-    text = result_text(spec.name, spec.zh, spec.en, result, lang, period, customer_names(toolbox.con, result))
+    names = customer_names(toolbox.con, result)
+    text = result_text(spec.name, spec.zh, spec.en, result, lang, period, names, question)
     citations = []
     if spec.name not in NO_CONCEPT_TOOLS and not isinstance(narrative, str):
         fallback = spec.zh if lang == "zh" else spec.en

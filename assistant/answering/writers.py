@@ -286,7 +286,7 @@ def _matches(when: Mapping[str, Any], args: Mapping[str, Any]) -> bool:
 
 def variant(result: ToolResult) -> dict[str, Any] | None:
     """The first template of the result's tool whose ``when`` matches its arguments."""
-    for v in table().get(result.tool or "", []):
+    for v in table().get(result.tool or "", []) if not (result.tool or "").startswith("_") else []:
         if _matches(v.get("when") or {}, result.arguments):
             return dict(v)
     return None
@@ -330,8 +330,33 @@ def citation(doc: str, anchor: str, lang: str) -> str | None:
     return f"《{d.title}》§{s.heading} ({source})" if lang == "zh" else f"“{d.title}” §{s.heading} ({source})"
 
 
-def write(result: ToolResult, lang: str, period: str | None, names: Mapping[str, str] | None = None) -> Written | None:
-    """The heading, lead and advice for ``result``, or None when its tool has no template."""
+def contradicted(question: str, result: ToolResult, lang: str) -> str | None:
+    """ "并没有下降:" when the question says a figure fell (or rose) and the result's change went the other way."""
+    change = result.figures.get("change")
+    cues = table().get("_direction", {})
+    if not question or not _number(change) or not cues:
+        return None
+    q = question.lower()
+
+    def says(word: str) -> bool:  # English words whole ("up" is not in "supply"), Chinese ones anywhere
+        return bool(re.search(rf"\b{re.escape(word)}\b", q)) if word.isascii() else word in q
+
+    said = next((d for d in ("fell", "rose") if any(says(w) for w in cues[d]["words"])), None)
+    went = "rose" if float(change) > 0 else "fell" if float(change) < 0 else None
+    if said is None or went is None or said == went:
+        return None
+    return str(cues[said][lang])
+
+
+def write(
+    result: ToolResult,
+    lang: str,
+    period: str | None,
+    names: Mapping[str, str] | None = None,
+    question: str = "",
+) -> Written | None:
+    """The heading, lead and advice for ``result``, or None when its tool has no template. With the ``question``,
+    a lead that contradicts what it assumed says so first ("为什么下滑了" when the figure rose)."""
     v = variant(result)
     if v is None:
         return None
@@ -339,6 +364,8 @@ def write(result: ToolResult, lang: str, period: str | None, names: Mapping[str,
     topic = v.get("topic", {}).get(lang)
     out = Written(heading=heading(_sentences(reader, topic)[0], result.arguments, period, lang) if topic else None)
     out.lead = [_first_capital(s) for s in _sentences(reader, v.get("lead", {}).get(lang))]
+    if out.lead and (not_so := contradicted(question, result, lang)):
+        out.lead[0] = not_so + (out.lead[0] if lang == "zh" else out.lead[0][:1].lower() + out.lead[0][1:])
     out.lead += [_first_capital(s) for s in _sentences(reader, v.get("context", {}).get(lang))]
     if not result.rows and "empty" in v:
         out.lead = _sentences(reader, v["empty"].get(lang))

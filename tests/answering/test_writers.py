@@ -51,6 +51,8 @@ def test_every_calculator_has_a_writer() -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_advice_quotes_a_point_that_exists(lang: str) -> None:
     for tool, variants in table().items():
+        if tool.startswith("_"):
+            continue  # not a tool: the wording of a contradicted question
         for v in variants:
             how = v.get("advice")
             if how:
@@ -191,3 +193,21 @@ def test_a_heading_says_what_was_asked(lang: str, want: str) -> None:
     assert text.startswith(
         "2026年第3季度,华东的销售额按客户:甲公司" if lang == "zh" else "Revenue by customer in 华东 (Q3 2026): 甲公司"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "starts"),
+    [
+        ("为什么本季度销售额下滑了", "zh", "并没有下降,反而上升了:"),
+        ("why did revenue drop this quarter", "en", "It did not fall; it rose: "),
+    ],
+)
+def test_a_fall_that_was_a_rise_is_said_first(
+    sample_con: duckdb.DuckDBPyConnection, question: str, lang: str, starts: str
+) -> None:
+    result = REGISTRY["change_drivers"].run(sample_con, {})
+    change = float(result.figures["change"])
+    text = result_text("change_drivers", "x", "x", result, lang, None, {}, question)
+    assert text.startswith(starts) == (change > 0), text
+    plain = result_text("change_drivers", "x", "x", result, lang, None, {}, "what drove revenue")
+    assert not plain.startswith(starts)
