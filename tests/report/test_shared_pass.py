@@ -1,0 +1,118 @@
+"""The review's shared pass: the tools read it through ReviewEngine and give exactly their own results; where the
+order totals cannot stand in for the lines, nothing is swapped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assistant.capabilities import load_all
+from assistant.report import build
+from assistant.report.build import build_report, parse_period
+from assistant.report.render import to_markdown
+from assistant.report.shared_pass import ReviewEngine, Window
+from tools.base import last_order_date
+
+AS_OF = dt.date(2026, 6, 30)
+PREV = dt.date(2026, 3, 31)
+YEAR = Window(dt.date(2025, 7, 1), AS_OF, AS_OF)
+WINDOWS = [Window(None, AS_OF, AS_OF), Window(None, PREV, PREV), YEAR]
+
+CALLS = [
+    ("rfm", {"as_of": AS_OF}),
+    ("rfm", {"as_of": PREV}),
+    ("rfm", {"as_of": AS_OF, "by": "customer"}),
+    ("customer_types", {"as_of": AS_OF}),
+    ("customer_types", {"as_of": AS_OF, "by": "customer", "limit": 100_000}),
+    ("tiers", {"view": "pareto", "start": YEAR.start, "end": AS_OF, "as_of": AS_OF}),
+    ("tiers", {"by": "customer", "start": YEAR.start, "end": AS_OF, "as_of": AS_OF}),
+]
+
+
+class Counting(ReviewEngine):
+    """Counts the statements whose base was swapped for the shared pass."""
+
+    swapped = 0
+
+    def _rewrite(self, sql: str, params: object) -> tuple[str, dict]:  # type: ignore[override]
+        out, p = super()._rewrite(sql, params)  # type: ignore[arg-type]
+        Counting.swapped += out != sql
+        return out, p
+
+
+def same(row: list[object]) -> list[object]:
+    """A row with its floats as pytest.approx: the tools average exact decimals as DOUBLE, and rows read in another
+    order may sum to the other side of a rounding tie (585565.835 shown as .83 or .84). Everything else is exact."""
+    return [pytest.approx(v, abs=0.011) if isinstance(v, float) else v for v in row]
+
+
+def results(source: object, filters: dict) -> list[tuple[list[str], list[list[object]]]]:
+    reg = load_all()
+    return [(r.columns, r.rows) for r in (reg[n].run(source, {**filters, **a}) for n, a in CALLS)]
+
+
+@pytest.mark.parametrize("filters", [{}, {"region": ["华东"]}], ids=["all", "region"])
+def test_tools_through_the_pass_equal_the_tools_alone(sample_con: duckdb.DuckDBPyConnection, filters: dict) -> None:
+    engine = Counting(sample_con)
+    Counting.swapped = 0
+    assert engine.prepare(filters, WINDOWS)
+    try:
+        got, want = results(engine, filters), results(sample_con, filters)
+        for (cols, rows), (want_cols, want_rows), call in zip(got, want, CALLS, strict=True):
+            assert cols == want_cols, call
+            assert [same(r) for r in rows] == [same(r) for r in want_rows], call
+    finally:
+        engine.close_pass()
+    assert Counting.swapped == len(CALLS)  # every one of them read the pass
+    assert not sample_con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
+
+
+def test_a_window_the_pass_lacks_runs_as_written(sample_con: duckdb.DuckDBPyConnection) -> None:
+    engine = Counting(sample_con)
+    assert engine.prepare({}, WINDOWS[:1])
+    Counting.swapped = 0
+    other = {"as_of": dt.date(2026, 1, 31)}
+    assert load_all()["rfm"].run(engine, other).rows == load_all()["rfm"].run(sample_con, other).rows
+    assert Counting.swapped == 0
+    engine.close_pass()
+
+
+@pytest.fixture
+def lineless(sample_db: Path, tmp_path: Path) -> Path:
+    """The sample with one completed order whose lines are gone (and the totals rebuilt to match)."""
+    from assistant.warehouse import derived
+
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(sample_db, db)
+    con = duckdb.connect(str(db))
+    oid = con.execute("SELECT min(order_id) FROM orders WHERE status = 'completed'").fetchone()[0]
+    con.execute("DELETE FROM order_items WHERE order_id = ?", [oid])
+    derived.build(con)
+    con.close()
+    return db
+
+
+def test_no_swap_when_a_completed_order_has_no_lines(lineless: Path) -> None:
+    # The tools count that order in a customer's frequency; the totals have no row for it.
+    con = duckdb.connect(str(lineless), read_only=True)
+    assert not ReviewEngine(con).prepare({}, WINDOWS)
+    con.close()
+
+
+def test_review_equals_the_review_without_the_pass(
+    sample_con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    period = parse_period("2026-Q2", last_order_date(sample_con))
+    shared = to_markdown(build_report(sample_con, period, lang="en"))
+    monkeypatch.setattr(build._Runner, "__init__", _plain_runner_init)
+    assert to_markdown(build_report(sample_con, period, lang="en")) == shared
+
+
+def _plain_runner_init(self: build._Runner, con: duckdb.DuckDBPyConnection, scope: dict, report: build.Report) -> None:
+    self.con, self.scope, self.report = con, scope, report
+    self.registry = load_all()
+    self.engine = None
