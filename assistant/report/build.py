@@ -22,6 +22,7 @@ from assistant.core.errors import InputError
 from assistant.nlu.timeparse import Period, find_period
 from assistant.report.explain import brief
 from assistant.report.shared_pass import ReviewEngine, Window
+from assistant.warehouse.duckdb_engine import DuckDBEngine
 from tools import load_all
 from tools.base import ToolResult, last_order_date
 
@@ -110,7 +111,9 @@ class _Runner:
     def __init__(self, con: duckdb.DuckDBPyConnection, scope: dict[str, Any], report: Report) -> None:
         self.con, self.scope, self.report = con, scope, report
         self.registry = load_all()
-        self.engine = ReviewEngine(con) if isinstance(con, duckdb.DuckDBPyConnection) else None
+        # A DuckDB connection, bare or behind the engine seam; other engines (Spark) run the tools as they are.
+        raw = con.con if type(con) is DuckDBEngine else con
+        self.engine = ReviewEngine(raw) if isinstance(raw, duckdb.DuckDBPyConnection) else None
 
     def prepare(self, windows: list[Window]) -> None:
         if self.engine is not None:

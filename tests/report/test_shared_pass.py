@@ -116,3 +116,12 @@ def _plain_runner_init(self: build._Runner, con: duckdb.DuckDBPyConnection, scop
     self.con, self.scope, self.report = con, scope, report
     self.registry = load_all()
     self.engine = None
+
+
+def test_review_behind_the_engine_seam_uses_the_pass(sample_con: duckdb.DuckDBPyConnection) -> None:
+    from assistant.warehouse.duckdb_engine import DuckDBEngine
+
+    period = parse_period("2026-Q2", last_order_date(sample_con))
+    runner = build._Runner(DuckDBEngine(sample_con), {}, build.Report(period, period, period, {}, "zh"))
+    assert isinstance(runner.engine, ReviewEngine)
+    assert to_markdown(build_report(DuckDBEngine(sample_con), period)) == to_markdown(build_report(sample_con, period))
