@@ -32,7 +32,7 @@ class Frame:
     metric: str
     object: str
     quals: tuple[str, ...]
-    qty: str | None
+    qtys: tuple[str, ...]  # the quantities it gives (an average of amounts names both)
     object_required: bool = False
     qty_required: bool = False
 
@@ -50,6 +50,7 @@ class MeasureReading:
 @dataclass(frozen=True)
 class MeasureTable:
     words: tuple[tuple[str, re.Pattern[str], str, str], ...]  # phrase, pattern, kind, key; longest first
+    patterns: tuple[tuple[str, re.Pattern[str], str, str], ...]  # regular expressions, same shape
     frames: tuple[Frame, ...]
     objects: dict[str, str]  # metric → its object
     companions: dict[str, str]  # metric → the one shown beside it when the question names no quantity
@@ -72,6 +73,12 @@ def table() -> MeasureTable:
                 for phrase in langs.get(lang, []):
                     words.append((str(phrase), _pattern(str(phrase)), kind, key))
     words.sort(key=lambda w: -len(w[0]))
+    patterns = [
+        (str(rx), re.compile(str(rx), re.IGNORECASE), kind, key)
+        for kind, groups in raw.get("patterns", {}).items()
+        for key, rxs in groups.items()
+        for rx in rxs
+    ]
     frames, objects = [], {}
     for metric, specs in raw["frames"].items():
         for spec in specs:
@@ -80,21 +87,21 @@ def table() -> MeasureTable:
                     metric,
                     spec["object"],
                     tuple(spec.get("quals", [])),
-                    spec.get("qty"),
+                    tuple(q for q in (spec.get("qty"), *spec.get("qtys", [])) if q),
                     spec.get("object_required", False),
                     spec.get("qty_required", False),
                 )
             )
             objects[metric] = spec["object"]
-    return MeasureTable(tuple(words), tuple(frames), objects, dict(raw.get("companions", {})))
+    return MeasureTable(tuple(words), tuple(patterns), tuple(frames), objects, dict(raw.get("companions", {})))
 
 
 def find_parts(q: str, skip: list[tuple[int, int]] | None = None) -> list[Part]:
-    """Every part word in ``q``, longest first and never overlapping one another or ``skip`` (names, dates)."""
+    """Every part word in ``q``, patterns first, then longest first, never overlapping one another or ``skip``."""
     low = q.lower()
     taken = list(skip or [])
     out: list[Part] = []
-    for _phrase, rx, kind, key in table().words:
+    for _phrase, rx, kind, key in (*table().patterns, *table().words):
         for m in rx.finditer(low):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
@@ -106,12 +113,11 @@ def find_parts(q: str, skip: list[tuple[int, int]] | None = None) -> list[Part]:
 def _score(frame: Frame, quals: set[str], objects: set[str], qtys: set[str]) -> int | None:
     if not set(frame.quals) <= quals or (frame.object_required and frame.object not in objects):
         return None
-    if frame.qty_required and frame.qty not in qtys:
+    matched = len(set(frame.qtys) & qtys)
+    if frame.qty_required and not matched:
         return None
-    score = QUAL_WEIGHT * len(frame.quals) + (OBJECT_WEIGHT if frame.object in objects else 0)
-    if frame.qty in qtys:
-        score += QTY_WEIGHT
-    elif qtys and frame.qty is not None:
+    score = QUAL_WEIGHT * len(frame.quals) + (OBJECT_WEIGHT if frame.object in objects else 0) + QTY_WEIGHT * matched
+    if qtys and frame.qtys and not matched:
         score += QTY_CONFLICT  # asked for money, the frame counts (or the other way round)
     return score
 
@@ -133,9 +139,47 @@ def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureRe
     best_score, best = scored[0]
     if any(s == best_score and f.metric != best.metric for s, f in scored[1:]):
         return None  # two measures fit equally well: leave it to the synonyms rather than guess
-    used = {"qualifier": set(best.quals), "object": {best.object}, "quantity": {best.qty}}
+    return _reading(best, best_score, parts)
+
+
+def _reading(frame: Frame, score: int, parts: list[Part]) -> MeasureReading:
+    used = {"qualifier": set(frame.quals), "object": {frame.object}, "quantity": set(frame.qtys)}
     spans = tuple((p.start, p.end) for p in parts if p.key in used.get(p.kind, set()))
-    return MeasureReading(best.metric, best.object, best_score, spans)
+    return MeasureReading(frame.metric, frame.object, score, spans)
+
+
+def check_measure(q: str, metrics: list[str], skip: list[tuple[int, int]] | None = None) -> MeasureReading | None:
+    """A plain measure (no qualifier) whose object and quantity the question names outright, when it fits them
+    better than the measure the synonyms gave for that object (or they gave none): "多少成交单" counts orders;
+    "平均每一单成交金额" is the average order value, though "成交金额" alone reads as revenue. None otherwise."""
+    parts = find_parts(q, skip)
+    if any(p.kind == "qualifier" for p in parts):
+        return None  # read_measure's case
+    objects = {p.key for p in parts if p.kind == "object"}
+    qtys = {p.key for p in parts if p.kind == "quantity"}
+    if not objects or not qtys:
+        return None
+    if len(objects) > 1:
+        # "我的客户下了多少成交单": the thing counted is the object right after the quantity word
+        first_qty = min(p.start for p in parts if p.kind == "quantity")
+        after = [p for p in parts if p.kind == "object" and p.start > first_qty]
+        if not after:
+            return None
+        objects = {min(after, key=lambda p: p.start).key}
+    by_metric: dict[str, int] = {}
+    for f in table().frames:
+        if not f.quals and f.object in objects and (s := _score(f, set(), objects, qtys)) is not None:
+            by_metric[f.metric] = max(s, by_metric.get(f.metric, s))
+    if not by_metric:
+        return None
+    best_metric, best_score = max(by_metric.items(), key=lambda kv: kv[1])
+    if sum(1 for s in by_metric.values() if s == best_score) > 1 or best_metric in metrics:
+        return None
+    rivals = [m for m in metrics if object_of(m) == object_of(best_metric)]
+    if (metrics and not rivals) or any(by_metric.get(m, -99) >= best_score for m in rivals):
+        return None  # the synonyms named another thing, or their measure fits as well
+    frame = next(f for f in table().frames if f.metric == best_metric and not f.quals)
+    return _reading(frame, best_score, parts)
 
 
 def object_of(metric: str) -> str | None:

@@ -38,7 +38,14 @@ from assistant.core.periods import UNIT_MONTHS, add_months
 from assistant.nlu.cues import CUES
 from assistant.nlu.entities import Entity, EntityIndex, find_customers
 from assistant.nlu.limits import Refusal, refusal
-from assistant.nlu.measures import MeasureReading, find_parts, object_of, read_measure, with_companions
+from assistant.nlu.measures import (
+    MeasureReading,
+    check_measure,
+    find_parts,
+    object_of,
+    read_measure,
+    with_companions,
+)
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.parts import split_parts
 from assistant.nlu.timeparse import (
@@ -427,6 +434,8 @@ class Router:
             return self._unsupported(lang)
         metrics = _metrics_named(topics, q)
         measure = read_measure(q, taken)
+        if measure is None:
+            measure = check_measure(q, metrics, taken)
         if measure is not None and measure.metric in t.metrics:
             metrics = _with_measure(metrics, measure, topics)
         metrics = with_companions(metrics, q, taken)

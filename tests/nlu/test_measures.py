@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.nlu.measures import find_parts, object_of, read_measure, table, with_companions
+from assistant.nlu.measures import check_measure, find_parts, object_of, read_measure, table, with_companions
 from tools.tables import load
 
 METRICS = load("metrics")["metrics"]
@@ -21,8 +21,8 @@ def test_every_qualifier_in_a_frame_has_words() -> None:
     for f in table().frames:
         for q in f.quals:
             assert ("qualifier", q) in words, (f.metric, q)
-        if f.qty:
-            assert ("quantity", f.qty) in words, (f.metric, f.qty)
+        for qty in f.qtys:
+            assert ("quantity", qty) in words, (f.metric, qty)
 
 
 @pytest.mark.parametrize(
@@ -109,3 +109,30 @@ def test_companions(question: str, metrics: list[str], expected: list[str]) -> N
 def test_companions_name_real_metrics() -> None:
     for a, b in table().companions.items():
         assert a in METRICS and b in METRICS
+
+
+@pytest.mark.parametrize(
+    ("question", "synonyms", "metric"),
+    [
+        ("我的客户今年一共下了多少成交单", [], "orders"),  # the object right after the count word is counted
+        ("去年平均每一单成交金额是多少", ["revenue"], "avg_order_value"),  # an average of amounts, not the sum
+        ("平均一单多少钱", [], "avg_order_value"),
+        ("how many invoices did we issue", [], "invoice_count"),
+    ],
+)
+def test_plain_measures_named_by_object_and_quantity(question: str, synonyms: list[str], metric: str) -> None:
+    found = check_measure(question, synonyms)
+    assert found is not None and found.metric == metric, found
+
+
+@pytest.mark.parametrize(
+    ("question", "synonyms"),
+    [
+        ("有多少客户", []),  # customers bought or on record: the counting rules decide, not a tie broken at random
+        ("我负责的客户今年成交了多少钱", []),  # money from customers is revenue, never their credit limits
+        ("how many orders", ["orders"]),  # nothing to correct
+        ("退货金额", ["returned_amount"]),  # qualified: read_measure's case
+    ],
+)
+def test_plain_measures_left_alone(question: str, synonyms: list[str]) -> None:
+    assert check_measure(question, synonyms) is None
