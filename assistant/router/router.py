@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from assistant.answering.conversation import Context, Plan
 from assistant.answering.execute import UNSURE
+from assistant.answering.explain import one_explanation
 from assistant.capabilities import load_all
 from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
@@ -291,6 +292,8 @@ class Router:
         """The questions to answer: one, or each part of a question that asks several things, a later part
         given the earlier part's period, filters, customers and "my" when it names none of its own."""
         ctx = ctx or Context()
+        if one_explanation(question):
+            return [question]  # "什么是RFM,怎么计算": two sides of one concept, explained together
         pieces = split_parts(normalize(question))
         if len(pieces) == 1:
             return [question]
@@ -415,6 +418,14 @@ class Router:
             )
         ]
         ents = [e for e in all_ents if not _overlaps(e.start, e.end, [(c.start, c.end) for c in customers])]
+        # A name inside a longer phrase that names an analysis outright is part of it: "电话" (an order channel)
+        # in "该给谁打电话" (who to follow up).
+        strong = [m for m in t.topics.find(q) if m.kind == "intent" and m.weight >= 3]
+        ents = [
+            e
+            for e in ents
+            if not any(m.start <= e.start and e.end <= m.end and m.length > e.end - e.start for m in strong)
+        ]
         taken += [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers]
         lang = detect_language(q, [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers])
         found = [m for m in t.topics.find(q) if not _overlaps(m.start, m.end, taken)]

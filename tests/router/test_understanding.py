@@ -392,3 +392,25 @@ def test_the_measure_fits_the_subject(router: Router, question: str, metrics: li
 def test_spend_on_a_channel_is_marketing_spend_on_it(router: Router) -> None:
     plan = router.route("How much did we spend on trade shows last year?")
     assert plan.args["metrics"] == ["marketing_spend"] and plan.args["acquisition_channel"] == ["展会"]
+
+
+@pytest.mark.parametrize(
+    ("question", "tool"),
+    [
+        ("我该跟进哪些客户", "follow_up"),
+        ("这周该给谁打电话", "follow_up"),  # "电话" is an order channel, but here part of the job's phrase
+        ("上个月跟进了几次客户", "metric_query"),  # past contacts are a count
+    ],
+)
+def test_the_follow_up_job_and_past_contacts(router: Router, question: str, tool: str) -> None:
+    assert router.route(question).tool == tool
+
+
+def test_a_name_inside_an_analysis_phrase_is_not_a_filter(router: Router) -> None:
+    plan = router.route("这周该给谁打电话")
+    assert "channel" not in plan.args
+
+
+@pytest.mark.parametrize("question", ["什么是RFM,怎么计算?", "what is churn rate and how is it computed?"])
+def test_two_sides_of_one_concept_stay_one_question(router: Router, question: str) -> None:
+    assert router.parts(question) == [question]
