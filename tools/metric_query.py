@@ -8,7 +8,7 @@ reach the SQL text.
 Compilation, for one period:
 
 - ``scope_customers``: customers in the customer filters; ``scope_lines``: their order lines (all statuses)
-  up to the period end, in the category/channel filters;
+  up to the period end, in the category/channel/product filters;
 - one CTE per fact the metrics sit on (``f0``, ``f1``, …), each grouped by the dimensions, so metrics from
   different facts (orders, surveys, tickets…) never multiply each other's rows (no fan-out);
 - ``keys``: the union of the dimension values over the facts; every fact is LEFT JOINed to it with
@@ -24,9 +24,10 @@ Semantics (where the issue was silent):
 - The period is ``start``..``end``; ``end`` defaults to ``as_of`` (the last order date), no ``start`` means all
   history. Snapshot metrics (active_customers, open_tickets, overdue_amount, unpaid_amount,
   days_since_last_order) are taken at the period end and cannot be sliced by a time dimension.
-- Category and channel filters select order lines; on facts without lines (surveys, tickets, contacts,
-  invoices) they keep the customers who bought in that category/channel in the period, as ``satisfaction``
-  does. Marketing spend is not per customer: customer, category and channel filters are refused for it.
+- Category, channel and product filters select order lines; on facts without lines (surveys, tickets, contacts,
+  invoices) they keep the customers who bought in that category/channel/product in the period, as
+  ``satisfaction`` does. Marketing spend is not per customer: it takes only its own acquisition channel as a
+  filter; customer, category, channel and product filters are refused for it.
 - ``figures["totals"]`` holds each metric over all groups (before top-N and having); for additive metrics it
   comes from the same statement, otherwise from a second one.
 
@@ -49,7 +50,7 @@ from sqlglot import exp
 from assistant.core.errors import InputError
 from assistant.core.periods import last_year_span, previous_span
 from assistant.warehouse.duckdb_engine import as_engine
-from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, last_order_date, register
+from tools.base import Chart, CommonFilters, Con, Definition, ToolResult, _as_list, last_order_date, register
 from tools.tables import load
 
 TABLE = load("metrics")
@@ -67,6 +68,8 @@ OPS: dict[str, type[exp.Binary]] = {
     "!=": exp.NEQ,
 }
 CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "rep_id", "customer_ids")
+# Filters on the order lines: the product's category, the order's channel, the product itself.
+LINE_FILTERS = ("category", "channel", "product")
 CUSTOMER_FILTER_COLUMNS = {
     "acquisition_channel": "acquisition_channel",
     "region": "region",
@@ -145,8 +148,13 @@ class Having(BaseModel):
 class MetricQueryArgs(CommonFilters):
     """指标查询参数 / metric query parameters."""
 
+    _product = field_validator("product", mode="before")(_as_list)
+
     metrics: list[str] = Field(
         ..., min_length=1, description="指标编号,如 revenue、orders / metric ids, e.g. revenue, orders"
+    )
+    product: list[str] | None = Field(
+        None, description="产品编号(只看这些产品的订单明细) / product ids: only the order lines of these products"
     )
     by: list[str] = Field(
         default_factory=list, description="维度编号,如 region、month / dimension ids, e.g. region, month"
@@ -474,8 +482,10 @@ def _scope_ctes(
         lines = lines.where("list_contains($f_category, pp.category)", dialect=D)
     if args.channel:
         lines = lines.where("list_contains($f_channel, o.channel)", dialect=D)
+    if args.product:
+        lines = lines.where("list_contains($f_product, oi.product_id)", dialect=D)
     ctes: list[tuple[str, exp.Expression]] = [(f"scope_customers{sfx}", cust), (f"scope_lines{sfx}", lines)]
-    if args.category or args.channel:
+    if args.category or args.channel or args.product:
         buyers = (
             exp.select("customer_id").distinct().from_(f"scope_lines{sfx}").where("status = 'completed'", dialect=D)
         )
@@ -494,7 +504,7 @@ def _period_ctes(
         args.category or any("unit_cost" in METRICS[m]["sql"] for m in metrics) or any(d in DERIVED for d in by)
     )
     ctes = _scope_ctes(args, has_start, sfx, with_products)
-    buyers = bool(args.category or args.channel)
+    buyers = bool(args.category or args.channel or args.product)
     facts: dict[str, list[str]] = {}
     for m in metrics:
         facts.setdefault(METRICS[m]["fact"], []).append(m)
@@ -581,7 +591,7 @@ def compile_query(
         params["f_start"] = period.start
     if any("$active_days" in METRICS[m]["sql"] for m in metrics):
         params["active_days"] = int(THRESHOLDS["active_days"]["value"])
-    for name in (*CUSTOMER_FILTERS, "category", "channel"):
+    for name in (*CUSTOMER_FILTERS, *LINE_FILTERS):
         values = getattr(args, name)
         if values:
             params[f"f_{name}"] = [str(v) for v in values]
@@ -745,7 +755,7 @@ def _check_marketing(args: MetricQueryArgs, metrics: list[str]) -> None:
     if not facts:
         return
     own = set.intersection(*(set(_own_filters(f)) for f in facts))
-    used = [n for n in (*CUSTOMER_FILTERS, "category", "channel") if getattr(args, n) and n not in own]
+    used = [n for n in (*CUSTOMER_FILTERS, *LINE_FILTERS) if getattr(args, n) and n not in own]
     if used:
         raise InputError(
             f"营销投入只按月份和获客渠道记录,不能按 {', '.join(used)} 筛选;请去掉这些条件或分开查询。",

@@ -70,6 +70,7 @@ FILTER_OF_ENTITY = {
     "category": "category",
     "channel": "channel",
     "rep": "rep_id",
+    "product": "product",  # the metric layer's own filter; analyses without it say it was not applied
 }
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
 MAX_QUESTION_CHARS = 300  # one question; longer text is not routed (and would make every scan slow)
@@ -1281,7 +1282,9 @@ def customer_list(router: Router, r: Reading) -> Plan | None:
     if set(r.dims) - {"customer"} or not (ranked or r.cues["customer_word"] or re.search(r"客户|大客户", r.q)):
         return None
     top = _top_n(r.q)
-    metrics = r.metrics or (["revenue"] if top or r.time else ["revenue", "customer_count"])
+    # every customer on record, unless a period or a product, category or channel makes it those who bought
+    bought = top or r.time or any(e.kind in ("product", "category", "channel") for e in r.ents)
+    metrics = r.metrics or (["revenue"] if bought else ["revenue", "customer_count"])
     return router._plan_metrics(replace(r, dims=["customer", *r.dims]), metrics)
 
 

@@ -414,3 +414,12 @@ def test_a_name_inside_an_analysis_phrase_is_not_a_filter(router: Router) -> Non
 @pytest.mark.parametrize("question", ["什么是RFM,怎么计算?", "what is churn rate and how is it computed?"])
 def test_two_sides_of_one_concept_stay_one_question(router: Router, question: str) -> None:
     assert router.parts(question) == [question]
+
+
+def test_a_named_product_is_a_filter_and_its_buyers_are_listed(router: Router) -> None:
+    pid, name = router.con.execute("SELECT product_id, name FROM products ORDER BY product_id LIMIT 1").fetchone()
+    plan = router.route(f"{name}今年卖了多少钱")
+    assert plan.args["product"] == [pid] and plan.args["metrics"] == ["revenue"]
+    plan = router.route(f"哪些客户买过{name}")
+    assert plan.args["product"] == [pid] and plan.args["by"] == ["customer"]
+    assert plan.args["metrics"] == ["revenue"]  # the buyers, not every customer on record

@@ -401,6 +401,18 @@ def test_acquisition_channel_joins_marketing_and_customers(con: duckdb.DuckDBPyC
     assert got == {"线上": [1500, 1], "展会": [300, 1]}
 
 
+def test_a_product_filter_keeps_that_products_lines(con: duckdb.DuckDBPyConnection) -> None:
+    # P1 on completed orders: O7 100 + O1 200 + O2 100 + O5 800 (O4 is returned)
+    assert one(con, "revenue", product=["P1"]) == approx(1200)
+    assert one(con, "orders", product=["P1"]) == 4  # O7 O1 O2 O5
+    assert one(con, "customers", product="P1") == 2  # C1, C3 (one id is taken as a list)
+    assert one(con, "revenue", product=["P2"]) == approx(780)  # O1 180 + O3 600; O6 is cancelled
+    # a fact without lines keeps the product's buyers: surveys in 2024 by C1 and C3 (who bought P1 in 2024)
+    assert one(con, "survey_responses", product=["P1"], start=D(2024, 1, 1)) == 3  # S1, S2 (C1), S4 (C3)
+    with pytest.raises(InputError):
+        q(con, metrics=["marketing_spend"], product=["P1"])  # marketing spend has no products
+
+
 def test_marketing_spend_filtered_by_its_own_acquisition_channel(con: duckdb.DuckDBPyConnection) -> None:
     # "how much did we spend on trade shows": the filter is marketing spend's own channel column
     assert one(con, "marketing_spend", acquisition_channel=["展会"]) == approx(300)
