@@ -277,6 +277,11 @@ RULES: list[tuple[str, Handler]] = [
     ),
     (rf"since\s+({EN_MONTH_RE})\b", lambda m, r: _since_month(EN_MONTHS[m[1].lower()], r)),
     (rf"since\s+{YEAR}", lambda m, r: Period(D(int(m[1]), 1, 1), r, "range", f"{m[1]}年以来", f"since {m[1]}")),
+    # 2024到现在, 从2025年至今, from 2024 to now / to date / until today
+    (
+        rf"(?:从|自|from\s+)?{YEAR}\s*年?\s*(?:到|至|-|~|—|to|until|through)\s*(?:现在|今天|目前|至今|如今|now|today|date|the present)",
+        lambda m, r: Period(D(int(m[1]), 1, 1), r, "range", f"{m[1]}年以来", f"since {m[1]}"),
+    ),
     (
         rf"{YEAR}\s*年(?:以来|至今)",
         lambda m, r: Period(D(int(m[1]), 1, 1), r, "range", f"{m[1]}年以来", f"since {m[1]}"),
@@ -524,6 +529,13 @@ COMPARE_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The same unit a year before, however it is worded: "去年同季度", "上年同月", "the same quarter last year".
+SAME_UNIT_LAST_YEAR_RE = re.compile(
+    r"(?:去年|上年|上一年|前一年)\s*(?:的)?\s*同(?:一)?\s*(?:个)?\s*(?:季度|季|月份?|月|时期|期|周)"
+    r"|\bsame\s+(?:quarter|month|week|period|time)\s+(?:of\s+)?(?:last|the\s+previous|a)\s+year\b"
+    r"|\bsame\s+(?:quarter|month|week)\s+a\s+year\s+(?:ago|earlier|before)\b",
+    re.IGNORECASE,
+)
 # The period before, however it is worded: "跟再前一个季度比", "和上一期相比", "against the prior quarter".
 PREVIOUS_UNIT_RE = re.compile(
     r"(?:比|跟|和|与|较|对比|相比|相较)\s*(?:于)?\s*(?:再)?\s*(?:上|前)\s*(?:上)?\s*(?:一)?\s*(?:个)?\s*"
@@ -540,6 +552,8 @@ def find_comparison(text: str) -> str | None:
         for w in words:
             if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", low):
                 return kind
+    if SAME_UNIT_LAST_YEAR_RE.search(low):
+        return "same_period_last_year"
     if PREVIOUS_UNIT_RE.search(low):
         return "previous_period"
     return None

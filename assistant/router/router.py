@@ -365,6 +365,9 @@ class Router:
         A plan instead when nothing more needs deciding (empty, too long, asks what the data cannot say).
         """
         q = correct(normalize(question))
+        framed = FRAMING_RE.match(q)
+        if framed:
+            q = framed.group("question")  # "For a training session on CAC: rank …": the question after the framing
         lang = detect_language(q)
         t = self.tables
         if not q:
@@ -1022,6 +1025,7 @@ GROUPING_RE = re.compile(
     r"按|各|每个|每一|每家|分别|分[^,，。?？]{0,3}看|\b(by|per|each|every|across)\b", re.IGNORECASE
 )
 MINE_VERB_RE = CUES["mine_verb"]
+FRAMING_RE = CUES["framing"]
 AMONG_RE = CUES["among"]
 # A later part that asks for a value and names nothing else ("今年到现在又是多少?", "and this year?").
 VALUE_ASK_RE = re.compile(r"多少|几|怎么样|如何|呢|\b(how much|how many|what about|and|how about)\b", re.IGNORECASE)

@@ -109,6 +109,10 @@ CASES = [
     ("How many complaints came in during September?", "2026-09-01", "2026-09-30"),
     ("December revenue", "2025-12-01", "2025-12-31"),
     ("for May", "2026-05-01", "2026-05-31"),
+    # a year up to now
+    ("2024到现在每年的销售额", "2024-01-01", "2026-10-30"),
+    ("从2025年至今", "2025-01-01", "2026-10-30"),
+    ("revenue from 2024 to date", "2024-01-01", "2026-10-30"),
 ]
 
 
@@ -177,6 +181,9 @@ def test_several_periods_left_to_right() -> None:
         ("revenue against the prior quarter", "previous_period"),
         ("last quarter compared with the previous quarter", "previous_period"),
         ("比前几个月", None),
+        ("上季度的销售额和去年同季度相比", "same_period_last_year"),
+        ("九月和上年同月比", "same_period_last_year"),
+        ("revenue this quarter vs the same quarter last year", "same_period_last_year"),
     ],
 )
 def test_comparison_words(text: str, kind: str | None) -> None:

@@ -423,3 +423,19 @@ def test_a_named_product_is_a_filter_and_its_buyers_are_listed(router: Router) -
     plan = router.route(f"哪些客户买过{name}")
     assert plan.args["product"] == [pid] and plan.args["by"] == ["customer"]
     assert plan.args["metrics"] == ["revenue"]  # the buyers, not every customer on record
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "metrics"),
+    [
+        ("For a lesson on retention: how many orders did we get last month?", "metric_query", ["orders"]),
+        ("给学员做个练习:去年华东区的毛利是多少?", "metric_query", ["gross_profit"]),
+        ("RFM: 什么意思", None, None),  # no framing: a concept named before the colon
+    ],
+)
+def test_a_trainers_framing_before_the_colon(router: Router, question: str, tool: str | None, metrics: Any) -> None:
+    plan = router.route(question)
+    if tool is None:
+        assert plan.kind == "explain"
+    else:
+        assert plan.tool == tool and plan.args["metrics"] == metrics, plan.args
