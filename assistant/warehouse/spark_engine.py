@@ -208,10 +208,13 @@ class SparkEngine(Engine):
         if isinstance(exc, AssistantError):
             return exc
         try:
+            from py4j.protocol import Py4JError
             from pyspark.errors import PySparkException
         except ImportError:  # pragma: no cover - pyspark is installed when a SparkEngine exists
             return None
-        if not isinstance(exc, PySparkException):
+        # Py4JError: a failure in local mode's JVM outside a query's analysis (a job that died collecting its
+        # result, a JVM out of memory) arrives unwrapped.
+        if not isinstance(exc, (PySparkException, Py4JError)):
             return None
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return QueryError(f"Spark 查询失败:{first}", f"The Spark query failed: {first}", engine="spark")

@@ -42,3 +42,18 @@ def test_spark_without_tables_says_what_to_set(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("ASSISTANT_SPARK_TABLES", raising=False)
     with pytest.raises(ConfigError, match="ASSISTANT_SPARK_TABLES"):
         SparkEngine(object()).load()  # type: ignore[arg-type]
+
+
+def test_spark_errors_map_to_our_root() -> None:
+    pytest.importorskip("pyspark")
+    from py4j.protocol import Py4JError
+
+    from assistant.core.errors import AssistantError
+    from assistant.warehouse.engine import QueryError
+    from assistant.warehouse.spark_engine import SparkEngine
+
+    engine = SparkEngine(object())  # type: ignore[arg-type]
+    mapped = engine.map_error(Py4JError("An error occurred while calling o115.getResult"))
+    assert isinstance(mapped, QueryError) and isinstance(mapped, AssistantError)
+    assert "getResult" in mapped.en and "Spark" in mapped.zh
+    assert engine.map_error(ValueError("not Spark's")) is None
