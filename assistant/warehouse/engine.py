@@ -78,7 +78,15 @@ class Engine(abc.ABC):
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Cursor:
         """A DuckDB-cursor-shaped result, for code written against a connection (the router's name lookups,
-        the web page's summary): ``fetchall``, ``fetchone``, ``fetchmany``, ``description``."""
+        the web page's summary): ``fetchall``, ``fetchone``, ``fetchmany``, ``description``.
+
+        Named parameters only: ``?`` with a list is DuckDB's, and the dialect rewrite maps ``$name`` alone.
+        """
+        if params is not None and not isinstance(params, Mapping):
+            raise QueryError(
+                "该引擎只支持命名参数($name),不支持 ? 占位符。",
+                "This engine takes named parameters ($name) only, not ? placeholders.",
+            )
         return Cursor(*self.rows(sql, params))
 
     def derived_fresh(self, name: str) -> bool:
