@@ -742,11 +742,11 @@ def _definitions(metrics: list[str]) -> list[Definition]:
 
 def _own_filters(fact_id: str) -> dict[str, str]:
     """Filters a fact without customers applies to its own columns: those whose dimension it defines itself
-    (marketing spend's acquisition channel is m.channel)."""
+    (marketing spend's acquisition channel is m.channel; the catalogue's category and product are its own)."""
     return {
         name: spec["sql"]
         for name, dim in DIMENSIONS.items()
-        if name in CUSTOMER_FILTERS and (spec := dim.get("per_fact", {}).get(fact_id)) is not None
+        if name in (*CUSTOMER_FILTERS, *LINE_FILTERS) and (spec := dim.get("per_fact", {}).get(fact_id)) is not None
     }
 
 

@@ -276,6 +276,19 @@ RULES: list[tuple[str, Handler]] = [
         lambda m, r: _since_month(parse_int(m[1]), r),
     ),
     (rf"since\s+({EN_MONTH_RE})\b", lambda m, r: _since_month(EN_MONTHS[m[1].lower()], r)),
+    (
+        rf"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+{YEAR}|from\s+{YEAR}\s+on(?:wards?)?|{YEAR}\s+onwards?"
+        rf"|(?:自|从){YEAR}\s*年?\s*(?:起|开始|以后|之后)|{YEAR}\s*年\s*(?:起|开始|以后|之后)",
+        lambda m, r: (
+            (y := next(g for g in m.groups() if g)) and Period(D(int(y), 1, 1), r, "range", f"{y}年以来", f"since {y}")
+        ),
+    ),
+    (
+        r"([今去前本])年\s*(?:以来|至今|开始|起|到现在)",
+        lambda m, r: Period(
+            D(_rel_year(m[1], r), 1, 1), r, "range", f"{_rel_year(m[1], r)}年以来", f"since {_rel_year(m[1], r)}"
+        ),
+    ),
     (rf"since\s+{YEAR}", lambda m, r: Period(D(int(m[1]), 1, 1), r, "range", f"{m[1]}年以来", f"since {m[1]}")),
     # 2024到现在, 从2025年至今, from 2024 to now / to date / until today
     (

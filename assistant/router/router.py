@@ -708,6 +708,8 @@ class Router:
             having.append({"metric": "revenue", "op": "=", "value": 0})
             if "customer" not in by:
                 by.insert(0, "customer")
+        if metrics == ["product_count"] and not by and PRODUCT_LIST_RE.search(q):
+            by = ["product"]  # "2025年以来上市的新品都有哪些", "清洁用品下都有什么货": the products themselves
         if metrics and not any(_per_customer_metric(m) for m in metrics):
             # Marketing spend has one channel, the acquisition channel: "which marketing channel got the most".
             by = ["acquisition_channel" if d == "channel" else d for d in by]
@@ -1026,6 +1028,7 @@ GROUPING_RE = re.compile(
 )
 MINE_VERB_RE = CUES["mine_verb"]
 FRAMING_RE = CUES["framing"]
+PRODUCT_LIST_RE = CUES["product_list"]
 AMONG_RE = CUES["among"]
 # A later part that asks for a value and names nothing else ("今年到现在又是多少?", "and this year?").
 VALUE_ASK_RE = re.compile(r"多少|几|怎么样|如何|呢|\b(how much|how many|what about|and|how about)\b", re.IGNORECASE)

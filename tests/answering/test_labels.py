@@ -91,7 +91,7 @@ def cases() -> Iterator[tuple[str, dict[str, Any]]]:
             ["customer"]
             if "customer" in meta.get("needs", [])
             else ["month"]
-            if meta["fact"] == "marketing"
+            if sem["facts"][meta["fact"]].get("customer", "") is None  # marketing, the catalogue: no customers
             else ["region"]
         )
         yield "metric_query", {"metrics": [m], "by": by}

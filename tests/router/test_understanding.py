@@ -439,3 +439,17 @@ def test_a_trainers_framing_before_the_colon(router: Router, question: str, tool
         assert plan.kind == "explain"
     else:
         assert plan.tool == tool and plan.args["metrics"] == metrics, plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "by", "start"),
+    [
+        ("我们一共有多少款产品", [], None),
+        ("去年以来上市的新品都有哪些", ["product"], "2025-01-01"),
+        ("what products did we launch from 2024 onwards?", ["product"], "2024-01-01"),
+    ],
+)
+def test_the_product_catalogue(router: Router, question: str, by: list[str], start: str | None) -> None:
+    plan = router.route(question)
+    assert plan.args["metrics"] == ["product_count"] and plan.args["by"] == by, plan.args
+    assert (plan.args["start"].isoformat() if "start" in plan.args else None) == start

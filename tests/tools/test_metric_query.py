@@ -159,6 +159,7 @@ ALL_HISTORY: dict[str, Any] = {
     "detractors": 1,  # S3 3
     "promoter_share": 100 * 2 / 4,  # of the four that answered the NPS question (S4 did not)
     "detractor_share": 100 * 1 / 4,
+    "product_count": 3,  # P1..P3: no launch dates, so all count as launched
 }
 
 # The first half of 2024.
@@ -197,6 +198,7 @@ H1_2024: dict[str, Any] = {
     "detractors": 1,  # S3 3
     "promoter_share": 100 / 3,  # S1, S3, S2 answered; S4 did not
     "detractor_share": 100 / 3,
+    "product_count": 0,  # none launched in H1 2024 (no launch dates)
     # snapshots at the end do not depend on the start
     "overdue_open_invoices": 2,
     "active_customers": 2,
@@ -411,6 +413,19 @@ def test_a_product_filter_keeps_that_products_lines(con: duckdb.DuckDBPyConnecti
     assert one(con, "survey_responses", product=["P1"], start=D(2024, 1, 1)) == 3  # S1, S2 (C1), S4 (C3)
     with pytest.raises(InputError):
         q(con, metrics=["marketing_spend"], product=["P1"])  # marketing spend has no products
+
+
+def test_the_catalogue_counts_products_by_launch_date(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE products SET launch_date = DATE '2024-03-01' WHERE product_id = 'P2'")
+    con.execute("UPDATE products SET launch_date = DATE '2024-09-01' WHERE product_id = 'P3'")  # after the end
+    assert one(con, "product_count") == 2  # P1 (no date), P2; P3 launches after 2024-06-30
+    assert one(con, "product_count", start=D(2024, 1, 1)) == 1  # launched in the period: P2
+    res = q(con, metrics=["product_count"], by=["product"], category=["硬件"])
+    assert [r[1] for r in res.rows] == ["路由器"]  # its own category column; P3 (硬件) is not launched yet
+    res = q(con, metrics=["product_count"], by=["category"])
+    assert {r[0]: r[1] for r in res.rows} == {"硬件": 1, "软件": 1}
+    with pytest.raises(InputError):
+        q(con, metrics=["product_count"], region=["华东"])  # the catalogue has no customers
 
 
 def test_marketing_spend_filtered_by_its_own_acquisition_channel(con: duckdb.DuckDBPyConnection) -> None:
