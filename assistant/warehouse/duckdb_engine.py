@@ -15,7 +15,7 @@ import duckdb
 
 from assistant.core.errors import AssistantError
 from assistant.warehouse import derived
-from assistant.warehouse.engine import Engine, QueryError
+from assistant.warehouse.engine import Cursor, Engine, QueryError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,6 +42,11 @@ class DuckDBEngine(Engine):
     ) -> tuple[list[str], list[list[Any]]]:
         cur = self.con.execute(sql, dict(params or {}))
         return [d[0] for d in cur.description], [list(r) for r in cur.fetchall()]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | list[Any] | None = None) -> Cursor:
+        # DuckDB binds ? placeholders itself.
+        cur = self.con.execute(sql, params if params is not None else {})
+        return Cursor([d[0] for d in cur.description], [list(r) for r in cur.fetchall()])
 
     def numpy(self, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
         return dict(self.con.execute(sql, dict(params or {})).fetchnumpy())

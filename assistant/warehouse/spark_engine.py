@@ -23,18 +23,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
+from sqlglot import exp
 
 from assistant.core.errors import AssistantError, ConfigError, InputError
 from assistant.warehouse import derived
 from assistant.warehouse.access import SCOPE_SQL
-from assistant.warehouse.engine import Engine, QueryError
+from assistant.warehouse.engine import Cursor, Engine, QueryError, table_rows
 from assistant.warehouse.schema import REFERENCE_TABLE, TABLES
-from assistant.warehouse.spark_dialect import PARAM, to_spark, tree_to_spark
+from assistant.warehouse.spark_dialect import PARAM, parse_duckdb, to_spark, tree_to_spark
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
-    from sqlglot import exp
 
 DEFAULT_MASTER = "local[2]"
 # Small local data: 200 shuffle partitions (Spark's default) would cost more than the work. A cluster keeps its own.
@@ -186,9 +186,26 @@ class SparkEngine(Engine):
     ) -> pa.Table:
         text = tree_to_spark(tree, sql) if tree is not None else to_spark(sql)
         named = set(PARAM.findall(sql))  # only those the statement names, as DuckDB requires
-        args = {k: spark_value(v) for k, v in (params or {}).items() if k in named}
+        return self._run(text, {k: v for k, v in (params or {}).items() if k in named})
+
+    def execute(self, sql: str, params: Mapping[str, Any] | list[Any] | None = None) -> Cursor:
+        """As DuckDB's: ``?`` placeholders with a list too (the answer's name lookups use them), bound by name."""
+        if params is None or isinstance(params, Mapping):
+            return super().execute(sql, params)
+        tree = parse_duckdb(sql)
+        holes = [p for p in tree.find_all(exp.Placeholder, bfs=False) if not p.name or p.name == "?"]
+        if len(holes) != len(params):
+            raise QueryError(
+                f"参数个数({len(params)})与 ? 的个数({len(holes)})不符。",
+                f"{len(params)} parameters for {len(holes)} placeholders.",
+            )
+        for i, hole in enumerate(holes):
+            hole.replace(exp.Placeholder(this=f"p{i}"))
+        return Cursor(*table_rows(self._run(tree_to_spark(tree), {f"p{i}": v for i, v in enumerate(params)})))
+
+    def _run(self, text: str, params: Mapping[str, Any]) -> pa.Table:
         try:
-            return self.spark.sql(text, args=args).toArrow()
+            return self.spark.sql(text, args={k: spark_value(v) for k, v in params.items()}).toArrow()
         except Exception as exc:
             mapped = self.map_error(exc)
             if mapped is None:

@@ -95,3 +95,12 @@ def test_parameters_bind_as_on_duckdb(spark_engine: Any, sample_con: duckdb.Duck
     params = {"regions": ["华东", "华北"], "day": dt.date(2025, 6, 30), "none": []}
     cur = sample_con.execute(sql, params)
     assert spark_engine.rows(sql, params) == ([d[0] for d in cur.description], [list(r) for r in cur.fetchall()])
+
+
+def test_question_mark_placeholders_bind_by_position(spark_engine: Any, sample_con: duckdb.DuckDBPyConnection) -> None:
+    # answering/names.py looks names up this way; the engine answers as a DuckDB connection would.
+    sql = "SELECT customer_id, name FROM customers WHERE list_contains(?, customer_id) AND region <> ? ORDER BY 1"
+    ids = [r[0] for r in sample_con.execute("SELECT customer_id FROM customers ORDER BY 1 LIMIT 5").fetchall()]
+    assert (
+        spark_engine.execute(sql, [ids, "nowhere"]).fetchall() == sample_con.execute(sql, [ids, "nowhere"]).fetchall()
+    )
