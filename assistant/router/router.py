@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -1180,10 +1181,42 @@ def _inactive_days(q: str) -> int | None:
     return None
 
 
+# An amount, not a span of time ("over 60 days" is an age, not a threshold on the metric).
+AMOUNT_RX = (
+    rf"({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?![\d.])"
+    r"(?!\s*(?:天|日|个月|月|年|周|小时|(?:days?|weeks?|months?|years?|hours?)\b))"
+    r"(?:元|块|次|单|个|件|cny|rmb|yuan)?"
+)
+HAS_NUMBER_RE = re.compile(NUMBER_RE)
+
+
+@cache
+def _condition_patterns(word: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The comparisons a measure word can carry, compiled once per word, in the order they are tried."""
+    ww = re.escape(word) if not word.isascii() else rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+    out = []
+    for pattern, op in COMPARATORS:
+        # "销售额超过10万", "owe us more than 50000" (a few words between), "more than 100k revenue"
+        out.append((rf"{ww}(?:\s*(?:是|为|都|在|达到)?\s*|(?:\s+\w+){{0,2}}\s+)(?:{pattern})\s*{AMOUNT_RX}", op))
+        out.append((rf"(?:{pattern})\s*{AMOUNT_RX}\s*(?:of\s+|in\s+)?{ww}", op))
+    for pattern, op in POSTFIX_COMPARATORS:
+        # "信用额度在30万及以上", "a credit limit of 100,000 or more"
+        out.append((rf"{ww}\s*(?:是|为|都|在|达到|of|is|at)?\s*{AMOUNT_RX}\s*(?:{pattern})", op))
+    return tuple((re.compile(rx, re.IGNORECASE), op) for rx, op in out)
+
+
+@cache
+def _negative_pattern(word: str) -> re.Pattern[str]:
+    ww = re.escape(word) if not word.isascii() else rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+    return re.compile(rf"{ww}\s*(?:{NEGATIVE_RE})|(?:negative)\s+{ww}", re.IGNORECASE)
+
+
 def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
     """'销售额超过10万' / 'revenue above 100k' → having conditions on a metric named in the question."""
     out: list[dict[str, Any]] = []
     syn = tables().metrics
+    has_number = bool(HAS_NUMBER_RE.search(q))
+    low = q.lower()
     for mid in metrics:
         if mid == "days_since_last_order":
             continue
@@ -1194,41 +1227,17 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
             *syn[mid].get("synonyms", {}).get("en", []),
         ]
         words += extra_synonyms(mid)
-        # an amount, not a span of time ("over 60 days" is an age, not a threshold on the metric)
-        amount = (
-            rf"({NUMBER_RE}\s*(?:万|亿|k|w|m)?)(?![\d.])"
-            r"(?!\s*(?:天|日|个月|月|年|周|小时|(?:days?|weeks?|months?|years?|hours?)\b))"
-            r"(?:元|块|次|单|个|件|cny|rmb|yuan)?"
-        )
         found = None
-        low = q.lower()
-        # Only words present in the question can carry a condition (and compiling the rest is slow).
-        for w in sorted((w for w in words if w and str(w).lower() in low), key=len, reverse=True):
-            ww = re.escape(w) if not w.isascii() else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
-            for pattern, op in COMPARATORS:
-                # "销售额超过10万", "owe us more than 50000" (a few words between), "more than 100k revenue"
-                for rx in (
-                    rf"{ww}(?:\s*(?:是|为|都|在|达到)?\s*|(?:\s+\w+){{0,2}}\s+)(?:{pattern})\s*{amount}",
-                    rf"(?:{pattern})\s*{amount}\s*(?:of\s+|in\s+)?{ww}",
-                ):
-                    m = re.search(rx, q, re.IGNORECASE)
-                    if m:
-                        v = parse_number(m.group(1).replace(" ", ""))
-                        if v is not None:
-                            found = {"metric": mid, "op": op, "value": v}
-                            break
-                if found:
-                    break
-            for pattern, op in [] if found else POSTFIX_COMPARATORS:
-                # "信用额度在30万及以上", "a credit limit of 100,000 or more"
-                rx = rf"{ww}\s*(?:是|为|都|在|达到|of|is|at)?\s*{amount}\s*(?:{pattern})"
-                m = re.search(rx, q, re.IGNORECASE)
+        # Only words present in the question can carry a condition.
+        for w in sorted((str(w) for w in words if w and str(w).lower() in low), key=len, reverse=True):
+            for rx, op in _condition_patterns(w) if has_number else ():
+                m = rx.search(q)
                 if m:
                     v = parse_number(m.group(1).replace(" ", ""))
                     if v is not None:
                         found = {"metric": mid, "op": op, "value": v}
                         break
-            if not found and re.search(rf"{ww}\s*(?:{NEGATIVE_RE})|(?:negative)\s+{ww}", q, re.IGNORECASE):
+            if not found and _negative_pattern(w).search(q):
                 found = {"metric": mid, "op": "<", "value": 0.0}
             if found:
                 break
