@@ -70,9 +70,14 @@ class BenchContext:
 
     @staticmethod
     def run_process(cmd: Sequence[str], env: dict[str, str] | None = None) -> dict[str, float]:
-        """Run a command in a child process; its wall time and its own peak RSS (MiB)."""
+        """Run a command in a child process; its wall time and its own peak RSS (MiB).
+
+        Its output is discarded: ``bench`` prints its JSON on stdout, which a child's report would corrupt.
+        """
         t0 = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), env={**os.environ, **(env or {})}, cwd=ROOT)  # noqa: S603
+        proc = subprocess.Popen(  # noqa: S603
+            list(cmd), env={**os.environ, **(env or {})}, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         secs = time.perf_counter() - t0
         if os.waitstatus_to_exitcode(status) != 0:
