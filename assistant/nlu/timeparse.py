@@ -215,7 +215,7 @@ RULES: list[tuple[str, Handler]] = [
         lambda m, r: _quarters(_year_of(m[1], m[2], r), ZH_Q[m[3]], ZH_Q[m[4]], r),
     ),
     (
-        rf"\b[Qq]([1-3])\s*(?:-|–|~|to|through|thru)\s*[Qq]([2-4])\b(?:\s*(?:of\s+)?{YEAR})?",
+        rf"\b[Qq]([1-3])\s*(?:-|–|~|through|thru)\s*[Qq]([2-4])\b(?:\s*(?:of\s+)?{YEAR})?",  # "Q2 to Q3" compares
         lambda m, r: _quarters(int(m[3]) if m[3] else _recent_year(int(m[1]), r), int(m[1]), int(m[2]), r),
     ),
     (

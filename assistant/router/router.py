@@ -119,6 +119,12 @@ SPAN_DAYS = {
     "一个星期": 7,
 }
 TOP_RE = [
+    # "哪三个销售渠道", "which three regions": a ranking of that many
+    re.compile(
+        rf"哪\s*({NUMBER_RE})\s*(?:个|家|位|类|款|种|名|大)(?!\s*(?:方面|阶段|步骤|原则|特点|要素|维度|部分|层次|环节|类型|指标))"
+        rf"|\bwhich\s+({NUMBER_RE}|two|three|four|five|ten)\b(?!\s+(?:aspects|stages|steps|principles|dimensions))",
+        re.IGNORECASE,
+    ),
     re.compile(
         rf"(?:前|top\s*|排名前|头部)\s*({NUMBER_RE})(?![\d.]*\s*%)(?!\s*个?(?:月|天|周|年|季度|星期|日|小时))\s*(?:名|个|位|大|家|强)?",
         re.IGNORECASE,
@@ -333,6 +339,10 @@ class Router:
                     plan = self.route(pieces[0], Context(user_rep_id=ctx.user_rep_id))
                     if plan.tool == "metric_query" and plan.args.get("metrics"):
                         carry.append(str(self.tables.metrics[plan.args["metrics"][0]][first.lang]))
+                    elif first.metrics and among:
+                        # "How many tickets are still open, and which department owns the most of them?": the
+                        # measure the earlier part named, though an analysis answered it
+                        carry.append(str(self.tables.metrics[first.metrics[0]][first.lang]))
             out.append(" ".join([*carry, piece]))
         return out
 
@@ -568,6 +578,8 @@ class Router:
             return True  # the one best group ("哪个行业的满意度最高"): a ranking the metric layer does
         if _top_n(q) or _metric_conditions(q, list(self.tables.metrics)) or self._comparison(r) or _inactive_days(q):
             return True
+        if r.metrics and TOTAL_RE.search(q):
+            return True  # "the total credit limit we've extended to large enterprises": a figure, not the analysis
         intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), "")
         if SUPERLATIVE_RE.search(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
             # "NPS最低的大区", "去年投诉最多的客户": a ranking, which the metric layer does.
@@ -1029,6 +1041,7 @@ GROUPING_RE = re.compile(
 )
 MINE_VERB_RE = CUES["mine_verb"]
 FRAMING_RE = CUES["framing"]
+TOTAL_RE = CUES["total"]
 PRODUCT_LIST_RE = CUES["product_list"]
 AMONG_RE = CUES["among"]
 # A later part that asks for a value and names nothing else ("今年到现在又是多少?", "and this year?").

@@ -212,10 +212,9 @@ def test_a_later_part_with_only_a_grouping_takes_the_earlier_measure(router: Rou
     _first, second = router.parts("今年投诉了多少次,哪个部门最多")
     plan = router.route(second)
     assert plan.args["metrics"] == ["complaints"] and plan.args["by"] == ["department"] and plan.args["top"] == 1
-    # an earlier part answered by an analysis lends no measure: better no carried number than a wrong one
-    assert router.parts("How many tickets are still open, and which department has the most of them?")[1].startswith(
-        "which department"
-    )
+    # an earlier part answered by an analysis lends the measure its own words named ("of them": the open tickets)
+    plan = router.route(router.parts("How many tickets are still open, and which department has the most of them?")[1])
+    assert plan.args["metrics"] == ["open_tickets"] and plan.args["by"] == ["department"]
 
 
 def test_every_cue_in_the_table_is_used() -> None:
@@ -453,3 +452,34 @@ def test_the_product_catalogue(router: Router, question: str, by: list[str], sta
     plan = router.route(question)
     assert plan.args["metrics"] == ["product_count"] and plan.args["by"] == by, plan.args
     assert (plan.args["start"].isoformat() if "start" in plan.args else None) == start
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics", "by", "top"),
+    [
+        ("今年哪三个城市的销售额最高", ["revenue"], ["city"], 3),  # "哪三个": a ranking of three
+        ("which two regions had the most orders last month", ["orders"], ["region"], 2),
+        ("今年哪个产品最赚钱", ["gross_profit"], ["product"], 1),
+        ("我的客户里谁下单最频繁", ["orders"], ["customer"], 1),
+        ("今年工单最多的是哪个渠道", ["tickets"], ["channel"], 1),  # the tickets' own channel
+    ],
+)
+def test_rankings_said_in_other_words(
+    router: Router, question: str, metrics: list[str], by: list[str], top: int
+) -> None:
+    plan = router.route(question)
+    assert (plan.args.get("metrics"), plan.args.get("by"), plan.args.get("top")) == (metrics, by, top), plan.args
+
+
+def test_a_count_of_concepts_is_no_ranking(router: Router) -> None:
+    assert router.route("客户分析包括哪六个方面").kind == "explain"
+
+
+def test_the_total_of_a_measure_an_analysis_also_names(router: Router) -> None:
+    plan = router.route("华东区客户的授信额度一共多少")
+    assert plan.tool == "metric_query" and plan.args["metrics"] == ["credit_limit"]
+
+
+def test_my_figures_said_without_my_customers(router: Router) -> None:
+    plan = router.route("我上季度的业绩怎么样", Context(user_rep_id="R001"))
+    assert plan.args.get("rep_id") == ["R001"]
