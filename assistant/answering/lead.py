@@ -32,6 +32,31 @@ def _scope(args: dict[str, Any], period: str | None, lang: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _two_periods(values: list[tuple[str, Any]], metric: str, m_label: str, scope: str, lang: str) -> str:
+    """Two periods side by side ("2025 then 2026"): the later against the earlier, as a percentage for amounts
+    and counts, in points for ratios and scores (a percentage change of a percentage says nothing)."""
+    (a, va), (b, vb) = values
+    f = lambda v: fmt(v, metric, lang, TOOL)  # noqa: E731
+    kind = kind_of(metric, TOOL)
+    diff = ""
+    if va not in (None, 0) and vb is not None:
+        up = vb >= va
+        if kind in ("percent", "ratio", "points", "score"):
+            step = abs(float(vb) - float(va)) * (100 if kind == "ratio" else 1)
+            diff = (
+                f"{'高' if up else '低'} {step:.1f} 个点"
+                if lang == "zh"
+                else f"{'up' if up else 'down'} {step:.1f} points"
+            )
+        else:
+            pct = abs(float(vb) / float(va) - 1) * 100
+            diff = f"{'增加' if up else '减少'} {pct:.1f}%" if lang == "zh" else f"{'up' if up else 'down'} {pct:.1f}%"
+    if lang == "zh":
+        return f"{scope}{m_label}:{b} {f(vb)},{a} {f(va)}" + (f";{b}比{a}{diff}" if diff else "") + "。"
+    head = f"{m_label[:1].upper()}{m_label[1:]}{' ' + scope if scope else ''}"
+    return f"{head}: {b} {f(vb)}, {a} {f(va)}" + (f"; {b} is {diff} on {a}" if diff else "") + "."
+
+
 def _plural(noun: str) -> str:
     """customer → customers, industry → industries, sales rep → sales reps."""
     if noun.endswith("s"):
@@ -82,7 +107,9 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
         if zh:
             return f"{scope}{m_label} {value}{change}{end}"
         return f"{m_label[:1].upper()}{m_label[1:]}{' ' + scope if scope else ''}: {value}{change}{end}"
-    names = [(_name(r, result.columns), r) for r in result.rows]
+    timed = len(by) == 1 and by[0] in ("day", "week", "month", "quarter", "year")
+    # a period's key (2025, "2026-Q3") names its row when the row has no text
+    names = [(_name(r, result.columns) or (str(r[0]) if timed else None), r) for r in result.rows]
     if any(n is None for n, _ in names):
         return None
     dim = label(by[0], lang, TOOL)
@@ -106,6 +133,8 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
         lo = min(values, key=lambda x: x[1])
         last = values[-1]
         f = lambda v: fmt(v, metric, lang, TOOL)  # noqa: E731
+        if len(values) == 2:
+            return _two_periods(values, metric, m_label, scope, lang)
         if zh:
             return (
                 f"{scope}{m_label}按{dim}:最高 {hi[0]}({f(hi[1])}),最低 {lo[0]}({f(lo[1])}),"

@@ -799,6 +799,9 @@ class Router:
                 running_end = min(period.end, self.ref)
                 args["start"], args["end"], args["by"] = whole.start, running_end, [period.grain]
                 args.pop("as_of", None)
+                plan.period = Period(
+                    whole.start, running_end, "range", f"{whole.zh}与{period.zh}", f"{whole.en} and {period.en}"
+                )
                 plan.notices.append(
                     _bi(
                         lang,

@@ -17,6 +17,22 @@ def result(args: dict[str, Any], columns: list[str], rows: list[list[Any]]) -> T
 
 CASES = [
     # (arguments, columns, rows, period, zh, en)
+    (  # two periods side by side (this year to date beside last year): the later against the earlier
+        {"metrics": ["revenue"], "by": ["year"], "start": "2025-01-01"},
+        ["year", "revenue"],
+        [[2025, 1_000_000.0], [2026, 1_200_000.0]],
+        (None, None),
+        "销售额:2026 120.0万,2025 100.0万;2026比2025增加 20.0%。",
+        "Revenue: 2026 1,200,000, 2025 1,000,000; 2026 is up 20.0% on 2025.",
+    ),
+    (  # a percentage moves in points, never by a percentage of itself
+        {"metrics": ["gross_margin"], "by": ["year"]},
+        ["year", "gross_margin"],
+        [[2025, 36.5], [2026, 34.0]],
+        (None, None),
+        "毛利率:2026 34.0%,2025 36.5%;2026比2025低 2.5 个点。",
+        "Gross margin: 2026 34.0%, 2025 36.5%; 2026 is down 2.5 points on 2025.",
+    ),
     (
         {"metrics": ["revenue"], "by": [], "region": ["华东"]},
         ["revenue"],
