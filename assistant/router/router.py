@@ -721,8 +721,10 @@ class Router:
             having.append({"metric": "revenue", "op": "=", "value": 0})
             if "customer" not in by:
                 by.insert(0, "customer")
-        if metrics == ["product_count"] and not by and PRODUCT_LIST_RE.search(q):
-            by = ["product"]  # "2025年以来上市的新品都有哪些", "清洁用品下都有什么货": the products themselves
+        catalogue = {"product_count", "list_price"}
+        if metrics and set(metrics) <= catalogue and by in ([], ["product"]) and PRODUCT_LIST_RE.search(q):
+            # "2025年以来上市的新品都有哪些", "标价超过5000的产品": the products themselves, with their prices
+            by, metrics = ["product"], ["list_price"]
         if metrics and not any(_per_customer_metric(m) for m in metrics):
             # Marketing spend has one channel, the acquisition channel: "which marketing channel got the most".
             by = ["acquisition_channel" if d == "channel" else d for d in by]

@@ -450,7 +450,8 @@ def test_a_trainers_framing_before_the_colon(router: Router, question: str, tool
 )
 def test_the_product_catalogue(router: Router, question: str, by: list[str], start: str | None) -> None:
     plan = router.route(question)
-    assert plan.args["metrics"] == ["product_count"] and plan.args["by"] == by, plan.args
+    # counted when asked how many, listed with their list prices when asked which
+    assert plan.args["metrics"] == (["list_price"] if by else ["product_count"]) and plan.args["by"] == by, plan.args
     assert (plan.args["start"].isoformat() if "start" in plan.args else None) == start
 
 
