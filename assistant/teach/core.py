@@ -88,7 +88,7 @@ def rfm_walkthrough(
         edges = fig.get("score_edges", {}).get(k, {})
         band = edges.get(str(d.get("score")), {})
         lines.append(
-            f"- {k}:排名 {d.get('rank')}/{d.get('n')},{d.get('formula')};{d.get('score')} 分档的取值范围 {band.get('min')}–{band.get('max')}"
+            f"- {k}:排名 {d.get('rank')}/{d.get('n')},{_formula_zh(d.get('formula'))};{d.get('score')} 分档的取值范围 {band.get('min')}–{band.get('max')}"
             if zh
             else f"- {k}: rank {d.get('rank')} of {d.get('n')}, {d.get('formula')}; score {d.get('score')} covers {band.get('min')}–{band.get('max')}"
         )
@@ -102,7 +102,7 @@ def rfm_walkthrough(
         )
         hl = ("高" if d.get("high") else "低") if zh else ("high" if d.get("high") else "low")
         lines.append(
-            f"- {k}:{d.get('value')} vs 阈值 {thr[k]}({rule})→ {hl}"
+            f"- {k}:{d.get('value')},阈值 {thr[k]}({rule})→ {hl}"
             if zh
             else f"- {k}: {d.get('value')} vs threshold {thr[k]} ({rule}) → {hl}"
         )
@@ -115,6 +115,11 @@ def rfm_walkthrough(
         ("出处:" if zh else "Sources: ") + "; ".join(citation("rfm", lang, a) for a in ("scores", "eight-classes")),
     ]
     return "\n".join(lines), res
+
+
+def _formula_zh(formula: Any) -> str:
+    """The score formula in Chinese words: "1 + floor(5 × (r − 1) / n)" → "1 + 向下取整(5 × (r − 1) / n)"."""
+    return str(formula).replace("floor", "向下取整")
 
 
 def _hl(v: Any, lang: str) -> str:

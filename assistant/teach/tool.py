@@ -11,20 +11,32 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from assistant.capabilities import load_all
+from assistant.core.errors import InputError
 from assistant.teach.core import quiz, render_exercise, rfm_walkthrough
 from tools.base import CommonFilters, Con, Definition, ToolResult, register
 
 
 class WalkthroughArgs(CommonFilters):
-    """RFM 分类演示 / RFM walkthrough. 需要一个客户编号 / needs one customer id."""
+    """RFM 分类演示 / RFM walkthrough of one customer (none named: a representative one is chosen)."""
 
     lang: Literal["zh", "en"] = Field("zh", description="语言 / language")
 
     @model_validator(mode="after")
     def _one(self) -> WalkthroughArgs:
-        if not self.customer_ids or len(self.customer_ids) != 1:
-            raise ValueError("customer_ids must name exactly one customer (客户编号)")
+        if self.customer_ids and len(self.customer_ids) != 1:
+            raise ValueError("一次只演示一位客户,请只给一个客户编号 / walk through one customer at a time: give one id")
         return self
+
+
+def example_customer(con: Con, filters: dict[str, object]) -> str | None:
+    """A real customer to teach with when none is named: the biggest buyer in the first class ("重要价值"), so
+    the example shows every score high; else the biggest buyer scored."""
+    res = load_all()["rfm"].run(con, {**filters, "by": "customer"})
+    recs = sorted(res.records(), key=lambda r: -(r.get("monetary") or 0))
+    first = [r for r in recs if r.get("r_high") and r.get("f_high") and r.get("m_high")]
+    pick = (first or recs or [None])[0]
+    return str(pick["customer_id"]) if pick else None
 
 
 @register(
@@ -35,9 +47,21 @@ class WalkthroughArgs(CommonFilters):
     examples=("一步一步演示客户C000123的RFM分类", "walk me through the RFM class of C000042"),
 )
 def rfm_walkthrough_tool(con: Con, args: WalkthroughArgs) -> ToolResult:
-    assert args.customer_ids
     filters = args.model_dump(exclude={"customer_ids", "lang"}, exclude_none=True)
-    text, res = rfm_walkthrough(con, args.customer_ids[0], args.lang, **filters)
+    customer = args.customer_ids[0] if args.customer_ids else example_customer(con, filters)
+    if customer is None:
+        raise InputError(
+            "所选范围内没有有已完成订单的客户,无法演示 RFM;请换个范围或指定一个客户。",
+            "No customer in this scope has a completed order to walk through; widen the scope or name a customer.",
+        )
+    text, res = rfm_walkthrough(con, customer, args.lang, **filters)
+    if not args.customer_ids:
+        note = (
+            f"(没有指定客户:以 {customer} 为例,它是 R、F、M 都高的客户中买得最多的一位。)"
+            if args.lang == "zh"
+            else f"(No customer named: {customer} is the example, the biggest buyer among those scoring high on R, F and M.)"
+        )
+        text = text.replace("\n", f"\n\n{note}\n", 1)
     return res.model_copy(
         update={"tool": "rfm_walkthrough", "figures": {**res.figures, "markdown": text}, "chart": None}
     )

@@ -120,9 +120,7 @@ def cases() -> Iterator[tuple[str, dict[str, Any]]]:
 
 # Known problems in text written outside the answering layer, for their owners to fix (assistant/teach writes
 # the walkthrough's narrative itself): not a reason to weaken the check for everything else.
-KNOWN = {
-    ("rfm_walkthrough", "zh"): "the walkthrough's Chinese steps write 'floor(…)' and 'vs' (assistant/teach/core.py)",
-}
+KNOWN: dict[tuple[str, str], str] = {}  # (tool, language) → why its labels are known to fail; none left
 RUNS = [(name, args, lang) for name, args in cases() for lang in ("zh", "en")]
 
 
