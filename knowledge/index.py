@@ -54,6 +54,23 @@ def is_semantic(emb: Embedder) -> bool:
     return bool(getattr(emb, "multi_view", False))
 
 
+def fusion_settings(question_lang: str, semantic: bool) -> tuple[float, int]:
+    """The vector ranker's weight and the fusion's rank constant for a question in this language.
+
+    With the sentence encoder they are chosen per language (rules.yaml ``semantic.languages``): on the
+    development sets English questions did best with a steep fusion (a ranker's first place counting far more
+    than its fifth) and the encoder weighed about like BM25, Chinese ones with the flatter fusion and the encoder
+    weighed double, and neither setting suited the other language (see knowledge/README.md)."""
+    cfg = T.rules()
+    if not semantic:
+        return float(cfg["fusion"]["weights"]["vector"]), int(cfg["fusion"]["rrf_k"])
+    own = (cfg["semantic"].get("languages") or {}).get(question_lang) or {}
+    return (
+        float(own.get("vector_weight", cfg["semantic"]["vector_weight"])),
+        int(own.get("rrf_k", cfg["fusion"]["rrf_k"])),
+    )
+
+
 def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
     """Changes when chunking, tokenising or ranking rules or code change (rules.yaml, glossary, sources)."""
     h = hashlib.sha256(f"format={FORMAT}".encode())
@@ -785,12 +802,14 @@ class KnowledgeBase:
             self._bm25_ids(state.bm25, state, qw, n, lang),
             self._bm25_ids(state.head, state, qw, n, lang),
         ]
-        weights = [float(vcfg["vector_weight"] if semantic else w["vector"]), float(w["bm25"]), float(w["heading"])]
+        asked_in = detect_language(query)  # the question's own language: the fusion settings follow it
+        vweight, rrf_k = fusion_settings(asked_in, semantic)
+        weights = [vweight, float(w["bm25"]), float(w["heading"])]
         wq = float(w["questions"])
         if wq:  # BM25 over the sections' typical questions alone
             rankings.append(self._bm25_ids(state.questions, state, qw, n, lang))
             weights.append(wq)
-        fused = rrf(rankings, k=int(cfg["fusion"]["rrf_k"]), weights=weights)
+        fused = rrf(rankings, k=rrf_k, weights=weights)
         if wq and state.no_questions:
             # a section without typical questions (users' documents) is scored as if its questions ranked it as
             # its other rankers do: else they would add to our sections only, and a user's page saying exactly
@@ -802,7 +821,7 @@ class KnowledgeBase:
         fused = self._rerank_sections(state, fused, query, qw, lang)
         if semantic:
             fused = self._semantic_adjust(fused, sims, float(cfg["semantic"]["rerank_share"]))
-        qlang = lang or detect_language(query)
+        qlang = lang or asked_in
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:
             c = state.chunks[state.by_id[cid]]

@@ -29,15 +29,17 @@ class FreshSet:
 SETS = [
     # After the typical questions landed (2026-11-23): zh 0.800/0.950 (32 and 38 of 40), en 0.700/0.800 (14 and 16
     # of 20). Its misses were read afterwards, so it is no longer unseen; nothing was changed because of them.
-    # With the sentence encoder (issue 19): zh 0.925/1.000 (37 and 40 of 40), en 0.650/0.850 (13 and 17 of 20).
+    # With the sentence encoder (issue 19): zh 0.925/1.000 (37 and 40 of 40), en 0.650/0.850 (13 and 17 of 20);
+    # English with its own fusion settings (rules.yaml semantic.languages): en 0.750/0.850 (15 and 17 of 20).
     FreshSet(
         "eval_fresh",
         {"zh": 40, "en": 20},
-        {"zh": {"top1_rate": 0.90, "top3_rate": 0.975}, "en": {"top1_rate": 0.65, "top3_rate": 0.75}},
+        {"zh": {"top1_rate": 0.90, "top3_rate": 0.975}, "en": {"top1_rate": 0.70, "top3_rate": 0.80}},
     ),
     # Measured once, unseen, on 2026-11-23 (5 typical questions per section): zh 0.825/1.000 (33 and 40 of 40),
     # en 0.800/0.933 (24 and 28 of 30). Its misses were never read.
-    # With the sentence encoder (issue 19): zh 0.950/1.000 (38 and 40), en 0.867/0.900 (26 and 27 of 30).
+    # With the sentence encoder (issue 19): zh 0.950/1.000 (38 and 40), en 0.867/0.900 (26 and 27 of 30);
+    # English with its own fusion settings: en 0.867/0.933 (26 and 28 of 30).
     FreshSet(
         "eval_fresh2",
         {"zh": 40, "en": 30},
@@ -45,11 +47,12 @@ SETS = [
     ),
     # Written blind by someone who never saw the retriever; measured once, unseen, on 2026-12-06 with the sentence
     # encoder (issue 19): zh 0.88/0.96 (44 and 48 of 50), en 0.80/0.96 (40 and 48 of 50). The retriever before it
-    # measured zh 0.76/0.92, en 0.72/0.90 on it. Its queries and misses were never read.
+    # measured zh 0.76/0.92, en 0.72/0.90 on it. A development set since (the tuning round after issue 19): English
+    # with its own fusion settings, en 0.92/0.98 (46 and 49 of 50), zh unchanged.
     FreshSet(
         "eval_fresh3",
         {"zh": 50, "en": 50},
-        {"zh": {"top1_rate": 0.86, "top3_rate": 0.94}, "en": {"top1_rate": 0.78, "top3_rate": 0.94}},
+        {"zh": {"top1_rate": 0.86, "top3_rate": 0.94}, "en": {"top1_rate": 0.90, "top3_rate": 0.96}},
     ),
 ]
 IDS = [s.folder for s in SETS]

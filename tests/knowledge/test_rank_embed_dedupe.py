@@ -8,8 +8,10 @@ import sys
 import numpy as np
 import pytest
 
+from knowledge import text as T
 from knowledge.dedupe import Deduper, jaccard, shingles
 from knowledge.embed import HashingEmbedder, default_embedder
+from knowledge.index import fusion_settings
 from knowledge.rank import BM25, rrf
 from knowledge.text import detect_lang, tokens
 
@@ -89,3 +91,20 @@ def test_near_duplicates_are_caught_and_distinct_text_is_not() -> None:
     assert d.is_duplicate(base + "\n") is True  # whitespace does not make text new
     assert d.is_duplicate("信用分析看的是应收账款的账龄、逾期发票占比和信用额度使用率,是完全不同的话题。") is False
     assert d.is_duplicate("   ") is True  # empty passages are never kept
+
+
+def test_fusion_settings_per_question_language() -> None:
+    cfg = T.rules()
+    en = cfg["semantic"]["languages"]["en"]
+    # English questions take their own encoder weight and rank constant (tuned apart, rules.yaml semantic.languages)
+    assert fusion_settings("en", semantic=True) == (float(en["vector_weight"]), int(en["rrf_k"]))
+    # a language without its own entry keeps the shared ones
+    assert fusion_settings("zh", semantic=True) == (
+        float(cfg["semantic"]["vector_weight"]),
+        int(cfg["fusion"]["rrf_k"]),
+    )
+    # the hashing vectors were never tuned per language: the overrides do not apply to them
+    assert fusion_settings("en", semantic=False) == (
+        float(cfg["fusion"]["weights"]["vector"]),
+        int(cfg["fusion"]["rrf_k"]),
+    )
