@@ -137,9 +137,22 @@ def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureRe
         return None
     scored.sort(key=lambda sf: -sf[0])
     best_score, best = scored[0]
-    if any(s == best_score and f.metric != best.metric for s, f in scored[1:]):
-        return None  # two measures fit equally well: leave it to the synonyms rather than guess
+    tied = [f for s, f in scored if s == best_score]
+    if len({f.metric for f in tied}) > 1:
+        # "我的客户里有几张发票逾期没付": the thing counted is the object right after the quantity word
+        counted = _counted_object(parts)
+        tied = [f for f in tied if f.object == counted]
+        if len({f.metric for f in tied}) != 1:
+            return None  # two measures fit equally well: leave it to the synonyms rather than guess
+        best = tied[0]
     return _reading(best, best_score, parts)
+
+
+def _counted_object(parts: list[Part]) -> str | None:
+    """The object named first after the first quantity word ("几张发票": invoice), if any."""
+    qty = [p.start for p in parts if p.kind == "quantity"]
+    after = [p for p in parts if p.kind == "object" and qty and p.start > min(qty)]
+    return min(after, key=lambda p: p.start).key if after else None
 
 
 def _reading(frame: Frame, score: int, parts: list[Part]) -> MeasureReading:
@@ -161,11 +174,10 @@ def check_measure(q: str, metrics: list[str], skip: list[tuple[int, int]] | None
         return None
     if len(objects) > 1:
         # "我的客户下了多少成交单": the thing counted is the object right after the quantity word
-        first_qty = min(p.start for p in parts if p.kind == "quantity")
-        after = [p for p in parts if p.kind == "object" and p.start > first_qty]
-        if not after:
+        counted = _counted_object(parts)
+        if counted is None:
             return None
-        objects = {min(after, key=lambda p: p.start).key}
+        objects = {counted}
     by_metric: dict[str, int] = {}
     for f in table().frames:
         if not f.quals and f.object in objects and (s := _score(f, set(), objects, qtys)) is not None:

@@ -136,3 +136,19 @@ def test_plain_measures_named_by_object_and_quantity(question: str, synonyms: li
 )
 def test_plain_measures_left_alone(question: str, synonyms: list[str]) -> None:
     assert check_measure(question, synonyms) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("今年有多少家客户投诉过我们", "complaining_customers"),  # 家 counts customers
+        ("今年客户投诉了多少次", "complaints"),  # 次 counts the complaints
+        ("how many customers took a survey this year", "surveyed_customers"),
+        ("我的客户里有几家逾期欠款没付", "overdue_customers"),
+        ("我的客户里有几张发票逾期没付", "overdue_open_invoices"),  # 张 counts invoices
+        ("去年投诉最多的客户", "complaints"),  # a ranking of customers by complaints, no count of customers asked
+    ],
+)
+def test_the_thing_counted(question: str, metric: str) -> None:
+    found = read_measure(question)
+    assert found is not None and found.metric == metric, found

@@ -161,6 +161,9 @@ ALL_HISTORY: dict[str, Any] = {
     "detractor_share": 100 * 1 / 4,
     "product_count": 3,  # P1..P3: no launch dates, so all count as launched
     "list_price": (100 + 200 + 10) / 3,  # the average over the catalogue
+    "overdue_customers": 2,  # C1 (V2), C2 (V3): unpaid at 06-30 and past due
+    "complaining_customers": 3,  # T1 C1, T4 C3, T3 C2
+    "surveyed_customers": 3,  # C3 (S5, S4), C1 (S1, S2), C2 (S3)
 }
 
 # The first half of 2024.
@@ -201,6 +204,9 @@ H1_2024: dict[str, Any] = {
     "detractor_share": 100 / 3,
     "product_count": 0,  # none launched in H1 2024 (no launch dates)
     "list_price": None,  # no product launched in the period: no price to average
+    "complaining_customers": 3,  # T1 02-01 C1, T4 05-01 C3, T3 06-20 C2
+    "surveyed_customers": 3,  # S1, S2 C1; S3 C2; S4 C3 (S5 is 2023)
+    "overdue_customers": 2,  # a snapshot at 06-30
     # snapshots at the end do not depend on the start
     "overdue_open_invoices": 2,
     "active_customers": 2,
