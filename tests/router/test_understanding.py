@@ -484,3 +484,7 @@ def test_the_total_of_a_measure_an_analysis_also_names(router: Router) -> None:
 def test_my_figures_said_without_my_customers(router: Router) -> None:
     plan = router.route("我上季度的业绩怎么样", Context(user_rep_id="R001"))
     assert plan.args.get("rep_id") == ["R001"]
+
+
+def test_how_do_i_is_not_my_customers(router: Router) -> None:
+    assert not router.read("how do I win back lost customers", Context()).cues["mine"]  # type: ignore[union-attr]
