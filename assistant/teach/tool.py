@@ -25,7 +25,10 @@ class WalkthroughArgs(CommonFilters):
     @model_validator(mode="after")
     def _one(self) -> WalkthroughArgs:
         if self.customer_ids and len(self.customer_ids) != 1:
-            raise ValueError("一次只演示一位客户,请只给一个客户编号 / walk through one customer at a time: give one id")
+            raise InputError(
+                "一次只演示一位客户:请只给一个客户编号。",
+                "Walk through exactly one customer at a time: give one customer id.",
+            )
         return self
 
 

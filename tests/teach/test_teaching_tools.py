@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from pydantic import ValidationError
 
 from assistant.capabilities import load_all
+from assistant.core.errors import InputError
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_walkthrough_tool(con: duckdb.DuckDBPyConnection) -> None:
     rfm = load_all()["rfm"].run(con, {"customer_ids": [cid], "by": "customer"}).records()[0]
     assert res.tool == "rfm_walkthrough" and f"**{rfm['class_zh']}**" in res.figures["markdown"]
     assert res.sql and res.rows
-    with pytest.raises(ValidationError, match="one customer at a time"):
+    with pytest.raises(InputError, match="exactly one customer"):
         load_all()["rfm_walkthrough"].args_model.model_validate({"customer_ids": ["a", "b"]})
 
 

@@ -92,7 +92,7 @@ def test_plain_value_errors_keep_their_text(empty_con: duckdb.DuckDBPyConnection
     err = _error(empty_con, "customer_profile", {})
     assert "customer_ids is required" in err.en and "customer_ids" in err.zh and "Value error" not in err.en
     err = _error(empty_con, "rfm_walkthrough", {"customer_ids": ["a", "b"]})
-    assert "exactly one" in err.en
+    assert "exactly one" in err.en and "一位客户" in err.zh and "客户" not in err.en  # each in its own language
 
 
 def test_models_pass_through_and_dicts_validate() -> None:
