@@ -1,8 +1,9 @@
 """The measure a question asks for, read from its parts (measures.yaml): object, qualifiers and quantity.
 
 "逾期没回款的钱" names no metric synonym whole, but it names two qualifiers (overdue, unpaid) and a quantity
-(money); the frame whose qualifiers are all named and whose quantity agrees is the overdue amount. Only
-questions that name a qualifier are read this way; plain measures stay with the metric synonyms.
+(money); the frame whose qualifiers are all named and whose quantity agrees is the overdue amount
+(``read_measure``). A plain measure (no qualifier) is read this way only to correct the synonyms, when the
+question names its object and quantity outright and they fit another measure better (``check_measure``).
 """
 
 from __future__ import annotations
