@@ -70,6 +70,8 @@ OPS: dict[str, type[exp.Binary]] = {
 CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "rep_id", "customer_ids")
 # Filters on the order lines: the product's category, the order's channel, the product itself.
 LINE_FILTERS = ("category", "channel", "product")
+# Filters on a fact's own column, for the facts that have one (the department of tickets and contacts).
+FACT_FILTERS = ("department",)
 CUSTOMER_FILTER_COLUMNS = {
     "acquisition_channel": "acquisition_channel",
     "region": "region",
@@ -148,13 +150,18 @@ class Having(BaseModel):
 class MetricQueryArgs(CommonFilters):
     """指标查询参数 / metric query parameters."""
 
-    _product = field_validator("product", mode="before")(_as_list)
+    _product = field_validator("product", "department", mode="before")(_as_list)
 
     metrics: list[str] = Field(
         ..., min_length=1, description="指标编号,如 revenue、orders / metric ids, e.g. revenue, orders"
     )
     product: list[str] | None = Field(
         None, description="产品编号(只看这些产品的订单明细) / product ids: only the order lines of these products"
+    )
+    department: list[str] | None = Field(
+        None,
+        description="部门(只看这些部门处理的工单、这些部门的客户接触) / departments: only the tickets and contacts "
+        "handled by them",
     )
     by: list[str] = Field(
         default_factory=list, description="维度编号,如 region、month / dimension ids, e.g. region, month"
@@ -435,6 +442,10 @@ def _fact_select(
         for name, col in _own_filters(fact_id).items():
             if getattr(args, name):
                 q = q.where(f"list_contains($f_{name}, {col})", dialect=D)
+    for name in FACT_FILTERS:
+        if getattr(args, name):
+            col = DIMENSIONS[name]["per_fact"][fact_id]["sql"]  # _check_fact_filters made sure the fact has it
+            q = q.where(f"list_contains($f_{name}, {col})", dialect=D)
     for cond in fact.get("where", []):
         q = q.where(cond, dialect=D)
     if has_start:
@@ -591,7 +602,7 @@ def compile_query(
         params["f_start"] = period.start
     if any("$active_days" in METRICS[m]["sql"] for m in metrics):
         params["active_days"] = int(THRESHOLDS["active_days"]["value"])
-    for name in (*CUSTOMER_FILTERS, *LINE_FILTERS):
+    for name in (*CUSTOMER_FILTERS, *LINE_FILTERS, *FACT_FILTERS):
         values = getattr(args, name)
         if values:
             params[f"f_{name}"] = [str(v) for v in values]
@@ -750,6 +761,23 @@ def _own_filters(fact_id: str) -> dict[str, str]:
     }
 
 
+def _check_fact_filters(args: MetricQueryArgs, metrics: list[str]) -> None:
+    """A department filter applies to tickets and contacts only: refuse it, saying so, for any other measure."""
+    for name in FACT_FILTERS:
+        if not getattr(args, name):
+            continue
+        dim = DIMENSIONS[name]
+        bad = [m for m in metrics if METRICS[m]["fact"] not in dim.get("per_fact", {})]
+        if bad:
+            names_zh = "、".join(str(METRICS[m]["zh"]) for m in bad)
+            names_en = ", ".join(str(METRICS[m]["en"]) for m in bad)
+            raise InputError(
+                f"{names_zh}不能按{dim['zh']}筛选({dim['zh']}只记录在工单和客户接触上);请去掉该条件或分开查询。",
+                f"{names_en} cannot be filtered by {dim['en']} (departments are recorded on tickets and contacts "
+                "only); drop that filter or ask separately.",
+            )
+
+
 def _check_marketing(args: MetricQueryArgs, metrics: list[str]) -> None:
     facts = [METRICS[m]["fact"] for m in metrics if FACTS[METRICS[m]["fact"]].get("customer") is None]
     if not facts:
@@ -805,6 +833,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
         )
     metrics = list(dict.fromkeys([*args.metrics, *(h.metric for h in args.having)]))
     _check_marketing(args, metrics)
+    _check_fact_filters(args, metrics)
     dims = _all_dimensions()
     prev: Period | None = None
     if args.compare != "none":

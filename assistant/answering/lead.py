@@ -14,7 +14,7 @@ from tools.base import ToolResult
 
 TOOL = "metric_query"
 MAX_NAMES = 5
-FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "channel", "category", "rep_id")
+FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "channel", "category", "department", "rep_id")
 COMPARED = {
     "previous_period": {"zh": "上一期", "en": "the previous period"},
     "same_period_last_year": {"zh": "去年同期", "en": "the same period last year"},

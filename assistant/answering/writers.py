@@ -26,7 +26,7 @@ from knowledge.ourdocs import find_section
 from tools.base import ToolResult
 
 TABLE = Path(__file__).with_name("writers.yaml")
-FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "channel", "category")
+FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "channel", "category", "department")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _ROW = re.compile(r"^(first|last|(?:max|min)\d?:\w+)\.(\w+)$")
 _LIST = re.compile(r"^list(\d)(asc)?:(\w+)$")

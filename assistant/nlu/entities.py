@@ -139,6 +139,11 @@ class EntityIndex:
             ),
             ("channel", "SELECT DISTINCT channel FROM orders WHERE channel IS NOT NULL"),
             ("category", "SELECT DISTINCT category FROM products WHERE category IS NOT NULL"),
+            (
+                "department",
+                "SELECT DISTINCT department FROM tickets WHERE department IS NOT NULL "
+                "UNION SELECT DISTINCT department FROM interactions WHERE department IS NOT NULL",
+            ),
         ):
             values[kind] = [str(r[0]) for r in con.execute(sql).fetchall()]
             for v in values[kind]:
@@ -149,6 +154,10 @@ class EntityIndex:
                 if v in values.get(kind, []):
                     for f in forms:
                         add(f, kind, v, v)
+        # "技术支持部" is also "技术支持"; shorter stems ("客服", "销售") are other words too, so they stay whole
+        for v in values["department"]:
+            if v.endswith("部") and len(v) >= 4:
+                add(v[:-1], "department", v, v)
         # "华东区", "上海市" style suffixes on the data's own values.
         for v in values["region"]:
             for suffix in ("区", "地区", "大区"):

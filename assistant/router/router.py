@@ -72,6 +72,7 @@ FILTER_OF_ENTITY = {
     "channel": "channel",
     "rep": "rep_id",
     "product": "product",  # the metric layer's own filter; analyses without it say it was not applied
+    "department": "department",  # tickets and contacts only; the metric layer says so for other measures
 }
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
 MAX_QUESTION_CHARS = 300  # one question; longer text is not routed (and would make every scan slow)

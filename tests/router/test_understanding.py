@@ -488,3 +488,9 @@ def test_my_figures_said_without_my_customers(router: Router) -> None:
 
 def test_how_do_i_is_not_my_customers(router: Router) -> None:
     assert not router.read("how do I win back lost customers", Context()).cues["mine"]  # type: ignore[union-attr]
+
+
+def test_a_named_department_filters_tickets_and_contacts(router: Router) -> None:
+    dept = router.con.execute("SELECT department FROM tickets ORDER BY department LIMIT 1").fetchone()[0]
+    plan = router.route(f"今年{dept}接了多少张工单")
+    assert plan.args["department"] == [dept] and plan.args["metrics"] == ["tickets"]

@@ -439,6 +439,15 @@ def test_the_catalogue_counts_products_by_launch_date(con: duckdb.DuckDBPyConnec
         q(con, metrics=["product_count"], region=["华东"])  # the catalogue has no customers
 
 
+def test_a_department_filters_tickets_and_contacts_only(con: duckdb.DuckDBPyConnection) -> None:
+    assert one(con, "tickets", department=["客服"]) == 2  # T1, T3
+    assert one(con, "complaints", department="物流") == 1  # T4
+    assert one(con, "contacts", department=["销售"]) == 4  # I5 (2023), I1, I2, I4; I3 is 客服
+    assert one(con, "contacts", department=["销售"], start=D(2024, 1, 1)) == 3
+    with pytest.raises(InputError, match="department"):
+        q(con, metrics=["revenue"], department=["销售"])  # orders carry no department
+
+
 def test_marketing_spend_filtered_by_its_own_acquisition_channel(con: duckdb.DuckDBPyConnection) -> None:
     # "how much did we spend on trade shows": the filter is marketing spend's own channel column
     assert one(con, "marketing_spend", acquisition_channel=["展会"]) == approx(300)
