@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from assistant.nlu.phrase import phrase_pattern
+
 HERE = Path(__file__).parent
 QUAL_WEIGHT, OBJECT_WEIGHT, QTY_WEIGHT, QTY_CONFLICT = 3, 2, 2, -3
 
@@ -57,13 +59,6 @@ class MeasureTable:
     companions: dict[str, str]  # metric → the one shown beside it when the question names no quantity
 
 
-def _pattern(phrase: str) -> re.Pattern[str]:
-    esc = re.escape(phrase.lower())
-    if phrase.isascii() and re.match(r"\w", phrase):
-        return re.compile(rf"(?<![a-z0-9]){esc}(?![a-z0-9])")
-    return re.compile(esc)
-
-
 @cache
 def table() -> MeasureTable:
     raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
@@ -72,7 +67,7 @@ def table() -> MeasureTable:
         for key, langs in groups.items():
             for lang in ("zh", "en"):
                 for phrase in langs.get(lang, []):
-                    words.append((str(phrase), _pattern(str(phrase)), kind, key))
+                    words.append((str(phrase), re.compile(phrase_pattern(str(phrase))), kind, key))
     words.sort(key=lambda w: -len(w[0]))
     patterns = [
         (str(rx), re.compile(str(rx), re.IGNORECASE), kind, key)

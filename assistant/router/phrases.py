@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from assistant.nlu.entities import name_words
+from assistant.nlu.phrase import phrase_pattern
 from tools.tables import load as load_table
 
 
@@ -59,13 +60,6 @@ def correct(text: str) -> str:
         return w
 
     return re.sub(r"[A-Za-z]+", fix, text)
-
-
-def phrase_pattern(phrase: str) -> str:
-    esc = re.escape(phrase.lower())
-    if phrase.isascii() and re.match(r"\w", phrase):
-        return rf"(?<![a-z0-9]){esc}(?![a-z0-9])"
-    return esc
 
 
 @dataclass(frozen=True)

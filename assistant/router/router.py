@@ -1209,10 +1209,14 @@ AMOUNT_RX = (
 HAS_NUMBER_RE = re.compile(NUMBER_RE)
 
 
+def _word_rx(word: str) -> str:
+    return re.escape(word) if not word.isascii() else rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+
+
 @cache
 def _condition_patterns(word: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     """The comparisons a measure word can carry, compiled once per word, in the order they are tried."""
-    ww = re.escape(word) if not word.isascii() else rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+    ww = _word_rx(word)
     out = []
     for pattern, op in COMPARATORS:
         # "销售额超过10万", "owe us more than 50000" (a few words between), "more than 100k revenue"
@@ -1226,7 +1230,7 @@ def _condition_patterns(word: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 @cache
 def _negative_pattern(word: str) -> re.Pattern[str]:
-    ww = re.escape(word) if not word.isascii() else rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+    ww = _word_rx(word)
     return re.compile(rf"{ww}\s*(?:{NEGATIVE_RE})|(?:negative)\s+{ww}", re.IGNORECASE)
 
 
