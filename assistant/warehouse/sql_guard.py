@@ -398,14 +398,29 @@ class GuardedResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run_limited(
-    con: duckdb.DuckDBPyConnection, sql: str, *, limit: int, timeout_s: float, params: dict[str, Any] | None = None
-) -> GuardedResult:
-    """Execute on ``con`` with a row cap (limit + 1 fetched) and a time limit (``con.interrupt()``)."""
+def _check_caps(limit: int, timeout_s: float) -> None:
     if limit < 1:
         raise InputError("limit 必须至少为 1。", "limit must be at least 1.")
     if timeout_s <= 0:
         raise InputError("timeout_s 必须大于 0。", "timeout_s must be positive.")
+
+
+def _capped(sql: str, columns: list[str], rows: list[list[Any]], limit: int, t0: float) -> GuardedResult:
+    """The result of a run: at most ``limit`` rows (one more was fetched to tell a cut), with the time taken."""
+    elapsed = (time.perf_counter() - t0) * 1000
+    truncated = len(rows) > limit
+    notes = []
+    if truncated:
+        rows = rows[:limit]
+        notes.append(f"结果超过 {limit} 行,只显示前 {limit} 行 / more than {limit} rows; showing the first {limit}")
+    return GuardedResult(sql, columns, rows, truncated, limit, elapsed, notes)
+
+
+def run_limited(
+    con: duckdb.DuckDBPyConnection, sql: str, *, limit: int, timeout_s: float, params: dict[str, Any] | None = None
+) -> GuardedResult:
+    """Execute on ``con`` with a row cap (limit + 1 fetched) and a time limit (``con.interrupt()``)."""
+    _check_caps(limit, timeout_s)
     fired = threading.Event()
 
     def stop() -> None:
@@ -436,22 +451,15 @@ def run_limited(
         raise InputError(f"查询执行失败:{first}", f"The query failed: {first}", sql=sql) from exc
     finally:
         timer.cancel()
-    elapsed = (time.perf_counter() - t0) * 1000
-    truncated = len(rows) > limit
-    notes = []
-    if truncated:
-        rows = rows[:limit]
-        notes.append(f"结果超过 {limit} 行,只显示前 {limit} 行 / more than {limit} rows; showing the first {limit}")
-    return GuardedResult(sql, columns, rows, truncated, limit, elapsed, notes)
+    return _capped(sql, columns, rows, limit, t0)
 
 
-def run_limited_engine(engine: Engine, sql: str, tree: exp.Expression, *, limit: int, timeout_s: float) -> GuardedResult:
+def run_limited_engine(
+    engine: Engine, sql: str, tree: exp.Expression, *, limit: int, timeout_s: float
+) -> GuardedResult:
     """``run_limited`` on an engine: the row cap goes into the statement (an engine returns whole results) and the
     time limit calls ``engine.interrupt()``."""
-    if limit < 1:
-        raise InputError("limit 必须至少为 1。", "limit must be at least 1.")
-    if timeout_s <= 0:
-        raise InputError("timeout_s 必须大于 0。", "timeout_s must be positive.")
+    _check_caps(limit, timeout_s)
     capped = f"SELECT * FROM (\n{sql}\n) AS guarded LIMIT {int(limit) + 1}" if tree.args.get("limit") is None else sql
     fired = threading.Event()
 
@@ -474,13 +482,7 @@ def run_limited_engine(engine: Engine, sql: str, tree: exp.Expression, *, limit:
         raise InputError(f"查询执行失败:{exc.zh}", f"The query failed: {exc.en}", sql=sql) from exc
     finally:
         timer.cancel()
-    elapsed = (time.perf_counter() - t0) * 1000
-    truncated = len(rows) > limit
-    notes = []
-    if truncated:
-        rows = rows[:limit]
-        notes.append(f"结果超过 {limit} 行,只显示前 {limit} 行 / more than {limit} rows; showing the first {limit}")
-    return GuardedResult(sql, columns, rows, truncated, limit, elapsed, notes)
+    return _capped(sql, columns, rows, limit, t0)
 
 
 def guarded_query(
