@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "data_import",
     "data_export",
     "docs",
+    "feedback",
     "index",
     "report",
     "teach",

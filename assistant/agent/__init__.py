@@ -21,6 +21,8 @@ from assistant.answering.conversation import Context, Plan
 from assistant.answering.execute import answer_plan
 from assistant.answering.toolbox import Toolbox
 from assistant.capabilities import load_all
+from assistant.nlu.example_bank import ExampleBank, Match, Span
+from assistant.nlu.timeparse import find_all_periods
 from assistant.router.router import Router
 from assistant.teach.marking import mark_answer
 from assistant.warehouse.db import connect
@@ -41,12 +43,15 @@ class Assistant:
         con: duckdb.DuckDBPyConnection | None = None,
         use_llm: bool = True,
         chat_model: ChatModel | None = None,
+        examples: ExampleBank | None = None,
     ) -> None:
         self.con = con or connect(db)
         self.index = index
         self.registry = load_all()
         self.toolbox = Toolbox(self.registry, self.con, Knowledge(index))
         self.router = Router(self.con)
+        # Phrasings the team confirmed (accepted feedback): read as the confirmed phrasing, on both paths.
+        self.examples = examples.matcher(self.named_things) if examples is not None else None
         # LLM mode when configured (OPENAI_API_KEY, or a chat model passed in); the router otherwise and as fallback.
         self.llm: LLMAgent | None = None
         if use_llm:
@@ -61,6 +66,10 @@ class Assistant:
         t0 = time.perf_counter()
         ctx = ctx or Context()
         answer = mark_answer(question, ctx)
+        taught = self.examples.match(question) if answer is None and self.examples is not None else None
+        asked = question
+        if taught is not None:
+            question = taught.rewrite
         if answer is None and self.llm is not None:
             # A request to change data or about data the warehouse lacks is refused the same way on both paths.
             refused = self.router.refused(question)
@@ -68,8 +77,15 @@ class Assistant:
                 answer = self.answer_plan(question, refused, ctx)
         if answer is None:
             answer = self.llm.ask(question, ctx) if self.llm is not None else self.answer_by_rules(question, ctx)
+        if taught is not None:
+            _say_taught(answer, asked, taught)
         answer.elapsed_ms = (time.perf_counter() - t0) * 1000
         return answer
+
+    def named_things(self, text: str) -> list[Span]:
+        """Regions, cities, reps, products … and periods in a question, for matching confirmed phrasings."""
+        out = [Span(e.kind, e.start, e.end, e.text) for e in self.router.entities.find(text)]
+        return out + [Span("period", m.start, m.end, m.text) for m in find_all_periods(text, self.router.ref)]
 
     def answer_by_rules(self, question: str, ctx: Context) -> Answer:
         """The deterministic path: the router's plan, carried out; for a question that asks several things,
@@ -92,3 +108,19 @@ class Assistant:
 
     def answer_plan(self, question: str, plan: Plan, ctx: Context) -> Answer:
         return answer_plan(question, plan, ctx, self.toolbox)
+
+
+def _say_taught(answer: Answer, asked: str, taught: Match) -> None:
+    """The answer says it read the question as a confirmed phrasing, and which one (the route records it)."""
+    zh = answer.language == "zh"
+    note = (
+        f"按团队确认过的说法理解为「{taught.rewrite}」(反馈 #{taught.example.id})。"
+        if zh
+        else f'Read as the team\'s confirmed phrasing "{taught.rewrite}" (feedback #{taught.example.id}).'
+    )
+    answer.question = asked
+    answer.notices.insert(0, note)
+    answer.route = {
+        **answer.route,
+        "example": {"id": taught.example.id, "rewrite": taught.rewrite, "similarity": taught.similarity},
+    }

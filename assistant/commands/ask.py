@@ -43,6 +43,7 @@ def _assistant(
 ) -> tuple[Any, str | None]:
     """The assistant, on a connection scoped to the user when one is named, on the chosen engine."""
     from assistant.agent import Assistant
+    from assistant.agent.examples import bank_for
     from assistant.core.errors import InputError
     from assistant.warehouse.engine_choice import engine_name, open_warehouse
     from assistant.warehouse.users import UserStore
@@ -50,12 +51,14 @@ def _assistant(
     path = config.db_path(db)
     if as_user is None:
         con = None if engine_name(engine) == "duckdb" else open_warehouse(path, engine)
-        return Assistant(path, index=config.index_path(index), con=con, use_llm=use_llm), rep  # type: ignore[arg-type]
+        bot = Assistant(path, index=config.index_path(index), con=con, use_llm=use_llm, examples=bank_for(path))  # type: ignore[arg-type]
+        return bot, rep
     who = UserStore(users).get(as_user)
     if who is None:
         raise InputError(f"没有用户 {as_user};用 `users add` 添加。", f"No user {as_user}; add one with `users add`.")
     con = open_warehouse(path, engine, who)
-    return Assistant(path, index=config.index_path(index), con=con, use_llm=use_llm), who.rep_id  # type: ignore[arg-type]
+    bot = Assistant(path, index=config.index_path(index), con=con, use_llm=use_llm, examples=bank_for(path))  # type: ignore[arg-type]
+    return bot, who.rep_id
 
 
 def _print_answer(ans: dict[str, object], as_json: bool) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from assistant.agent import Assistant
+from assistant.agent.examples import bank_for
 from assistant.answering.compose import compose_error
 from assistant.answering.conversation import Context
 from assistant.core.errors import AssistantError, InputError
@@ -34,6 +35,7 @@ from assistant.core.lang import detect_language
 from assistant.warehouse.access import Principal, lock, open_for
 from assistant.warehouse.audit import AuditLog
 from assistant.warehouse.db import file_key, snapshot
+from assistant.warehouse.feedback import FeedbackStore, feedback_path
 from assistant.warehouse.users import UserStore
 
 LOCAL = Principal("local", "manager")
@@ -113,6 +115,8 @@ class Sessions:
         )
         self.audit = audit
         self.views_dir = views_dir or self.db.parent / f".{self.db.name}.views"
+        self.feedback = FeedbackStore(feedback_path(self.db))
+        self.examples = bank_for(self.db)  # accepted corrections, shared by every assistant of this server
         self._gen: Generation | None = None
         self._old: list[Generation] = []
         self._numbers = 0
@@ -166,8 +170,10 @@ class Sessions:
                     gen.stale.append(gen.pools.pop(k))  # closed with the generation: it may be answering now
             con = _full_connection(gen.path) if who.sees_everything else open_for(gen.path, who)
             n = FULL_POOL if who.sees_everything else SALES_POOL
-            bots = [Assistant(self.db, index=self.index, con=con)]
-            bots += [Assistant(self.db, index=self.index, con=con.cursor()) for _ in range(n - 1)]
+            bots = [Assistant(self.db, index=self.index, con=con, examples=self.examples)]
+            bots += [
+                Assistant(self.db, index=self.index, con=con.cursor(), examples=self.examples) for _ in range(n - 1)
+            ]
             pool = gen.pools[key] = Pool(bots, con)
             return pool
 
