@@ -62,7 +62,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     chart: dict[str, Any] | None = None
     notices: list[str] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)  # likelier readings of a question not understood
+    follow_ups: list[str] = field(default_factory=list)  # next questions worth asking (assistant.answering.follow_ups)
     route: dict[str, Any] = field(default_factory=dict)
     elapsed_ms: float = 0.0
     parts: list[Answer] = field(default_factory=list)  # one answer per part of a question that asks several things
@@ -84,6 +85,7 @@ class Answer:
                 "chart": self.chart,
                 "notices": self.notices,
                 "suggestions": self.suggestions,
+                "follow_ups": self.follow_ups,
                 "route": self.route,
                 "elapsed_ms": round(self.elapsed_ms, 1),
                 **({"parts": [p.to_json() for p in self.parts]} if self.parts else {}),

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.answering.answer import Answer, Citation, chart_for
+from assistant.answering.follow_ups import follow_ups
 from assistant.core.errors import AssistantError
 
 # Figures a tool returns for the answer's text or for marking, never shown as figures.
@@ -63,6 +64,7 @@ def compose(
         answer.figures = {k: v for k, v in main.figures.items() if k not in HIDDEN_FIGURES}
         answer.definitions = [d.model_dump() for d in main.definitions]
         answer.chart = chart_for(main)
+        answer.follow_ups = [q for q in follow_ups(answer.tool, main.arguments, lang) if q != question]
         for r in results:
             answer.notices += [n for n in r.notes if n not in answer.notices]
     if see_also and answer.citations:
@@ -100,6 +102,7 @@ def compose_parts(question: str, answers: Sequence[Answer]) -> Answer:
         chart=main.chart,
         route={"kind": "parts", "language": lang, "parts": [a.route for a in answers]},
         parts=list(answers),
+        follow_ups=next((a.follow_ups for a in reversed(answers) if a.follow_ups), []),
     )
     for a in answers:
         out.notices += [n for n in a.notices if n not in out.notices]
