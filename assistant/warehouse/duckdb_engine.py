@@ -15,7 +15,7 @@ import duckdb
 
 from assistant.core.errors import AssistantError
 from assistant.warehouse import derived
-from assistant.warehouse.engine import Cursor, Engine, QueryError
+from assistant.warehouse.engine import BatchFn, Cursor, Engine, QueryError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,6 +50,27 @@ class DuckDBEngine(Engine):
 
     def numpy(self, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
         return dict(self.con.execute(sql, dict(params or {})).fetchnumpy())
+
+    def stage(
+        self,
+        name: str,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        fn: BatchFn | None = None,
+        added: Mapping[str, str] | None = None,
+    ) -> None:
+        # In process the rows are here anyway: one batch, registered as a view of this connection only (no write,
+        # so a read-only warehouse takes it). The tools use this path only when told the engine is distributed
+        # (the tests do, to check the engine-side path without Spark).
+        frame = self.con.execute(sql, dict(params or {})).fetchdf()
+        self.con.register(name, fn(frame) if fn is not None else frame)  # NaN in a float column reads as NULL
+
+    def unstage(self, name: str) -> None:
+        try:
+            self.con.unregister(name)
+        except duckdb.Error:  # never staged
+            pass
 
     def tables(self) -> list[str]:
         rows = self.con.execute(

@@ -13,15 +13,20 @@ answer faster natively (DuckDB does, so the default path keeps its speed).
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.errors import AssistantError
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
     import pyarrow as pa
     from sqlglot import exp
+
+#: A function applied to a statement's rows batch by batch (``Engine.stage``): a pandas frame in, the same rows
+#: with the added columns out. It must be a module-level function (or a partial of one) so Spark can ship it.
+BatchFn = Callable[["pd.DataFrame"], "pd.DataFrame"]
 
 
 class QueryError(AssistantError):
@@ -33,6 +38,10 @@ class Engine(abc.ABC):
 
     #: sqlglot's name for the dialect the engine runs ("duckdb", "spark").
     dialect: str = "duckdb"
+    #: Whether per-customer rows should stay on the engine (``stage``) rather than come to this process: True
+    #: for a cluster engine, where the driver's memory is small beside the data; False for an embedded one, where
+    #: the rows are already in this process and NumPy on them is fastest.
+    distributed: bool = False
 
     @abc.abstractmethod
     def arrow(
@@ -88,6 +97,32 @@ class Engine(abc.ABC):
                 "This engine takes named parameters ($name) only, not ? placeholders.",
             )
         return Cursor(*self.rows(sql, params))
+
+    def stage(
+        self,
+        name: str,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        fn: BatchFn | None = None,
+        added: Mapping[str, str] | None = None,
+    ) -> None:
+        """Keep the rows of ``sql`` on the engine as the view ``name`` for the statements that follow.
+
+        With ``fn`` each batch of rows passes through it first (a pandas frame in, the same rows plus the
+        ``added`` columns out, ``added`` mapping each new column to its SQL type: DOUBLE, BIGINT, BOOLEAN, VARCHAR).
+        A distributed engine runs ``fn`` where the rows are (Spark: ``mapInPandas`` on the executors) and caches
+        the view, so the rows never reach this process. ``name`` is ours (a constant of the calling tool), never
+        user text; ``unstage`` drops it.
+        """
+        raise QueryError(
+            "该引擎不支持在引擎上暂存结果。",
+            "This engine cannot keep a result on the engine.",
+        )
+
+    def unstage(self, name: str) -> None:
+        """Drop the view ``stage`` made (and its cache); nothing when there is none."""
+        return None
 
     def derived_fresh(self, name: str) -> bool:
         """Whether the derived table ``name`` (assistant.warehouse.derived) can be read instead of its sources."""

@@ -11,14 +11,23 @@ Statements arrive in DuckDB's dialect and are rendered by ``spark_dialect``; ``$
 ``spark.sql(text, args=...)``, never pasted. The session runs with ANSI mode off (NULL, not an error, for an
 index past the end or a division by zero, as DuckDB) and UTC as its time zone (dates stay dates).
 
+Memory: Spark's planner sizes a Parquet table by its file size, and zstd Parquet is about a tenth of the rows in
+memory, so at 10M order lines it took 12 MB files (1M customers, 4M orders) for small tables and broadcast them:
+every broadcast is built in the driver, which the default 1 GB local driver could not hold (metric_query failed
+so at 10M lines). ``spark.sql.sources.fileCompressionFactor`` corrects the estimate, so only the truly small
+tables (products, reps) are broadcast. ``ASSISTANT_SPARK_CONF`` (``key=value,key=value``) sets any other Spark
+setting, e.g. ``spark.driver.memory=4g`` for local mode; per-customer rows stay on the engine (``stage``).
+
 pyspark is an optional dependency (``pip install '.[spark]'``): nothing here is imported by the default path.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +37,12 @@ from sqlglot import exp
 from assistant.core.errors import AssistantError, ConfigError, InputError
 from assistant.warehouse import derived
 from assistant.warehouse.access import SCOPE_SQL
-from assistant.warehouse.engine import Cursor, Engine, QueryError, table_rows
+from assistant.warehouse.engine import BatchFn, Cursor, Engine, QueryError, table_rows
 from assistant.warehouse.schema import REFERENCE_TABLE, TABLES
 from assistant.warehouse.spark_dialect import PARAM, parse_duckdb, to_spark, tree_to_spark
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
@@ -48,7 +58,25 @@ LOCAL_CONF: dict[str, str] = {
 SESSION_CONF: dict[str, str] = {
     "spark.sql.ansi.enabled": "false",
     "spark.sql.session.timeZone": "UTC",
+    # zstd Parquet holds ~10x fewer bytes than the rows in memory: without this a 12 MB file of a million
+    # customers passes for small and is broadcast (built in the driver), see the module docstring.
+    "spark.sql.sources.fileCompressionFactor": "10",
 }
+
+
+def extra_conf(text: str | None = None) -> dict[str, str]:
+    """``ASSISTANT_SPARK_CONF`` (or ``text``) as settings: ``key=value`` pairs separated by commas."""
+    raw = text if text is not None else os.environ.get("ASSISTANT_SPARK_CONF", "")
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip().startswith("spark.") or not value.strip():
+            raise ConfigError(
+                f"ASSISTANT_SPARK_CONF 的一项无效:{part!r}(应为 spark.键=值,多项用逗号分隔)。",
+                f"Invalid ASSISTANT_SPARK_CONF item {part!r} (expected spark.key=value, comma-separated).",
+            )
+        out[key.strip()] = value.strip()
+    return out
 
 
 def start_session(master: str | None = None) -> SparkSession:
@@ -65,13 +93,17 @@ def start_session(master: str | None = None) -> SparkSession:
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
     where = master or os.environ.get("ASSISTANT_SPARK") or DEFAULT_MASTER
+    extra = extra_conf()
     builder = SparkSession.builder.appName("customer-assistant")
     if where.startswith("sc://"):
         builder = builder.remote(where)
     else:
         builder = builder.master(where)
-        for k, v in LOCAL_CONF.items():
+        for k, v in {**LOCAL_CONF, **extra}.items():  # before the JVM starts: driver memory is read only then
             builder = builder.config(k, v)
+        # Python workers (mapInPandas) must run this interpreter, the one with numpy, pandas and this package;
+        # pyspark's default is whatever python3 is first on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         spark = builder.getOrCreate()
         if not where.startswith("sc://"):
@@ -79,20 +111,27 @@ def start_session(master: str | None = None) -> SparkSession:
     except Exception as exc:  # no Java, no server at that address, …
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"无法启动 Spark({where}):{first}", f"Cannot start Spark ({where}): {first}") from exc
-    for k, v in SESSION_CONF.items():
+    for k, v in session_conf().items():
         spark.conf.set(k, v)
     return spark
+
+
+def session_conf() -> dict[str, str]:
+    """The settings every session of ours gets: ``SESSION_CONF``, then the SQL ones of ``ASSISTANT_SPARK_CONF``."""
+    return {**SESSION_CONF, **{k: v for k, v in extra_conf().items() if k.startswith("spark.sql.")}}
 
 
 class SparkEngine(Engine):
     """One Spark session as an ``Engine``; its temporary views are the contract tables (see ``load_*``)."""
 
     dialect = "spark"
+    distributed = True
 
     def __init__(self, spark: SparkSession, *, owns: bool = False) -> None:
         self.spark = spark
         self.owns = owns  # drop this session's views and cache on close (one opened by open_spark)
         self._order_totals = False
+        self._staged: dict[str, DataFrame] = {}
 
     # --- tables ---------------------------------------------------------------------------------------------
     def load_parquet(self, folder: str | Path, *, rep_id: str | None = None) -> SparkEngine:
@@ -212,6 +251,45 @@ class SparkEngine(Engine):
                 raise
             raise mapped from exc
 
+    def stage(
+        self,
+        name: str,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        fn: BatchFn | None = None,
+        added: Mapping[str, str] | None = None,
+    ) -> None:
+        """The rows of ``sql`` as the cached view ``name``; ``fn`` runs on the executors through ``mapInPandas``.
+
+        Lazy: nothing runs until a statement reads the view; the first one fills the cache (memory, then disk).
+        """
+        from pyspark import StorageLevel
+
+        self.unstage(name)  # a view staged before under that name releases its cache
+        named = set(PARAM.findall(sql))
+        args = {k: spark_value(v) for k, v in (params or {}).items() if k in named}
+        try:
+            df = self.spark.sql(to_spark(sql), args=args)
+            if fn is not None:
+                fields = [f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields]
+                fields += [f"`{col}` {kind}" for col, kind in (added or {}).items()]
+                df = df.mapInPandas(functools.partial(_each_batch, fn), ", ".join(fields))
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+            df.createOrReplaceTempView(name)
+        except Exception as exc:
+            mapped = self.map_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        self._staged[name] = df
+
+    def unstage(self, name: str) -> None:
+        df = self._staged.pop(name, None)
+        if df is not None:
+            df.unpersist()
+            self.spark.catalog.dropTempView(name)
+
     def render(self, sql: str) -> str:
         return to_spark(sql)
 
@@ -239,6 +317,8 @@ class SparkEngine(Engine):
     def close(self) -> None:
         # Not spark.stop(): in local mode the SparkContext (the JVM) is shared by every session of the process;
         # it ends with the process. This session's views and its cached order_totals go now.
+        for name in list(self._staged):
+            self.unstage(name)
         if self.owns:
             for name in self.tables():
                 if name == derived.ORDER_TOTALS:
@@ -255,6 +335,12 @@ def spark_value(v: Any) -> Any:
     return v
 
 
+def _each_batch(fn: BatchFn, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    # Module level so cloudpickle ships it by reference with ``fn`` as its argument (mapInPandas' function).
+    for batch in batches:
+        yield fn(batch)
+
+
 def _is_connect(spark: Any) -> bool:
     return type(spark).__module__.startswith("pyspark.sql.connect")
 
@@ -267,7 +353,7 @@ def open_spark(master: str | None = None, tables: str | None = None, *, rep_id: 
     # manager's and a rep's) never see each other's tables. Spark Connect gives each client its own already.
     session = base if _is_connect(base) else base.newSession()
     if session is not base:
-        for k, v in SESSION_CONF.items():
+        for k, v in session_conf().items():
             session.conf.set(k, v)
     engine = SparkEngine(session, owns=True)
     try:
