@@ -28,12 +28,15 @@ Definitions (shared with the methodology documents; parameters and texts in tool
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from pydantic import Field
 
 from assistant.core.errors import InputError
+from assistant.warehouse.engine import Engine
 from tools.base import (
     Chart,
     CommonFilters,
@@ -45,8 +48,12 @@ from tools.base import (
     one_of,
     register,
     resolve_scope,
+    used_params,
 )
 from tools.tables import load
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLE = load("clv")
 DEFAULTS: dict[str, Any] = TABLE["defaults"]
@@ -202,43 +209,36 @@ FROM f_customers c
 JOIN segs s ON s.seg = coalesce(c.{column}::VARCHAR, '(未知)')
 LEFT JOIN cust u ON u.customer_id = c.customer_id"""
     tr = Trace(con)
-    a = {k: np.asarray(v) for k, v in tr.columns(main_sql, params).items()}
     seg_sql = f"WITH {scope.ctes()},\n{segs_cte}\nSELECT seg, k FROM segs ORDER BY k"
-    _, seg_rows = tr.query(seg_sql, {k: v for k, v in params.items() if f"${k}" in seg_sql})
-    segs = [r[0] for r in seg_rows]
-    n = len(a["k"])
-    k = a["k"].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
-    nseg = len(segs)
-
-    def by_seg(v: np.ndarray) -> np.ndarray:
-        return np.bincount(k, weights=v.astype(np.float64), minlength=nseg) if n else np.zeros(nseg)
-
-    buyer = a["buyer"].astype(bool) if n else np.zeros(0, bool)
-    revenue, margin = a["revenue"].astype(float) if n else np.zeros(0), a["margin"].astype(float) if n else np.zeros(0)
-    active_last, active_prev = (a["active_last"].astype(bool), a["active_prev"].astype(bool)) if n else (buyer, buyer)
-    margin_12m = a["margin_12m"].astype(float) if n else np.zeros(0)
+    on_engine = tr.engine.distributed
+    try:
+        if on_engine:
+            # The per-customer rows stay on the engine (a million customers would not fit a cluster's driver):
+            # the same statement, kept there as a view the fit, the predictions and the sums read.
+            tr.sql.append(main_sql.strip())
+            tr.engine.stage(BASE_VIEW, main_sql, used_params(main_sql, params))
+        else:
+            a = {k: np.asarray(v) for k, v in tr.columns(main_sql, params).items()}
+        _, seg_rows = tr.query(seg_sql, {k: v for k, v in params.items() if f"${k}" in seg_sql})
+        segs = [r[0] for r in seg_rows]
+        if on_engine:
+            sums = _sums_on_engine(tr.engine, args, s, len(segs))
+        else:
+            sums = _sums_here(a, args, s, len(segs))
+    finally:
+        if on_engine:
+            for view in (PREDICTED_VIEW, BASE_VIEW):
+                tr.engine.unstage(view)
+    seg, tot, n = sums.seg, sums.tot, sums.n
+    notes = list(sums.notes)
 
     # Retention formula, overall and per segment.
-    m_all = _div((margin_12m * active_last).sum(), active_last.sum())
-    r_all = _div((active_prev & active_last).sum(), active_prev.sum())
+    m_all = _div(tot["m12"], tot["active_last"])
+    r_all = _div(tot["retained"], tot["active_prev"])
     clv_formula_all = _formula(m_all, r_all, d)
-    seg_m = [_div(x, y) for x, y in zip(by_seg(margin_12m * active_last), by_seg(active_last), strict=True)]
-    seg_r = [_div(x, y) for x, y in zip(by_seg(active_prev & active_last), by_seg(active_prev), strict=True)]
+    seg_m = [_div(x, y) for x, y in zip(seg["m12"], seg["active_last"], strict=True)]
+    seg_r = [_div(x, y) for x, y in zip(seg["retained"], seg["active_prev"], strict=True)]
     seg_formula = [_formula(m_, r_, d) for m_, r_ in zip(seg_m, seg_r, strict=True)]
-
-    # Predictive CLV.
-    notes: list[str] = []
-    figures_model: dict[str, Any] = {}
-    pred: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]] | None = None
-    if args.predictive:
-        try:
-            pred = _predict(a, buyer, revenue, margin, s)
-        except InputError as exc:
-            notes.append(f"未做预测:{exc.zh} / No prediction: {exc.en}")
-    if pred is None:  # NaN = no prediction; allocated only then (five million-row fills cost ~0.05 s)
-        none = np.full(n, np.nan)
-        pred = (none, none, none, none, none, {})
-    pred_clv, pred_rev, purchases, p_alive, spend, figures_model = pred
 
     # CAC by acquisition channel: only without customer filters (spend is not split by region, industry, …).
     customer_filtered = any(getattr(args, f) for f in CUSTOMER_FILTERS)
@@ -260,42 +260,22 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
             "营销投入没有按大区、行业等拆分,指定了客户筛选时不计算 CAC。 / Marketing spend is not split by region, industry "
             "etc., so CAC is not computed when customers are filtered."
         )
-    is_new = a["is_new"].astype(bool) if n else np.zeros(0, bool)
-    new_all = int(is_new.sum())
+    new_all = int(tot["new"])
     spend_total = sum(spend_by_channel.values()) if spend_by_channel else None
     cac_all = _div(spend_total, new_all) if spend_total is not None else None
 
-    buyers_n = int(buyer.sum())
-    has_pred = bool(np.isfinite(pred_clv).any())
+    buyers_n = int(tot["buyers"])
     if args.by == "customer":
-        cols, rows = _customer_rows(
-            tr,
-            a,
-            segs,
-            buyer,
-            revenue,
-            margin,
-            margin_12m,
-            r_all,
-            d,
-            purchases,
-            p_alive,
-            spend,
-            pred_rev,
-            pred_clv,
-            args.limit,
-        )
+        cols, rows = _customer_rows(tr, sums.listing, segs, r_all, d, args.limit)
         chart = Chart(
             kind="scatter",
             x="historical_clv",
-            y="predicted_clv" if has_pred else "clv_formula",
+            y="predicted_clv" if sums.has_pred else "clv_formula",
             color="acquisition_channel",
             title_zh="客户历史与预测 CLV",
             title_en="Historical and predicted CLV per customer",
         )
     else:
-        seg_buyers = by_seg(buyer)
-        seg_new = by_seg(is_new)
         cols = [
             dim,
             "customers",
@@ -312,35 +292,29 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
         ]
         if dim == "acquisition_channel":
             cols += ["new_customers", "marketing_spend", "cac", "clv_cac_ratio"]
-        seg_cust = by_seg(np.ones(n))
-        seg_rev, seg_margin = by_seg(revenue), by_seg(margin)
-        fin = np.isfinite(pred_clv)
-        seg_pclv = by_seg(np.where(fin, pred_clv, 0.0))
-        seg_purch = by_seg(np.where(fin, purchases, 0.0))
-        seg_pn = by_seg(fin)
         rows = []
         for i, name in enumerate(segs):
             row: list[Any] = [
                 name,
-                int(seg_cust[i]),
-                int(seg_buyers[i]),
-                float(seg_rev[i]),
-                float(seg_margin[i]),
-                _div(seg_margin[i], seg_buyers[i]),
+                int(seg["customers"][i]),
+                int(seg["buyers"][i]),
+                float(seg["revenue"][i]),
+                float(seg["margin"][i]),
+                _div(seg["margin"][i], seg["buyers"][i]),
                 seg_m[i],
                 seg_r[i],
                 seg_formula[i],
-                float(seg_purch[i]) if seg_pn[i] else None,
-                float(seg_pclv[i]) if seg_pn[i] else None,
-                _div(seg_pclv[i], seg_pn[i]),
+                float(seg["purch"][i]) if seg["pn"][i] else None,
+                float(seg["pclv"][i]) if seg["pn"][i] else None,
+                _div(seg["pclv"][i], seg["pn"][i]),
             ]
             if dim == "acquisition_channel":
                 sp = spend_by_channel.get(name) if not customer_filtered else None
                 # A channel without spend rows spent 0 (referrals), unless there is no spend data at all.
                 sp = 0.0 if sp is None and spend_by_channel else sp
-                cac = _div(sp, seg_new[i]) if sp is not None else None
+                cac = _div(sp, seg["new"][i]) if sp is not None else None
                 row += [
-                    int(seg_new[i]),
+                    int(seg["new"][i]),
                     sp,
                     cac,
                     _div(seg_formula[i], cac) if seg_formula[i] is not None and cac else None,
@@ -363,14 +337,14 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
     figures: dict[str, Any] = {
         "customers": n,
         "buyers": buyers_n,
-        "revenue": float(revenue.sum()),
-        "historical_clv_total": float(margin.sum()),
-        "historical_clv_mean": _div(margin.sum(), buyers_n),
+        "revenue": float(tot["revenue"]),
+        "historical_clv_total": float(tot["margin"]),
+        "historical_clv_mean": _div(tot["margin"], buyers_n),
         "annual_margin_m": m_all,
         "retention_r": r_all,
         "discount_rate_d": d,
         "clv_formula": clv_formula_all,
-        **figures_model,
+        **sums.figures_model,
         "new_customers": new_all,
         "marketing_spend": spend_total,
         "cac": cac_all,
@@ -403,22 +377,106 @@ LEFT JOIN cust u ON u.customer_id = c.customer_id"""
     )
 
 
-def _predict(
-    a: dict[str, np.ndarray], buyer: np.ndarray, revenue: np.ndarray, margin: np.ndarray, s: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    """Fit on a deterministic sample of buyers, predict for every buyer; NaN for customers who never bought."""
+class _Models(NamedTuple):
+    """The fitted models and what applying them per customer needs besides the customer's own row."""
+
+    bg: Any  # lm.BGNBDParams
+    gg: Any  # lm.GammaGammaParams
+    overall_rate: float  # margin / revenue of all buyers: the rate of a buyer without revenue
+    months: int
+    monthly_discount: float
+    fit_customers: int
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """What the result is built from, whether computed here (NumPy) or on the engine (SQL over staged rows).
+
+    ``seg``: per segment k, sums of customers, buyers, new, revenue, margin, m12 (last-year margin of the
+    customers active then), active_last, retained (active in both years), active_prev, pclv / purch (predicted
+    CLV and purchases) and pn (customers predicted). ``tot``: the same over all customers (the first nine).
+    ``listing``: per-customer columns of the customers that can be listed (all of them here, the top ``limit``
+    from the engine).
+    """
+
+    n: int
+    seg: dict[str, np.ndarray]
+    tot: dict[str, Any]
+    figures_model: dict[str, Any]
+    has_pred: bool
+    listing: dict[str, np.ndarray]
+    notes: list[str]
+
+
+def _fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, mbar: np.ndarray, repeaters: int) -> tuple[Any, Any]:
+    """BG/NBD and Gamma-Gamma fitted on the sample's rows (their order does not matter: identical rows are
+    collapsed into weights first). Runs here, on the driver: the sample is at most ``fit_sample`` customers."""
     from tools import _lifetime_models as lm  # scipy loads only when a prediction is made (cold start)
 
-    n = len(buyer)
-    idx = np.flatnonzero(buyer)
-    x, t_x, T, mbar = (np.asarray(a[c][idx], dtype=float) for c in ("x", "t_x", "T", "mbar"))
-    repeaters = int((x > 0).sum())
     if repeaters < int(PARAMS["min_repeat_customers"]["value"]):
         raise InputError(
             f"窗口内只有 {repeaters} 位客户有复购,不足以拟合模型(至少 {PARAMS['min_repeat_customers']['value']} 位)。",
             f"Only {repeaters} customers have repeat purchases in the window; the models need at least "
             f"{PARAMS['min_repeat_customers']['value']}.",
         )
+    bg = lm.fit_bgnbd(x, t_x, T)
+    rep = (x > 0) & (mbar > 0)
+    gg = lm.fit_gamma_gamma(x[rep], mbar[rep])
+    lm.conditional_expected_spend(gg, np.zeros(0), np.zeros(0))  # q ≤ 1 is refused before any prediction
+    return bg, gg
+
+
+def _apply(
+    m: _Models, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, mbar: np.ndarray, rev: np.ndarray, mar: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Predicted CLV, revenue, purchases, P(alive) and expected spend of buyers, one customer at a time in effect
+    (vectorised; each customer's figures depend only on its own row), so any split into batches gives the same."""
+    from tools import _lifetime_models as lm
+
+    exp_spend = lm.conditional_expected_spend(m.gg, x, mbar)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(rev > 0, mar / rev, m.overall_rate)
+    value_rev, purchases, alive = lm.predict(
+        m.bg, x, t_x, T, exp_spend, months=m.months, monthly_discount=m.monthly_discount
+    )
+    return value_rev * rate, value_rev, purchases, alive, exp_spend
+
+
+#: The columns predict_batch adds, with their SQL types (NULL for customers who never bought).
+PREDICTED_COLUMNS: dict[str, str] = {
+    "pred_clv": "DOUBLE",
+    "pred_rev": "DOUBLE",
+    "purchases": "DOUBLE",
+    "p_alive": "DOUBLE",
+    "spend": "DOUBLE",
+}
+BASE_VIEW = "clv_customers"  # the per-customer rows staged on a distributed engine
+PREDICTED_VIEW = "clv_predicted"  # the same rows with PREDICTED_COLUMNS
+
+
+def predict_batch(frame: pd.DataFrame, models: _Models) -> pd.DataFrame:
+    """One batch of per-customer rows (main statement's columns) with the predictions added.
+
+    Spark's ``mapInPandas`` runs this on the executors, batch by batch, with the models fitted on the driver.
+    """
+    buyer = frame["buyer"].to_numpy(dtype=bool)
+    idx = np.flatnonzero(buyer)
+    out = {c: np.full(len(frame), np.nan) for c in PREDICTED_COLUMNS}
+    if idx.size:
+        col = {c: frame[c].to_numpy(dtype=float)[idx] for c in ("x", "t_x", "T", "mbar", "revenue", "margin")}
+        got = _apply(models, col["x"], col["t_x"], col["T"], col["mbar"], col["revenue"], col["margin"])
+        for name, values in zip(PREDICTED_COLUMNS, got, strict=True):
+            out[name][idx] = values
+    return frame.assign(**out)
+
+
+def _predict(
+    a: dict[str, np.ndarray], buyer: np.ndarray, revenue: np.ndarray, margin: np.ndarray, s: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Fit on a deterministic sample of buyers, predict for every buyer; NaN for customers who never bought."""
+    n = len(buyer)
+    idx = np.flatnonzero(buyer)
+    x, t_x, T, mbar = (np.asarray(a[c][idx], dtype=float) for c in ("x", "t_x", "T", "mbar"))
     size = int(s["fit_sample"])
     if idx.size > size:
         # Smallest md5 key of customer_id: the same customers on every run, whatever the row order, and on
@@ -427,34 +485,194 @@ def _predict(
         sample = np.argpartition(h, size - 1)[:size]
     else:
         sample = np.arange(idx.size)
-    bg = lm.fit_bgnbd(x[sample], t_x[sample], T[sample])
-    rep = sample[(x[sample] > 0) & (mbar[sample] > 0)]
-    gg = lm.fit_gamma_gamma(x[rep], mbar[rep])
-    exp_spend = lm.conditional_expected_spend(gg, x, mbar)
+    bg, gg = _fit(x[sample], t_x[sample], T[sample], mbar[sample], int((x > 0).sum()))
     rev_b, mar_b = revenue[idx], margin[idx]
     overall_rate = float(mar_b.sum() / rev_b.sum()) if rev_b.sum() else 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(rev_b > 0, mar_b / rev_b, overall_rate)
-    value_rev, purchases, alive = lm.predict(
-        bg, x, t_x, T, exp_spend, months=int(s["horizon_months"]), monthly_discount=float(s["monthly_discount"])
-    )
+    models = _Models(bg, gg, overall_rate, int(s["horizon_months"]), float(s["monthly_discount"]), int(sample.size))
+    got = _apply(models, x, t_x, T, mbar, rev_b, mar_b)
     out = [np.full(n, np.nan) for _ in range(5)]
-    out[0][idx] = value_rev * rate
-    out[1][idx] = value_rev
-    out[2][idx] = purchases
-    out[3][idx] = alive
-    out[4][idx] = exp_spend
-    figures = {
-        "bgnbd": {key: bg.as_dict()[key] for key in ("r", "alpha", "a", "b", "log_likelihood", "n")},
-        "gamma_gamma": {key: gg.as_dict()[key] for key in ("p", "q", "gamma", "log_likelihood", "n")},
-        "fit_customers": int(sample.size),
-        "predicted_customers": int(idx.size),
-        "expected_purchases_total": float(purchases.sum()),
-        "predicted_revenue_total": float(value_rev.sum()),
-        "predicted_clv_total": float(out[0][idx].sum()),
-        "predicted_clv_mean": float(out[0][idx].mean()),
-    }
+    for o, values in zip(out, got, strict=True):
+        o[idx] = values
+    figures = _model_figures(models, int(idx.size), float(got[2].sum()), float(got[1].sum()), float(out[0][idx].sum()))
     return out[0], out[1], out[2], out[3], out[4], figures
+
+
+def _model_figures(m: _Models, predicted: int, purchases: float, revenue: float, clv_total: float) -> dict[str, Any]:
+    return {
+        "bgnbd": {key: m.bg.as_dict()[key] for key in ("r", "alpha", "a", "b", "log_likelihood", "n")},
+        "gamma_gamma": {key: m.gg.as_dict()[key] for key in ("p", "q", "gamma", "log_likelihood", "n")},
+        "fit_customers": m.fit_customers,
+        "predicted_customers": predicted,
+        "expected_purchases_total": purchases,
+        "predicted_revenue_total": revenue,
+        "predicted_clv_total": clv_total,
+        "predicted_clv_mean": clv_total / predicted,
+    }
+
+
+def _sums_here(a: dict[str, np.ndarray], args: CLVArgs, s: dict[str, Any], nseg: int) -> _Sums:
+    """The sums from the per-customer rows fetched into this process (DuckDB: vectorised NumPy)."""
+    n = len(a["k"])
+    k = a["k"].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+
+    def by_seg(v: np.ndarray) -> np.ndarray:
+        return np.bincount(k, weights=v.astype(np.float64), minlength=nseg) if n else np.zeros(nseg)
+
+    buyer = a["buyer"].astype(bool) if n else np.zeros(0, bool)
+    revenue, margin = a["revenue"].astype(float) if n else np.zeros(0), a["margin"].astype(float) if n else np.zeros(0)
+    active_last, active_prev = (a["active_last"].astype(bool), a["active_prev"].astype(bool)) if n else (buyer, buyer)
+    margin_12m = a["margin_12m"].astype(float) if n else np.zeros(0)
+    is_new = a["is_new"].astype(bool) if n else np.zeros(0, bool)
+
+    notes: list[str] = []
+    pred = None
+    if args.predictive:
+        try:
+            pred = _predict(a, buyer, revenue, margin, s)
+        except InputError as exc:
+            notes.append(f"未做预测:{exc.zh} / No prediction: {exc.en}")
+    if pred is None:  # NaN = no prediction; allocated only then (five million-row fills cost ~0.05 s)
+        none = np.full(n, np.nan)
+        pred = (none, none, none, none, none, {})
+    pred_clv, pred_rev, purchases, p_alive, spend, figures_model = pred
+    fin = np.isfinite(pred_clv)
+    seg = {
+        "customers": by_seg(np.ones(n)),
+        "buyers": by_seg(buyer),
+        "new": by_seg(is_new),
+        "revenue": by_seg(revenue),
+        "margin": by_seg(margin),
+        "m12": by_seg(margin_12m * active_last),
+        "active_last": by_seg(active_last),
+        "retained": by_seg(active_prev & active_last),
+        "active_prev": by_seg(active_prev),
+        "pclv": by_seg(np.where(fin, pred_clv, 0.0)),
+        "purch": by_seg(np.where(fin, purchases, 0.0)),
+        "pn": by_seg(fin),
+    }
+    tot = {
+        "customers": n,
+        "buyers": buyer.sum(),
+        "new": is_new.sum(),
+        "revenue": revenue.sum(),
+        "margin": margin.sum(),
+        "m12": (margin_12m * active_last).sum(),
+        "active_last": active_last.sum(),
+        "retained": (active_prev & active_last).sum(),
+        "active_prev": active_prev.sum(),
+    }
+    listing = {
+        **{c: a[c] for c in ("k", "x", "t_x", "T", "mbar") if c in a},
+        "customer_id": a.get("customer_id", np.zeros(0)),
+        "buyer": buyer,
+        "revenue": revenue,
+        "margin": margin,
+        "margin_12m": margin_12m,
+        "pred_clv": pred_clv,
+        "pred_rev": pred_rev,
+        "purchases": purchases,
+        "p_alive": p_alive,
+        "spend": spend,
+    }
+    return _Sums(n, seg, tot, figures_model, bool(fin.any()), listing, notes)
+
+
+# Per segment, over the staged rows: the sums _sums_here takes with bincount. The view names are constants.
+_BASE_SUMS_SQL = f"""SELECT k, count(*) AS customers,
+       count(*) FILTER (WHERE buyer) AS buyers,
+       count(*) FILTER (WHERE is_new) AS new,
+       sum(revenue) AS revenue,
+       sum(margin) AS margin,
+       coalesce(sum(margin_12m) FILTER (WHERE active_last), 0) AS m12,
+       count(*) FILTER (WHERE active_last) AS active_last,
+       count(*) FILTER (WHERE active_last AND active_prev) AS retained,
+       count(*) FILTER (WHERE active_prev) AS active_prev,
+       count(*) FILTER (WHERE buyer AND x > 0) AS repeaters,
+       coalesce(sum(revenue) FILTER (WHERE buyer), 0) AS buyer_revenue,
+       coalesce(sum(margin) FILTER (WHERE buyer), 0) AS buyer_margin
+FROM {BASE_VIEW} GROUP BY k ORDER BY k"""
+_FIT_SQL = f'SELECT x, t_x, "T", mbar FROM {BASE_VIEW} WHERE buyer ORDER BY h LIMIT $fit_sample'
+_PREDICTED_SUMS_SQL = f"""SELECT k, count(*) FILTER (WHERE buyer) AS pn,
+       coalesce(sum(pred_clv) FILTER (WHERE buyer), 0) AS pclv,
+       coalesce(sum(purchases) FILTER (WHERE buyer), 0) AS purch,
+       coalesce(sum(pred_rev) FILTER (WHERE buyer), 0) AS prev
+FROM {PREDICTED_VIEW} GROUP BY k ORDER BY k"""
+_LIST_COLUMNS = 'customer_id, k, x, t_x, "T", mbar, buyer, revenue, margin, margin_12m, pred_clv, pred_rev, purchases, p_alive, spend'
+
+
+def _sums_on_engine(engine: Engine, args: CLVArgs, s: dict[str, Any], nseg: int) -> _Sums:
+    """The sums from the rows staged on a distributed engine (``BASE_VIEW``): nothing per customer comes here
+    but the fit sample (at most ``fit_sample`` rows) and the ``limit`` customers listed.
+
+    The models are fitted here on the same sample as ``_predict`` takes (smallest md5 keys), then applied per
+    customer on the engine (``predict_batch``, Spark's ``mapInPandas``); the per-segment sums are SQL there.
+    These statements are the engine's way of doing ``_sums_here``'s NumPy steps, so the answer's SQL is the same
+    on every engine (the main statement, segments, spend, names).
+    """
+    _, raw = engine.rows(_BASE_SUMS_SQL)
+    names = ("customers", "buyers", "new", "revenue", "margin", "m12", "active_last", "retained", "active_prev")
+    extra = ("repeaters", "buyer_revenue", "buyer_margin")
+    seg = {c: np.zeros(nseg) for c in (*names, *extra, "pclv", "purch", "pn", "prev")}
+    for r in raw:
+        for c, v in zip((*names, *extra), r[1:], strict=True):
+            seg[c][int(r[0])] = float(v or 0)
+    tot: dict[str, Any] = {c: seg[c].sum() for c in names}
+    tot["customers"] = int(tot["customers"])
+    notes: list[str] = []
+    figures_model: dict[str, Any] = {}
+    view = BASE_VIEW
+    if args.predictive:
+        try:
+            fit = engine.numpy(_FIT_SQL, {"fit_sample": int(s["fit_sample"])})
+            x, t_x, T, mbar = (np.asarray(fit[c], dtype=float) for c in ("x", "t_x", "T", "mbar"))
+            bg, gg = _fit(x, t_x, T, mbar, int(seg["repeaters"].sum()))
+            rev_b, mar_b = seg["buyer_revenue"].sum(), seg["buyer_margin"].sum()
+            models = _Models(
+                bg,
+                gg,
+                float(mar_b / rev_b) if rev_b else 0.0,
+                int(s["horizon_months"]),
+                float(s["monthly_discount"]),
+                int(x.size),
+            )
+            engine.stage(
+                PREDICTED_VIEW,
+                f"SELECT * FROM {BASE_VIEW}",
+                fn=functools.partial(predict_batch, models=models),
+                added=PREDICTED_COLUMNS,
+            )
+            view = PREDICTED_VIEW
+            _, raw = engine.rows(_PREDICTED_SUMS_SQL)
+            for r in raw:
+                for c, v in zip(("pn", "pclv", "purch", "prev"), r[1:], strict=True):
+                    seg[c][int(r[0])] = float(v or 0)
+            figures_model = _model_figures(
+                models, int(seg["pn"].sum()), seg["purch"].sum(), seg["prev"].sum(), seg["pclv"].sum()
+            )
+        except InputError as exc:
+            notes.append(f"未做预测:{exc.zh} / No prediction: {exc.en}")
+    listing: dict[str, np.ndarray] = {}
+    if args.by == "customer":
+        # The top `limit` customers in _top's order, ranked on the engine.
+        cols = _LIST_COLUMNS
+        if view == BASE_VIEW:  # no predictions: the predicted columns are NULL, as NaN here
+            cols = cols.split(", pred_clv")[0] + ", " + ", ".join(f"NULL AS {c}" for c in PREDICTED_COLUMNS)
+        heads, raw = engine.rows(
+            f"SELECT {cols} FROM {view} "
+            "ORDER BY CASE WHEN buyer THEN pred_clv END DESC NULLS LAST, margin DESC, customer_id LIMIT $limit",
+            {"limit": args.limit},
+        )
+        columns = list(zip(*raw, strict=True)) if raw else [()] * len(heads)
+        for c, values in zip(heads, columns, strict=True):
+            if c in ("customer_id", "k"):
+                listing[c] = np.array(values, dtype=object if c == "customer_id" else np.int64)
+            elif c == "buyer":
+                listing[c] = np.array(values, dtype=bool)
+            else:  # NULL (no prediction) as NaN, as _sums_here has it
+                listing[c] = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    has_pred = bool(seg["pn"].sum() > 0)
+    seg = {c: seg[c] for c in (*names, "pclv", "purch", "pn")}
+    return _Sums(tot["customers"], seg, tot, figures_model, has_pred, listing, notes)
 
 
 def _top(key: np.ndarray, margin: np.ndarray, ids: np.ndarray, limit: int) -> np.ndarray:
@@ -479,22 +697,9 @@ def _top(key: np.ndarray, margin: np.ndarray, ids: np.ndarray, limit: int) -> np
 
 
 def _customer_rows(
-    tr: Trace,
-    a: dict[str, np.ndarray],
-    segs: list[str],
-    buyer: np.ndarray,
-    revenue: np.ndarray,
-    margin: np.ndarray,
-    margin_12m: np.ndarray,
-    r_all: float | None,
-    d: float,
-    purchases: np.ndarray,
-    p_alive: np.ndarray,
-    spend: np.ndarray,
-    pred_rev: np.ndarray,
-    pred_clv: np.ndarray,
-    limit: int,
+    tr: Trace, a: dict[str, np.ndarray], segs: list[str], r_all: float | None, d: float, limit: int
 ) -> tuple[list[str], list[list[Any]]]:
+    """The ``limit`` customers of highest predicted CLV (then historical CLV, then id) from ``_Sums.listing``."""
     cols = [
         "customer_id",
         "name",
@@ -513,6 +718,7 @@ def _customer_rows(
         "predicted_revenue",
         "predicted_clv",
     ]
+    buyer, margin, pred_clv = a["buyer"], a["margin"], a["pred_clv"]
     n = len(buyer)
     if not n:
         return cols, []
@@ -532,23 +738,24 @@ def _customer_rows(
     rows = []
     for i in order:
         b = bool(buyer[i])
+        m12 = float(a["margin_12m"][i])
         rows.append(
             [
                 str(a["customer_id"][i]),
                 names[str(a["customer_id"][i])],
                 segs[int(a["k"][i])],
-                float(revenue[i]),
+                float(a["revenue"][i]),
                 float(margin[i]),
-                float(margin_12m[i]),
-                float(margin_12m[i]) * factor if factor is not None else None,
+                m12,
+                m12 * factor if factor is not None else None,
                 int(a["x"][i]) if b else None,
                 float(a["t_x"][i]) if b else None,
                 float(a["T"][i]) if b else None,
                 float(a["mbar"][i]) if b and a["x"][i] > 0 else None,
-                num(p_alive[i]),
-                num(purchases[i]),
-                num(spend[i]),
-                num(pred_rev[i]),
+                num(a["p_alive"][i]),
+                num(a["purchases"][i]),
+                num(a["spend"][i]),
+                num(a["pred_rev"][i]),
                 num(pred_clv[i]),
             ]
         )

@@ -19,6 +19,12 @@ extreme first, while group sizes and mean NPS cover the whole group). Each score
 counts only the responses that answered it (n per score). With a category or
 channel filter, only customers who bought in that category or channel in the
 period count. Thresholds live in ``tools/tables/satisfaction.yaml``.
+
+How it scales: the intervals need only per-group counts (responses, promoters, detractors, satisfied), the mean
+and the sample standard deviation of CES, which the engine aggregates (``GROUP BY``); Python receives one row
+per group and computes the intervals from those, whatever the number of responses or customers. ``extremes``
+ranks customers on the engine too (window functions) and returns the profile sums, or at most ``limit``
+customers per group; nothing per customer comes to Python beyond what is listed.
 """
 
 from __future__ import annotations

@@ -64,3 +64,11 @@ def test_tool_matches_duckdb(
 
 def test_every_calculator_has_a_case() -> None:
     assert {n for n, _ in CASES} == set(load_all())
+
+
+def test_clv_keeps_customers_on_spark(spark_engine: Any) -> None:
+    """On Spark clv stages its per-customer rows on the engine (predictions by mapInPandas) and drops them after."""
+    assert spark_engine.distributed
+    out = load_all()["clv"].run(spark_engine, {"by": "customer", "limit": 5}).to_json()
+    assert len(out["rows"]) == 5 and out["figures"]["predicted_customers"] > 0
+    assert not {"clv_customers", "clv_predicted"} & set(spark_engine.tables())
