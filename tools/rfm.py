@@ -217,7 +217,11 @@ def rfm_ctes(
     """CTEs after the scope's: rfm_base (materialised), rfm_stats, rfm_classed.
 
     rfm_classed columns: customer_id, first_order, last_order, recency, frequency, monetary, n, r_score, f_score,
-    m_score, r_thr, f_thr, m_thr, r_high, f_high, m_high, class_idx, seg_idx.
+    m_score, r_thr, f_thr, m_thr, m_sum, r_high, f_high, m_high, class_idx, seg_idx.
+
+    With the mean as M's threshold, "M high" is ``monetary × n ≥ Σ monetary``: exact DECIMAL arithmetic, so every
+    engine classes a customer on the mean alike (a DOUBLE average adds in each engine's own order); the
+    threshold shown is that exact mean rounded to cents (``_mean_cents``).
 
     Scores without sorting the customers: with rank = RANK() over the ascending order (ties share the lowest
     rank), ``1 + floor(BINS·(rank − 1)/n) ≥ s + 1`` exactly when at least ``K = ceil(s·n/BINS)`` values lie
@@ -226,6 +230,7 @@ def rfm_ctes(
     by selection rather than a sort; tests/tools/test_rfm.py checks the equality against RANK() on random data.
     """
     agg = AGGREGATES.get(method, "avg")  # "fixed": all three values are given, the aggregate is unused
+    m_high = "monetary * n >= m_sum" if _exact_mean(method, fixed[2]) else "CAST(monetary AS DOUBLE) >= m_thr"
     sql = f"""{customer_base_cte(scope, "rfm_base", materialized=True)},
 rfm_stats AS (
     -- Quintile scores equal 1 + floor({BINS} × (rank() OVER (ORDER BY value) − 1) / n) (RANK: ties share the lowest
@@ -237,12 +242,13 @@ rfm_stats AS (
            quantile_disc(monetary, {CUTS}) AS m_cuts,
            coalesce(CAST($r_fixed AS DOUBLE), {agg}(date_diff('day', last_order, $as_of))) AS r_thr,
            coalesce(CAST($f_fixed AS DOUBLE), {agg}(frequency)) AS f_thr,
-           coalesce(CAST($m_fixed AS DOUBLE), {agg}(CAST(monetary AS DOUBLE))) AS m_thr
+           coalesce(CAST($m_fixed AS DOUBLE), {agg}(CAST(monetary AS DOUBLE))) AS m_thr,
+           sum(monetary) AS m_sum
     FROM rfm_base
 ),
 rfm_scored AS (
     SELECT b.customer_id, b.first_order, b.last_order, date_diff('day', b.last_order, $as_of) AS recency,
-           b.frequency, b.monetary, t.n, t.r_thr, t.f_thr, t.m_thr,
+           b.frequency, b.monetary, t.n, t.r_thr, t.f_thr, t.m_thr, t.m_sum,
            {_score("b.last_order", "t.r_cuts")} AS r_score,
            {_score("b.frequency", "t.f_cuts")} AS f_score,
            {_score("b.monetary", "t.m_cuts")} AS m_score
@@ -252,7 +258,7 @@ rfm_classed AS (
     SELECT *,
            recency <= r_thr AS r_high,
            frequency >= f_thr AS f_high,
-           CAST(monetary AS DOUBLE) >= m_thr AS m_high,
+           {m_high} AS m_high,
            $class8_index[1 + 4 * CAST(NOT m_high AS INTEGER) + 2 * CAST(NOT r_high AS INTEGER)
                          + CAST(NOT f_high AS INTEGER)] AS class_idx,
            $rf_grid[1 + {BINS} * (r_score - 1) + (f_score - 1)] AS seg_idx
@@ -266,6 +272,19 @@ rfm_classed AS (
         "rf_grid": RF_GRID,
     }
     return sql, params
+
+
+def _exact_mean(method: str, m_fixed: float | None) -> bool:
+    """Whether M's threshold is the mean of the population (compared and shown exactly, see rfm_ctes)."""
+    return m_fixed is None and AGGREGATES.get(method, "avg") == "avg"
+
+
+def _mean_cents(total: Any, n: Any) -> float | None:
+    """``total / n`` rounded to cents from the exact DECIMAL sum: the same digits on every engine. A DOUBLE average
+    adds in each engine's own order, so a mean on a half cent rounded up on one engine and down on another."""
+    if total is None or not n:
+        return None
+    return round(float(Decimal(str(total)) / int(n)), 2)
 
 
 def _fixed(args: RfmArgs) -> tuple[float | None, float | None, float | None]:
@@ -410,11 +429,11 @@ def _by_segment(
         + f"""SELECT CASE WHEN grouping(class_idx) = 0 THEN 'class' WHEN grouping(seg_idx) = 0 THEN 'segment'
             ELSE 'total' END AS kind,
        coalesce(class_idx, seg_idx, 0) AS k, count(*) AS n, sum(monetary) AS revenue,
-       avg(recency) AS a, avg(frequency) AS b, avg(CAST(monetary AS DOUBLE)) AS c
+       avg(recency) AS a, avg(frequency) AS b, CAST(NULL AS DOUBLE) AS c
 FROM rfm_classed WHERE {report_where}
 GROUP BY GROUPING SETS ((class_idx), (seg_idx), ())
 UNION ALL
-SELECT 'thr', 0, n, NULL, CASE WHEN n > 0 THEN r_thr END, CASE WHEN n > 0 THEN f_thr END,
+SELECT 'thr', 0, n, m_sum, CASE WHEN n > 0 THEN r_thr END, CASE WHEN n > 0 THEN f_thr END,
        CASE WHEN n > 0 THEN m_thr END
 FROM rfm_stats"""
     )
@@ -422,7 +441,8 @@ FROM rfm_stats"""
     groups: dict[tuple[str, int], list[Any]] = {(r[0], int(r[1])): r for r in raw}
     total = groups.get(("total", 0), [None, 0, 0, None, None, None, None])
     thr_row = groups.get(("thr", 0), [None, 0, 0, None, None, None, None])
-    thr = (_r(thr_row[4]), _r(thr_row[5]), _r(thr_row[6], 2))
+    m_thr = _mean_cents(thr_row[3], thr_row[2]) if _exact_mean(args.threshold, args.m_threshold) else _r(thr_row[6], 2)
+    thr = (_r(thr_row[4]), _r(thr_row[5]), m_thr)
     n_total, rev_total = int(total[2] or 0), total[3]
     figures.update(
         customers=n_total,
@@ -430,7 +450,7 @@ FROM rfm_stats"""
         revenue=_f(rev_total),
         mean_recency=_r(total[4], 2),
         mean_frequency=_r(total[5], 3),
-        mean_monetary=_r(total[6], 2),
+        mean_monetary=_mean_cents(total[3], total[2]),
         r_threshold=thr[0],
         f_threshold=thr[1],
         m_threshold=thr[2],
@@ -466,7 +486,7 @@ FROM rfm_stats"""
                 round(rev / float(rev_total), 6) if rev_total else None,
                 _r(g[4], 2) if g else None,
                 _r(g[5], 3) if g else None,
-                _r(g[6], 2) if g else None,
+                _mean_cents(g[3], g[2]) if g else None,
             ]
         )
     return columns, rows, thr
@@ -527,7 +547,8 @@ def _by_customer(
        concat(r_score, f_score, m_score) AS rfm_code, r_high, f_high, m_high,
        $c8_zh[class_idx + 1] AS class_zh, $c8_en[class_idx + 1] AS class_en,
        $rf_en[seg_idx + 1] AS segment_en, $rf_zh[seg_idx + 1] AS segment_zh,
-       r_thr, f_thr, m_thr, n, (SELECT count(*) FROM rfm_classed WHERE {report_where}) AS reported{extra_sql}
+       r_thr, f_thr, m_thr, n, (SELECT count(*) FROM rfm_classed WHERE {report_where}) AS reported,
+       m_sum{extra_sql}
 FROM (SELECT * FROM rfm_classed WHERE {report_where} ORDER BY monetary DESC, customer_id LIMIT $limit)
 ORDER BY monetary DESC, customer_id"""
     )
@@ -545,7 +566,9 @@ ORDER BY monetary DESC, customer_id"""
     k = len(CUSTOMER_COLUMNS)
     rows = [[*r[:3], _f(r[3]), *r[4:k]] for r in raw]
     first = raw[0] if raw else None
-    thr = (_r(first[k]), _r(first[k + 1]), _r(first[k + 2], 2)) if first else (None, None, None)
+    exact = _exact_mean(args.threshold, args.m_threshold)
+    m_thr = (_mean_cents(first[k + 5], first[k + 3]) if exact else _r(first[k + 2], 2)) if first else None
+    thr = (_r(first[k]), _r(first[k + 1]), m_thr) if first else (None, None, None)
     reported = int(first[k + 4]) if first else 0
     figures.update(
         customers=reported,
@@ -556,7 +579,7 @@ ORDER BY monetary DESC, customer_id"""
         f_threshold=thr[1],
         m_threshold=thr[2],
     )
-    extra = list(first[k + 5 :]) if first and derive else []
+    extra = list(first[k + 6 :]) if first and derive else []
     return list(CUSTOMER_COLUMNS), rows, thr, extra
 
 

@@ -72,3 +72,17 @@ def test_clv_keeps_customers_on_spark(spark_engine: Any) -> None:
     out = load_all()["clv"].run(spark_engine, {"by": "customer", "limit": 5}).to_json()
     assert len(out["rows"]) == 5 and out["figures"]["predicted_customers"] > 0
     assert not {"clv_customers", "clv_predicted"} & set(spark_engine.tables())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [a for n, a in CASES if n == "rfm"] + [{"by": "customer", "limit": 400}, {"scheme": "rf11"}],
+    ids=lambda a: str(sorted(a)),
+)
+def test_rfm_is_identical_to_the_cent(
+    args: dict[str, Any], sample_con: duckdb.DuckDBPyConnection, spark_engine: Any, customer: str
+) -> None:
+    """No tolerance for rfm: its money figures are rounded to cents from exact DECIMAL sums on both engines (a
+    DOUBLE average could differ by a cent when the mean fell on a half cent), and its classes use the exact mean."""
+    a = fill(args, customer)
+    assert run(sample_con, "rfm", a) == run(spark_engine, "rfm", a)
