@@ -67,11 +67,12 @@ OPS: dict[str, type[exp.Binary]] = {
     "=": exp.EQ,
     "!=": exp.NEQ,
 }
-CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "rep_id", "customer_ids")
+CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "rep_id", "team", "customer_ids")
 # Filters on the order lines: the product's category, the order's channel, the product itself.
 LINE_FILTERS = ("category", "channel", "product")
-# Filters on a fact's own column, for the facts that have one (the department of tickets and contacts).
-FACT_FILTERS = ("department",)
+# Filters on a fact's own column, for the facts that have one (the department of tickets and contacts, the kind of
+# tickets: complaint, inquiry, suggestion).
+FACT_FILTERS = ("department", "ticket_kind")
 CUSTOMER_FILTER_COLUMNS = {
     "acquisition_channel": "acquisition_channel",
     "region": "region",
@@ -81,6 +82,9 @@ CUSTOMER_FILTER_COLUMNS = {
     "rep_id": "rep_id",
     "customer_ids": "customer_id",
 }
+# Customer filters that are not a column of customers: the rep's team ("销售二组的业绩") is the team of the
+# customer's assigned rep.
+CUSTOMER_FILTER_SQL = {"team": "c.rep_id IN (SELECT rep_id FROM sales_reps WHERE list_contains($f_team, team))"}
 DEFAULT_LIMIT = 1000
 D = "duckdb"
 
@@ -147,10 +151,25 @@ class Having(BaseModel):
     value: float = Field(..., description="阈值 / threshold")
 
 
+class ShareOf(BaseModel):
+    """整体:占比的分母 / the whole a part is a share of: its measure, and the filters only the part has."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str = Field(
+        ..., description="整体的指标,如 customer_count(全部客户)、orders_placed(全部订单) / the whole's metric id"
+    )
+    drop: list[str] = Field(
+        default_factory=list,
+        description="只属于部分的筛选条件(整体不加),如 rep_id:我的客户占华东区的比例 / filters of the part only, "
+        "left out of the whole (rep_id in 'my share of East China')",
+    )
+
+
 class MetricQueryArgs(CommonFilters):
     """指标查询参数 / metric query parameters."""
 
-    _product = field_validator("product", "department", mode="before")(_as_list)
+    _product = field_validator("product", "department", "ticket_kind", "team", mode="before")(_as_list)
 
     metrics: list[str] = Field(
         ..., min_length=1, description="指标编号,如 revenue、orders / metric ids, e.g. revenue, orders"
@@ -162,6 +181,13 @@ class MetricQueryArgs(CommonFilters):
         None,
         description="部门(只看这些部门处理的工单、这些部门的客户接触) / departments: only the tickets and contacts "
         "handled by them",
+    )
+    ticket_kind: list[str] | None = Field(
+        None,
+        description="工单类型 complaint/inquiry/suggestion(只看这些类型的工单) / ticket kinds: only these tickets",
+    )
+    team: list[str] | None = Field(
+        None, description="销售团队(这些团队的销售负责的客户) / sales teams: the customers their reps are assigned"
     )
     by: list[str] = Field(
         default_factory=list, description="维度编号,如 region、month / dimension ids, e.g. region, month"
@@ -184,6 +210,11 @@ class MetricQueryArgs(CommonFilters):
         False,
         description="每组占全部的比例(如 线上渠道占总销售额多少) / each group's share of the total over all groups "
         "in scope (e.g. what share of revenue the online channel brings): adds a <metric>_share column",
+    )
+    share_of: ShareOf | None = Field(
+        None,
+        description="占比的分母(如 今年有成交的客户占全部客户的比例:metrics=[customers], share_of={metric: "
+        "customer_count}) / the whole of a ratio: adds whole_<metric> and <metric>_share (the first metric over it)",
     )
     period_grain: Literal["month", "quarter", "half", "year"] | None = Field(
         None,
@@ -226,6 +257,15 @@ class MetricQueryArgs(CommonFilters):
                 f"排序依据 {self.sort_by} 不在查询的指标或维度中;请把它加到 metrics 或 by。",
                 f"sort_by {self.sort_by} is not among the requested metrics or dimensions; add it to metrics or by.",
             )
+        if self.share_of is not None:
+            _known("metric", self.share_of.metric, METRICS)
+            bad = [d for d in self.share_of.drop if d not in (*CUSTOMER_FILTERS, *LINE_FILTERS, *FACT_FILTERS)]
+            if bad or self.compare != "none":
+                raise InputError(
+                    "占比的整体只能去掉筛选条件,且不能同时做对比;请分开查询。",
+                    "The whole of a share can only leave out filters, and cannot be combined with a comparison; "
+                    "ask separately.",
+                )
         if len(set(self.metrics)) != len(self.metrics) or len(set(self.by)) != len(self.by):
             raise InputError(
                 "指标或维度重复了,请去掉重复项。", "A metric or dimension is repeated; remove the duplicate."
@@ -399,7 +439,8 @@ def _fact_select(
     fact = FACTS[fact_id]
     date_sql = fact.get("date")
     cust = fact.get("customer")
-    q = _suffix_scope(_p(f"SELECT * FROM {fact['from']}"), sfx)
+    source = fact["from_start"] if has_start and fact.get("from_start") else fact["from"]
+    q = _suffix_scope(_p(f"SELECT * FROM {source}"), sfx)
     assert isinstance(q, exp.Select)
     q.set("expressions", [])
     needed: set[str] = set()
@@ -466,7 +507,8 @@ def _scope_ctes(
     cust = exp.select("c.*").from_("customers AS c")
     for name in CUSTOMER_FILTERS:
         if getattr(args, name):
-            cust = cust.where(f"list_contains($f_{name}, c.{CUSTOMER_FILTER_COLUMNS[name]})", dialect=D)
+            cond = CUSTOMER_FILTER_SQL.get(name) or f"list_contains($f_{name}, c.{CUSTOMER_FILTER_COLUMNS[name]})"
+            cust = cust.where(cond, dialect=D)
     lines = (
         exp.select(
             "o.order_id",
@@ -581,7 +623,12 @@ def previous_period(kind: str, start: dt.date, end: dt.date, grain: str | None =
 
 
 def compile_query(
-    args: MetricQueryArgs, period: Period, prev: Period | None = None, *, for_totals: bool = False
+    args: MetricQueryArgs,
+    period: Period,
+    prev: Period | None = None,
+    *,
+    for_totals: bool = False,
+    ref_date: dt.date | None = None,
 ) -> Compiled:
     """Compile the spec to one SQL statement and its parameters (no execution).
 
@@ -597,7 +644,8 @@ def compile_query(
     if for_totals:  # per-customer metrics have no overall value
         metrics = [m for m in metrics if not METRICS[m].get("needs")]
     check_compatible(metrics, by)
-    params: dict[str, Any] = {"f_end": period.end}
+    # what is known today (an invoice issued last year may have gone overdue since): never before the period end
+    params: dict[str, Any] = {"f_end": period.end, "ref_date": max(ref_date or period.end, period.end)}
     if period.start is not None:
         params["f_start"] = period.start
     if any("$active_days" in METRICS[m]["sql"] for m in metrics):
@@ -654,6 +702,33 @@ def compile_query(
             final = final.join("prev", join_type="cross")
     else:
         final = exp.select(*[exp.column(c, table="cur") for c in out_cols]).from_("cur")
+    if args.share_of is not None and not for_totals:
+        # The whole, compiled like the part but without the part's own filters, joined on the groups: the part's
+        # first metric over the whole's metric, group by group.
+        whole = args.share_of.metric
+        wargs = args.model_copy(
+            update={**dict.fromkeys(args.share_of.drop), "metrics": [whole], "having": [], "share_of": None}
+        )
+        check_compatible([whole], by)
+        wctes, wbody = _period_ctes(wargs, [whole], by, period, "_w")
+        all_ctes += [*wctes, ("whole", wbody)]
+        part = exp.column(metrics[0], table="cur")
+        wcol = exp.column(whole, table="whole")
+        final = final.select(
+            exp.alias_(wcol, f"whole_{whole}"),
+            exp.alias_(
+                exp.Div(
+                    this=exp.Cast(this=part, to=exp.DataType.build("double")),
+                    expression=exp.func("nullif", wcol.copy(), exp.Literal.number(0)),
+                ),
+                f"{metrics[0]}_share",
+            ),
+        )
+        on = [exp.NullSafeEQ(this=exp.column(c, table="whole"), expression=exp.column(c, table="cur")) for c in dcols]
+        final = (
+            final.join("whole", on=exp.and_(*on), join_type="left") if on else final.join("whole", join_type="cross")
+        )
+        out_cols += [f"whole_{whole}", f"{metrics[0]}_share"]
 
     total_cols: list[str] = []
     if not for_totals and by and all(METRICS[m].get("additive") for m in metrics):
@@ -762,7 +837,8 @@ def _own_filters(fact_id: str) -> dict[str, str]:
 
 
 def _check_fact_filters(args: MetricQueryArgs, metrics: list[str]) -> None:
-    """A department filter applies to tickets and contacts only: refuse it, saying so, for any other measure."""
+    """A filter on a fact's own column (department, ticket kind) applies only to the facts that record it: refuse
+    it, saying so, for any other measure."""
     for name in FACT_FILTERS:
         if not getattr(args, name):
             continue
@@ -771,10 +847,13 @@ def _check_fact_filters(args: MetricQueryArgs, metrics: list[str]) -> None:
         if bad:
             names_zh = "、".join(str(METRICS[m]["zh"]) for m in bad)
             names_en = ", ".join(str(METRICS[m]["en"]) for m in bad)
+            facts = list(dict.fromkeys(f.split("_")[-1] for f in dim["per_fact"]))  # tickets, interactions
+            on_zh = "和".join({"tickets": "工单", "interactions": "客户接触"}.get(f, f) for f in facts)
+            on_en = " and ".join({"interactions": "contacts"}.get(f, f) for f in facts)
             raise InputError(
-                f"{names_zh}不能按{dim['zh']}筛选({dim['zh']}只记录在工单和客户接触上);请去掉该条件或分开查询。",
-                f"{names_en} cannot be filtered by {dim['en']} (departments are recorded on tickets and contacts "
-                "only); drop that filter or ask separately.",
+                f"{names_zh}不能按{dim['zh']}筛选({dim['zh']}只记录在{on_zh}上);请去掉该条件或分开查询。",
+                f"{names_en} cannot be filtered by {dim['en']} ({dim['en']} is recorded on {on_en} only); drop that "
+                "filter or ask separately.",
             )
 
 
@@ -810,6 +889,18 @@ def _with_shares(
     return out_cols, out_rows
 
 
+def _top_share(
+    args: MetricQueryArgs, columns: list[str], rows: list[list[Any]], totals: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The top N rows together ("前十大客户合计占销售额的比例"): their sum, the total over all groups, the share."""
+    m = args.metrics[0]
+    total = totals.get(m)
+    if m not in columns or f"{m}_share" not in columns or not total:
+        return None
+    part = sum(float(r[columns.index(m)] or 0) for r in rows)
+    return {"metric": m, "n": len(rows), "value": part, "total": float(total), "share": part / float(total)}
+
+
 @register(
     "metric_query",
     "指标查询:按维度(大区、产品、销售、月份…)切分一个或几个指标(销售额、毛利、订单数、新客户、NPS、投诉…),支持筛选、前 N 名、条件和同比/环比",
@@ -824,7 +915,8 @@ def _with_shares(
     ),
 )
 def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
-    as_of = args.as_of or last_order_date(con)
+    ref_date = last_order_date(con)
+    as_of = args.as_of or ref_date
     end = args.end or as_of
     if args.start and args.start > end:
         raise InputError(
@@ -832,8 +924,9 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
             f"Start date {args.start} is after end date {end}; fix the period.",
         )
     metrics = list(dict.fromkeys([*args.metrics, *(h.metric for h in args.having)]))
-    _check_marketing(args, metrics)
-    _check_fact_filters(args, metrics)
+    whole = [args.share_of.metric] if args.share_of else []
+    _check_marketing(args, [*metrics, *whole])
+    _check_fact_filters(args, [*metrics, *whole])
     dims = _all_dimensions()
     prev: Period | None = None
     if args.compare != "none":
@@ -849,7 +942,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
             )
         prev = previous_period(args.compare, args.start, end, args.period_grain)
     period = Period(args.start, end)
-    compiled = compile_query(args, period, prev)
+    compiled = compile_query(args, period, prev, ref_date=ref_date)
     engine = as_engine(con)
     _, fetched = engine.rows(compiled.sql, compiled.params, tree=compiled.tree)
     rows = [list(r[: len(compiled.columns)]) for r in fetched]
@@ -869,7 +962,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
     if compiled.total_columns and rows:
         figures["totals"] = dict(zip(compiled.metric_columns, fetched[0][len(compiled.columns) :], strict=True))
     elif args.by and any(not METRICS[m].get("needs") for m in metrics):
-        totals = compile_query(args, period, for_totals=True)
+        totals = compile_query(args, period, for_totals=True, ref_date=ref_date)
         _, trows = engine.rows(totals.sql, totals.params, tree=totals.tree)
         trow = trows[0] if trows else None
         figures["totals"] = dict(zip(totals.metric_columns, trow or [], strict=False))
@@ -878,6 +971,8 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
         figures["totals"] = {m: rows[0][compiled.columns.index(m)] for m in metrics}
     if args.share:
         columns, rows = _with_shares(args, metrics, compiled.columns, rows, figures.get("totals") or {})
+        if args.top is not None and args.by and rows:
+            figures["top_share"] = _top_share(args, columns, rows, figures.get("totals") or {})
     else:
         columns = compiled.columns
     notes = []

@@ -14,16 +14,34 @@ from tools.base import ToolResult
 
 TOOL = "metric_query"
 MAX_NAMES = 5
-FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "channel", "category", "department", "rep_id")
+FILTERS = (
+    "region", "city", "industry", "size", "acquisition_channel", "channel", "category", "department", "team",
+    "ticket_kind", "rep_id",
+)  # fmt: skip
+# codes a filter holds that the answer names in words
+CODES = {"ticket_kind": "kind"}
 COMPARED = {
     "previous_period": {"zh": "上一期", "en": "the previous period"},
     "same_period_last_year": {"zh": "去年同期", "en": "the same period last year"},
 }
 
 
+def _values(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) -> list[str]:
+    """The filter values named, codes in words ("complaint" → 投诉), a rep as the customers they look after."""
+    out = []
+    for k in keys:
+        for v in args.get(k) or []:
+            if k in CODES:
+                v = fmt(str(v), CODES[k], lang)
+            elif k == "rep_id":
+                v = f"{v} 负责的客户" if lang == "zh" else f"{v}'s customers"
+            out.append(str(v))
+    return out
+
+
 def _scope(args: dict[str, Any], period: str | None, lang: str) -> str:
     """Where and when: "华东、大型" / "in 华东, 大型", and the period named."""
-    values = [str(v) for k in FILTERS for v in args.get(k) or []]
+    values = _values(args, lang)
     zh = lang == "zh"
     where = "、".join(values) if zh else ", ".join(values)
     if zh:
@@ -100,6 +118,11 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
     records = result.records()
     compare = str(args.get("compare") or "none")
     end = "。" if zh else "."
+    if args.get("share_of") and not by:
+        return _part_of_whole(records[0], args, period, lang)
+    top_share = result.figures.get("top_share")
+    if isinstance(top_share, dict) and by:
+        return _top_together(top_share, args, period, lang)
     if not by:
         row = records[0]
         value = fmt(row.get(metric), metric, lang, TOOL)
@@ -175,3 +198,48 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
     if zh:
         return f"{scope}{m_label}按{dim}:{listed}{tail}{end}"
     return f"{m_label[:1].upper()}{m_label[1:]} by {dim}{' ' + scope if scope else ''}: {listed}{tail}{end}"
+
+
+def _part_of_whole(row: dict[str, Any], args: dict[str, Any], period: str | None, lang: str) -> str | None:
+    """A share as two figures and their ratio, the share first: "2026年,退货单数占全部订单数的 3.1%:全部订单数
+    7,579,其中退货单数 236。" The whole is named with the filters both sides share; the part with its own."""
+    metric = str(args["metrics"][0])
+    whole = str(args["share_of"]["metric"])
+    share, part_v, whole_v = row.get(f"{metric}_share"), row.get(metric), row.get(f"whole_{whole}")
+    if share is None:
+        return None
+    drop = tuple(args["share_of"].get("drop") or [])
+    zh = lang == "zh"
+    sep = "、" if zh else ", "
+    where = sep.join(_values({k: v for k, v in args.items() if k not in drop}, lang))
+    who = sep.join(_values(args, lang, drop))
+    p_label, w_label = label(metric, lang, TOOL), label(whole, lang, TOOL)
+    same = metric == whole
+    f = lambda v, k: fmt(v, k, lang, TOOL)  # noqa: E731
+    pct = fmt(share, f"{metric}_share", lang, TOOL)
+    if zh:
+        part_name = f"{who}的{p_label}" if who else p_label
+        whole_name = f"{where}{'全部' if same else '的'}{w_label}" if where else f"{'全部' if same else ''}{w_label}"
+        when = f"{period}," if period else ""
+        return f"{when}{part_name}占{whole_name}的 {pct}:{whole_name} {f(whole_v, whole)},其中{part_name} {f(part_v, metric)}。"
+    part_name = f"{p_label} ({who})" if who else p_label
+    whole_name = f"{'all ' if same else ''}{w_label}"
+    when = f" ({'; '.join(x for x in (where, period) if x)})" if where or period else ""
+    return (
+        f"{part_name[:1].upper()}{part_name[1:]} as a share of {whole_name}{when}: {pct} "
+        f"({f(part_v, metric)} of {f(whole_v, whole)})."
+    )
+
+
+def _top_together(top: dict[str, Any], args: dict[str, Any], period: str | None, lang: str) -> str:
+    """The top N rows together, first: "2026年销售额前 10 的客户合计 1,162.8万,占全部(7,715.1万)的 15.1%。"."""
+    metric, n = str(top["metric"]), int(top["n"])
+    dim = label(str(args["by"][0]), lang, TOOL)
+    scope = _scope(args, period, lang)
+    f = lambda v: fmt(v, metric, lang, TOOL)  # noqa: E731
+    pct = fmt(top["share"], f"{metric}_share", lang, TOOL)
+    m_label = label(metric, lang, TOOL)
+    if lang == "zh":
+        return f"{scope}{m_label}前 {n} 的{dim}合计 {f(top['value'])},占全部({f(top['total'])})的 {pct}。"
+    where = f" {scope}" if scope else ""
+    return f"The top {n} {_plural(dim)} by {m_label}{where} together: {f(top['value'])}, {pct} of the total ({f(top['total'])})."

@@ -50,6 +50,8 @@ from assistant.nlu.measures import (
 )
 from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.parts import split_parts
+from assistant.nlu.ratio import read_ratio
+from assistant.nlu.ratio import table as ratio_table
 from assistant.nlu.timeparse import (
     COMPARE_PATTERNS,
     Period,
@@ -759,6 +761,8 @@ class Router:
             top = 1
         if by[:1] == ["customer"] and metrics in (["customers"], ["customer_count"]):
             metrics = ["revenue"]  # each customer counts once: "买得最多的客户" ranks them by what they bought
+        if top and by == ["customer"] and SHARE_RE.search(q):
+            args["share"] = True  # "前十大客户合计占销售额的比例": the top rows together, and each one's share
         part = self._share_part(r, args, by)
         if part is not None:
             # "线上占总销售额多少": the named value is one group among its siblings, each with its share.
@@ -1327,6 +1331,55 @@ def customer_list(router: Router, r: Reading) -> Plan | None:
     return router._plan_metrics(replace(r, dims=["customer", *r.dims]), metrics)
 
 
+def share_of_whole(router: Router, r: Reading) -> Plan | None:
+    """A share read as a part over its whole (``nlu.ratio``): "今年的订单里退货单占几个点" (returned orders over
+    every order), "已回款的发票里按时回款的占几成", "我的客户今年的销售额占整个华东区的多少" (my customers' revenue
+    over the region's). The answer gives both figures and the share. Filters and "my customers" named on the part's
+    side only are left out of the whole; a share of a value among its siblings ("华东占全公司多少") is left to the
+    metric layer's grouping (``_share_part``)."""
+    if not SHARE_RE.search(r.q) or _top_n(r.q) or r.customers:
+        return None
+    ratio = read_ratio(r.q)
+    if ratio is None:
+        return None
+    q = r.q
+    mine = router.tables.cues["mine"]
+    mine_whole = any(ratio.in_whole(m.start, m.end) for m in mine.find(q))
+    mine_part = (
+        any(not ratio.in_whole(m.start, m.end) for m in mine.find(q)) or bool(MINE_VERB_RE.search(q))
+    ) and not mine_whole
+    whole_kinds = {e.kind for e in r.ents if ratio.in_whole(e.start, e.end)}
+    part_kinds = {e.kind for e in r.ents if not ratio.in_whole(e.start, e.end)} - whole_kinds
+    drop = [FILTER_OF_ENTITY[k] for k in sorted(part_kinds) if k in FILTER_OF_ENTITY]
+    if mine_part and r.ctx.user_rep_id:
+        drop.append("rep_id")
+    qualified = ratio.part is not None and (ratio.part != ratio.whole or ratio.part_filters)
+    if not qualified and not (mine_part and r.ctx.user_rep_id and whole_kinds):
+        return None  # no qualifier on the part: a value's share among its siblings, the metric layer's grouping
+    populations = {p.metric for p in ratio_table().populations}
+    part, whole = ratio.part, ratio.whole
+    if not qualified and r.metrics and r.metrics[0] not in populations:
+        part = whole = r.metrics[0]  # "我的客户今年的销售额占整个华东区的多少": the measure the question names
+    if part is None or whole is None:
+        return None
+    spec = router.registry.get("metric_query")
+    if spec is None:
+        return None
+    plan = Plan("tool", r.lang, tool="metric_query", period=r.time.period if r.time else None, entities=r.ents)
+    args = router._common_filters(r, plan)
+    for key, values in ratio.filters.items():
+        args[key] = values
+    for key, values in ratio.part_filters.items():
+        args[key] = values
+        drop.append(key)
+    filtered = {FILTER_OF_ENTITY.get(e.kind, e.kind) for e in r.ents}
+    by = [d for d in r.dims if GROUPING_RE.search(q) and d != "customer" and d not in filtered]
+    args.update(metrics=[part], by=by, share_of={"metric": whole, "drop": _unique(drop)})
+    plan.args = router._validated(spec.args_model, args, plan, r.lang)
+    plan.reason = f"share: {part} over {whole}" + (f" without {', '.join(drop)}" if drop else "")
+    return plan
+
+
 def strong_analysis(router: Router, r: Reading) -> Plan | None:
     """An analysis named outright (not only through a metric's words)."""
     if r.best_strong and r.strong_score >= 3:
@@ -1436,6 +1489,7 @@ RULES: tuple[Rule, ...] = (
     why_about_customer,
     explanation,
     ordinal_customer,
+    share_of_whole,
     customer_list,
     strong_analysis,
     analysis_over_metric,

@@ -114,3 +114,32 @@ def test_a_truncated_list_is_not_counted_as_its_rows() -> None:
     res.figures["truncated"] = True
     assert lead_sentence(res, "zh", None) == "符合条件的客户超过 2 个,下表只列出前 2 个。"
     assert lead_sentence(res, "en", None) == "More than 2 customers match the conditions; the table shows the first 2."
+
+
+def test_a_share_says_the_share_then_both_figures() -> None:
+    args = {"metrics": ["returns"], "by": [], "share_of": {"metric": "orders_placed", "drop": []}}
+    res = result(args, ["returns", "whole_orders_placed", "returns_share"], [[236, 7579, 236 / 7579]])
+    assert (
+        lead_sentence(res, "zh", "2026年") == "2026年,退货单数占全部订单数的 3.1%:全部订单数 7,579,其中退货单数 236。"
+    )
+    assert lead_sentence(res, "en", "2026") == "Returned orders as a share of all orders (2026): 3.1% (236 of 7,579)."
+
+
+def test_the_parts_own_filter_names_the_part_and_the_rest_the_whole() -> None:
+    args = {"metrics": ["revenue"], "by": [], "region": ["华东"], "rep_id": ["R001"],
+            "share_of": {"metric": "revenue", "drop": ["rep_id"]}}  # fmt: skip
+    res = result(args, ["revenue", "whole_revenue", "revenue_share"], [[3_884_000.0, 23_466_000.0, 0.1655]])
+    assert lead_sentence(res, "zh", None) == (
+        "R001 负责的客户的销售额占华东全部销售额的 16.6%:华东全部销售额 2,346.6万,其中R001 负责的客户的销售额 388.4万。"
+    )
+
+
+def test_the_top_rows_together_come_first() -> None:
+    args = {"metrics": ["revenue"], "by": ["customer"], "top": 2, "share": True}
+    res = result(args, ["customer", "customer_name", "revenue", "revenue_share"],
+                 [["C1", "甲", 600.0, 0.3], ["C2", "乙", 400.0, 0.2]])  # fmt: skip
+    res.figures["top_share"] = {"metric": "revenue", "n": 2, "value": 1000.0, "total": 2000.0, "share": 0.5}
+    assert lead_sentence(res, "zh", "2026年") == "2026年销售额前 2 的客户合计 1,000,占全部(2,000)的 50.0%。"
+    assert lead_sentence(res, "en", "2026") == (
+        "The top 2 customers by revenue (2026) together: 1,000, 50.0% of the total (2,000)."
+    )

@@ -108,6 +108,32 @@ def test_a_share_groups_by_the_named_value(router: Router) -> None:
     assert plan.args["by"] == ["channel"] and plan.args["share"] is True and "channel" not in plan.args
 
 
+@pytest.mark.parametrize(
+    ("question", "rep", "args"),
+    [
+        ("上季度的订单里取消单占多少", None, {"metrics": ["cancelled_orders"], "share_of": {"metric": "orders_placed", "drop": []}}),
+        ("Of last year's paid invoices, what share were paid late?", None,
+         {"metrics": ["paid_late_invoices"], "share_of": {"metric": "paid_invoices", "drop": []}}),
+        ("我名下的客户里今年下过单的占几成", "R002",
+         {"metrics": ["customers"], "rep_id": ["R002"], "share_of": {"metric": "customer_count", "drop": []}}),
+        ("我今年的业绩占华南区的百分之几", "R002",
+         {"metrics": ["revenue"], "region": ["华南"], "rep_id": ["R002"], "share_of": {"metric": "revenue", "drop": ["rep_id"]}}),
+        ("咨询类工单里已经解决的占多少", None,
+         {"metrics": ["resolved_tickets"], "ticket_kind": ["inquiry"], "share_of": {"metric": "tickets", "drop": []}}),
+        ("what share of our tickets are suggestions", None,
+         {"metrics": ["tickets"], "ticket_kind": ["suggestion"], "share_of": {"metric": "tickets", "drop": ["ticket_kind"]}}),
+    ],
+)  # fmt: skip
+def test_a_share_is_a_part_over_its_whole(router: Router, question: str, rep: str | None, args: dict[str, Any]) -> None:
+    plan = router.route(question, Context(user_rep_id=rep))
+    assert plan.tool == "metric_query" and {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+def test_the_top_rows_share_together(router: Router) -> None:
+    plan = router.route("去年前五大客户一共占了销售额的多少")
+    assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True
+
+
 def test_a_share_within_a_filter_keeps_the_filter(router: Router) -> None:
     plan = router.route("华东今年的销售额里上海占多少")
     assert plan.args["region"] == ["华东"] and plan.args["by"] == ["city"] and plan.args["share"] is True

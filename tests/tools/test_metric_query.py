@@ -164,6 +164,12 @@ ALL_HISTORY: dict[str, Any] = {
     "overdue_customers": 2,  # C1 (V2), C2 (V3): unpaid at 06-30 and past due
     "complaining_customers": 3,  # T1 C1, T4 C3, T3 C2
     "surveyed_customers": 3,  # C3 (S5, S4), C1 (S1, S2), C2 (S3)
+    "orders_placed": 7,  # every status: O7 O1 O3 O2 O4 (returned) O5 O6 (cancelled)
+    "paid_invoices": 1,  # V1 (02-10); V3 is paid only on 07-15, after the reference date 06-30
+    "paid_on_time_invoices": 1,  # V1 paid 02-10, due 02-14
+    "paid_late_invoices": 0,  # V3 will be, on 07-15: not known at 06-30
+    "resolved_tickets": 2,  # T1, T2; T4 is resolved on 07-05, T3 open
+    "repeat_customers": 1,  # C1 (O7, O1, O2); C2 and C3 one completed order each
 }
 
 # The first half of 2024.
@@ -206,6 +212,12 @@ H1_2024: dict[str, Any] = {
     "list_price": None,  # no product launched in the period: no price to average
     "complaining_customers": 3,  # T1 02-01 C1, T4 05-01 C3, T3 06-20 C2
     "surveyed_customers": 3,  # S1, S2 C1; S3 C2; S4 C3 (S5 is 2023)
+    "orders_placed": 6,  # O1 O3 O2 O4 O5 O6 (O7 is 2023)
+    "paid_invoices": 1,
+    "paid_on_time_invoices": 1,
+    "paid_late_invoices": 0,
+    "resolved_tickets": 2,  # T1, T2 created in H1 and resolved by 06-30
+    "repeat_customers": 1,  # C1 (O1, O2); O7 is before the period
     "overdue_customers": 2,  # a snapshot at 06-30
     # snapshots at the end do not depend on the start
     "overdue_open_invoices": 2,
@@ -941,3 +953,73 @@ def test_shares_of_the_total(con: duckdb.DuckDBPyConnection) -> None:
     # all history: 华东 100 + 380 + 650 + 100 = 1230, 华北 800 → 1230 / 2030 and 800 / 2030
     rows = q(con, metrics=["revenue"], by=["region"], share=True).records()
     assert {r["region"]: r["revenue_share"] for r in rows} == {"华东": approx(1230 / 2030), "华北": approx(800 / 2030)}
+
+
+def test_invoices_paid_late_once_the_reference_date_knows(con: duckdb.DuckDBPyConnection) -> None:
+    later = {"as_of": D(2024, 7, 31)}
+    assert one(con, "paid_invoices", **later) == 2  # V1, V3 (07-15)
+    assert one(con, "paid_late_invoices", **later) == 1  # V3: due 03-21, paid 07-15
+    assert one(con, "paid_on_time_invoices", **later) == 1  # V1
+
+
+def test_overdue_invoices_of_a_past_period_are_judged_today(con: duckdb.DuckDBPyConnection) -> None:
+    # issued in Q2 (V2 04-10 due 05-10, V4 05-20 due 07-19); the data's reference date is 06-01 (the last order):
+    # V2 is unpaid past its due date by then, V4 not yet due, whatever the period end (05-15) was
+    assert one(con, "overdue_invoices", start=D(2024, 4, 1), end=D(2024, 5, 15), as_of=D(2024, 5, 15)) == 1
+
+
+def share_row(res: Any) -> dict[str, Any]:
+    return dict(zip(res.columns, res.rows[0], strict=True))
+
+
+def test_a_part_over_its_whole(con: duckdb.DuckDBPyConnection) -> None:
+    # buyers in H1 (C1, C2, C3) among the customers on record (C1..C4)
+    res = q(con, metrics=["customers"], share_of={"metric": "customer_count"}, start=D(2024, 1, 1))
+    assert share_row(res) == {"customers": 3, "whole_customer_count": 4, "customers_share": approx(0.75)}
+    # returned orders among every order placed in H1: O4 of O1 O3 O2 O4 O5 O6
+    res = q(con, metrics=["returns"], share_of={"metric": "orders_placed"}, start=D(2024, 1, 1))
+    assert share_row(res)["returns_share"] == approx(1 / 6)
+    # resolved complaints among complaints: T1 of T1, T4, T3 (T4 resolved after 06-30)
+    res = q(con, metrics=["resolved_tickets"], share_of={"metric": "tickets"}, ticket_kind=["complaint"])
+    assert share_row(res) == {"resolved_tickets": 1, "whole_tickets": 3, "resolved_tickets_share": approx(1 / 3)}
+
+
+def test_the_whole_leaves_out_the_parts_own_filters(con: duckdb.DuckDBPyConnection) -> None:
+    # 杭州 (C2: O3 650) in H1 against all of 华东 in H1 (C1: O1 380 + O2 100, C2: 650)
+    res = q(
+        con,
+        metrics=["revenue"],
+        region=["华东"],
+        city=["杭州"],
+        share_of={"metric": "revenue", "drop": ["city"]},
+        start=D(2024, 1, 1),
+    )
+    assert share_row(res) == {"revenue": 650, "whole_revenue": 1130, "revenue_share": approx(650 / 1130)}
+
+
+def test_a_share_group_by_group(con: duckdb.DuckDBPyConnection) -> None:
+    # buyers over customers on record per region: 华东 C1, C2 of C1, C2; 华北 C3 of C3, C4
+    res = q(con, metrics=["customers"], share_of={"metric": "customer_count"}, by=["region"])
+    assert {r[0]: r[-1] for r in res.rows} == {"华东": approx(1.0), "华北": approx(0.5)}
+
+
+def test_the_top_rows_together(con: duckdb.DuckDBPyConnection) -> None:
+    # all history: C3 800, C2 650, C1 580 of 2030; the top one is C3
+    res = q(con, metrics=["revenue"], by=["customer"], top=1, share=True)
+    assert res.figures["top_share"] == {
+        "metric": "revenue",
+        "n": 1,
+        "value": 800,
+        "total": 2030,
+        "share": approx(800 / 2030),
+    }
+
+
+def test_team_and_ticket_kind_filters(con: duckdb.DuckDBPyConnection) -> None:
+    assert one(con, "revenue", team=["B"]) == 800  # R2's customers: C3 (O5)
+    assert one(con, "tickets", ticket_kind=["inquiry"]) == 1  # T2
+    assert one(con, "avg_resolution_hours", ticket_kind="complaint") == 24  # T1 only (T4 resolved after 06-30)
+    with pytest.raises(InputError, match="ticket kind"):
+        q(con, metrics=["revenue"], ticket_kind=["complaint"])
+    with pytest.raises(InputError):
+        q(con, metrics=["revenue"], share_of={"metric": "revenue", "drop": ["start"]})
