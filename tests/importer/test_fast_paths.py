@@ -22,6 +22,8 @@ DATES = [
     "13/1/2010",
     "0/1/2010",
     " 12/1/2010 8:26 ",
+    "\t12/1/2010 8:26",
+    "2024/1/5 ",
     "12/1/2010  8:26",
     "12-1-2010 8:26",
     "2024/1/5",
@@ -58,3 +60,48 @@ def test_ids_with_and_without_a_dot() -> None:
     values = ["17850.0", "17850.00", "-3.0", "17850.5", "A.0", "C0001", " 42 ", "", None, "1.0.0"]
     got = [con.execute(f"SELECT {clean.ident('$v')}", {"v": v}).fetchone()[0] for v in values]
     assert got == ["17850", "17850", "-3", "17850.5", "A.0", "C0001", "42", None, None, "1.0.0"]
+
+
+NUMBERS = [
+    "1.005",
+    "-1.005",
+    "2.675",
+    "0.01",
+    "1.00499999999",  # more than ten decimals: rounded to ten first by both ways
+    "1.004999999999999",
+    "99999999.995",  # the largest the fast path reads
+    "100000000.005",  # beyond it: the general rule
+    "12345678901234.56",
+    "99999999999999999.99",  # too large for DECIMAL(18,2): NULL both ways
+    " 3 ",
+    "\t3",
+    "+2.5",
+    ".5",
+    "5.",
+    "1e3",
+    "1_000",
+    "1,234.50",
+    "(12.30)",
+    "¥900",
+    "12%",
+    "0.00%",
+    "-0",
+    "abc",
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("sql_type", ["DECIMAL(18,2)", "DECIMAL(5,4)"])
+def test_decimal_shortcut_agrees_with_the_rule(sql_type: str) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(NUMBERS)))
+    fast, general = (
+        con.execute(f"SELECT i, {e} FROM t ORDER BY i").fetchall()
+        for e in (clean.decimal("v", sql_type), f"TRY_CAST({clean.number('v')} AS {sql_type})")
+    )
+    assert fast == general
+    if sql_type == "DECIMAL(18,2)":
+        got = dict(fast)
+        assert (str(got[0]), str(got[6]), got[9]) == ("1.01", "100000000.00", None)

@@ -100,7 +100,7 @@ def _typed_expr(plan: Plan, col: Column) -> str:
     elif col.type == "INTEGER":
         expr = clean.integer(c)
     elif col.type.startswith("DECIMAL"):
-        expr = f"TRY_CAST({clean.number(c)} AS {col.type})"
+        expr = clean.decimal(c, col.type)
     elif col.type == "DATE":
         expr = f"CAST({clean.timestamp(c, plan.date_orders.get(col.name))} AS DATE)"
     elif col.type == "TIMESTAMP":
