@@ -67,7 +67,10 @@ def order_values_sql(line_filter: str = "") -> str:
         GROUP BY oi.order_id"""
 
 
-BUILD_SQL = f"""
+def build_sql(values: str | None = None) -> str:
+    """The statement that builds ``order_totals``; ``values`` is a relation of each order's value with the columns
+    of ``order_values_sql`` (default: those, from the lines), for a writer that has the values already."""
+    return f"""
 CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
 WITH t AS (
     -- Orders without lines have no value and are left out, as the line-based tools never see them either.
@@ -76,7 +79,7 @@ WITH t AS (
            v.lines_without_cost::INTEGER AS lines_without_cost
     FROM orders o
     JOIN (
-        {order_values_sql()}
+        {values or order_values_sql()}
     ) v ON v.order_id = o.order_id
 )
 -- Purchase days (BG/NBD counts a customer's orders on one day as one purchase): day_first marks the first
@@ -91,6 +94,9 @@ FROM t
 """
 
 
+BUILD_SQL = build_sql()
+
+
 _VERIFIED: set[tuple[str, str]] = set()  # (database, lite fingerprint) whose full fingerprint matched
 
 
@@ -98,9 +104,13 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return str(con.execute(sql).fetchone()[0])
 
 
-def build(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build the derived tables from the contract tables; the caller owns the transaction."""
-    con.execute(BUILD_SQL)
+def build(con: duckdb.DuckDBPyConnection, values: str | None = None) -> None:
+    """(Re)build the derived tables from the contract tables; the caller owns the transaction.
+
+    ``values``: each order's value (see ``build_sql``) when the caller has computed it already (the importer's
+    transactions preset, from its staged lines); it must equal what the lines in the warehouse give.
+    """
+    con.execute(build_sql(values))
     # build() rebuilds every derived table, so the whole bookkeeping table is rewritten with them.
     con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (name VARCHAR PRIMARY KEY, lite_fp VARCHAR, full_fp VARCHAR)")
     con.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", [ORDER_TOTALS, _lite(con), _one(con, FULL_SQL)])

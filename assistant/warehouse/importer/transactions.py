@@ -37,55 +37,92 @@ TRANSACTIONS = Table(
 )
 
 UNKNOWN = "'未知'"
+AMOUNT = "round(abs(quantity) * unit_price, 2)::DECIMAL(18,2)"  # a line's amount (order_items.amount)
+# Each staged order's value as derived.order_values_sql computes it from the lines: revenue Σ amount; margin the same
+# and every line without cost, since the preset's products carry no cost. Only for a replace, where every product is
+# the preset's own.
+ORDER_VALUES = (
+    "(SELECT order_id, _revenue AS revenue, _revenue AS margin, _lines AS lines_without_cost FROM stg.ok_orders)"
+)
+
+
+# One BIGINT per line in file order ((_ord, _row) as a number): cheaper to compare and carry than a pair.
+KEY = "((_ord::BIGINT << 40) | _row)"
+
+
+def _first(col: str) -> str:
+    """The first non-NULL value in file order (arg_min over one key: no per-group sort as ORDER BY takes)."""
+    return f"arg_min({col}, {KEY}) FILTER (WHERE {col} IS NOT NULL)"
 
 
 def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: ImportReport) -> dict[str, Plan]:
-    """From ``stg.typed_transactions`` (already typed and checked) to typed plans for the four tables."""
-    report.lines_without_customer = con.execute(
-        "SELECT count(*) FROM stg.typed_transactions WHERE _why IS NULL AND customer_id IS NULL"
-    ).fetchone()[0]
+    """From ``stg.typed_transactions`` (already typed and checked) to typed plans for the four tables.
+
+    Their lines are ``stg.tx``: a view over the typed lines when every invoice names one customer (the usual
+    case: no copy of every line), a table of the lines that keep their invoice's customer otherwise.
+    """
+    without, used = con.execute(
+        "SELECT count(*) FILTER (WHERE customer_id IS NULL), count(*) FILTER (WHERE customer_id IS NOT NULL) "
+        "FROM stg.typed_transactions WHERE _why IS NULL"
+    ).fetchone()
+    report.lines_without_customer = without
     # An invoice belongs to the customer on its first line; a line naming another customer is rejected. An invoice
     # that also sells splits its returns off. Both per invoice by grouping, not by window functions over every
     # line: first per (invoice, customer), then the earliest of those per invoice (its customer's lines only).
     con.execute(
         "CREATE TABLE stg.tx_inv AS SELECT invoice, arg_min(customer_id, k) AS _cust, arg_min(first_row, k) AS _cust_row, "
-        "arg_min(sells, k) AS _sells FROM ("
-        "SELECT invoice, customer_id, min((_ord, _row)) AS k, arg_min(_row, (_ord, _row)) AS first_row, "
-        "bool_or(quantity > 0) AS sells FROM stg.typed_transactions WHERE _why IS NULL AND customer_id IS NOT NULL "
-        "GROUP BY invoice, customer_id) GROUP BY invoice"
+        "arg_min(sells, k) AS _sells, arg_min(returns, k) AS _returns, count(*) AS _customers FROM ("
+        f"SELECT invoice, customer_id, min({KEY}) AS k, arg_min(_row, {KEY}) AS first_row, "
+        "bool_or(quantity > 0) AS sells, bool_or(quantity < 0) AS returns FROM stg.typed_transactions "
+        "WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice, customer_id) GROUP BY invoice"
     )
-    con.execute(
-        "INSERT INTO stg.rejects SELECT _src, _row, 'transactions', 'customer_id', customer_id, "
-        "'发票 ' || invoice || ' 属于客户 ' || _cust || '(第 ' || _cust_row || ' 行),本行却是客户 ' || customer_id, "
-        "'invoice ' || invoice || ' belongs to customer ' || _cust || ' (row ' || _cust_row || '), this line names ' || customer_id "
-        "FROM stg.typed_transactions JOIN stg.tx_inv USING (invoice) WHERE _why IS NULL AND customer_id <> _cust"
+    status = (
+        "CASE WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' WHEN quantity < 0 THEN 'returned' "
+        "ELSE 'completed' END AS status"
     )
     cols = ", ".join(f"t.{c.name}" for c in TRANSACTIONS.columns)  # typed values only: raw text was for rejects
-    con.execute(
-        f"CREATE TABLE stg.tx AS SELECT t._src, t._ord, t._row, {cols}, "
-        "CASE WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' WHEN quantity < 0 THEN 'returned' ELSE 'completed' END AS status, "
-        "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND _sells THEN invoice || '-R' ELSE invoice END AS order_id "
-        "FROM stg.typed_transactions t JOIN stg.tx_inv i USING (invoice) WHERE _why IS NULL AND customer_id = _cust"
-    )
+    shared = con.execute("SELECT count(*) FROM stg.tx_inv WHERE _customers > 1").fetchone()[0]
+    if shared:
+        con.execute(
+            "INSERT INTO stg.rejects SELECT _src, _row, 'transactions', 'customer_id', customer_id, "
+            "'发票 ' || invoice || ' 属于客户 ' || _cust || '(第 ' || _cust_row || ' 行),本行却是客户 ' || customer_id, "
+            "'invoice ' || invoice || ' belongs to customer ' || _cust || ' (row ' || _cust_row || '), this line names ' || customer_id "
+            "FROM stg.typed_transactions JOIN stg.tx_inv USING (invoice) WHERE _why IS NULL AND customer_id <> _cust"
+        )
+        con.execute(
+            f"CREATE TABLE stg.tx AS SELECT t._src, t._ord, t._row, {cols}, {status}, "
+            "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND _sells THEN invoice || '-R' ELSE invoice END AS order_id "
+            "FROM stg.typed_transactions t JOIN stg.tx_inv i USING (invoice) WHERE _why IS NULL AND customer_id = _cust"
+        )
+        con.execute("DROP TABLE stg.typed_transactions")
+        used = con.execute("SELECT count(*) FROM stg.tx").fetchone()[0]
+    else:
+        # Every line keeps its invoice's customer, so no line needs its invoice's row: only the returns of invoices
+        # that also sell (a small table) are looked up, and the lines are read in place by each table below.
+        con.execute("CREATE TABLE stg.tx_split AS SELECT invoice FROM stg.tx_inv WHERE _sells AND _returns")
+        con.execute(
+            f"CREATE VIEW stg.tx AS SELECT t._src, t._ord, t._row, {cols}, {status}, "
+            "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND invoice IN (SELECT invoice FROM stg.tx_split) "
+            "THEN invoice || '-R' ELSE invoice END AS order_id "
+            "FROM stg.typed_transactions t WHERE _why IS NULL AND customer_id IS NOT NULL"
+        )
     # Staging lives in memory up to the import's limit: what is no longer read goes, so less of it spills.
-    con.execute("DROP TABLE stg.tx_inv; DROP TABLE stg.typed_transactions")
-    used = con.execute("SELECT count(*) FROM stg.tx").fetchone()[0]
+    con.execute("DROP TABLE stg.tx_inv")
     report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
 
     skip_c = "WHERE customer_id NOT IN (SELECT customer_id FROM main.customers)" if append else ""
     skip_p = "WHERE product_id NOT IN (SELECT product_id FROM main.products)" if append else ""
     rel = {
         "customers": (
-            "(SELECT * FROM (SELECT any_value(_src ORDER BY _ord, _row) AS _src, min(_ord) AS _ord, min(_row) AS _row, "
-            "customer_id, coalesce(first(customer_name ORDER BY _ord, _row) FILTER (WHERE customer_name IS NOT NULL), "
-            f"customer_id) AS name, coalesce(first(country ORDER BY _ord, _row) FILTER (WHERE country IS NOT NULL), {UNKNOWN}) AS region, "
-            f"coalesce(first(city ORDER BY _ord, _row) FILTER (WHERE city IS NOT NULL), {UNKNOWN}) AS city, "
+            f"(SELECT * FROM (SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
+            f"customer_id, coalesce({_first('customer_name')}, customer_id) AS name, "
+            f"coalesce({_first('country')}, {UNKNOWN}) AS region, coalesce({_first('city')}, {UNKNOWN}) AS city, "
             f"{UNKNOWN} AS industry, {UNKNOWN} AS size, {UNKNOWN} AS acquisition_channel, "
             "CAST(min(invoice_date) AS DATE) AS signup_date, NULL::VARCHAR AS rep_id, NULL::DECIMAL(18,2) AS credit_limit "
             f"FROM stg.tx GROUP BY customer_id) {skip_c})"
         ),
         "products": (
-            "(SELECT * FROM (SELECT any_value(_src ORDER BY _ord, _row) AS _src, min(_ord) AS _ord, min(_row) AS _row, "
+            f"(SELECT * FROM (SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
             "stock_code AS product_id, coalesce(arg_max(description, invoice_date) FILTER (WHERE description IS NOT NULL), "
             f"stock_code) AS name, {UNKNOWN} AS category, "
             "coalesce(arg_max(unit_price, invoice_date) FILTER (WHERE status = 'completed'), arg_max(unit_price, invoice_date)) AS unit_price, "
@@ -93,16 +130,19 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
             f"FROM stg.tx GROUP BY stock_code) {skip_p})"
         ),
         "orders": (
-            "(SELECT any_value(_src ORDER BY _ord, _row) AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
+            f"(SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
             "any_value(customer_id) AS customer_id, CAST(min(invoice_date) AS DATE) AS order_date, "
-            f"coalesce(first(channel ORDER BY _ord, _row) FILTER (WHERE channel IS NOT NULL), {UNKNOWN}) AS channel, "
-            "any_value(status) AS status, NULL::VARCHAR AS rep_id FROM stg.tx GROUP BY order_id)"
+            f"coalesce({_first('channel')}, {UNKNOWN}) AS channel, "
+            "any_value(status) AS status, NULL::VARCHAR AS rep_id, "
+            # The order's value from its lines, as order_totals sums it (see ORDER_VALUES): read from here
+            # instead of grouping the lines again.
+            f"sum({AMOUNT}) AS _revenue, count(*) AS _lines FROM stg.tx GROUP BY order_id)"
         ),
         "order_items": (
             "(SELECT _src, _ord, _row, order_id, "
             "row_number() OVER (PARTITION BY order_id ORDER BY _ord, _row)::INTEGER AS line_no, "
             "stock_code AS product_id, abs(quantity) AS quantity, unit_price, 0::DECIMAL(5,4) AS discount, "
-            "round(abs(quantity) * unit_price, 2)::DECIMAL(18,2) AS amount FROM stg.tx)"
+            f"{AMOUNT} AS amount FROM stg.tx)"
         ),
     }
     out = {}
@@ -110,3 +150,16 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
         t = TABLES_BY_NAME[name]
         out[name] = Plan(t, relation, set(t.column_names), typed=True)
     return out
+
+
+def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the preset's lines once its four tables no longer read them."""
+    kinds = dict(
+        con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'stg' "
+            "AND table_name IN ('tx', 'tx_split', 'typed_transactions')"
+        ).fetchall()
+    )
+    for name in ("tx", "tx_split", "typed_transactions"):  # the view first: it reads the others
+        if name in kinds:
+            con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} stg.{name}")
