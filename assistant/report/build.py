@@ -21,7 +21,7 @@ import yaml
 from assistant.core.errors import InputError
 from assistant.nlu.timeparse import Period, find_period
 from assistant.report.explain import brief
-from assistant.report.shared_pass import ReviewEngine, Window
+from assistant.report.shared_pass import OVERVIEW_METRICS, ReviewEngine, Span, Window
 from assistant.warehouse.duckdb_engine import DuckDBEngine
 from tools import load_all
 from tools.base import ToolResult, last_order_date
@@ -115,9 +115,23 @@ class _Runner:
         raw = con.con if type(con) is DuckDBEngine else con
         self.engine = ReviewEngine(raw) if isinstance(raw, duckdb.DuckDBPyConnection) else None
 
-    def prepare(self, windows: list[Window]) -> None:
+    def prepare(self, windows: list[Window], spans: list[Span]) -> None:
         if self.engine is not None:
-            self.engine.prepare(self.scope, windows)
+            self.engine.prepare(self.scope, windows, spans)
+
+    def overview(self, metrics: list[str], periods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The overview's figures for each period: from the shared pass where it has them, else metric_query."""
+        sql, got = self.engine.overview() if self.engine is not None else ("", [])
+        if sql:
+            self.report.sql.append(sql)
+        out = []
+        for j, args in enumerate(periods):
+            vals = got[j] if j < len(got) and list(metrics) == list(OVERVIEW_METRICS) else None
+            if vals is None:
+                res = self.run("metric_query", metrics=metrics, by=[], start=args["start"], end=args["end"])
+                vals = res.records()[0] if res.rows else {}
+            out.append(vals)
+        return out
 
     def close(self) -> None:
         if self.engine is not None:
@@ -179,12 +193,14 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
         "as_of": cur["as_of"],
     }
     # The windows the RFM, customer-type and tier sections read, computed in one pass (see shared_pass.py).
+    # The overview's periods too: its figures are sums over the same pass (ReviewEngine.overview).
     r.prepare(
         [
             Window(None, cur["as_of"], cur["as_of"]),
             Window(None, prev["as_of"], prev["as_of"]),
             Window(year["start"], year["end"], year["as_of"]),
-        ]
+        ],
+        [Span(a["start"], a["end"]) for a in (cur, prev, ly)],
     )
 
     # 1. Revenue and growth ------------------------------------------------------------------
@@ -197,10 +213,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
         "customers": ("成交客户数", "Buying customers", "count"),
         "new_customers": ("新客户数", "New customers", "count"),
     }
-    vals = {}
-    for key, args in (("cur", cur), ("prev", prev), ("ly", ly)):
-        res = r.run("metric_query", metrics=metrics, by=[], start=args["start"], end=args["end"])
-        vals[key] = res.records()[0] if res.rows else {}
+    vals = dict(zip(("cur", "prev", "ly"), r.overview(metrics, [cur, prev, ly]), strict=True))
     s = Section("overview", "经营概况", "Business overview")
     for m in metrics:
         zh_name, en_name, unit = names[m]

@@ -48,6 +48,20 @@ class Window:
     as_of: dt.date
 
 
+@dataclass(frozen=True)
+class Span:
+    """A period of the overview: completed orders dated ``start`` to ``end``, both included."""
+
+    start: dt.date
+    end: dt.date
+
+
+# The overview's figures, as the metric layer defines them (tools/tables/metrics.yaml) over the completed order lines
+# of a period; from the pass they are sums of per-customer sums of the order totals. A customer is new in a period
+# when their first completed order ever falls in it (the metric's first order up to the period's end is the same).
+OVERVIEW_METRICS = ("revenue", "gross_profit", "orders", "avg_order_value", "customers", "new_customers")
+
+
 def _freeze(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, repr(v)) for k, v in (params or {}).items()))
 
@@ -58,12 +72,14 @@ class ReviewEngine(DuckDBEngine):
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         super().__init__(con)
         self.table: str | None = None
+        self.spans: list[Span] = []
         self._swaps: list[tuple[str, str, dict[str, Any]]] = []  # (tool text, replacement, params it must carry)
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[list[str], list[list[Any]]]] = {}
 
     # -- the shared pass ---------------------------------------------------------------------------------------
-    def prepare(self, filters: Mapping[str, Any], windows: Sequence[Window]) -> bool:
-        """Compute the pass for the customers in ``filters`` (the review's scope) and these windows.
+    def prepare(self, filters: Mapping[str, Any], windows: Sequence[Window], spans: Sequence[Span] = ()) -> bool:
+        """Compute the pass for the customers in ``filters`` (the review's scope), these windows and the overview's
+        periods (``spans``, read by ``overview``).
 
         Returns False (and changes nothing) when the totals cannot stand in for the lines; the tools then run
         as they are.
@@ -94,6 +110,19 @@ class ReviewEngine(DuckDBEngine):
                 f"count(*) FILTER (WHERE {cond}) AS frequency_{k}",
                 f"sum(l.revenue) FILTER (WHERE {cond}) AS monetary_{k}",
             ]
+        for j, span in enumerate(spans):
+            # The period's orders, per customer: what the overview adds up (see overview).
+            cond = f"l.order_date BETWEEN $s{j}_start AND $s{j}_end"
+            params.update({f"s{j}_start": span.start, f"s{j}_end": span.end})
+            cols += [
+                f"sum(l.revenue) FILTER (WHERE {cond}) AS s{j}_revenue",
+                f"sum(l.margin) FILTER (WHERE {cond}) AS s{j}_margin",
+                f"count(*) FILTER (WHERE {cond}) AS s{j}_orders",
+                f"sum(l.lines_without_cost) FILTER (WHERE {cond}) AS s{j}_lines_without_cost",
+            ]
+        if spans:
+            cols.append("min(l.order_date) AS first_ever")
+        self.spans = list(spans)
         s0 = scopes[0]
         in_scope = "" if s0.customer_where == "TRUE" else " AND l.customer_id IN (SELECT customer_id FROM f_customers)"
         sql = (
@@ -105,6 +134,40 @@ class ReviewEngine(DuckDBEngine):
         for k, s in enumerate(scopes):
             self._swaps += self._window_swaps(k, s)
         return True
+
+    def overview(self) -> tuple[str, list[dict[str, Any] | None]]:
+        """The overview's figures for each period given to ``prepare`` (OVERVIEW_METRICS), in one statement over the
+        pass, and that statement. A period with lines whose product has no cost gets None: the metric leaves those
+        lines out of gross profit, the totals' margin counts them at cost 0, so the caller asks the metric layer.
+
+        The same figures as ``metric_query`` (tests/report/test_business_review.py compares them): exact decimal sums
+        of the same amounts, orders counted once each (one row per order), and the average as the metric divides.
+        """
+        if self.table is None or not self.spans:
+            return "", []
+        cols = []
+        params: dict[str, Any] = {}
+        for j, span in enumerate(self.spans):
+            params.update({f"s{j}_start": span.start, f"s{j}_end": span.end})
+            cols += [
+                f"coalesce(sum(s{j}_revenue), 0) AS revenue_{j}",
+                f"coalesce(sum(s{j}_margin), 0) AS gross_profit_{j}",
+                f"coalesce(sum(s{j}_orders), 0)::BIGINT AS orders_{j}",
+                f"sum(s{j}_revenue) / nullif(sum(s{j}_orders)::BIGINT, 0) AS avg_order_value_{j}",
+                f"count(*) FILTER (WHERE s{j}_orders > 0) AS customers_{j}",
+                f"count(*) FILTER (WHERE first_ever BETWEEN $s{j}_start AND $s{j}_end) AS new_customers_{j}",
+                f"coalesce(sum(s{j}_lines_without_cost), 0) AS lines_without_cost_{j}",
+            ]
+        sql = f"SELECT {', '.join(cols)} FROM {self.table}"
+        cols_, vals = self.rows(sql, params)
+        row = dict(zip(cols_, vals[0], strict=True))
+        out: list[dict[str, Any] | None] = []
+        for j in range(len(self.spans)):
+            if row[f"lines_without_cost_{j}"]:
+                out.append(None)
+            else:
+                out.append({m: row[f"{m}_{j}"] for m in OVERVIEW_METRICS})
+        return sql, out
 
     def _usable(self) -> bool:
         if not derived.order_totals_fresh(self.con):
@@ -135,6 +198,7 @@ class ReviewEngine(DuckDBEngine):
         if self.table:
             self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
             self.table = None
+        self.spans = []
         self._swaps.clear()
         self._cache.clear()
 

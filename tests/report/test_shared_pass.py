@@ -125,3 +125,63 @@ def test_review_behind_the_engine_seam_uses_the_pass(sample_con: duckdb.DuckDBPy
     runner = build._Runner(DuckDBEngine(sample_con), {}, build.Report(period, period, period, {}, "zh"))
     assert isinstance(runner.engine, ReviewEngine)
     assert to_markdown(build_report(DuckDBEngine(sample_con), period)) == to_markdown(build_report(sample_con, period))
+
+
+OVERVIEW = ["revenue", "gross_profit", "orders", "avg_order_value", "customers", "new_customers"]
+
+
+def _overview_equals_metric_query(con: duckdb.DuckDBPyConnection, region: list[str] | None) -> list[str]:
+    """Build a review; every overview figure equals metric_query's for the same period and scope. Returns the
+    tools the review ran with by=[] metric queries (the overview's fallback)."""
+    calls: list[str] = []
+    real_run = build._Runner.run
+
+    def run(self: build._Runner, tool: str, **args: object) -> object:
+        if tool == "metric_query" and args.get("by") == []:
+            calls.append(tool)
+        return real_run(self, tool, **args)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(build._Runner, "run", run)
+    try:
+        period = parse_period("2026-Q2", last_order_date(con))
+        rep = build_report(con, period, lang="en", region=region)
+    finally:
+        mp.undo()
+    scope = {"region": region} if region else {}
+    ref = last_order_date(con)
+    for attr, p in (("value", rep.period), ("previous", rep.previous), ("last_year", rep.last_year)):
+        res = load_all()["metric_query"].run(
+            con, {**scope, "metrics": OVERVIEW, "by": [], "start": p.start, "end": min(p.end, ref)}
+        )
+        want = res.records()[0]
+        for m in OVERVIEW:
+            fig = rep.figure(m)
+            assert fig is not None
+            assert getattr(fig, attr) == build._num(want[m]), (m, attr)
+    return calls
+
+
+@pytest.mark.parametrize("region", [None, ["华东"]], ids=["all", "region"])
+def test_overview_from_the_pass_equals_metric_query(
+    sample_con: duckdb.DuckDBPyConnection, region: list[str] | None
+) -> None:
+    assert _overview_equals_metric_query(sample_con, region) == []  # all three periods read the pass
+
+
+def test_overview_asks_the_metric_layer_where_a_product_has_no_cost(sample_db: Path, tmp_path: Path) -> None:
+    # The metric leaves lines without cost out of gross profit; the totals' margin counts them at cost 0.
+    from assistant.warehouse import derived
+
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(sample_db, db)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE products SET unit_cost = NULL WHERE product_id = (SELECT min(oi.product_id) FROM order_items oi "
+        "JOIN orders o USING (order_id) WHERE o.status = 'completed' AND o.order_date BETWEEN '2026-04-01' AND '2026-06-30')"
+    )
+    derived.build(con)
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    assert "metric_query" in _overview_equals_metric_query(con, None)
+    con.close()
