@@ -119,7 +119,8 @@ def browser():
 
 
 def table_ids(page) -> list[str]:
-    text = page.locator("#result-table").inner_text()
+    """The customer ids in the latest answer's table (every answer keeps its own table in the conversation)."""
+    text = page.locator("#chatbot table.ans-table").last.inner_text()
     return [t for t in text.split() if t.startswith("C") and t[1:].isdigit()]
 
 
@@ -131,7 +132,7 @@ def test_single_user_mode_says_so_and_serves_loopback_only(single_user: str, bro
     page.locator("#question textarea").fill("各大区今年的销售额")
     page.locator("#send").click()
     page.get_by_text("销售额 按 大区").first.wait_for(timeout=60_000)
-    page.locator("#chart").wait_for()
+    page.locator("#chatbot .js-plotly-plot").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "app_single_user_chat.png"), full_page=True)
     assert single_user.startswith("http://127.0.0.1:")  # --host 0.0.0.0 was refused without users
 
@@ -161,8 +162,9 @@ def test_salesperson_signs_in_and_sees_only_their_customers(multi_user: str, bro
     page.get_by_text("客户档案").first.wait_for(timeout=60_000)
     page.wait_for_timeout(500)
     assert table_ids(page) == [ids[1]]
-    page.locator("#provenance").click()
-    page.get_by_text("customer_profile").first.wait_for(timeout=10_000)
+    assert page.locator("#chatbot table.ans-table").count() == 2  # the first answer keeps its table
+    page.locator("#chatbot").get_by_text("计算过程").last.click()
+    page.locator("#chatbot").get_by_text("customer_profile").first.wait_for(timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "app_sales_follow_up.png"), full_page=True)
 
     # The data tab shows the salesperson's scope, not the whole warehouse.

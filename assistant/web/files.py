@@ -81,13 +81,22 @@ class FileStore:
         return len(gone)
 
     def write_exports(
-        self, columns: list[str], rows: list[list[Any]], owner: str, *, token: str | None, browser: str | None
+        self,
+        columns: list[str],
+        rows: list[list[Any]],
+        owner: str,
+        *,
+        token: str | None,
+        browser: str | None,
+        headers: list[str] | None = None,
     ) -> list[str]:
-        """CSV (UTF-8 with BOM) and XLSX of a table, in a fresh folder of the cache, owned by ``owner``."""
+        """CSV (UTF-8 with BOM) and XLSX of a table, in a fresh folder of the cache, owned by ``owner``.
+
+        The values are the raw ones (full precision, for spreadsheets); ``headers`` are readable column names."""
         if not columns:
             return []
         d = self.new_dir()
-        df = frame(columns, rows)  # formula-looking cells become text
+        df = frame(headers or columns, rows)  # formula-looking cells become text
         csv, xlsx = d / "answer.csv", d / "answer.xlsx"
         df.to_csv(csv, index=False, encoding="utf-8-sig")
         df.to_excel(xlsx, index=False, sheet_name="data")

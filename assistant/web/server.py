@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -301,6 +302,8 @@ def create_app(web: Web) -> fastapi.FastAPI:
         enable_monitoring=False,
         max_file_size=upload_limit_bytes(web.settings),
         allowed_paths=[],
+        css=Path(__file__).with_name("page.css").read_text(encoding="utf-8"),
+        js=Path(__file__).with_name("page.js").read_text(encoding="utf-8"),
         # Local fonts only: the default theme fetches Google Fonts, an outbound request from every browser.
         theme=gr.themes.Default(
             font=["system-ui", "Noto Sans CJK SC", "sans-serif"], font_mono=["ui-monospace", "monospace"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from assistant.answering.answer import label
+from assistant.answering.formatting import fmt, kind_of, label
 
 
 def table(ans: dict[str, Any]) -> pd.DataFrame:
@@ -17,36 +18,75 @@ def table(ans: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(data.get("rows") or [], columns=data.get("columns") or [])
 
 
+def _axis_column(name: str | None, columns: list[str], lang: str) -> str | None:
+    """A bilingual pair's column in the reader's language (``class_zh`` → ``class_en`` for English)."""
+    if not name:
+        return None
+    base = name[:-3] if name.endswith(("_zh", "_en")) else name
+    return next((c for c in (f"{base}_{lang}", base, name) if c in columns), None)
+
+
+def _title(spec: dict[str, Any], x: str, ys: list[str], labels: dict[str, str], lang: str) -> str:
+    title = str(spec.get("title_zh" if lang == "zh" else "title_en") or "")
+    m = re.fullmatch(r"(.+?) 按 (.+)", title) if lang == "zh" else None
+    if m:  # "销售额 按 月" reads as a log line: "按月的销售额"
+        return f"按{m.group(2)}的{m.group(1)}"
+    if title:
+        return title[:1].upper() + title[1:]
+    ys_label = "、".join(labels[y] for y in ys) if lang == "zh" else ", ".join(labels[y] for y in ys)
+    return f"按{labels[x]}的{ys_label}" if lang == "zh" else f"{ys_label[:1].upper()}{ys_label[1:]} by {labels[x]}"
+
+
 def figure(ans: dict[str, Any]) -> go.Figure | None:
-    """A plotly figure from the answer's chart spec; None when there is nothing to draw."""
+    """A plotly figure from the answer's chart spec, every word in the reader's language; None when there is
+    nothing to draw. Measures of different kinds (an amount beside a count) are not drawn on one axis: the
+    chart shows the first, the table all."""
     spec = ans.get("chart")
     df = table(ans)
     if not spec or df.empty:
         return None
-    lang = ans.get("language", "zh")
-    x, y = spec.get("x"), spec.get("y")
-    ys = [c for c in ([y] if isinstance(y, str) else list(y or [])) if c in df.columns]
-    if x not in df.columns or not ys:
+    lang = "zh" if ans.get("language", "zh") == "zh" else "en"
+    tool = ans.get("tool")
+    columns = list(df.columns)
+    x = _axis_column(spec.get("x"), columns, lang)
+    y = spec.get("y")
+    ys = [c for c in ([y] if isinstance(y, str) else list(y or [])) if c in columns]
+    if x is None or not ys:
         return None
-    color = spec.get("color") if spec.get("color") in df.columns else None
-    title = spec.get("title_zh" if lang == "zh" else "title_en") or ""
-    labels = {c: label(c, lang) for c in [x, *ys, *([color] if color else [])]}
+    ys = [c for c in ys if kind_of(c, tool) == kind_of(ys[0], tool)]
+    color = _axis_column(spec.get("color"), columns, lang)
+    labels = {c: label(c, lang, tool) for c in [x, *ys, *([color] if color else [])]}
+    title = _title(spec, x, ys, labels, lang)
     kind = spec.get("kind", "bar")
-    df = df.head(200)
-    if kind == "line" or kind == "area":
-        fig = (px.area if kind == "area" else px.line)(
-            df, x=x, y=ys, color=color, title=title, labels=labels, markers=True
-        )
+    df = df.head(200).copy()
+    for c in (x, color):
+        if c and df[c].dtype == object:
+            df[c] = [fmt(v, c, lang, tool) if v is not None else "" for v in df[c]]
+    df = df.rename(columns=labels)
+    X, YS, C = labels[x], [labels[c] for c in ys], labels.get(color) if color else None
+    value = {"value": YS[0] if len(YS) == 1 else ("、" if lang == "zh" else ", ").join(YS), "variable": ""}
+    if kind in ("line", "area"):
+        fig = (px.area if kind == "area" else px.line)(df, x=X, y=YS, color=C, title=title, labels=value, markers=True)
     elif kind == "pie":
-        fig = px.pie(df, names=x, values=ys[0], title=title, labels=labels)
+        fig = px.pie(df, names=X, values=YS[0], title=title)
     elif kind == "scatter":
-        fig = px.scatter(df, x=x, y=ys[0], color=color, title=title, labels=labels)
-    elif kind == "heatmap" and color:
-        pivot = df.pivot_table(index=color, columns=x, values=ys[0], aggfunc="sum")
-        fig = px.imshow(pivot, title=title, aspect="auto")
+        fig = px.scatter(df, x=X, y=YS[0], color=C, title=title)
+    elif kind == "heatmap" and C:
+        pivot = df.pivot_table(index=C, columns=X, values=YS[0], aggfunc="sum")
+        fig = px.imshow(pivot, title=title, aspect="auto", labels={"x": X, "y": C, "color": YS[0]})
     else:
-        fig = px.bar(df, x=x, y=ys, color=color, title=title, labels=labels, barmode="group")
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=380, legend_title_text="")
+        fig = px.bar(df, x=X, y=YS, color=C, title=title, labels=value, barmode="group")
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=340,
+        legend_title_text="",
+        showlegend=len(YS) > 1 or C is not None,
+        separators=".,",
+    )
+    if lang == "zh" and kind not in ("pie", "heatmap"):
+        fig.update_yaxes(tickformat=",~r")  # "1,200,000" rather than "1.2M" in a Chinese chart
+    if df[X].dtype == object:
+        fig.update_xaxes(type="category")  # "2026-01" is a label, not a date to re-format as "Jan 2026"
     return fig
 
 

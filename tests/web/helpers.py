@@ -59,8 +59,18 @@ def component_id(config: dict[str, Any], elem_id: str) -> int:
     raise KeyError(elem_id)
 
 
-def event(client: httpx.Client, elem_id: str, data: list[Any], trigger: str = "click") -> dict[str, Any]:
-    """Fire the page's event on ``elem_id`` through the queue, as the browser does; the completion message."""
+def event(
+    client: httpx.Client,
+    elem_id: str,
+    data: list[Any],
+    trigger: str = "click",
+    then: int = 0,
+    session: str | None = None,
+) -> dict[str, Any]:
+    """Fire the page's event on ``elem_id`` through the queue, as the browser does; the completion message.
+
+    ``then``: fire the n-th step chained after it instead (``.then``), as the browser does once the first ends;
+    ``session``: the browser tab's session (its ``gr.State`` values live on the server under it)."""
     cfg = client.get("/config")
     cfg.raise_for_status()
     config = cfg.json()
@@ -70,8 +80,12 @@ def event(client: httpx.Client, elem_id: str, data: list[Any], trigger: str = "c
         for i, d in enumerate(config["dependencies"])
         if any(t[0] == target and t[1] == trigger for t in d.get("targets", []))
     )
-    fn_index = config["dependencies"][fn].get("id", fn)
-    session = uuid.uuid4().hex[:10]
+    deps = config["dependencies"]
+    for _ in range(then):
+        first = deps[fn].get("id", fn)
+        fn = next(i for i, d in enumerate(deps) if d.get("trigger_after") == first)
+    fn_index = deps[fn].get("id", fn)
+    session = session or uuid.uuid4().hex[:10]
     r = client.post(
         "/gradio_api/queue/join",
         json={"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": target},
@@ -85,6 +99,26 @@ def event(client: httpx.Client, elem_id: str, data: list[Any], trigger: str = "c
             if msg.get("msg") == "process_completed":
                 return msg
     raise AssertionError("no completion message")
+
+
+def ask_page(client: httpx.Client, question: str) -> list[dict[str, Any]]:
+    """Ask through the chat as the page does (the answering step after "send"); the answer's chat messages."""
+    session = uuid.uuid4().hex[:10]
+    shown = outputs(event(client, "send", [question, []], session=session))[0]  # the question, "working on it"
+    chat = outputs(event(client, "send", [None, shown, None], then=1, session=session))[0]
+    return [m for m in chat if m.get("role") == "assistant"]
+
+
+def text_of(messages: list[dict[str, Any]]) -> str:
+    """The answer's text (its first message; Gradio sends message content as parts)."""
+    content = messages[0]["content"]
+    return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
+
+
+def download_links(messages: list[dict[str, Any]]) -> list[str]:
+    """The answer's download links, as paths on the server."""
+    files = [p["file"] for m in messages for p in m["content"] if isinstance(p, dict) and p.get("type") == "file"]
+    return ["/" + f["url"].split("://", 1)[1].split("/", 1)[1] for f in files]
 
 
 def outputs(msg: dict[str, Any]) -> list[Any]:

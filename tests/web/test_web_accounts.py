@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from tests.web.helpers import add_user, cli, event, login, outputs, server
+from tests.web.helpers import add_user, ask_page, cli, download_links, login, server
 
 PW, BOSS_PW, TRAINER_PW = "sales-pass-123", "boss-pass-123", "train-pass-123"
 
@@ -145,12 +145,11 @@ def test_8_removal_password_change_logout_and_idle_end_every_session(
     with server(*start_args(sample_db, knowledge_index, users, "--audit", str(audit))) as url:
         # Removal: config, uploads and downloads all refused with the old cookie.
         zw = login(url, "zw", PW)
-        out = outputs(event(zw, "send", ["销售额最高的10个客户", []]))
-        download = out[3][0]["url"].split("://", 1)[1].split("/", 1)[1]
-        assert zw.get("/" + download).status_code == 200
+        download = download_links(ask_page(zw, "销售额最高的10个客户"))[0]
+        assert zw.get(download).status_code == 200
         cli("users", "remove", "zw", "--users", str(users))
         assert zw.get("/config").status_code == 401
-        assert zw.get("/" + download).status_code == 401
+        assert zw.get(download).status_code == 401
         assert zw.post("/gradio_api/upload", files=[("files", ("a.csv", b"x", "text/csv"))]).status_code == 401
         assert zw.post("/gradio_api/call/ask", json={"data": ["各大区的销售额"]}).status_code == 401
         # Password change: the old session stops; the new password works, the old one does not.

@@ -17,7 +17,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.web.helpers import add_user, cli, event, login, outputs, server
+from tests.web.helpers import add_user, ask_page, cli, download_links, event, login, outputs, server, text_of
 
 PW, BOSS_PW, TRAINER_PW = "sales-pass-123", "boss-pass-123", "train-pass-123"
 HEADER = "客户编号,客户名称,大区,城市,行业,规模,获客渠道,注册日期,负责销售,信用额度\n"
@@ -33,12 +33,6 @@ def customers(db: Path) -> int:
 
 def upload(client: httpx.Client, name: str, data: bytes) -> httpx.Response:
     return client.post("/gradio_api/upload", files=[("files", (name, data, "text/csv"))])
-
-
-def reply(out: list[Any]) -> str:
-    """The assistant's last message in the chat output (Gradio sends message content as parts)."""
-    content = out[0][-1]["content"]
-    return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
 
 
 def file_data(path: str, name: str) -> dict[str, Any]:
@@ -89,8 +83,7 @@ def test_5_only_managers_regenerate_with_confirmation_and_a_backup(site, tmp_pat
 def test_6_exports_are_served_only_to_their_owner(site) -> None:
     url, db, _, _ = site
     zw, lina, boss = login(url, "zw", PW), login(url, "lina", PW), login(url, "boss", BOSS_PW)
-    files = outputs(event(zw, "send", ["销售额最高的10个客户", []]))[3]
-    link = "/" + files[0]["url"].split("://", 1)[1].split("/", 1)[1]
+    link = download_links(ask_page(zw, "销售额最高的10个客户"))[0]
     assert zw.get(link).status_code == 200 and zw.get(link).content.startswith("\ufeff".encode())
     for other in (lina, boss):
         assert other.get(link).status_code == 404
@@ -187,17 +180,16 @@ def test_a_customer_outside_the_book_is_not_answered_about(site, books) -> None:
     (_, mine), (_, theirs) = books
     zw = login(url, "zw", PW)
     other = sorted(theirs)[0]
-    ans = reply(outputs(event(zw, "send", [f"{other} 的详情", []])))
+    ans = text_of(ask_page(zw, f"{other} 的详情"))
     assert "不在您负责的客户中" in ans and other in ans
-    own = reply(outputs(event(zw, "send", [f"{sorted(mine)[0]} 的详情", []])))
+    own = text_of(ask_page(zw, f"{sorted(mine)[0]} 的详情"))
     assert "不在您负责的客户中" not in own and "客户档案" in own
 
 
 def test_the_audit_log_records_a_session_end_to_end(site) -> None:
     url, _, audit, _ = site
     zw = login(url, "zw", PW)
-    files = outputs(event(zw, "send", ["销售额最高的10个客户", []]))[3]
-    assert zw.get("/" + files[0]["url"].split("://", 1)[1].split("/", 1)[1]).status_code == 200
+    assert zw.get(download_links(ask_page(zw, "销售额最高的10个客户"))[0]).status_code == 200
     zw.get("/logout")
     out = cli("audit", "search", "--user", "zw", "--audit", str(audit), "--json")
     assert out.returncode == 0, out.stderr
