@@ -125,7 +125,7 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
         return _top_together(top_share, args, period, lang)
     if not by:
         row = records[0]
-        value = fmt(row.get(metric), metric, lang, TOOL)
+        value = fmt(row.get(metric), metric, lang, TOOL) + _unit(row.get(metric), metric, lang)
         change = _change(row, metric, compare, lang) if compare in COMPARED else ""
         if zh:
             return f"{scope}{m_label} {value}{change}{end}"
@@ -243,3 +243,13 @@ def _top_together(top: dict[str, Any], args: dict[str, Any], period: str | None,
         return f"{scope}{m_label}前 {n} 的{dim}合计 {f(top['value'])},占全部({f(top['total'])})的 {pct}。"
     where = f" {scope}" if scope else ""
     return f"The top {n} {_plural(dim)} by {m_label}{where} together: {f(top['value'])}, {pct} of the total ({f(top['total'])})."
+
+
+def _unit(value: Any, metric: str, lang: str) -> str:
+    """A duration's unit, and in days too when it runs past a day ("62.3 小时(约 2.6 天)"): people ask in either."""
+    if kind_of(metric, TOOL) != "hours" or not isinstance(value, (int, float)):
+        return ""
+    days = float(value) / 24
+    if lang == "zh":
+        return " 小时" + (f"(约 {days:.1f} 天)" if days >= 1 else "")
+    return " hours" + (f" (about {days:.1f} days)" if days >= 1 else "")

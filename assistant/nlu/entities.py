@@ -139,6 +139,7 @@ class EntityIndex:
             ),
             ("channel", "SELECT DISTINCT channel FROM orders WHERE channel IS NOT NULL"),
             ("category", "SELECT DISTINCT category FROM products WHERE category IS NOT NULL"),
+            ("team", "SELECT DISTINCT team FROM sales_reps WHERE team IS NOT NULL"),  # "华南二组"
             (
                 "department",
                 "SELECT DISTINCT department FROM tickets WHERE department IS NOT NULL "

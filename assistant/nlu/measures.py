@@ -19,7 +19,7 @@ import yaml
 from assistant.nlu.phrase import phrase_pattern
 
 HERE = Path(__file__).parent
-QUAL_WEIGHT, OBJECT_WEIGHT, QTY_WEIGHT, QTY_CONFLICT = 3, 2, 2, -3
+QUAL_WEIGHT, OBJECT_WEIGHT, QTY_WEIGHT, QTY_CONFLICT, KIND_WEIGHT = 3, 2, 2, -3, 1
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,10 @@ def _score(frame: Frame, quals: set[str], objects: set[str], qtys: set[str]) -> 
     matched = len(set(frame.qtys) & qtys)
     if frame.qty_required and not matched:
         return None
-    score = QUAL_WEIGHT * len(frame.quals) + (OBJECT_WEIGHT if frame.object in objects else 0) + QTY_WEIGHT * matched
+    # a kind of ticket ("咨询", "投诉") says which tickets, a filter, more than which measure: it weighs less
+    kinds = sum(1 for q in frame.quals if q in kind_filters())
+    quals_score = QUAL_WEIGHT * (len(frame.quals) - kinds) + KIND_WEIGHT * kinds
+    score = quals_score + (OBJECT_WEIGHT if frame.object in objects else 0) + QTY_WEIGHT * matched
     if qtys and frame.qtys and not matched:
         score += QTY_CONFLICT  # asked for money, the frame counts (or the other way round)
     return score
@@ -209,3 +212,10 @@ def with_companions(metrics: list[str], q: str, skip: list[tuple[int, int]] | No
         if m in comp and comp[m] not in metrics:
             out.append(comp[m])
     return out
+
+
+@cache
+def kind_filters() -> dict[str, dict[str, str]]:
+    """Qualifier → the filter it is on the measures of its object ("complaint" → ticket_kind complaint)."""
+    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
+    return {k: dict(v) for k, v in raw.get("kind_filters", {}).items()}

@@ -44,6 +44,7 @@ from assistant.nlu.measures import (
     MeasureReading,
     check_measure,
     find_parts,
+    kind_filters,
     object_of,
     read_measure,
     with_companions,
@@ -75,6 +76,8 @@ FILTER_OF_ENTITY = {
     "rep": "rep_id",
     "product": "product",  # the metric layer's own filter; analyses without it say it was not applied
     "department": "department",  # tickets and contacts only; the metric layer says so for other measures
+    "team": "team",  # the customers of a sales team's reps
+    "ticket_kind": "ticket_kind",  # tickets only: a kind named beside another ticket measure ("投诉单的处理时长")
 }
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
 MAX_QUESTION_CHARS = 300  # one question; longer text is not routed (and would make every scan slow)
@@ -346,6 +349,11 @@ class Router:
                         # "How many tickets are still open, and which department owns the most of them?": the
                         # measure the earlier part named, though an analysis answered it
                         carry.append(str(self.tables.metrics[first.metrics[0]][first.lang]))
+                if r.metrics and first.metrics and object_of(r.metrics[0]) == object_of(first.metrics[0]):
+                    # "今年收到多少投诉,已经解决了多少": the same things, so the kind the earlier part named
+                    kinds = [p for p in find_parts(first.q) if p.kind == "qualifier" and p.key in kind_filters()]
+                    if kinds and not any(p.key in kind_filters() for p in find_parts(r.q) if p.kind == "qualifier"):
+                        carry.append(first.q[kinds[0].start : kinds[0].end])
             out.append(" ".join([*carry, piece]))
         return out
 
@@ -436,6 +444,10 @@ class Router:
             )
         ]
         ents = [e for e in all_ents if not _overlaps(e.start, e.end, [(c.start, c.end) for c in customers])]
+        # "几个人", "每个人": a measure word before 人, not the size 个人
+        ents = [
+            e for e in ents if not (e.kind == "size" and e.text == "个人" and COUNTED_PERSON_RE.search(q[: e.start]))
+        ]
         # A name inside a longer phrase that names an analysis outright is part of it: "电话" (an order channel)
         # in "该给谁打电话" (who to follow up).
         strong = [m for m in t.topics.find(q) if m.kind == "intent" and m.weight >= 3]
@@ -477,6 +489,7 @@ class Router:
             # The data contract's active customer: one with a completed order in the period (the 90-day snapshot
             # is for "now", when no period is named).
             metrics = ["customers" if m == "active_customers" else m for m in metrics]
+        ents += _ticket_kinds(q, metrics, taken)
         if counts_customers and metrics == ["revenue"] and not MONEY_WORD_RE.search(q):
             metrics = []  # "how many customers bought …": the buying verb, not a revenue figure
         if counts_customers and metrics in ([], ["customers"]):
@@ -508,6 +521,8 @@ class Router:
         grain = _time_grain(q) or _each_unit(q)
         if grain:
             dims.append(grain)
+        if not dims and PEOPLE_RE.search(q) and any(e.kind == "team" for e in ents):
+            dims.append("rep")  # "华南二组是哪几个人": the team's salespeople, each with their figures
         if not dims and WHO_RE.search(q) and (SUPERLATIVE_RE.search(q) or CHAMPION_RE.search(q)):
             # A winner with no grouping word: a salesperson when the question is about selling, else a customer.
             if SELLER_RE.search(q) and not BUYER_RE.search(q):
@@ -1050,6 +1065,27 @@ GROUPING_RE = re.compile(
     r"按|各|每个|每一|每家|分别|分[^,，。?？]{0,3}看|\b(by|per|each|every|across)\b", re.IGNORECASE
 )
 MINE_VERB_RE = CUES["mine_verb"]
+PEOPLE_RE = CUES["people"]
+COUNTED_PERSON_RE = re.compile(r"(?:几|多少|每|各|这|那|哪|[一二两三四五六七八九十\d])$")
+TICKET_FACTS = ("tickets", "open_tickets")
+
+
+def _ticket_kinds(q: str, metrics: list[str], taken: list[tuple[int, int]]) -> list[Entity]:
+    """The kinds of ticket a question names beside a ticket measure ("投诉单平均多久解决", "how many inquiries"):
+    filters, unless the measure already counts that kind (complaints)."""
+    sem = load_table("metrics")["metrics"]
+    if not metrics or any(sem.get(m, {}).get("fact") not in TICKET_FACTS for m in metrics):
+        return []
+    if any("kind =" in str(sem[m]["sql"]) for m in metrics):
+        return []  # the measure counts one kind itself (complaints, customers who complained)
+    out: list[Entity] = []
+    for p in find_parts(q, taken):
+        for key, value in kind_filters().get(p.key, {}).items() if p.kind == "qualifier" else ():
+            if key == "ticket_kind" and not any(e.value == value for e in out):
+                out.append(Entity("ticket_kind", value, value, p.start, p.end, q[p.start : p.end]))
+    return out
+
+
 FRAMING_RE = CUES["framing"]
 TOTAL_RE = CUES["total"]
 PRODUCT_LIST_RE = CUES["product_list"]
@@ -1380,9 +1416,20 @@ def share_of_whole(router: Router, r: Reading) -> Plan | None:
     return plan
 
 
+def _drops_a_filter(router: Router, tool: str, r: Reading) -> bool:
+    """The analysis cannot apply a filter the question names that the metric layer can, for the measure the question
+    names ("去年收到过多少条咨询": the kind of ticket): the metric layer answers, every filter applied."""
+    spec = router.registry.get(tool)
+    intent = next((k for k, v in router.tables.intents.items() if v["tool"] == tool), "")
+    if spec is None or not r.metrics or router._mod_matches(intent, r.q):
+        return False  # the analysis's own view ("投诉处理的积压情况": the backlog, by kind) answers it
+    fields = spec.args_model.model_fields
+    return any(e.kind in FILTER_OF_ENTITY and FILTER_OF_ENTITY[e.kind] not in fields for e in r.ents)
+
+
 def strong_analysis(router: Router, r: Reading) -> Plan | None:
     """An analysis named outright (not only through a metric's words)."""
-    if r.best_strong and r.strong_score >= 3:
+    if r.best_strong and r.strong_score >= 3 and not _drops_a_filter(router, router._tool_of(r.best_strong), r):
         return router._plan_tool(router._tool_of(r.best_strong), r)
     return None
 
@@ -1394,6 +1441,8 @@ def analysis_over_metric(router: Router, r: Reading) -> Plan | None:
         return None
     tool = router._tool_of(r.best)
     if router._needs_metric_layer(r, tool) or (COUNT_RE.search(r.q) and not router._mod_matches(r.best, r.q)):
+        return None
+    if _drops_a_filter(router, tool, r):
         return None
     return router._plan_tool(tool, r)
 

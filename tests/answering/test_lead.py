@@ -143,3 +143,9 @@ def test_the_top_rows_together_come_first() -> None:
     assert lead_sentence(res, "en", "2026") == (
         "The top 2 customers by revenue (2026) together: 1,000, 50.0% of the total (2,000)."
     )
+
+
+def test_a_duration_says_its_unit_and_days_when_over_a_day() -> None:
+    res = result({"metrics": ["avg_resolution_hours"], "by": []}, ["avg_resolution_hours"], [[62.3]])
+    assert lead_sentence(res, "zh", None) == "平均处理时长 62.3 小时(约 2.6 天)。"
+    assert lead_sentence(res, "en", None) == "Average resolution time: 62.3 hours (about 2.6 days)."

@@ -129,6 +129,30 @@ def test_a_share_is_a_part_over_its_whole(router: Router, question: str, rep: st
     assert plan.tool == "metric_query" and {k: plan.args.get(k) for k in args} == args, plan.args
 
 
+def test_a_team_is_a_filter_and_its_people_a_list(router: Router) -> None:
+    plan = router.route("华东一组都有哪些人")
+    assert plan.args["team"] == ["华东一组"] and plan.args["by"] == ["rep"] and "size" not in plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "metric", "kind"),
+    [
+        ("去年收到过多少条咨询", "tickets", "inquiry"),
+        ("how many suggestions came in this quarter", "tickets", "suggestion"),
+        ("投诉工单平均多久能解决", "avg_resolution_hours", "complaint"),
+    ],
+)
+def test_a_kind_of_ticket_filters_the_ticket_measure(router: Router, question: str, metric: str, kind: str) -> None:
+    plan = router.route(question)
+    assert plan.args["metrics"][0] == metric and plan.args["ticket_kind"] == [kind], plan.args
+
+
+def test_a_later_part_about_the_same_tickets_keeps_their_kind(router: Router) -> None:
+    later = router.parts("上个月收到多少投诉,已经解决了几个")[1]
+    plan = router.route(later)
+    assert plan.args["metrics"] == ["resolved_tickets"] and plan.args["ticket_kind"] == ["complaint"]
+
+
 def test_the_top_rows_share_together(router: Router) -> None:
     plan = router.route("去年前五大客户一共占了销售额的多少")
     assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True

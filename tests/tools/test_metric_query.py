@@ -165,10 +165,10 @@ ALL_HISTORY: dict[str, Any] = {
     "complaining_customers": 3,  # T1 C1, T4 C3, T3 C2
     "surveyed_customers": 3,  # C3 (S5, S4), C1 (S1, S2), C2 (S3)
     "orders_placed": 7,  # every status: O7 O1 O3 O2 O4 (returned) O5 O6 (cancelled)
-    "paid_invoices": 1,  # V1 (02-10); V3 is paid only on 07-15, after the reference date 06-30
+    "paid_invoices": 2,  # as recorded: V1 (02-10), V3 (07-15, after the period end)
     "paid_on_time_invoices": 1,  # V1 paid 02-10, due 02-14
-    "paid_late_invoices": 0,  # V3 will be, on 07-15: not known at 06-30
-    "resolved_tickets": 2,  # T1, T2; T4 is resolved on 07-05, T3 open
+    "paid_late_invoices": 1,  # V3: due 03-21, paid 07-15
+    "resolved_tickets": 3,  # as recorded: T1, T2, T4 (07-05); T3 open
     "repeat_customers": 1,  # C1 (O7, O1, O2); C2 and C3 one completed order each
 }
 
@@ -213,10 +213,10 @@ H1_2024: dict[str, Any] = {
     "complaining_customers": 3,  # T1 02-01 C1, T4 05-01 C3, T3 06-20 C2
     "surveyed_customers": 3,  # S1, S2 C1; S3 C2; S4 C3 (S5 is 2023)
     "orders_placed": 6,  # O1 O3 O2 O4 O5 O6 (O7 is 2023)
-    "paid_invoices": 1,
+    "paid_invoices": 2,
     "paid_on_time_invoices": 1,
-    "paid_late_invoices": 0,
-    "resolved_tickets": 2,  # T1, T2 created in H1 and resolved by 06-30
+    "paid_late_invoices": 1,
+    "resolved_tickets": 3,  # T1, T2, T4 created in H1, resolved as recorded
     "repeat_customers": 1,  # C1 (O1, O2); O7 is before the period
     "overdue_customers": 2,  # a snapshot at 06-30
     # snapshots at the end do not depend on the start
@@ -955,11 +955,11 @@ def test_shares_of_the_total(con: duckdb.DuckDBPyConnection) -> None:
     assert {r["region"]: r["revenue_share"] for r in rows} == {"华东": approx(1230 / 2030), "华北": approx(800 / 2030)}
 
 
-def test_invoices_paid_late_once_the_reference_date_knows(con: duckdb.DuckDBPyConnection) -> None:
-    later = {"as_of": D(2024, 7, 31)}
-    assert one(con, "paid_invoices", **later) == 2  # V1, V3 (07-15)
-    assert one(con, "paid_late_invoices", **later) == 1  # V3: due 03-21, paid 07-15
-    assert one(con, "paid_on_time_invoices", **later) == 1  # V1
+def test_invoices_paid_by_issue_date(con: duckdb.DuckDBPyConnection) -> None:
+    feb = {"start": D(2024, 2, 1), "end": D(2024, 2, 29)}  # V3 only (issued 02-20)
+    assert one(con, "paid_invoices", **feb) == 1
+    assert one(con, "paid_late_invoices", **feb) == 1  # due 03-21, paid 07-15
+    assert one(con, "paid_on_time_invoices", **feb) == 0
 
 
 def test_overdue_invoices_of_a_past_period_are_judged_today(con: duckdb.DuckDBPyConnection) -> None:
@@ -979,9 +979,9 @@ def test_a_part_over_its_whole(con: duckdb.DuckDBPyConnection) -> None:
     # returned orders among every order placed in H1: O4 of O1 O3 O2 O4 O5 O6
     res = q(con, metrics=["returns"], share_of={"metric": "orders_placed"}, start=D(2024, 1, 1))
     assert share_row(res)["returns_share"] == approx(1 / 6)
-    # resolved complaints among complaints: T1 of T1, T4, T3 (T4 resolved after 06-30)
+    # resolved complaints among complaints: T1, T4 of T1, T4, T3
     res = q(con, metrics=["resolved_tickets"], share_of={"metric": "tickets"}, ticket_kind=["complaint"])
-    assert share_row(res) == {"resolved_tickets": 1, "whole_tickets": 3, "resolved_tickets_share": approx(1 / 3)}
+    assert share_row(res) == {"resolved_tickets": 2, "whole_tickets": 3, "resolved_tickets_share": approx(2 / 3)}
 
 
 def test_the_whole_leaves_out_the_parts_own_filters(con: duckdb.DuckDBPyConnection) -> None:
