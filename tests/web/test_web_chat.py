@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_app import ARTIFACTS, CHROMIUM, FLAGS
-from tests.web.helpers import add_user, cli, server
+from tests.web.helpers import add_user, cli, event, login, outputs, server
 
 SALES_PW, BOSS_PW = "sales-pass-123", "boss-pass-123"
 RAW_NAMES = {"revenue", "customer_name", "customer", "month", "region", "orders"}
@@ -178,3 +178,24 @@ def test_the_page_fits_a_phone(site, chromium) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     page.screenshot(path=str(ARTIFACTS / "chat_phone.png"))
     page.close()
+
+
+def test_only_a_manager_can_review_feedback_whatever_the_page_shows(site) -> None:
+    """The feedback actions check the caller's role on every call (fail closed), not only the tab's visibility."""
+    url, db = site
+    from assistant.warehouse.feedback import FeedbackStore, feedback_path
+
+    store = FeedbackStore(feedback_path(db))
+    fid = store.add(who="li", role="sales", question="别的说法", answer={}, verdict="down", correction="今年的销售额")
+    sales = login(url, "li", SALES_PW)
+    for button in ("feedback-accept", "feedback-reject"):
+        said = outputs(event(sales, button, [fid, "", "new"]))[1]
+        assert "Only managers" in said
+    listed = outputs(event(sales, "feedback-refresh", ["all"]))
+    assert "Only managers" in listed[1] and not listed[0]["data"]
+    assert store.get(fid).status == "new"
+    boss = login(url, "boss", BOSS_PW)
+    bad = outputs(event(boss, "feedback-accept", [fid, "天气怎么样", "new"]))[1]
+    assert "not understood" in bad and store.get(fid).status == "new"
+    said = outputs(event(boss, "feedback-accept", [fid, "", "new"]))[1]
+    assert f"#{fid}" in said and store.get(fid).status == "accepted" and store.get(fid).rewrite == "今年的销售额"
