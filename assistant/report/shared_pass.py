@@ -37,6 +37,7 @@ from tools.rfm import customer_base_cte, population_scope
 # tried, so a tool that changes its flags still finds its text (or runs unchanged).
 BASE_NAMES = ("rfm_base", "tier_base")
 _COUNTER = itertools.count()
+CACHED_ROWS = 10_000  # results up to this many rows are kept for a repeated statement (copying more costs)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class ReviewEngine(DuckDBEngine):
         super().__init__(con)
         self.table: str | None = None
         self.spans: list[Span] = []
+        self.windows: list[Window] = []
+        self._scope: tuple[str, str, dict[str, Any]] = ("TRUE", "", {})  # the pass's customers: where, join, params
         self._swaps: list[tuple[str, str, dict[str, Any]]] = []  # (tool text, replacement, params it must carry)
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[list[str], list[list[Any]]]] = {}
 
@@ -110,19 +113,10 @@ class ReviewEngine(DuckDBEngine):
                 f"count(*) FILTER (WHERE {cond}) AS frequency_{k}",
                 f"sum(l.revenue) FILTER (WHERE {cond}) AS monetary_{k}",
             ]
-        for j, span in enumerate(spans):
-            # The period's orders, per customer: what the overview adds up (see overview).
-            cond = f"l.order_date BETWEEN $s{j}_start AND $s{j}_end"
-            params.update({f"s{j}_start": span.start, f"s{j}_end": span.end})
-            cols += [
-                f"sum(l.revenue) FILTER (WHERE {cond}) AS s{j}_revenue",
-                f"sum(l.margin) FILTER (WHERE {cond}) AS s{j}_margin",
-                f"count(*) FILTER (WHERE {cond}) AS s{j}_orders",
-                f"sum(l.lines_without_cost) FILTER (WHERE {cond}) AS s{j}_lines_without_cost",
-            ]
         if spans:
-            cols.append("min(l.order_date) AS first_ever")
+            cols.append("min(l.order_date) AS first_ever")  # whether a customer is new in a period (overview)
         self.spans = list(spans)
+        self.windows = list(windows)
         s0 = scopes[0]
         in_scope = "" if s0.customer_where == "TRUE" else " AND l.customer_id IN (SELECT customer_id FROM f_customers)"
         sql = (
@@ -131,36 +125,45 @@ class ReviewEngine(DuckDBEngine):
             f"WHERE l.status = 'completed'{in_scope} GROUP BY l.customer_id"
         )
         self.con.execute(sql, used_params(sql, params))
+        self._scope = (s0.customer_where, in_scope, dict(customer_params[0]))
         for k, s in enumerate(scopes):
             self._swaps += self._window_swaps(k, s)
         return True
 
     def overview(self) -> tuple[str, list[dict[str, Any] | None]]:
-        """The overview's figures for each period given to ``prepare`` (OVERVIEW_METRICS), in one statement over the
-        pass, and that statement. A period with lines whose product has no cost gets None: the metric leaves those
-        lines out of gross profit, the totals' margin counts them at cost 0, so the caller asks the metric layer.
+        """The overview's figures for each period given to ``prepare`` (OVERVIEW_METRICS) and the statement: one
+        read of the periods' order totals, and the pass for who is new. A period with lines whose product has no
+        cost gets None: the metric leaves those lines out of gross profit, the totals' margin counts them at cost 0,
+        so the caller asks the metric layer.
 
-        The same figures as ``metric_query`` (tests/report/test_business_review.py compares them): exact decimal sums
-        of the same amounts, orders counted once each (one row per order), and the average as the metric divides.
+        The same figures as ``metric_query`` (tests/report/test_shared_pass.py compares them): exact decimal sums of
+        the same amounts, orders counted once each (one row per order), the average as the metric divides.
         """
         if self.table is None or not self.spans:
             return "", []
-        cols = []
-        params: dict[str, Any] = {}
+        customer_where, in_scope, params = self._scope
+        params = dict(params)
+        cols, any_span = [], []
         for j, span in enumerate(self.spans):
             params.update({f"s{j}_start": span.start, f"s{j}_end": span.end})
+            cond = f"l.order_date BETWEEN $s{j}_start AND $s{j}_end"
+            any_span.append(cond)
             cols += [
-                f"coalesce(sum(s{j}_revenue), 0) AS revenue_{j}",
-                f"coalesce(sum(s{j}_margin), 0) AS gross_profit_{j}",
-                f"coalesce(sum(s{j}_orders), 0)::BIGINT AS orders_{j}",
-                f"sum(s{j}_revenue) / nullif(sum(s{j}_orders)::BIGINT, 0) AS avg_order_value_{j}",
-                f"count(*) FILTER (WHERE s{j}_orders > 0) AS customers_{j}",
-                f"count(*) FILTER (WHERE first_ever BETWEEN $s{j}_start AND $s{j}_end) AS new_customers_{j}",
-                f"coalesce(sum(s{j}_lines_without_cost), 0) AS lines_without_cost_{j}",
+                f"coalesce(sum(l.revenue) FILTER (WHERE {cond}), 0) AS revenue_{j}",
+                f"coalesce(sum(l.margin) FILTER (WHERE {cond}), 0) AS gross_profit_{j}",
+                f"count(*) FILTER (WHERE {cond}) AS orders_{j}",
+                f"sum(l.revenue) FILTER (WHERE {cond}) / nullif(count(*) FILTER (WHERE {cond}), 0) AS avg_order_value_{j}",
+                f"count(DISTINCT l.customer_id) FILTER (WHERE {cond}) AS customers_{j}",
+                f"(SELECT count(*) FROM {self.table} WHERE first_ever BETWEEN $s{j}_start AND $s{j}_end) AS new_customers_{j}",
+                f"coalesce(sum(l.lines_without_cost) FILTER (WHERE {cond}), 0) AS lines_without_cost_{j}",
             ]
-        sql = f"SELECT {', '.join(cols)} FROM {self.table}"
-        cols_, vals = self.rows(sql, params)
-        row = dict(zip(cols_, vals[0], strict=True))
+        sql = (
+            f"WITH f_customers AS (SELECT c.* FROM customers c WHERE {customer_where}) "
+            f"SELECT {', '.join(cols)} FROM {derived.ORDER_TOTALS} l "
+            f"WHERE l.status = 'completed'{in_scope} AND ({' OR '.join(any_span)})"
+        )
+        names, vals = self.rows(sql, used_params(sql, params))
+        row = dict(zip(names, vals[0], strict=True))
         out: list[dict[str, Any] | None] = []
         for j in range(len(self.spans)):
             if row[f"lines_without_cost_{j}"]:
@@ -168,6 +171,37 @@ class ReviewEngine(DuckDBEngine):
             else:
                 out.append({m: row[f"{m}_{j}"] for m in OVERVIEW_METRICS})
         return sql, out
+
+    def last_and_revenue(
+        self, ids: Sequence[str], window: Window, limit: int
+    ) -> tuple[str, list[dict[str, Any]]] | None:
+        """``metric_query(metrics=[days_since_last_order, revenue], by=[customer], customer_ids=ids)`` over ``window``
+        (its rows, in its order and up to its ``limit``), from the pass: each customer's last completed order up to
+        the window's end (the all-history window ending there) and revenue in the window. None when the pass has
+        no such windows. The same rows as the metric layer's (tests/report/test_shared_pass.py compares them).
+        """
+        if self.table is None:
+            return None
+        k_all = next(
+            (k for k, w in enumerate(self.windows) if w.start is None and w.as_of == w.end == window.end), None
+        )
+        k_win = next((k for k, w in enumerate(self.windows) if w == window), None)
+        if k_all is None or k_win is None:
+            return None
+        customer_where, _, params = self._scope
+        sql = (
+            f"WITH f_customers AS (SELECT c.* FROM customers c WHERE {customer_where}) "
+            f"SELECT c.customer_id AS customer, c.name AS customer_name, "
+            f"date_diff('day', p.last_{k_all}, $end) AS days_since_last_order, "
+            f"coalesce(p.monetary_{k_win}, 0) AS revenue "
+            f"FROM f_customers c LEFT JOIN {self.table} p ON p.customer_id = c.customer_id "
+            "WHERE list_contains($ids, c.customer_id) "
+            # The metric layer's order: its first metric first (NULLs last, DuckDB's default), then the key.
+            "ORDER BY days_since_last_order DESC, customer ASC, customer_name ASC LIMIT $limit"
+        )
+        all_params = {**params, "end": window.end, "ids": [str(i) for i in ids], "limit": limit}
+        names, rows = self.rows(sql, used_params(sql, all_params))
+        return sql, [dict(zip(names, r, strict=True)) for r in rows]
 
     def _usable(self) -> bool:
         if not derived.order_totals_fresh(self.con):
@@ -199,6 +233,7 @@ class ReviewEngine(DuckDBEngine):
             self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
             self.table = None
         self.spans = []
+        self.windows = []
         self._swaps.clear()
         self._cache.clear()
 
@@ -215,7 +250,10 @@ class ReviewEngine(DuckDBEngine):
     ) -> tuple[list[str], list[list[Any]]]:
         key = (sql, _freeze(params))
         if key not in self._cache:
-            self._cache[key] = super().rows(*self._rewrite(sql, params))
+            cols, rows = super().rows(*self._rewrite(sql, params))
+            if len(rows) > CACHED_ROWS:  # a long list (the action section's customers) is read once: not kept
+                return cols, rows
+            self._cache[key] = (cols, rows)
         cols, rows = self._cache[key]
         return list(cols), [list(r) for r in rows]  # copies: a caller may edit what it gets
 

@@ -185,3 +185,27 @@ def test_overview_asks_the_metric_layer_where_a_product_has_no_cost(sample_db: P
     con = duckdb.connect(str(db), read_only=True)
     assert "metric_query" in _overview_equals_metric_query(con, None)
     con.close()
+
+
+@pytest.mark.parametrize("region", [None, ["华东"]], ids=["all", "region"])
+def test_last_order_and_revenue_from_the_pass_equal_metric_query(
+    sample_con: duckdb.DuckDBPyConnection, region: list[str] | None
+) -> None:
+    # Every customer (more than the row limit, so the order and the cut matter too), and an unknown id.
+    scope = {"region": region} if region else {}
+    ids = [r[0] for r in sample_con.execute("SELECT customer_id FROM customers ORDER BY 1").fetchall()] + ["nobody"]
+    args = {"metrics": ["days_since_last_order", "revenue"], "by": ["customer"], "customer_ids": ids, "limit": 50}
+    window = Window(YEAR.start, YEAR.end, YEAR.as_of)
+    want = load_all()["metric_query"].run(
+        sample_con, {**scope, **args, "start": window.start, "end": window.end, "as_of": window.as_of}
+    )
+    engine = ReviewEngine(sample_con)
+    assert engine.prepare(scope, WINDOWS)
+    try:
+        got = engine.last_and_revenue(ids, window, limit=50)
+        assert got is not None
+        assert got[1] == want.records()
+        assert len(got[1]) == 50 < len(ids) and want.figures["truncated"]
+        assert engine.last_and_revenue(ids, Window(YEAR.start, PREV, PREV), limit=50) is None  # no such window
+    finally:
+        engine.close_pass()
