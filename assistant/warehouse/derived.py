@@ -67,21 +67,26 @@ def order_values_sql(line_filter: str = "") -> str:
         GROUP BY oi.order_id"""
 
 
-def build_sql(values: str | None = None) -> str:
-    """The statement that builds ``order_totals``; ``values`` is a relation of each order's value with the columns
-    of ``order_values_sql`` (default: those, from the lines), for a writer that has the values already."""
-    return f"""
-CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
-WITH t AS (
+def build_sql(totals: str | None = None) -> str:
+    """The statement that builds ``order_totals``. ``totals``: a relation with each order's columns and value
+    (order_id, customer_id, order_date, channel, status, revenue, margin, lines_without_cost as the default gives
+    them), for a writer that has them already; default: the orders joined with their values from the lines."""
+    t = (
+        totals
+        or f"""
     -- Orders without lines have no value and are left out, as the line-based tools never see them either.
     SELECT o.order_id, o.customer_id, o.order_date, o.channel, o.status,
            v.revenue::DECIMAL(18, 2) AS revenue, v.margin::DECIMAL(18, 2) AS margin,
            v.lines_without_cost::INTEGER AS lines_without_cost
     FROM orders o
     JOIN (
-        {values or order_values_sql()}
+        {order_values_sql()}
     ) v ON v.order_id = o.order_id
-)
+"""
+    )
+    return f"""
+CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
+WITH t AS ({t})
 -- Purchase days (BG/NBD counts a customer's orders on one day as one purchase): day_first marks the first
 -- completed order of each customer and day, day_revenue is the revenue of all of them (NULL unless completed).
 SELECT t.*,
@@ -104,13 +109,13 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return str(con.execute(sql).fetchone()[0])
 
 
-def build(con: duckdb.DuckDBPyConnection, values: str | None = None) -> None:
+def build(con: duckdb.DuckDBPyConnection, totals: str | None = None) -> None:
     """(Re)build the derived tables from the contract tables; the caller owns the transaction.
 
-    ``values``: each order's value (see ``build_sql``) when the caller has computed it already (the importer's
-    transactions preset, from its staged lines); it must equal what the lines in the warehouse give.
+    ``totals``: each order with its value (see ``build_sql``) when the caller has them already (the importer's
+    transactions preset, from its staged orders); they must equal what the tables in the warehouse give.
     """
-    con.execute(build_sql(values))
+    con.execute(build_sql(totals))
     # build() rebuilds every derived table, so the whole bookkeeping table is rewritten with them.
     con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (name VARCHAR PRIMARY KEY, lite_fp VARCHAR, full_fp VARCHAR)")
     con.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", [ORDER_TOTALS, _lite(con), _one(con, FULL_SQL)])

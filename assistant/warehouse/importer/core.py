@@ -247,12 +247,12 @@ def _run(
         )
     if report.rows_read - report.rows_rejected - report.lines_without_customer <= 0:
         raise ImportFailed("没有可导入的行。", "No rows to import.", report=report)
-    values = None
+    totals = None
     if built >= {"orders", "order_items", "products"}:
-        from assistant.warehouse.importer.transactions import ORDER_VALUES
+        from assistant.warehouse.importer.transactions import ORDER_TOTALS
 
-        values = ORDER_VALUES
-    _swap(con, merged, opts, fresh, values)
+        totals = ORDER_TOTALS
+    _swap(con, merged, opts, fresh, totals)
     return report
 
 
@@ -271,7 +271,7 @@ def _stage_built(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan]) -> set
         if name == "order_items":
             # The lines are numbered once, as they are written (the swap reads this view once; counts skip it).
             con.execute(f"CREATE VIEW stg.ok_{name} AS SELECT _src, _row, {cols} FROM {plan.relation}")
-        else:  # orders keep the per-order values that order_totals reads (transactions.ORDER_VALUES)
+        else:  # orders keep the per-order values that order_totals is built from (transactions.ORDER_TOTALS)
             con.execute(f"CREATE TABLE stg.ok_{name} AS SELECT * EXCLUDE (_ord) FROM {plan.relation}")
     return set(merged)
 
@@ -411,9 +411,9 @@ def _safe(v: str | None) -> str:
 
 
 def _swap(
-    con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], opts: ImportOptions, fresh: bool, values: str | None
+    con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], opts: ImportOptions, fresh: bool, totals: str | None
 ) -> None:
-    """Write every accepted row in one transaction: all or nothing. ``values``: see derived.build."""
+    """Write every accepted row in one transaction: all or nothing. ``totals``: see derived.build."""
     con.execute("BEGIN TRANSACTION")
     try:
         if fresh:
@@ -428,7 +428,7 @@ def _swap(
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM stg.ok_{t.name} ORDER BY _row")
         if set(merged) & derived.SOURCES:  # in the same transaction: never a moment with stale totals
-            derived.build(con, values)
+            derived.build(con, totals)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

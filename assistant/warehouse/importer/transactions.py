@@ -38,14 +38,13 @@ TRANSACTIONS = Table(
 
 UNKNOWN = "'未知'"
 AMOUNT = "round(abs(quantity) * unit_price, 2)::DECIMAL(18,2)"  # a line's amount (order_items.amount)
-# Each staged order's value as derived.order_values_sql computes it from the lines: revenue Σ amount; margin the same
-# and every line without cost, since the preset's products carry no cost. Only for a replace, where every product is
-# the preset's own.
-ORDER_VALUES = (
-    "(SELECT order_id, _revenue AS revenue, _revenue AS margin, _lines AS lines_without_cost FROM stg.ok_orders)"
+# Each staged order with its value as derived.build_sql computes it from the orders and lines: revenue Σ amount; margin
+# the same and every line without cost, since the preset's products carry no cost. Only for a replace, where every
+# order and product is the preset's own.
+ORDER_TOTALS = (
+    "SELECT order_id, customer_id, order_date, channel, status, _revenue::DECIMAL(18, 2) AS revenue, "
+    "_revenue::DECIMAL(18, 2) AS margin, _lines::INTEGER AS lines_without_cost FROM stg.ok_orders"
 )
-
-
 # One BIGINT per line in file order ((_ord, _row) as a number): cheaper to compare and carry than a pair.
 KEY = "((_ord::BIGINT << 40) | _row)"
 
@@ -134,7 +133,7 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
             "any_value(customer_id) AS customer_id, CAST(min(invoice_date) AS DATE) AS order_date, "
             f"coalesce({_first('channel')}, {UNKNOWN}) AS channel, "
             "any_value(status) AS status, NULL::VARCHAR AS rep_id, "
-            # The order's value from its lines, as order_totals sums it (see ORDER_VALUES): read from here
+            # The order's value from its lines, as order_totals sums it (see ORDER_TOTALS): read from there
             # instead of grouping the lines again.
             f"sum({AMOUNT}) AS _revenue, count(*) AS _lines FROM stg.tx GROUP BY order_id)"
         ),
