@@ -57,7 +57,7 @@ class Assistant:
         if use_llm:
             from assistant.llm import agent_for
 
-            self.llm = agent_for(self.toolbox, self.answer_by_rules, chat_model)
+            self.llm = agent_for(self.toolbox, self.answer_by_rules, chat_model, reader=self.read)
 
     def close(self) -> None:
         self.con.close()
@@ -86,6 +86,13 @@ class Assistant:
         """Regions, cities, reps, products … and periods in a question, for matching confirmed phrasings."""
         out = [Span(e.kind, e.start, e.end, e.text) for e in self.router.entities.find(text)]
         return out + [Span("period", m.start, m.end, m.text) for m in find_all_periods(text, self.router.ref)]
+
+    def read(self, question: str, ctx: Context) -> list[Plan]:
+        """The router's reading of a question, one plan per part (the LLM gets it as a hint)."""
+        parts = self.router.parts(question, ctx)
+        if len(parts) == 1:
+            return [self.router.route(question, ctx)]
+        return [self.router.route(p, Context(user_rep_id=ctx.user_rep_id)) for p in parts]
 
     def answer_by_rules(self, question: str, ctx: Context) -> Answer:
         """The deterministic path: the router's plan, carried out; for a question that asks several things,

@@ -14,7 +14,7 @@ from assistant.llm.settings import DEFAULT_MODEL, LLMSettings, settings_from_env
 
 if TYPE_CHECKING:
     from assistant.answering.answer import Answer
-    from assistant.answering.conversation import Context
+    from assistant.answering.conversation import Context, Plan
     from assistant.answering.toolbox import Toolbox
     from assistant.llm.agent import LLMAgent
     from assistant.llm.chat import ChatModel
@@ -29,9 +29,11 @@ def agent_for(
     *,
     settings: LLMSettings | None = None,
     env: Mapping[str, str] | None = None,
+    reader: Callable[[str, Context], list[Plan]] | None = None,
 ) -> LLMAgent | None:
     """The LLM agent over ``toolbox``, falling back to ``fallback``: the model from ``chat_model``, else
     ``settings``, else the environment; or None when none is configured."""
+    # ``reader``: the built-in reading of a question (the router's plans), given to the model as a hint.
     settings = settings or settings_from_env(env)
     if chat_model is None:
         if settings is None:
@@ -48,4 +50,5 @@ def agent_for(
         fallback=fallback,
         max_tool_calls=limits.max_tool_calls,
         max_invalid_retries=limits.max_invalid_retries,
+        reader=reader,
     )

@@ -35,6 +35,7 @@ from assistant.llm.chat import ChatModel, OnToken
 from assistant.llm.number_check import untraceable
 from assistant.llm.prompts import (
     CONTEXT,
+    READING,
     SYSTEM,
     TOOL_ERROR,
     UNAVAILABLE,
@@ -207,6 +208,7 @@ class LLMAgent:
         max_tool_calls: int = 4,
         max_invalid_retries: int = 2,
         on_token: OnToken | None = None,
+        reader: Callable[[str, Context], list[Plan]] | None = None,
     ) -> None:
         self.toolbox = toolbox
         self.fallback = fallback
@@ -214,6 +216,7 @@ class LLMAgent:
         self.max_tool_calls = max_tool_calls
         self.max_invalid_retries = max_invalid_retries
         self.on_token = on_token
+        self.reader = reader  # the router's reading of a question, shown to the model as a hint
         self.schemas = tool_schemas(toolbox.registry)
         self._vocabulary: dict[str, str] = {}
 
@@ -239,7 +242,9 @@ class LLMAgent:
 
     # ---- the loop -----------------------------------------------------------------------------
     def _run(self, question: str, ctx: Context, lang: str) -> Answer:
-        messages: list[BaseMessage] = [SystemMessage(self.system_prompt(lang, ctx)), HumanMessage(question)]
+        system = self.system_prompt(lang, ctx)
+        hint = self.reading(question, ctx, lang)
+        messages: list[BaseMessage] = [SystemMessage(system + (f"\n\n{hint}" if hint else "")), HumanMessage(question)]
         steps: list[Step] = []
         executed = invalid = 0
         for _ in range(self.max_tool_calls + self.max_invalid_retries + 1):
@@ -367,6 +372,26 @@ class LLMAgent:
         if ctx.focus_customer:
             lines.append(ctx_text["focus"].format(customer=ctx.focus_customer))
         return "\n\n".join(lines)
+
+    def reading(self, question: str, ctx: Context, lang: str) -> str:
+        """The built-in reader's frame of the question (tool and arguments per part), or nothing without one."""
+        if self.reader is None:
+            return ""
+        try:
+            plans = self.reader(question, ctx)
+        except AssistantError:
+            return ""
+        words = READING[lang]
+        parts = []
+        for plan in plans:
+            if plan.kind == "tool" and plan.tool:
+                args = json.dumps(to_jsonable(plan.args), ensure_ascii=False)
+                parts.append(words["tool"].format(tool=plan.tool, args=args))
+            elif plan.kind == "explain":
+                parts.append(words["explain"].format(query=plan.explain_query or question))
+            else:
+                parts.append(words["unsure"])
+        return words["head"] + "\n" + "\n".join(f"- {p}" for p in parts) if parts else ""
 
     def vocabulary(self, lang: str) -> str:
         """Metric and dimension ids from the semantic layer, and the filter values found in the warehouse."""

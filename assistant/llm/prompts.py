@@ -43,6 +43,22 @@ CONTEXT = {
     },
 }
 
+# The built-in reader's frame of the question, given to the model as a hint (the router's plan per part).
+READING = {
+    "zh": {
+        "head": "内置规则对这个问题的理解(仅供参考;与问题不符时以问题为准):",
+        "tool": "工具 {tool},参数 {args}",
+        "explain": "解释概念(在知识库中检索「{query}」)",
+        "unsure": "内置规则没有读懂这一部分,请自行判断",
+    },
+    "en": {
+        "head": "How the built-in reader understood this question (a hint; the question itself wins where they differ):",
+        "tool": "tool {tool} with arguments {args}",
+        "explain": 'explain a concept (search the knowledge base for "{query}")',
+        "unsure": "the built-in reader did not understand this part; decide yourself",
+    },
+}
+
 # Shown when the LLM path gave up and the built-in rules answered instead.
 UNAVAILABLE = {
     "zh": "LLM 不可用,已使用内置规则回答",

@@ -328,3 +328,25 @@ def test_report_narrative_numbers_are_checked(bot: Assistant, server: Server) ->
         "总结一下第二季度", Context()
     )
     assert ans.answer.startswith("# 客户经营情况总结") and "88%" in ans.notices[0]
+
+
+def test_the_model_is_told_how_the_built_in_reader_understood_the_question(bot: Assistant, server: Server) -> None:
+    """The frame as a hint: the router's tool and arguments per part go into the system message."""
+    srv = server([final("好的。")])
+    agent = agent_for_server(bot, srv)
+    agent.reader = bot.read
+    agent.ask("上季度签了几单,回款多少", Context())
+    system = messages_of(srv.requests[0], "system")[0]["content"]
+    hint = system.split("内置规则对这个问题的理解", 1)[1].splitlines()
+    assert len([line for line in hint if line.startswith("- 工具 metric_query")]) == 2, hint  # one line per part
+    assert '"metrics": ["orders"]' in hint[1] and '"metrics": ["collections"]' in hint[2]
+    assert all('"start": "2026-07-01", "end": "2026-09-30"' in line for line in hint[1:3])
+    srv = server([final("OK.")])
+    agent = agent_for_server(bot, srv)
+    agent.reader = bot.read
+    agent.ask("blorfl zzyzx", Context())
+    system = messages_of(srv.requests[0], "system")[0]["content"]
+    assert "did not understand this part" in system
+    srv = server([final("OK.")])
+    agent_for_server(bot, srv).ask("revenue by region", Context())  # no reader: no hint
+    assert "built-in reader" not in messages_of(srv.requests[0], "system")[0]["content"]
