@@ -69,6 +69,7 @@ class Plan:
     relation: str  # SQL relation with _src, _ord, _row and one text (or typed) column per provided column
     provided: set[str]
     typed: bool = False  # relation already holds contract types (the transactions preset)
+    keyed: bool = True  # keys_and_references runs next (not for the preset's lines): keep the raw text it reports
     date_orders: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -206,7 +207,7 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
 def raw_kept(plan: Plan) -> list[str]:
     """Columns whose raw text stays in ``stg.typed_<t>``: those keys_and_references can refuse a row on."""
     t = plan.table
-    if plan.typed:  # a preset's derived table has no raw text
+    if plan.typed or not plan.keyed:  # a preset's derived table has no raw text; its lines are not keyed
         return []
     return [c.name for c in t.columns if c.name == t.primary_key[0] or c.references]
 
