@@ -629,6 +629,7 @@ def compile_query(
     *,
     for_totals: bool = False,
     ref_date: dt.date | None = None,
+    state_date: dt.date | None = None,
 ) -> Compiled:
     """Compile the spec to one SQL statement and its parameters (no execution).
 
@@ -645,7 +646,12 @@ def compile_query(
         metrics = [m for m in metrics if not METRICS[m].get("needs")]
     check_compatible(metrics, by)
     # what is known today (an invoice issued last year may have gone overdue since): never before the period end
-    params: dict[str, Any] = {"f_end": period.end, "ref_date": max(ref_date or period.end, period.end)}
+    params: dict[str, Any] = {
+        "f_end": period.end,
+        "ref_date": max(ref_date or period.end, period.end),
+        # snapshots (unpaid, open) are taken here: the period end, or what the data records now when none was named
+        "state_date": max(state_date or period.end, period.end),
+    }
     if period.start is not None:
         params["f_start"] = period.start
     if any("$active_days" in METRICS[m]["sql"] for m in metrics):
@@ -665,7 +671,7 @@ def compile_query(
     out_cols = list(dcols) + list(metrics)
     if prev is not None and not for_totals:
         pctes, pbody = _period_ctes(args, metrics, by, prev, "_p")
-        rename = {"f_start": "p_start", "f_end": "p_end"}
+        rename = {"f_start": "p_start", "f_end": "p_end", "state_date": "p_end"}
         all_ctes += [(n, _rename_params(e, rename)) for n, e in pctes] + [("prev", _rename_params(pbody, rename))]
         params["p_start"], params["p_end"] = prev.start, prev.end
         sel: list[exp.Expression] = [exp.column(c, table="cur") for c in dcols]
@@ -889,6 +895,17 @@ def _with_shares(
     return out_cols, out_rows
 
 
+def _latest_state(con: Con, end: dt.date) -> dt.date:
+    """The last date the data records a payment or a resolution: "now" for a snapshot asked with no period named
+    (an invoice paid a day after the last order is paid now)."""
+    _, rows = as_engine(con).rows(
+        "SELECT greatest((SELECT max(paid_date) FROM invoices), (SELECT CAST(max(resolved_at) AS DATE) FROM tickets))",
+        {},
+    )
+    latest = rows[0][0] if rows else None
+    return max(end, latest) if isinstance(latest, dt.date) else end
+
+
 def _top_share(
     args: MetricQueryArgs, columns: list[str], rows: list[list[Any]], totals: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -942,7 +959,9 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
             )
         prev = previous_period(args.compare, args.start, end, args.period_grain)
     period = Period(args.start, end)
-    compiled = compile_query(args, period, prev, ref_date=ref_date)
+    snapshots = any("$state_date" in str(FACTS[METRICS[m]["fact"]].get("where", "")) for m in metrics)
+    state_date = end if args.end or args.as_of or not snapshots else _latest_state(con, end)
+    compiled = compile_query(args, period, prev, ref_date=ref_date, state_date=state_date)
     engine = as_engine(con)
     _, fetched = engine.rows(compiled.sql, compiled.params, tree=compiled.tree)
     rows = [list(r[: len(compiled.columns)]) for r in fetched]
@@ -962,7 +981,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
     if compiled.total_columns and rows:
         figures["totals"] = dict(zip(compiled.metric_columns, fetched[0][len(compiled.columns) :], strict=True))
     elif args.by and any(not METRICS[m].get("needs") for m in metrics):
-        totals = compile_query(args, period, for_totals=True, ref_date=ref_date)
+        totals = compile_query(args, period, for_totals=True, ref_date=ref_date, state_date=state_date)
         _, trows = engine.rows(totals.sql, totals.params, tree=totals.tree)
         trow = trows[0] if trows else None
         figures["totals"] = dict(zip(totals.metric_columns, trow or [], strict=False))

@@ -815,7 +815,8 @@ def test_sample_receivables_by_region(sample: Any) -> None:
     exp = plain(
         con,
         "SELECT c.region, coalesce(sum(v.amount) FILTER (WHERE v.due_date < $a), 0), sum(v.amount) FROM invoices v "
-        "JOIN customers c USING (customer_id) WHERE v.issue_date <= $a AND (v.paid_date IS NULL OR v.paid_date > $a) GROUP BY 1",
+        # no period named: unpaid as the data records it now (payments after the last order date count as paid)
+        "JOIN customers c USING (customer_id) WHERE v.issue_date <= $a AND v.paid_date IS NULL GROUP BY 1",
         {"a": as_of},
     )
     assert got == exp
@@ -1023,3 +1024,12 @@ def test_team_and_ticket_kind_filters(con: duckdb.DuckDBPyConnection) -> None:
         q(con, metrics=["revenue"], ticket_kind=["complaint"])
     with pytest.raises(InputError):
         q(con, metrics=["revenue"], share_of={"metric": "revenue", "drop": ["start"]})
+
+
+def test_a_snapshot_with_no_period_is_what_the_data_records_now(con: duckdb.DuckDBPyConnection) -> None:
+    now = REGISTRY["metric_query"].run  # no as_of: the reference date is the last order (06-01)
+    # V3 was paid on 07-15 and T4 resolved on 07-05, both after the last order: paid and resolved now
+    unpaid = now(con, {"metrics": ["unpaid_amount", "overdue_amount", "open_tickets"]}).rows[0]
+    assert unpaid == [900, 100, 0]  # V2 100 + V4 800 unpaid; V2 past due (05-10); T4 resolved, T3 not yet created
+    # a period named: its end
+    assert one(con, "unpaid_amount", end=D(2024, 6, 1)) == 1550  # V2, V3, V4 unpaid on 06-01
