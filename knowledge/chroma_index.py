@@ -75,9 +75,9 @@ class ChromaVectorIndex:
         step = min(self._max_batch, 512)
         for i in range(0, len(ids), step):
             vecs = self.embedder.embed(texts[i : i + step])
+            # no documents: chunks.json keeps the texts, and Chroma would index them for full-text search (~1 s a build)
             self._col.upsert(
                 ids=ids[i : i + step],
-                documents=texts[i : i + step],
                 metadatas=metadatas[i : i + step],
                 embeddings=[np.asarray(v, dtype=np.float32) for v in vecs],
             )

@@ -16,6 +16,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -32,7 +33,7 @@ from knowledge.embed import Embedder, default_embedder, embedder_from_signature
 from knowledge.glossary import GLOSSARY_DIR, concepts, expand
 from knowledge.ingest import SUFFIXES, file_hash, read_document, user_key
 from knowledge.models import Chunk, Document, Hit
-from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs, source_name
+from knowledge.ourdocs import DOCS_DIR, docs_of_tool, parse_doc, shipped_docs, source_name
 from knowledge.questions import load_questions, questions_digest, questions_path
 from knowledge.rank import BM25, rrf
 from knowledge.split import chunk_text
@@ -69,6 +70,16 @@ def fusion_settings(question_lang: str, semantic: bool) -> tuple[float, int]:
         float(own.get("vector_weight", cfg["semantic"]["vector_weight"])),
         int(own.get("rrf_k", cfg["fusion"]["rrf_k"])),
     )
+
+
+@cache
+def _tool_pattern() -> re.Pattern[str]:
+    names = sorted(docs_of_tool(), key=len, reverse=True)
+    return re.compile(r"(?<![A-Za-z_])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z_])" if names else r"(?!)")
+
+
+def _other(lang: str) -> str:
+    return "en" if lang == "zh" else "zh"
 
 
 def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
@@ -247,6 +258,21 @@ class _State:
         )
         self.questions = BM25([c.get("q_tokens", []) for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
         self.no_questions = frozenset(c["id"] for c in chunks if not c.get("q_tokens"))
+        # a section naming several of our tools (front matter `tools`) summarises the documents that explain them
+        refs = _tool_pattern()
+        self.breadth = {c["id"]: n for c in chunks if c["kind"] == "doc" and (n := len(set(refs.findall(c["text"]))))}
+        # our documents come in zh and en with the same sections: a chunk's twin is the same piece in the other one
+        place = {
+            (c["doc_id"], c["anchor"], c["position"].get("chunk"), c["language"]): c["id"]
+            for c in chunks
+            if c["kind"] == "doc"
+        }
+        self.twin = {
+            c["id"]: place[k]
+            for c in chunks
+            if c["kind"] == "doc"
+            and (k := (c["doc_id"], c["anchor"], c["position"].get("chunk"), _other(c["language"]))) in place
+        }
         self.head = BM25([c["head_tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
         # each document's sections with term weights from that document alone: a word every section
         # of the document uses (its own subject) tells nothing about which section is meant
@@ -549,9 +575,17 @@ class KnowledgeBase:
                 "doc_id": doc.doc_id,
                 "chunks": len(kept),
             }
-            for c in kept:
+        # the sentence encoder (numpy, which lets go of the GIL) runs beside the BM25 tokenising (jieba, pure Python):
+        # on two cores a build of our documents takes about the encoder's time instead of the sum of both. The hashing
+        # embedder is pure Python (and uses jieba itself): it runs after, as before
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            embedding = pool.submit(self._embed_chunks, vec, new_chunks) if is_semantic(vec.embedder) else None
+            for c in new_chunks:
                 chunks[c.id] = _stored(c)
-        self._embed_chunks(vec, new_chunks)
+            if embedding is None:
+                self._embed_chunks(vec, new_chunks)
+            else:
+                embedding.result()
         return {
             "changed": len(todo),
             "documents": [d.key for d in todo],
@@ -728,12 +762,20 @@ class KnowledgeBase:
 
     @staticmethod
     def _vector_sims(
-        vec: VectorIndex, qv: np.ndarray, n: int, lang: str | None, state: _State, views: int
+        vec: VectorIndex, qv: np.ndarray, n: int, lang: str | None, state: _State, views: int, pool: str | None = None
     ) -> dict[str, float]:
-        """Chunk id → cosine of its closest vector, best first (``views`` vectors asked for per candidate)."""
+        """Chunk id → cosine of its closest vector, best first (``views`` vectors asked for per candidate).
+
+        ``pool``: a language. The vectors of both language versions of a section then count for the version in that
+        language (the encoder reads either language, and the two versions are one result): else a section's evidence
+        is split between its twins and each ranks lower than the section deserves."""
         sims: dict[str, float] = {}
-        for vid, sim in vec.query_vector(qv, n * views, language=lang):  # best first: a chunk's first is its best
+        for vid, sim in vec.query_vector(qv, n * views, language=None if pool else lang):  # best first
             cid = view_chunk(vid)
+            if pool and cid in state.by_id and state.chunks[state.by_id[cid]]["language"] != pool:
+                cid = state.twin.get(cid, cid)
+            if lang is not None and cid in state.by_id and state.chunks[state.by_id[cid]]["language"] != lang:
+                continue
             if cid in state.by_id and cid not in sims:
                 sims[cid] = sim
         return sims
@@ -752,6 +794,19 @@ class KnowledgeBase:
         lead = ranked[0][1]
         near = max(sims.get(cid, far) for cid, _ in ranked[:20])
         out = [(cid, sc - share * lead * (near - sims.get(cid, far))) for cid, sc in ranked]
+        return sorted(out, key=lambda kv: (-kv[1], kv[0]))
+
+    @staticmethod
+    def _summary_penalty(
+        ranked: list[tuple[str, float]], state: _State, tools: int, share: float
+    ) -> list[tuple[str, float]]:
+        """A section that names ``tools`` or more of our tools lists the subjects of other documents (the overview's
+        aspects, a process's steps): it loses ``share`` x the leading score, so the document that explains a subject
+        comes before the summary that names it."""
+        if not share or not ranked:
+            return ranked
+        cut = share * ranked[0][1]
+        out = [(cid, sc - cut if state.breadth.get(cid, 0) >= tools else sc) for cid, sc in ranked]
         return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
     def search(self, query: str, k: int = 5, lang: str | None = None) -> list[Hit]:
@@ -791,9 +846,10 @@ class KnowledgeBase:
             xv = vec.embedder.embed([" ".join(extra)])[0]
             qv = qv + xw * xv
             qv = qv / (float(np.linalg.norm(qv)) or 1.0)
-        sims = self._vector_sims(
-            vec, qv, n, lang, state, int(cfg["semantic"]["views_per_candidate"]) if semantic else 1
-        )
+        asked_in = detect_language(query)  # the question's own language: the fusion settings follow it
+        pool = (lang or asked_in) if semantic and cfg["semantic"].get("pool_languages") else None
+        per = int(cfg["semantic"]["views_per_candidate"]) if semantic else 1
+        sims = self._vector_sims(vec, qv, n, lang, state, per, pool)
         vfloor = max(sims.values(), default=0.0) * float(vcfg["min_relative_score"])
         vec_ids = [i for i, sim in sims.items() if sim >= vfloor][:n]
         w = cfg["fusion"]["weights"]
@@ -802,7 +858,6 @@ class KnowledgeBase:
             self._bm25_ids(state.bm25, state, qw, n, lang),
             self._bm25_ids(state.head, state, qw, n, lang),
         ]
-        asked_in = detect_language(query)  # the question's own language: the fusion settings follow it
         vweight, rrf_k = fusion_settings(asked_in, semantic)
         weights = [vweight, float(w["bm25"]), float(w["heading"])]
         wq = float(w["questions"])
@@ -821,6 +876,8 @@ class KnowledgeBase:
         fused = self._rerank_sections(state, fused, query, qw, lang)
         if semantic:
             fused = self._semantic_adjust(fused, sims, float(cfg["semantic"]["rerank_share"]))
+            scfg = cfg["semantic"]
+            fused = self._summary_penalty(fused, state, int(scfg["summary_tools"]), float(scfg["summary_penalty"]))
         qlang = lang or asked_in
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:

