@@ -13,7 +13,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -105,8 +107,9 @@ def single_user(sample_db: Path, knowledge_index: Path, tmp_path_factory: pytest
     stop(proc)
 
 
-@pytest.fixture
-def browser():
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright (skips the test when it is not installed)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (make browser installs it)")
     from playwright.sync_api import sync_playwright
@@ -116,6 +119,12 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
 
 
 def table_ids(page) -> list[str]:

@@ -147,24 +147,29 @@ def chat_tab(web: Web) -> None:
         i = index[0] if isinstance(index, (list, tuple)) else index
         return next((t for t in kept if isinstance(i, int) and t["start"] <= i <= t["end"]), None)
 
+    def record(request: gr.Request, turn: dict[str, Any], verdict: str, correction: str | None = None) -> None:
+        """Store a verdict on a turn as the signed-in user (their account as it is now)."""
+        c = web.caller(request)
+        fid = sessions.feedback.add(
+            who=c.who.name,
+            role=c.who.role,
+            question=turn["question"],
+            answer=turn["answer"],
+            verdict=verdict,
+            correction=correction,
+            turn=f"{c.browser}:{turn['id']}",
+        )
+        web.audit.write("feedback", c.who.name, feedback=fid, verdict=verdict, correction=correction is not None)
+
     def on_verdict(vote: gr.LikeData, kept: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
         turn = _turn_of(vote.index, kept)
         if turn is None or vote.liked not in (True, False):
             return gr.update(visible=False), None, ""  # a vote withdrawn, or on a message that is not an answer
         verdict = "up" if vote.liked else "down"
         try:
-            c = web.caller(request)
-            fid = sessions.feedback.add(
-                who=c.who.name,
-                role=c.who.role,
-                question=turn["question"],
-                answer=turn["answer"],
-                verdict=verdict,
-                turn=f"{c.browser}:{turn['id']}",
-            )
+            record(request, turn, verdict)
         except AssistantError as exc:
             return gr.update(visible=False), None, f"{exc.zh} / {exc.en}"
-        web.audit.write("feedback", c.who.name, feedback=fid, verdict=verdict)
         return gr.update(visible=verdict == "down"), turn["id"] if verdict == "down" else None, _bi(THANKS[verdict])
 
     chatbot.like(on_verdict, [turns], [correction_row, pending, said], api_visibility="private")
@@ -174,19 +179,9 @@ def chat_tab(web: Web) -> None:
         if turn is None:
             return gr.update(), text, _bi(THANKS["nothing"])
         try:
-            c = web.caller(request)
-            fid = sessions.feedback.add(
-                who=c.who.name,
-                role=c.who.role,
-                question=turn["question"],
-                answer=turn["answer"],
-                verdict="down",
-                correction=text,
-                turn=f"{c.browser}:{turn['id']}",
-            )
+            record(request, turn, "down", text)
         except AssistantError as exc:
             return gr.update(), text, f"{exc.zh} / {exc.en}"  # the text stays, to be fixed
-        web.audit.write("feedback_correction", c.who.name, feedback=fid)
         return gr.update(visible=False), "", _bi(THANKS["sent"])
 
     send_fix.click(

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import ARTIFACTS, CHROMIUM, FLAGS
+from tests.test_app import ARTIFACTS
+from tests.test_app import chromium as launch
 from tests.web.helpers import add_user, cli, event, login, outputs, server
 
 SALES_PW, BOSS_PW = "sales-pass-123", "boss-pass-123"
@@ -34,15 +35,8 @@ def site(sample_db: Path, knowledge_index: Path, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make browser installs it)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with launch() as b:
         yield b
-        b.close()
 
 
 def signed_in(chromium, url: str, name: str, password: str, width: int = 1280, height: int = 1000):
