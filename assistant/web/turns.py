@@ -36,7 +36,6 @@ TEXT = {
         "files": "下载(CSV、Excel)",
         "sources": "出处",
         "part": "第 {i} 部分",
-        "next": "可以接着问:",
         "taught": "按团队确认过的说法理解",
     },
     "en": {
@@ -50,7 +49,6 @@ TEXT = {
         "files": "Download (CSV, Excel)",
         "sources": "Sources",
         "part": "Part {i}",
-        "next": "You could ask next:",
         "taught": "Read as the team's confirmed phrasing",
     },
 }
@@ -191,6 +189,6 @@ def messages(ans: dict[str, Any], files: list[str] | None = None) -> list[dict[s
             }
         )
     chips = [*(ans.get("suggestions") or []), *(ans.get("follow_ups") or [])][:4]
-    if chips:
-        out.append({"role": "assistant", "content": t["next"], "options": [{"value": q, "label": q} for q in chips]})
+    if chips:  # shown under the latest answer (the chat offers a message's options while it is the last one)
+        out[-1]["options"] = [{"value": q, "label": q} for q in chips]
     return out

@@ -74,7 +74,7 @@ def headers(page, nth: int) -> list[str]:
 
 @pytest.mark.browser
 def test_two_answers_keep_two_tables_and_two_charts_in_the_askers_language(site, chromium) -> None:
-    page = signed_in(chromium, site[0], "boss", BOSS_PW)
+    page = signed_in(chromium, site[0], "boss", BOSS_PW, height=1400)
     ask(page, "华东区今年销售额前十的客户", tables=1)
     ask(page, "今年每月的销售额", tables=2)
     assert page.locator("#chatbot table.ans-table").count() == 2
@@ -88,6 +88,8 @@ def test_two_answers_keep_two_tables_and_two_charts_in_the_askers_language(site,
     # a chart's title and axis in Chinese
     chart = page.locator("#chatbot .js-plotly-plot").first.inner_text()
     assert "销售额" in chart and "revenue" not in chart
+    # the second question and the start of its answer, with the first answer's chart above it
+    page.locator("#chatbot .user-row").nth(1).scroll_into_view_if_needed()
     page.locator("#chatbot").screenshot(path=str(ARTIFACTS / "chat_two_answers_desktop.png"))
 
     # sorting by a header click: ascending by revenue, then descending
