@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -73,6 +74,7 @@ LINE_FILTERS = ("category", "channel", "product")
 # Filters on a fact's own column, for the facts that have one (the department of tickets and contacts, the kind of
 # tickets: complaint, inquiry, suggestion).
 FACT_FILTERS = ("department", "ticket_kind")
+SCORE_FACTS = ("surveys",)  # the facts a survey score condition applies to
 CUSTOMER_FILTER_COLUMNS = {
     "acquisition_channel": "acquisition_channel",
     "region": "region",
@@ -86,6 +88,10 @@ CUSTOMER_FILTER_COLUMNS = {
 # customer's assigned rep.
 CUSTOMER_FILTER_SQL = {"team": "c.rep_id IN (SELECT rep_id FROM sales_reps WHERE list_contains($f_team, team))"}
 DEFAULT_LIMIT = 1000
+# A condition on a survey score ("推荐意愿打了0分", "CES 5 or more"): the score's column, a comparison, a number;
+# "answered" keeps the responses that gave that score at all (the whole of a share of scores).
+SCORE_COLUMNS = {"nps": "s.nps", "csat": "s.csat", "ces": "s.ces"}
+SCORE_RE = re.compile(r"^(nps|csat|ces)(>=|<=|!=|=|>|<)(\d+(?:\.\d+)?)$|^(nps|csat|ces):answered$")
 D = "duckdb"
 
 
@@ -169,7 +175,7 @@ class ShareOf(BaseModel):
 class MetricQueryArgs(CommonFilters):
     """指标查询参数 / metric query parameters."""
 
-    _product = field_validator("product", "department", "ticket_kind", "team", mode="before")(_as_list)
+    _product = field_validator("product", "department", "ticket_kind", "team", "survey_score", mode="before")(_as_list)
 
     metrics: list[str] = Field(
         ..., min_length=1, description="指标编号,如 revenue、orders / metric ids, e.g. revenue, orders"
@@ -188,6 +194,11 @@ class MetricQueryArgs(CommonFilters):
     )
     team: list[str] | None = Field(
         None, description="销售团队(这些团队的销售负责的客户) / sales teams: the customers their reps are assigned"
+    )
+    survey_score: list[str] | None = Field(
+        None,
+        description="问卷打分条件,如 nps=0、ces>=5、csat<=2(只看这些问卷) / survey score conditions such as nps=0, "
+        "ces>=5, csat<=2: only the responses that meet them",
     )
     by: list[str] = Field(
         default_factory=list, description="维度编号,如 region、month / dimension ids, e.g. region, month"
@@ -257,9 +268,19 @@ class MetricQueryArgs(CommonFilters):
                 f"排序依据 {self.sort_by} 不在查询的指标或维度中;请把它加到 metrics 或 by。",
                 f"sort_by {self.sort_by} is not among the requested metrics or dimensions; add it to metrics or by.",
             )
+        for cond in self.survey_score or []:
+            if not SCORE_RE.match(cond):
+                raise InputError(
+                    f"问卷打分条件 {cond!r} 看不懂:请写成 nps=0、ces>=5 这样的形式。",
+                    f"Survey score condition {cond!r} not understood: write it as nps=0, ces>=5.",
+                )
         if self.share_of is not None:
             _known("metric", self.share_of.metric, METRICS)
-            bad = [d for d in self.share_of.drop if d not in (*CUSTOMER_FILTERS, *LINE_FILTERS, *FACT_FILTERS)]
+            bad = [
+                d
+                for d in self.share_of.drop
+                if d not in (*CUSTOMER_FILTERS, *LINE_FILTERS, *FACT_FILTERS, "survey_score")
+            ]
             if bad or self.compare != "none":
                 raise InputError(
                     "占比的整体只能去掉筛选条件,且不能同时做对比;请分开查询。",
@@ -487,6 +508,9 @@ def _fact_select(
         if getattr(args, name):
             col = DIMENSIONS[name]["per_fact"][fact_id]["sql"]  # _check_fact_filters made sure the fact has it
             q = q.where(f"list_contains($f_{name}, {col})", dialect=D)
+    if fact_id in SCORE_FACTS:
+        for i, cond in enumerate(args.survey_score or []):
+            q = q.where(_score_condition(cond, i), dialect=D)
     for cond in fact.get("where", []):
         q = q.where(cond, dialect=D)
     if has_start:
@@ -495,6 +519,25 @@ def _fact_select(
     if groups:
         q = q.group_by(*groups)
     return q
+
+
+def _score_condition(cond: str, i: int) -> str:
+    """SQL for one survey score condition: the column from SCORE_COLUMNS, the comparison from OPS, the number a
+    parameter ($score_<i>)."""
+    m = SCORE_RE.match(cond)
+    assert m is not None  # validated with the arguments
+    if m.group(4):
+        return f"{SCORE_COLUMNS[m.group(4)]} IS NOT NULL"
+    return f"{SCORE_COLUMNS[m.group(1)]} {m.group(2)} $score_{i}"
+
+
+def _score_params(args: MetricQueryArgs) -> dict[str, float]:
+    out = {}
+    for i, cond in enumerate(args.survey_score or []):
+        m = SCORE_RE.match(cond)
+        if m and m.group(3):
+            out[f"score_{i}"] = float(m.group(3))
+    return out
 
 
 def _has_customer_filter(args: MetricQueryArgs) -> bool:
@@ -660,6 +703,7 @@ def compile_query(
         values = getattr(args, name)
         if values:
             params[f"f_{name}"] = [str(v) for v in values]
+    params.update(_score_params(args))
     for d in by:
         if d in DERIVED:
             _, extra = DERIVED[d].relation(args)
@@ -712,9 +756,12 @@ def compile_query(
         # The whole, compiled like the part but without the part's own filters, joined on the groups: the part's
         # first metric over the whole's metric, group by group.
         whole = args.share_of.metric
-        wargs = args.model_copy(
-            update={**dict.fromkeys(args.share_of.drop), "metrics": [whole], "having": [], "share_of": None}
-        )
+        update: dict[str, Any] = {**dict.fromkeys(args.share_of.drop), "metrics": [whole], "having": []}
+        if "survey_score" in args.share_of.drop and args.survey_score:
+            # "CES 打 5 分及以上的比例": over the responses that gave a CES score at all
+            fields = dict.fromkeys(m.group(1) or m.group(4) for c in args.survey_score if (m := SCORE_RE.match(c)))
+            update["survey_score"] = [f"{f}:answered" for f in fields]
+        wargs = args.model_copy(update={**update, "share_of": None})
         check_compatible([whole], by)
         wctes, wbody = _period_ctes(wargs, [whole], by, period, "_w")
         all_ctes += [*wctes, ("whole", wbody)]
@@ -843,8 +890,14 @@ def _own_filters(fact_id: str) -> dict[str, str]:
 
 
 def _check_fact_filters(args: MetricQueryArgs, metrics: list[str]) -> None:
-    """A filter on a fact's own column (department, ticket kind) applies only to the facts that record it: refuse
-    it, saying so, for any other measure."""
+    """A filter on a fact's own column (department, ticket kind, a survey score) applies only to the facts that
+    record it: refuse it, saying so, for any other measure."""
+    if args.survey_score and any(METRICS[m]["fact"] not in SCORE_FACTS for m in metrics):
+        raise InputError(
+            "问卷打分条件只能用于问卷指标(问卷数、NPS、CSAT、CES);请去掉该条件或分开查询。",
+            "A survey score condition applies to survey measures only (responses, NPS, CSAT, CES); drop it or ask "
+            "separately.",
+        )
     for name in FACT_FILTERS:
         if not getattr(args, name):
             continue

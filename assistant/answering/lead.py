@@ -7,6 +7,7 @@ to be understood. Every number is read from the result (``fmt`` formats it).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.answering.formatting import fmt, kind_of, label
@@ -16,7 +17,7 @@ TOOL = "metric_query"
 MAX_NAMES = 5
 FILTERS = (
     "region", "city", "industry", "size", "acquisition_channel", "channel", "category", "department", "team",
-    "ticket_kind", "rep_id",
+    "ticket_kind", "survey_score", "rep_id",
 )  # fmt: skip
 # codes a filter holds that the answer names in words
 CODES = {"ticket_kind": "kind"}
@@ -33,6 +34,8 @@ def _values(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) ->
         for v in args.get(k) or []:
             if k in CODES:
                 v = fmt(str(v), CODES[k], lang)
+            elif k == "survey_score":
+                v = _score_words(str(v), lang)
             elif k == "rep_id":
                 v = f"{v} 负责的客户" if lang == "zh" else f"{v}'s customers"
             out.append(str(v))
@@ -253,3 +256,18 @@ def _unit(value: Any, metric: str, lang: str) -> str:
     if lang == "zh":
         return " 小时" + (f"(约 {days:.1f} 天)" if days >= 1 else "")
     return " hours" + (f" (about {days:.1f} days)" if days >= 1 else "")
+
+
+SCORE_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
+SCORE_OPS = {"=": ("", ""), ">=": ("及以上", " or more"), "<=": ("及以下", " or less"), ">": ("以上", " or more"),
+             "<": ("以下", " or less")}  # fmt: skip
+
+
+def _score_words(spec: str, lang: str) -> str:
+    """ "nps=0" → "NPS 打 0 分" / "NPS 0"; "ces>=5" → "CES 打 5 分及以上" / "CES 5 or more"."""
+    m = re.match(r"^(nps|csat|ces)(>=|<=|=|>|<)(\d+(?:\.\d+)?)$", spec)
+    if not m:
+        return spec
+    name, (zh_op, en_op) = SCORE_NAMES[m.group(1)], SCORE_OPS.get(m.group(2), ("", ""))
+    n = m.group(3)
+    return f"{name} 打 {n} 分{zh_op}" if lang == "zh" else f"{name} {n}{en_op}"

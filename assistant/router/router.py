@@ -53,6 +53,7 @@ from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
 from assistant.nlu.parts import split_parts
 from assistant.nlu.ratio import read_ratio
 from assistant.nlu.ratio import table as ratio_table
+from assistant.nlu.scores import read_score
 from assistant.nlu.timeparse import (
     COMPARE_PATTERNS,
     Period,
@@ -78,6 +79,7 @@ FILTER_OF_ENTITY = {
     "department": "department",  # tickets and contacts only; the metric layer says so for other measures
     "team": "team",  # the customers of a sales team's reps
     "ticket_kind": "ticket_kind",  # tickets only: a kind named beside another ticket measure ("投诉单的处理时长")
+    "survey_score": "survey_score",  # surveys only: the responses that gave a score ("推荐意愿打了0分")
 }
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
 MAX_QUESTION_CHARS = 300  # one question; longer text is not routed (and would make every scan slow)
@@ -496,6 +498,15 @@ class Router:
             # The answer is a number of customers: those who bought in the period when the question says
             # so (a period or a buying word), else the customers on record.
             metrics = ["customers"] if time or BUYING_RE.search(q) else ["customer_count"]
+        score = _survey_score(q, metrics, taken)
+        if score is not None:
+            # "哪些客户推荐意愿打了0分": the responses that gave it (a score's own mean or share among them says
+            # nothing); "打1分的客户有几家": the customers who gave it
+            ents.append(score)
+            if counts_customers or set(metrics) & {"customers", "customer_count", "surveyed_customers"}:
+                metrics = ["surveyed_customers"]
+            else:
+                metrics = ["survey_responses"]
         # Time grains come from explicit words only (TIME_GRAIN): a bare "年"/"year" is part of a date.
         dims = _unique(
             m.key
@@ -1070,6 +1081,25 @@ COUNTED_PERSON_RE = re.compile(r"(?:几|多少|每|各|这|那|哪|[一二两三
 TICKET_FACTS = ("tickets", "open_tickets")
 
 
+def _fact_of(metric: str) -> str | None:
+    return load_table("metrics")["metrics"].get(metric, {}).get("fact")
+
+
+def _survey_score(q: str, metrics: list[str], taken: list[tuple[int, int]]) -> Entity | None:
+    """A survey score named with a value ("推荐意愿打了0分", "a CSAT of 1"), unless the measure already says which
+    scores it counts (promoters are 9–10) or the question is about something other than surveys."""
+    if any(_fact_of(m) not in ("surveys", "lines", "customer_base") for m in metrics):
+        return None
+    if any(_fact_of(m) != "surveys" for m in metrics) and not set(metrics) <= {"customers", "customer_count"}:
+        return None  # a measure of something else ("打了0分的客户今年的销售额" is not read here)
+    if any(p.kind == "qualifier" and p.key in ("promoter", "detractor") for p in find_parts(q, taken)):
+        return None
+    cond = read_score(q)
+    if cond is None or _overlaps(cond.start, cond.end, taken):
+        return None
+    return Entity("survey_score", cond.spec, cond.spec, cond.start, cond.end, q[cond.start : cond.end])
+
+
 def _ticket_kinds(q: str, metrics: list[str], taken: list[tuple[int, int]]) -> list[Entity]:
     """The kinds of ticket a question names beside a ticket measure ("投诉单平均多久解决", "how many inquiries"):
     filters, unless the measure already counts that kind (complaints)."""
@@ -1375,6 +1405,15 @@ def share_of_whole(router: Router, r: Reading) -> Plan | None:
     metric layer's grouping (``_share_part``)."""
     if not SHARE_RE.search(r.q) or _top_n(r.q) or r.customers:
         return None
+    scored = [e for e in r.ents if e.kind == "survey_score"]
+    if scored and r.metrics == ["survey_responses"]:
+        # "CES打5分及以上的比例": the responses that gave that score over those that gave the score at all
+        plan = Plan("tool", r.lang, tool="metric_query", period=r.time.period if r.time else None, entities=r.ents)
+        args = router._common_filters(r, plan)
+        args.update(metrics=["survey_responses"], share_of={"metric": "survey_responses", "drop": ["survey_score"]})
+        plan.args = router._validated(router.registry["metric_query"].args_model, args, plan, r.lang)
+        plan.reason = "share: responses that gave a score"
+        return plan
     ratio = read_ratio(r.q)
     if ratio is None:
         return None

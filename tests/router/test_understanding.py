@@ -153,6 +153,20 @@ def test_a_later_part_about_the_same_tickets_keeps_their_kind(router: Router) ->
     assert plan.args["metrics"] == ["resolved_tickets"] and plan.args["ticket_kind"] == ["complaint"]
 
 
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        ("上个月有哪些客户满意度打了1分", {"survey_score": ["csat=1"], "metrics": ["survey_responses"], "by": ["customer"]}),
+        ("推荐意愿打0分的客户有多少家", {"survey_score": ["nps=0"], "metrics": ["surveyed_customers"]}),
+        ("费力度打6分及以上的问卷占比多少",
+         {"survey_score": ["ces>=6"], "share_of": {"metric": "survey_responses", "drop": ["survey_score"]}}),
+    ],
+)  # fmt: skip
+def test_a_survey_score_is_a_filter_on_responses(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
 def test_the_top_rows_share_together(router: Router) -> None:
     plan = router.route("去年前五大客户一共占了销售额的多少")
     assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True

@@ -1033,3 +1033,22 @@ def test_a_snapshot_with_no_period_is_what_the_data_records_now(con: duckdb.Duck
     assert unpaid == [900, 100, 0]  # V2 100 + V4 800 unpaid; V2 past due (05-10); T4 resolved, T3 not yet created
     # a period named: its end
     assert one(con, "unpaid_amount", end=D(2024, 6, 1)) == 1550  # V2, V3, V4 unpaid on 06-01
+
+
+def test_survey_score_conditions(con: duckdb.DuckDBPyConnection) -> None:
+    # surveys: S5 C3 nps 9 ces 1; S1 C1 10/ces 2; S3 C2 3/ces 6; S2 C1 8/ces NULL; S4 C3 NULL/ces 4
+    res = q(con, metrics=["survey_responses"], by=["customer"], survey_score=["nps<=6"])
+    assert [r[0] for r in res.rows] == ["C2"]  # S3 only: the customers who gave that score
+    assert one(con, "survey_responses", survey_score="csat=5") == 2  # S5, S1
+    # CES of 4 or more among the responses that gave a CES: S3 6, S4 4 of S5, S1, S3, S4 (S2 gave none)
+    res = q(
+        con,
+        metrics=["survey_responses"],
+        survey_score=["ces>=4"],
+        share_of={"metric": "survey_responses", "drop": ["survey_score"]},
+    )
+    assert share_row(res) == {"survey_responses": 2, "whole_survey_responses": 4, "survey_responses_share": 0.5}
+    with pytest.raises(InputError):
+        q(con, metrics=["revenue"], survey_score=["nps=0"])
+    with pytest.raises(InputError):
+        q(con, metrics=["survey_responses"], survey_score=["nps = 0; DROP TABLE surveys"])
