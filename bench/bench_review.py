@@ -12,6 +12,7 @@ Targets (issue 18): the review ≤ 2× one RFM run; ``tool rfm`` ≤ 2 s as a pr
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -44,6 +45,7 @@ def measure(fn: Callable[[], Any], repeat: int) -> dict[str, Any]:
 
 def run(ctx: BenchContext) -> dict[str, Any]:
     path = ctx.warehouse("large")
+    load_before = os.getloadavg()  # the machine is shared: how busy it was, before and after
     repeat = 1 if ctx.quick else REPEAT
     registry = load_all()
     con = duckdb.connect(str(path), read_only=True)
@@ -68,6 +70,8 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "review_vs_rfm_cpu": round(review["cpu"] / max(rfm["cpu"], 1e-6), 2),
         "tool_rfm_process": {**best, "runs": [m["seconds"] for m in procs]},
         "tool_help_process_seconds": min(m["seconds"] for m in helps),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
     }
     out["over_target"] = [
         k
