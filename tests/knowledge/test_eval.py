@@ -20,8 +20,10 @@ TARGET = {"top1_rate": 0.85, "top3_rate": 0.95}
 # after the doc-then-section stage, the intent table, heading match and glossary part C: zh 0.800/0.918, en 0.844/0.978;
 # after indexing each section's typical questions (knowledge/questions/): zh 0.859/0.965, en 0.933/1.000.
 # with the sentence encoder (issue 19): zh 0.906/0.976 (77 and 83 of 85), en 0.911/1.000 (41 and 45 of 45).
+# with both language versions' vectors pooled and the summary-section penalty (round after eval_fresh4): zh
+# 0.941/0.988 (80 and 84 of 85), en 0.933/0.978 (42 and 44 of 45; top-3 44 since the English fusion settings).
 # Floors: one query below each figure (zh 1/85, en 1/45); the targets below are met and asserted too.
-FLOOR = {"zh": {"top1_rate": 0.894, "top3_rate": 0.964}, "en": {"top1_rate": 0.91, "top3_rate": 0.97}}
+FLOOR = {"zh": {"top1_rate": 0.929, "top3_rate": 0.976}, "en": {"top1_rate": 0.91, "top3_rate": 0.97}}
 # the held-out set (never tuned on) at writing, before the section stage: zh 0.84/1.00, en 0.867/1.00; after it: zh
 # 0.88/1.00, en 0.933/0.933; after the doc-then-section stage and intent table: zh 1.00/1.00, en 0.867/0.933;
 # after the typical questions: zh 0.96/1.00, en 0.80/1.00 (one top-1 fewer in each language, one top-3 more in en);

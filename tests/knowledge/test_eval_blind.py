@@ -18,8 +18,10 @@ from knowledge.ourdocs import parse_doc, shipped_docs
 
 # measured 2026-11-23 before the typical questions: zh 0.625/0.800, en 0.550/0.800; after them (knowledge/questions/):
 # zh 0.825/0.925, en 0.850/0.950; with the sentence encoder (issue 19): zh 0.875/1.000, en 0.800/0.900.
+# English with its own fusion settings: en 0.85/0.95; with both language versions' vectors pooled and the
+# summary-section penalty: zh 0.90/1.00 (36 and 40 of 40), en 0.85/0.95.
 # Floors one query below (1/40, 1/20) where a figure rose; never lowered.
-FLOOR = {"zh": {"top1_rate": 0.85, "top3_rate": 0.975}, "en": {"top1_rate": 0.80, "top3_rate": 0.90}}
+FLOOR = {"zh": {"top1_rate": 0.875, "top3_rate": 0.975}, "en": {"top1_rate": 0.80, "top3_rate": 0.90}}
 
 
 @pytest.fixture(scope="module")

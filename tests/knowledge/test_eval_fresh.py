@@ -39,28 +39,30 @@ SETS = [
     # Measured once, unseen, on 2026-11-23 (5 typical questions per section): zh 0.825/1.000 (33 and 40 of 40),
     # en 0.800/0.933 (24 and 28 of 30). Its misses were never read.
     # With the sentence encoder (issue 19): zh 0.950/1.000 (38 and 40), en 0.867/0.900 (26 and 27 of 30);
-    # English with its own fusion settings: en 0.867/0.933 (26 and 28 of 30).
+    # English with its own fusion settings: en 0.867/0.933 (26 and 28 of 30); with both language versions' vectors
+    # pooled and the summary-section penalty: en 0.90/0.933 (27 and 28), zh unchanged.
     FreshSet(
         "eval_fresh2",
         {"zh": 40, "en": 30},
-        {"zh": {"top1_rate": 0.925, "top3_rate": 0.975}, "en": {"top1_rate": 0.833, "top3_rate": 0.90}},
+        {"zh": {"top1_rate": 0.925, "top3_rate": 0.975}, "en": {"top1_rate": 0.866, "top3_rate": 0.90}},
     ),
     # Written blind by someone who never saw the retriever; measured once, unseen, on 2026-12-06 with the sentence
     # encoder (issue 19): zh 0.88/0.96 (44 and 48 of 50), en 0.80/0.96 (40 and 48 of 50). The retriever before it
     # measured zh 0.76/0.92, en 0.72/0.90 on it. A development set since (the tuning round after issue 19): English
-    # with its own fusion settings, en 0.92/0.98 (46 and 49 of 50), zh unchanged.
+    # with its own fusion settings, en 0.92/0.98 (46 and 49 of 50), zh unchanged. Both language versions' vectors pooled
+    # and the summary-section penalty: zh 0.86/0.98 (43 and 49; one top-1 fewer, one top-3 more), en unchanged.
     FreshSet(
         "eval_fresh3",
         {"zh": 50, "en": 50},
-        {"zh": {"top1_rate": 0.86, "top3_rate": 0.94}, "en": {"top1_rate": 0.90, "top3_rate": 0.96}},
+        {"zh": {"top1_rate": 0.86, "top3_rate": 0.96}, "en": {"top1_rate": 0.90, "top3_rate": 0.96}},
     ),
     # Measured once, unseen, on 2026-12-06 after the tuning round that followed issue 19 (English fusion settings,
     # commit fc05e1f): zh 0.86/0.96 (43 and 48 of 50), en 0.86/0.94 (43 and 47 of 50). Its queries and misses
-    # were not read.
+    # were not read. A development set in the next round (language pooling, summary penalty): en 0.88/0.96 (44 and 48).
     FreshSet(
         "eval_fresh4",
         {"zh": 50, "en": 50},
-        {"zh": {"top1_rate": 0.84, "top3_rate": 0.94}, "en": {"top1_rate": 0.84, "top3_rate": 0.92}},
+        {"zh": {"top1_rate": 0.84, "top3_rate": 0.94}, "en": {"top1_rate": 0.86, "top3_rate": 0.94}},
     ),
     # Written by a helper who read only the documents (commit 9628fae); measured once, unseen, on 2026-12-06 when the
     # round after fresh4 was final (commit 2c536e6: the encoder's vectors pooled over both language versions, the
