@@ -1,7 +1,8 @@
 """The web app: `python app.py [--host H] [--port P] [--db PATH] [--index DIR] [--users FILE] ...`.
 
 Environment: ASSISTANT_HOST, ASSISTANT_PORT, ASSISTANT_DB, ASSISTANT_INDEX, ASSISTANT_USERS, ASSISTANT_AUDIT,
-ASSISTANT_SESSION_IDLE_MINUTES, ASSISTANT_MAX_UPLOAD_MB, ASSISTANT_SSL_CERTFILE, ASSISTANT_SSL_KEYFILE.
+ASSISTANT_SESSION_IDLE_MINUTES, ASSISTANT_MAX_UPLOAD_MB, ASSISTANT_SSL_CERTFILE, ASSISTANT_SSL_KEYFILE, ASSISTANT_ENGINE
+(`--engine spark`: questions on Spark, single-user mode only; see assistant/web/spark_sessions.py).
 
 Single-user mode is decided here, once: no users and a loopback host. With users, everyone signs in, and a
 user file that later goes missing, empty or corrupt refuses everyone (it never falls back to single-user).
@@ -49,6 +50,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--ssl-certfile", default=env("ASSISTANT_SSL_CERTFILE"), help="TLS certificate (PEM)")
     parser.add_argument("--ssl-keyfile", default=env("ASSISTANT_SSL_KEYFILE"), help="TLS private key (PEM)")
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default=None,
+        help="SQL engine for questions: duckdb (default) or spark, single-user mode only (env ASSISTANT_ENGINE)",
+    )
     ns = parser.parse_args(argv)
 
     if bool(ns.ssl_certfile) != bool(ns.ssl_keyfile):
@@ -95,11 +102,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["GRADIO_TEMP_DIR"] = str(cache)
     clean_leftovers(db)
 
+    from assistant.core.errors import ConfigError
     from assistant.web.auth import SessionStore
     from assistant.web.context import Settings, Web
     from assistant.web.files import FileStore
     from assistant.web.server import serve
-    from assistant.web.sessions import Sessions
+    from assistant.web.spark_sessions import sessions_for
 
     files = FileStore(cache)
     files.reset()
@@ -112,7 +120,11 @@ def main(argv: list[str] | None = None) -> None:
         ssl_keyfile=ns.ssl_keyfile,
     )
     audit = AuditLog(ns.audit)
-    sessions = Sessions(db, config.index_path(ns.index), users, multi_user=multi_user, audit=audit)
+    try:
+        sessions = sessions_for(ns.engine, db, config.index_path(ns.index), users, multi_user=multi_user, audit=audit)
+    except ConfigError as exc:  # Spark with users configured, or ASSISTANT_ENGINE set to something else
+        _say(exc.zh, exc.en)
+        sys.exit(2)
     sessions.clean_views()
     store = SessionStore(users, idle_seconds=settings.idle_minutes * 60) if multi_user else None
     web = Web(sessions=sessions, files=files, audit=audit, settings=settings, store=store)
