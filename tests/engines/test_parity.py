@@ -86,3 +86,37 @@ def test_rfm_is_identical_to_the_cent(
     DOUBLE average could differ by a cent when the mean fell on a half cent), and its classes use the exact mean."""
     a = fill(args, customer)
     assert run(sample_con, "rfm", a) == run(spark_engine, "rfm", a)
+
+
+def test_rfm_mean_on_a_cent_is_the_same_on_spark(
+    empty_con: duckdb.DuckDBPyConnection, spark_session: Any, tmp_path: Path
+) -> None:
+    """Monetary 0.10, 0.20, 0.30: the mean is 0.20 exactly, but a DOUBLE average is 0.20000000000000004 or
+    0.19999999999999998 by the order the engine adds in, which put K2 below or above the mean depending on the
+    engine and its partitions. From the exact sum both engines class it alike and show 0.2."""
+    from assistant.warehouse.parquet_export import export_parquet
+    from assistant.warehouse.spark_engine import SESSION_CONF, SparkEngine
+
+    con = empty_con
+    for i, amount in enumerate(("0.10", "0.20", "0.30"), 1):
+        con.execute(
+            "INSERT INTO customers VALUES (?, 'n', '华东', '上海', '制造', '中型', '线上', '2024-01-01', NULL, NULL)",
+            [f"K{i}"],
+        )
+        con.execute("INSERT INTO orders VALUES (?, ?, '2025-06-01', '线上', 'completed', NULL)", [f"O{i}", f"K{i}"])
+        con.execute("INSERT INTO order_items VALUES (?, 1, 'PA', 1, ?, 0, ?)", [f"O{i}", amount, amount])
+    con.execute("INSERT INTO products VALUES ('PA', 'pa', 'A', 1, 0.5, NULL)")
+    export_parquet(con, tmp_path)
+    session = spark_session.newSession()  # its own views: the shared engine's tables stay as they are
+    for k, v in SESSION_CONF.items():
+        session.conf.set(k, v)
+    engine = SparkEngine(session, owns=True).load_parquet(tmp_path)
+    try:
+        args = {"by": "customer", "as_of": "2025-06-30"}
+        on_duckdb, on_spark = run(con, "rfm", args), run(engine, "rfm", args)
+        assert on_duckdb == on_spark
+        high = dict(zip(on_spark["columns"], zip(*on_spark["rows"], strict=True), strict=True))["m_high"]
+        assert sorted(high) == [False, True, True]
+        assert on_spark["figures"]["m_threshold"] == 0.2
+    finally:
+        engine.close()
