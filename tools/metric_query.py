@@ -923,9 +923,11 @@ def _check_marketing(args: MetricQueryArgs, metrics: list[str]) -> None:
     own = set.intersection(*(set(_own_filters(f)) for f in facts))
     used = [n for n in (*CUSTOMER_FILTERS, *LINE_FILTERS) if getattr(args, n) and n not in own]
     if used:
+        zh = "、".join(dict.fromkeys(str(FACTS[f]["zh"]) for f in facts))
+        en = ", ".join(dict.fromkeys(str(FACTS[f]["en"]) for f in facts))
         raise InputError(
-            f"营销投入只按月份和获客渠道记录,不能按 {', '.join(used)} 筛选;请去掉这些条件或分开查询。",
-            f"Marketing spend is recorded by month and acquisition channel only; it cannot be filtered by "
+            f"{zh}不按客户记录,不能按 {', '.join(used)} 筛选;请去掉这些条件或分开查询。",
+            f"{en[:1].upper()}{en[1:]} are not recorded per customer; they cannot be filtered by "
             f"{', '.join(used)}. Drop those filters or ask separately.",
         )
 

@@ -144,7 +144,23 @@ def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureRe
         if len({f.metric for f in tied}) != 1:
             return None  # two measures fit equally well: leave it to the synonyms rather than guess
         best = tied[0]
+    named = _counted_qualifier(parts, best)
+    if named is not None:
+        return _reading(named, best_score, parts)
     return _reading(best, best_score, parts)
+
+
+def _counted_qualifier(parts: list[Part], best: Frame) -> Frame | None:
+    """ "how many complaints did my customers file": the count word names the things counted (complaints), though
+    the customers are named too; the frame of that qualifier alone counts them. None otherwise."""
+    if best.object != "customer":
+        return None
+    qty = [p for p in parts if p.kind == "quantity" and p.key == "count"]
+    after = [p for p in parts if qty and p.start >= qty[0].end]
+    if not after or after[0].kind != "qualifier" or after[0].start - qty[0].end > 1:
+        return None
+    key = after[0].key
+    return next((f for f in table().frames if f.quals == (key,) and f.object != "customer" and "count" in f.qtys), None)
 
 
 def _counted_object(parts: list[Part]) -> str | None:

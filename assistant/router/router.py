@@ -351,6 +351,10 @@ class Router:
                         # "How many tickets are still open, and which department owns the most of them?": the
                         # measure the earlier part named, though an analysis answered it
                         carry.append(str(self.tables.metrics[first.metrics[0]][first.lang]))
+                if among and first.metrics and first.metrics[0] in COUNTED_DIMENSION and not set(r.dims) - {"customer"}:
+                    # "How many reps cover East China, and which of them has the most customers?": one of the reps
+                    dim = self.tables.dimensions[COUNTED_DIMENSION[first.metrics[0]]]
+                    carry.append(str(dim["zh"] if first.lang == "zh" else dim["en"]))
                 if r.metrics and first.metrics and object_of(r.metrics[0]) == object_of(first.metrics[0]):
                     # "今年收到多少投诉,已经解决了多少": the same things, so the kind the earlier part named
                     kinds = [p for p in find_parts(first.q) if p.kind == "qualifier" and p.key in kind_filters()]
@@ -532,7 +536,18 @@ class Router:
         grain = _time_grain(q) or _each_unit(q)
         if grain:
             dims.append(grain)
-        if not dims and PEOPLE_RE.search(q) and any(e.kind == "team" for e in ents):
+        if (
+            not metrics
+            and HEADCOUNT_RE.search(q)
+            and (
+                any(e.kind in ("team", "region") for e in ents)
+                or re.search(r"销售|团队|\b(reps?|sales|team)\b", q, re.I)
+            )
+        ):
+            metrics = ["rep_count"]  # "咱们销售团队一共多少人", "华南二组有几个人"
+        if metrics == ["rep_count"]:
+            dims = [d for d in dims if d not in ("team", "rep") or GROUPING_RE.search(q)]  # the reps are counted
+        if not dims and PEOPLE_RE.search(q) and any(e.kind == "team" for e in ents) and metrics != ["rep_count"]:
             dims.append("rep")  # "华南二组是哪几个人": the team's salespeople, each with their figures
         if not dims and WHO_RE.search(q) and (SUPERLATIVE_RE.search(q) or CHAMPION_RE.search(q)):
             # A winner with no grouping word: a salesperson when the question is about selling, else a customer.
@@ -1077,6 +1092,9 @@ GROUPING_RE = re.compile(
 )
 MINE_VERB_RE = CUES["mine_verb"]
 PEOPLE_RE = CUES["people"]
+# Counts of the things a dimension lists: "of them" after such a count groups by that dimension.
+COUNTED_DIMENSION = {"rep_count": "rep", "product_count": "product"}
+HEADCOUNT_RE = CUES["headcount"]
 COUNTED_PERSON_RE = re.compile(r"(?:几|多少|每|各|这|那|哪|[一二两三四五六七八九十\d])$")
 TICKET_FACTS = ("tickets", "open_tickets")
 

@@ -167,6 +167,24 @@ def test_a_survey_score_is_a_filter_on_responses(router: Router, question: str, 
     assert {k: plan.args.get(k) for k in args} == args, plan.args
 
 
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        ("西南一组有几个人", {"metrics": ["rep_count"], "team": ["西南一组"], "by": []}),
+        ("how many salespeople do we have in North China", {"metrics": ["rep_count"], "region": ["华北"], "by": []}),
+        ("西北区是哪几个销售在负责", {"region": ["西北"], "by": ["rep"]}),
+    ],
+)
+def test_salespeople_counted_or_listed(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+def test_of_them_after_a_count_of_reps_is_one_of_the_reps(router: Router) -> None:
+    later = router.parts("华北有几个销售,其中谁的客户最多")[1]
+    assert router.route(later).args["by"] == ["rep"]
+
+
 def test_the_top_rows_share_together(router: Router) -> None:
     plan = router.route("去年前五大客户一共占了销售额的多少")
     assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True

@@ -170,6 +170,7 @@ ALL_HISTORY: dict[str, Any] = {
     "paid_late_invoices": 1,  # V3: due 03-21, paid 07-15
     "resolved_tickets": 3,  # as recorded: T1, T2, T4 (07-05); T3 open
     "repeat_customers": 1,  # C1 (O7, O1, O2); C2 and C3 one completed order each
+    "rep_count": 2,  # R1 (2020), R2 (2021)
 }
 
 # The first half of 2024.
@@ -218,6 +219,7 @@ H1_2024: dict[str, Any] = {
     "paid_late_invoices": 1,
     "resolved_tickets": 3,  # T1, T2, T4 created in H1, resolved as recorded
     "repeat_customers": 1,  # C1 (O1, O2); O7 is before the period
+    "rep_count": 2,  # a snapshot: hired by 06-30
     "overdue_customers": 2,  # a snapshot at 06-30
     # snapshots at the end do not depend on the start
     "overdue_open_invoices": 2,
@@ -1052,3 +1054,11 @@ def test_survey_score_conditions(con: duckdb.DuckDBPyConnection) -> None:
         q(con, metrics=["revenue"], survey_score=["nps=0"])
     with pytest.raises(InputError):
         q(con, metrics=["survey_responses"], survey_score=["nps = 0; DROP TABLE surveys"])
+
+
+def test_sales_reps_counted_by_their_own_team_and_region(con: duckdb.DuckDBPyConnection) -> None:
+    assert one(con, "rep_count", team=["B"]) == 1  # R2
+    assert one(con, "rep_count", region=["华东"]) == 1  # R1
+    assert one(con, "rep_count", end=D(2020, 12, 31)) == 1  # R2 hired in 2021
+    with pytest.raises(InputError, match="industry"):
+        q(con, metrics=["rep_count"], industry=["制造"])
