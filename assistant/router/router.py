@@ -1095,6 +1095,8 @@ PEOPLE_RE = CUES["people"]
 # Counts of the things a dimension lists: "of them" after such a count groups by that dimension.
 COUNTED_DIMENSION = {"rep_count": "rep", "product_count": "product"}
 HEADCOUNT_RE = CUES["headcount"]
+HAVE_RE = re.compile(r"有|\b(have|has|had)\b", re.IGNORECASE)
+CUSTOMER_NOUN_RE = re.compile(r"客户|\b(customers?|accounts?|clients?)\b", re.IGNORECASE)
 COUNTED_PERSON_RE = re.compile(r"(?:几|多少|每|各|这|那|哪|[一二两三四五六七八九十\d])$")
 TICKET_FACTS = ("tickets", "open_tickets")
 
@@ -1398,6 +1400,22 @@ def ordinal_customer(router: Router, r: Reading) -> Plan | None:
     return None
 
 
+def customers_having(router: Router, r: Reading) -> Plan | None:
+    """ "Which customers have a complaint that is still open?", "哪些客户还有没解决的工单": the customers with at least
+    one of the things a ticket measure counts, each listed with their count (names, not ticket rows)."""
+    customers = "customer" in r.dims or r.cues["customer_word"] or CUSTOMER_NOUN_RE.search(r.q)
+    if not (r.metrics and customers and (LIST_CUSTOMERS_RE.search(r.q) or r.cues["per_customer"])):
+        return None
+    metric = r.metrics[0]
+    if _fact_of(metric) not in TICKET_FACTS or not HAVE_RE.search(r.q) or _top_n(r.q):
+        return None
+    plan = router._plan_metrics(replace(r, metrics=[metric]), [metric])
+    if plan.kind == "tool" and not plan.args.get("having"):
+        plan.args["having"] = [{"metric": metric, "op": ">", "value": 0}]
+        plan.args = router._validated(router.registry["metric_query"].args_model, plan.args, plan, r.lang)
+    return plan
+
+
 def customer_list(router: Router, r: Reading) -> Plan | None:
     """Customers listed or ranked by a measure ("西北区的大客户都有谁", "前五大客户"): every customer in scope, or the
     top N, with the measure named (revenue when none is). Analyses that list their own customers keep them."""
@@ -1596,6 +1614,7 @@ RULES: tuple[Rule, ...] = (
     explanation,
     ordinal_customer,
     share_of_whole,
+    customers_having,
     customer_list,
     strong_analysis,
     analysis_over_metric,

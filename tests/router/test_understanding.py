@@ -185,6 +185,19 @@ def test_of_them_after_a_count_of_reps_is_one_of_the_reps(router: Router) -> Non
     assert router.route(later).args["by"] == ["rep"]
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("which accounts still have an inquiry that hasn't been resolved", ["inquiry"]),
+        ("哪些客户还有没处理完的工单", None),
+    ],
+)
+def test_customers_having_open_tickets_are_listed(router: Router, question: str, kind: list[str] | None) -> None:
+    plan = router.route(question)
+    assert plan.tool == "metric_query" and plan.args["by"] == ["customer"] and plan.args.get("ticket_kind") == kind
+    assert plan.args["having"] == [{"metric": "open_tickets", "op": ">", "value": 0}]
+
+
 def test_the_top_rows_share_together(router: Router) -> None:
     plan = router.route("去年前五大客户一共占了销售额的多少")
     assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True
