@@ -148,7 +148,7 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
             return f"More than {n} {_plural(dim)} match the conditions{' ' + scope if scope else ''}; the table shows the first {n}{end}"
         if zh:
             return f"{scope}符合条件的{dim}共 {n} 个{end}"
-        return f"{n} {_plural(dim) if n != 1 else dim} match the conditions{' ' + scope if scope else ''}{end}"
+        return f"{n} {_plural(dim) if n != 1 else dim} {'match' if n != 1 else 'matches'} the conditions{' ' + scope if scope else ''}{end}"
     if len(by) == 1 and by[0] in ("day", "week", "month", "quarter", "year") and len(records) > 1:
         values = [
             (str(n), r[result.columns.index(metric)]) for n, r in names if r[result.columns.index(metric)] is not None

@@ -1409,7 +1409,8 @@ def customers_having(router: Router, r: Reading) -> Plan | None:
     metric = r.metrics[0]
     if _fact_of(metric) not in TICKET_FACTS or not HAVE_RE.search(r.q) or _top_n(r.q):
         return None
-    plan = router._plan_metrics(replace(r, metrics=[metric]), [metric])
+    dims = r.dims if "customer" in r.dims else ["customer", *r.dims]
+    plan = router._plan_metrics(replace(r, metrics=[metric], dims=dims), [metric])
     if plan.kind == "tool" and not plan.args.get("having"):
         plan.args["having"] = [{"metric": metric, "op": ">", "value": 0}]
         plan.args = router._validated(router.registry["metric_query"].args_model, plan.args, plan, r.lang)
