@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.core.errors import InputError
 from assistant.warehouse.feedback import MAX_CORRECTION, FeedbackStore, feedback_path
+from tests.web.helpers import cli  # the CLI's audit entries go to a scratch file, not the checkout's data/
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER = {"language": "zh", "answer": "我还不确定您想看什么", "tool": None}
@@ -92,12 +91,6 @@ def test_unknown_numbers_and_statuses_say_what_to_do(store: FeedbackStore) -> No
         store.review(1, "maybe", "boss")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-
-
 @pytest.mark.slow
 def test_a_correction_accepted_on_the_command_line_is_answered_right(sample_db: Path, tmp_path: Path) -> None:
     """The loop end to end, on a real warehouse: a phrasing that fails, corrected once, accepted, answered."""
@@ -120,15 +113,15 @@ def test_a_correction_accepted_on_the_command_line_is_answered_right(sample_db: 
             verdict="down",
             correction="今年销售额前十的客户",
         )
-        listed = json.loads(_cli("feedback", "list", "--json", "--db", str(db)).stdout)
+        listed = json.loads(cli("feedback", "list", "--json", "--db", str(db)).stdout)
         assert [(i["id"], i["verdict"], i["correction"]) for i in listed] == [(fid, "down", "今年销售额前十的客户")]
 
         bad = store.add(who="li", role="sales", question="别的", answer={}, verdict="down", correction="天气怎么样")
-        refused = _cli("feedback", "accept", str(bad), "--db", str(db))
+        refused = cli("feedback", "accept", str(bad), "--db", str(db))
         assert refused.returncode == 2 and "not understood" in refused.stderr
         assert store.get(bad).status == "new"
 
-        done = _cli("feedback", "accept", str(fid), "--db", str(db))
+        done = cli("feedback", "accept", str(fid), "--db", str(db))
         assert done.returncode == 0, done.stderr
         after = bot.ask(asked + "?")  # the same running assistant: no restart
         assert after.tool == "metric_query" and after.arguments["top"] == 10
@@ -136,9 +129,9 @@ def test_a_correction_accepted_on_the_command_line_is_answered_right(sample_db: 
         assert after.question == asked + "?" and f"#{fid}" in after.notices[0]
         assert after.route["example"]["id"] == str(fid)
 
-        exported = _cli("feedback", "export", "--db", str(db)).stdout.splitlines()
+        exported = cli("feedback", "export", "--db", str(db)).stdout.splitlines()
         assert [json.loads(line)["status"] for line in exported] == ["accepted", "new"]
-        _cli("feedback", "reject", str(fid), "--db", str(db))
+        cli("feedback", "reject", str(fid), "--db", str(db))
         assert bot.ask(asked).tool is None  # withdrawn: read as it is again
     finally:
         bot.close()
