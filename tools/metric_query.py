@@ -73,7 +73,7 @@ CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel",
 LINE_FILTERS = ("category", "channel", "product")
 # Filters on a fact's own column, for the facts that have one (the department of tickets and contacts, the kind of
 # tickets: complaint, inquiry, suggestion).
-FACT_FILTERS = ("department", "ticket_kind")
+FACT_FILTERS = ("department", "ticket_kind", "contact_channel", "contact_purpose")
 SCORE_FACTS = ("surveys",)  # the facts a survey score condition applies to
 CUSTOMER_FILTER_COLUMNS = {
     "acquisition_channel": "acquisition_channel",
@@ -175,7 +175,16 @@ class ShareOf(BaseModel):
 class MetricQueryArgs(CommonFilters):
     """指标查询参数 / metric query parameters."""
 
-    _product = field_validator("product", "department", "ticket_kind", "team", "survey_score", mode="before")(_as_list)
+    _product = field_validator(
+        "product",
+        "department",
+        "ticket_kind",
+        "team",
+        "survey_score",
+        "contact_channel",
+        "contact_purpose",
+        mode="before",
+    )(_as_list)
 
     metrics: list[str] = Field(
         ..., min_length=1, description="指标编号,如 revenue、orders / metric ids, e.g. revenue, orders"
@@ -194,6 +203,13 @@ class MetricQueryArgs(CommonFilters):
     )
     team: list[str] | None = Field(
         None, description="销售团队(这些团队的销售负责的客户) / sales teams: the customers their reps are assigned"
+    )
+    contact_channel: list[str] | None = Field(
+        None,
+        description="接触方式,如 上门拜访(只看这些客户接触) / contact channels, e.g. 上门拜访: only these contacts",
+    )
+    contact_purpose: list[str] | None = Field(
+        None, description="接触目的,如 催款(只看这些客户接触) / contact purposes, e.g. 催款: only these contacts"
     )
     survey_score: list[str] | None = Field(
         None,

@@ -140,6 +140,9 @@ class EntityIndex:
             ("channel", "SELECT DISTINCT channel FROM orders WHERE channel IS NOT NULL"),
             ("category", "SELECT DISTINCT category FROM products WHERE category IS NOT NULL"),
             ("team", "SELECT DISTINCT team FROM sales_reps WHERE team IS NOT NULL"),  # "华南二组"
+            # how and why a contact was made ("上门拜访", "催款"): filters on contacts only
+            ("contact_channel", "SELECT DISTINCT channel FROM interactions WHERE channel IS NOT NULL"),
+            ("contact_purpose", "SELECT DISTINCT purpose FROM interactions WHERE purpose IS NOT NULL"),
             (
                 "department",
                 "SELECT DISTINCT department FROM tickets WHERE department IS NOT NULL "

@@ -80,6 +80,8 @@ FILTER_OF_ENTITY = {
     "team": "team",  # the customers of a sales team's reps
     "ticket_kind": "ticket_kind",  # tickets only: a kind named beside another ticket measure ("投诉单的处理时长")
     "survey_score": "survey_score",  # surveys only: the responses that gave a score ("推荐意愿打了0分")
+    "contact_channel": "contact_channel",  # contacts only: how ("上门拜访")
+    "contact_purpose": "contact_purpose",  # contacts only: why ("催款")
 }
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
 MAX_QUESTION_CHARS = 300  # one question; longer text is not routed (and would make every scan slow)
@@ -496,6 +498,10 @@ class Router:
             # is for "now", when no period is named).
             metrics = ["customers" if m == "active_customers" else m for m in metrics]
         ents += _ticket_kinds(q, metrics, taken)
+        contacted = any(e.kind in CONTACT_KINDS for e in ents) or CONTACT_VERB_RE.search(q)
+        if contacted and metrics in ([], ["tickets"]) and not TICKET_WORD_RE.search(q):
+            metrics = ["contacts"]  # "上季度上门拜访了多少次": the occurrences of a way of contacting are contacts
+        ents = _contact_words(ents, metrics)
         if counts_customers and metrics == ["revenue"] and not MONEY_WORD_RE.search(q):
             metrics = []  # "how many customers bought …": the buying verb, not a revenue figure
         if counts_customers and metrics in ([], ["customers"]):
@@ -1099,6 +1105,24 @@ HAVE_RE = re.compile(r"有|\b(have|has|had)\b", re.IGNORECASE)
 CUSTOMER_NOUN_RE = re.compile(r"客户|\b(customers?|accounts?|clients?)\b", re.IGNORECASE)
 COUNTED_PERSON_RE = re.compile(r"(?:几|多少|每|各|这|那|哪|[一二两三四五六七八九十\d])$")
 TICKET_FACTS = ("tickets", "open_tickets")
+
+
+CONTACT_KINDS = ("contact_channel", "contact_purpose")
+CONTACT_VERB_RE = re.compile(
+    r"联系了?|拜访|接触|跟进|回访|触达|打了?.{0,3}电话|催了?.{0,3}款|\b(contacted|visited|reached out|called|calls)\b",
+    re.IGNORECASE,
+)
+TICKET_WORD_RE = re.compile(r"工单|服务单|投诉|咨询|\b(tickets?|cases?)\b", re.IGNORECASE)
+
+
+def _contact_words(ents: list[Entity], metrics: list[str]) -> list[Entity]:
+    """How and why a contact was made ("上门拜访", "电话", "催款") filter contacts; a word that also names an order
+    channel ("电话") is the order channel for any other measure, the contact channel for contacts."""
+    contacts = bool(metrics) and all(_fact_of(m) == "interactions" for m in metrics)
+    spans = {(e.start, e.end) for e in ents if e.kind in CONTACT_KINDS}
+    if contacts:
+        return [e for e in ents if not (e.kind == "channel" and (e.start, e.end) in spans)]
+    return [e for e in ents if e.kind not in CONTACT_KINDS]
 
 
 def _fact_of(metric: str) -> str | None:

@@ -198,6 +198,20 @@ def test_customers_having_open_tickets_are_listed(router: Router, question: str,
     assert plan.args["having"] == [{"metric": "open_tickets", "op": ">", "value": 0}]
 
 
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        ("今年上门拜访过客户多少次", {"metrics": ["contacts"], "contact_channel": ["上门拜访"]}),
+        ("上个月用微信联系了客户几次", {"metrics": ["contacts"], "contact_channel": ["微信"]}),
+        ("今年电话渠道的订单数", {"metrics": ["orders"], "channel": ["电话"], "contact_channel": None}),
+        ("客服部去年联系了客户多少次", {"metrics": ["contacts"], "department": ["客服部"]}),
+    ],
+)
+def test_contacts_by_how_they_were_made(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
 def test_the_top_rows_share_together(router: Router) -> None:
     plan = router.route("去年前五大客户一共占了销售额的多少")
     assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True

@@ -1062,3 +1062,10 @@ def test_sales_reps_counted_by_their_own_team_and_region(con: duckdb.DuckDBPyCon
     assert one(con, "rep_count", end=D(2020, 12, 31)) == 1  # R2 hired in 2021
     with pytest.raises(InputError, match="industry"):
         q(con, metrics=["rep_count"], industry=["制造"])
+
+
+def test_contacts_by_how_and_why(con: duckdb.DuckDBPyConnection) -> None:
+    assert one(con, "contacts", contact_channel=["电话"]) == 3  # I1, I3, I4
+    assert one(con, "contacts", contact_purpose=["跟进"]) == 2  # I1, I2
+    with pytest.raises(InputError, match="contact channel"):
+        q(con, metrics=["orders"], contact_channel=["电话"])
