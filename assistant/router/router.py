@@ -320,6 +320,21 @@ class Router:
             return [question]  # "明天天气怎么样?适合去拜访吗": the rest leans on the refused part; refuse it whole
         if isinstance(first, Plan):
             return pieces
+        if (
+            not first.time
+            and len(pieces) == 2
+            and re.search(
+                rf"{re.escape(pieces[0])}\s+and\s+{re.escape(pieces[1][:12])}", normalize(question), re.IGNORECASE
+            )
+        ):
+            # "How many inquiries and how many suggestions did we get last year?": one English sentence whose
+            # period comes last is about that period throughout
+            second = self.read(pieces[1], ctx)
+            if isinstance(second, Reading) and second.time:
+                pieces = [f"{pieces[0]} {second.time.text}", pieces[1]]
+                first = self.read(pieces[0], ctx)
+                if not isinstance(first, Reading):
+                    return pieces
         out = [pieces[0]]
         for piece in pieces[1:]:
             r = self.read(piece, ctx)

@@ -212,6 +212,14 @@ def test_contacts_by_how_they_were_made(router: Router, question: str, args: dic
     assert {k: plan.args.get(k) for k in args} == args, plan.args
 
 
+def test_an_english_sentence_whose_period_comes_last_is_about_it_throughout(router: Router) -> None:
+    first, second = router.parts("How many orders and how many returns did we have last quarter?")
+    assert router.route(first).args["start"] == router.route(second).args["start"]
+    # two clauses said apart keep their own scope: the first part counts every customer on record
+    first, _ = router.parts("How many customers do we have, and how many complaints came in last year?")
+    assert "start" not in router.route(first).args
+
+
 def test_the_top_rows_share_together(router: Router) -> None:
     plan = router.route("去年前五大客户一共占了销售额的多少")
     assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True
