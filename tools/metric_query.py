@@ -68,7 +68,17 @@ OPS: dict[str, type[exp.Binary]] = {
     "=": exp.EQ,
     "!=": exp.NEQ,
 }
-CUSTOMER_FILTERS = ("region", "city", "industry", "size", "acquisition_channel", "rep_id", "team", "customer_ids")
+CUSTOMER_FILTERS = (
+    "region",
+    "city",
+    "industry",
+    "size",
+    "acquisition_channel",
+    "rep_id",
+    "team",
+    "cohort",
+    "customer_ids",
+)
 # Filters on the order lines: the product's category, the order's channel, the product itself.
 LINE_FILTERS = ("category", "channel", "product")
 # Filters on a fact's own column, for the facts that have one (the department of tickets and contacts, the kind of
@@ -87,6 +97,11 @@ CUSTOMER_FILTER_COLUMNS = {
 # Customer filters that are not a column of customers: the rep's team ("销售二组的业绩") is the team of the
 # customer's assigned rep.
 CUSTOMER_FILTER_SQL = {"team": "c.rep_id IN (SELECT rep_id FROM sales_reps WHERE list_contains($f_team, team))"}
+# "新客户贡献了多少销售额": the customers whose first completed order falls in the period (the new customers)
+NEW_COHORT = (
+    "c.customer_id IN (SELECT customer_id FROM orders WHERE status = 'completed' GROUP BY customer_id "
+    "HAVING min(order_date) <= $f_end{start})"
+)
 DEFAULT_LIMIT = 1000
 # A condition on a survey score ("推荐意愿打了0分", "CES 5 or more"): the score's column, a comparison, a number;
 # "answered" keeps the responses that gave that score at all (the whole of a share of scores).
@@ -183,6 +198,7 @@ class MetricQueryArgs(CommonFilters):
         "survey_score",
         "contact_channel",
         "contact_purpose",
+        "cohort",
         mode="before",
     )(_as_list)
 
@@ -203,6 +219,11 @@ class MetricQueryArgs(CommonFilters):
     )
     team: list[str] | None = Field(
         None, description="销售团队(这些团队的销售负责的客户) / sales teams: the customers their reps are assigned"
+    )
+    cohort: list[Literal["new"]] | None = Field(
+        None,
+        description="客户群:new = 首笔成交落在期间内的新客户 / customer cohort: new = customers whose first completed "
+        "order falls in the period",
     )
     contact_channel: list[str] | None = Field(
         None,
@@ -566,7 +587,10 @@ def _scope_ctes(
     cust = exp.select("c.*").from_("customers AS c")
     for name in CUSTOMER_FILTERS:
         if getattr(args, name):
-            cond = CUSTOMER_FILTER_SQL.get(name) or f"list_contains($f_{name}, c.{CUSTOMER_FILTER_COLUMNS[name]})"
+            if name == "cohort":
+                cond = NEW_COHORT.format(start=" AND min(order_date) >= $f_start" if has_start else "")
+            else:
+                cond = CUSTOMER_FILTER_SQL.get(name) or f"list_contains($f_{name}, c.{CUSTOMER_FILTER_COLUMNS[name]})"
             cust = cust.where(cond, dialect=D)
     lines = (
         exp.select(
@@ -718,7 +742,8 @@ def compile_query(
     for name in (*CUSTOMER_FILTERS, *LINE_FILTERS, *FACT_FILTERS):
         values = getattr(args, name)
         if values:
-            params[f"f_{name}"] = [str(v) for v in values]
+            if name != "cohort":  # the cohort is a condition, not a list of values
+                params[f"f_{name}"] = [str(v) for v in values]
     params.update(_score_params(args))
     for d in by:
         if d in DERIVED:

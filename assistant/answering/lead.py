@@ -17,7 +17,7 @@ TOOL = "metric_query"
 MAX_NAMES = 5
 FILTERS = (
     "region", "city", "industry", "size", "acquisition_channel", "channel", "category", "department", "team",
-    "ticket_kind", "survey_score", "contact_channel", "contact_purpose", "rep_id",
+    "ticket_kind", "survey_score", "contact_channel", "contact_purpose", "cohort", "rep_id",
 )  # fmt: skip
 # codes a filter holds that the answer names in words
 CODES = {"ticket_kind": "kind"}
@@ -34,6 +34,8 @@ def _values(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) ->
         for v in args.get(k) or []:
             if k in CODES:
                 v = fmt(str(v), CODES[k], lang)
+            elif k == "cohort":
+                v = "新客户" if lang == "zh" else "new customers"
             elif k == "survey_score":
                 v = _score_words(str(v), lang)
             elif k == "rep_id":

@@ -80,6 +80,7 @@ FILTER_OF_ENTITY = {
     "team": "team",  # the customers of a sales team's reps
     "ticket_kind": "ticket_kind",  # tickets only: a kind named beside another ticket measure ("投诉单的处理时长")
     "survey_score": "survey_score",  # surveys only: the responses that gave a score ("推荐意愿打了0分")
+    "cohort": "cohort",  # the new customers of the period ("新客户贡献了多少销售额")
     "contact_channel": "contact_channel",  # contacts only: how ("上门拜访")
     "contact_purpose": "contact_purpose",  # contacts only: why ("催款")
 }
@@ -513,6 +514,11 @@ class Router:
             # is for "now", when no period is named).
             metrics = ["customers" if m == "active_customers" else m for m in metrics]
         ents += _ticket_kinds(q, metrics, taken)
+        others = [m for m in metrics if m != "new_customers"]
+        if "new_customers" in metrics and others and not COUNT_CUSTOMERS_RE.search(q):
+            # "今年新客户贡献了多少销售额": the new customers are whose revenue, not a count asked for
+            metrics = others
+            ents.append(Entity("cohort", "new", "new", 0, 0, ""))
         contacted = any(e.kind in CONTACT_KINDS for e in ents) or CONTACT_VERB_RE.search(q)
         if contacted and metrics in ([], ["tickets"]) and not TICKET_WORD_RE.search(q):
             metrics = ["contacts"]  # "上季度上门拜访了多少次": the occurrences of a way of contacting are contacts

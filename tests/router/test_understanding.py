@@ -220,6 +220,19 @@ def test_an_english_sentence_whose_period_comes_last_is_about_it_throughout(rout
     assert "start" not in router.route(first).args
 
 
+@pytest.mark.parametrize(
+    ("question", "metrics", "cohort"),
+    [
+        ("去年新客户带来的毛利是多少", ["gross_profit"], ["new"]),
+        ("what was the gross profit from new accounts last quarter", ["gross_profit"], ["new"]),
+        ("去年的新客户有多少家", ["new_customers"], None),
+    ],
+)
+def test_the_new_customers_are_whose_measure(router: Router, question: str, metrics: list[str], cohort: Any) -> None:
+    plan = router.route(question)
+    assert plan.args["metrics"] == metrics and plan.args.get("cohort") == cohort, plan.args
+
+
 def test_the_top_rows_share_together(router: Router) -> None:
     plan = router.route("去年前五大客户一共占了销售额的多少")
     assert plan.args["by"] == ["customer"] and plan.args["top"] == 5 and plan.args["share"] is True

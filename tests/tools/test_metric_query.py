@@ -1069,3 +1069,10 @@ def test_contacts_by_how_and_why(con: duckdb.DuckDBPyConnection) -> None:
     assert one(con, "contacts", contact_purpose=["跟进"]) == 2  # I1, I2
     with pytest.raises(InputError, match="contact channel"):
         q(con, metrics=["orders"], contact_channel=["电话"])
+
+
+def test_the_new_customers_cohort(con: duckdb.DuckDBPyConnection) -> None:
+    # first completed orders: C1 2023-12-01, C2 2024-02-20, C3 2024-05-20; new in H1 2024: C2 (650), C3 (800)
+    assert one(con, "revenue", cohort=["new"], start=D(2024, 1, 1)) == 1450
+    assert one(con, "orders", cohort="new", start=D(2024, 1, 1)) == 2  # O3, O5
+    assert one(con, "revenue", cohort=["new"]) == 2030  # no start: everyone who ever bought
