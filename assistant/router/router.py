@@ -387,7 +387,7 @@ class Router:
         Only the refusal tables are read (no name or customer search): the LLM path checks this before the model.
         """
         q = correct(normalize(question))
-        found = refusal(q)
+        found = _refusal(question, q)
         return self._unsupported(detect_language(q), found) if found else None
 
     def elliptical(self, part: str, previous: Plan) -> Plan | None:
@@ -489,7 +489,7 @@ class Router:
             [m for m in found if m.kind != "intent"]
         )
 
-        refused = refusal(q)
+        refused = _refusal(question, q)
         if refused is not None:
             return self._unsupported(lang, refused)
 
@@ -1051,6 +1051,12 @@ class Router:
 # ---- helpers -----------------------------------------------------------------------------------
 def _bi(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
+
+
+def _refusal(question: str, q: str) -> Refusal | None:
+    """A refusal read from the question as written or as spelling-corrected: the corrector may turn an order's
+    verb into a word ("close ticket …" → "closed ticket …")."""
+    return refusal(q) or refusal(normalize(question))
 
 
 def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:

@@ -48,6 +48,13 @@ REFUSALS = [
     ("各大区的销售额", None),
     ("how did the number of buyers change from 2023 to 2024", None),  # a question about a change, not an order
     ("can you change the credit limit of C000003 to 80000", "read_only"),
+    ("bump the credit limit for C000004 to 200k", "read_only"),
+    ("please raise all East China prices by 5%", "read_only"),
+    ("mark C000005's overdue invoices as paid", "read_only"),
+    ("close ticket T000123", "read_only"),
+    ("how many invoices were marked as paid late", None),
+    ("how much did we cut prices by last year", None),
+    ("which orders were cancelled this year", None),
 ]
 
 
