@@ -79,9 +79,33 @@ class CustomerTypesArgs(CommonFilters):
         le=1_000_000,
         description="按客户输出时最多返回的行数(按收入降序) / max rows with by=customer, largest revenue first",
     )
+    top_per_type: int | None = Field(
+        None,
+        ge=1,
+        le=1_000_000,
+        description="按客户输出时每类只取收入最高的这么多位(默认不限) / by=customer: only each type's this many "
+        "largest buyers (default: no cut)",
+    )
 
 
 THRESHOLD_NAMES = tuple(TH)
+# The columns of the by=customer rows (the last one, reported, is read into the figures and dropped).
+COLUMNS = (
+    "customer_id",
+    "type_zh",
+    "type_en",
+    "rule",
+    "signup_date",
+    "first_order",
+    "last_order",
+    "tenure_days",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "f_score",
+    "m_score",
+    "reported",
+)
 
 
 def _ctes(scope: Scope) -> str:
@@ -136,18 +160,29 @@ def customer_types(con: Con, args: CustomerTypesArgs) -> ToolResult:
     figures: dict[str, Any] = {"as_of": scope.as_of, "start": scope.start, "end": scope.end}
     notes: list[str] = []
     if args.by == "customer":
-        sql = (
-            head
-            + f"""SELECT customer_id, $type_zh[list_position($type_keys, type_key)] AS type_zh,
+        select = """SELECT customer_id, $type_zh[list_position($type_keys, type_key)] AS type_zh,
        $type_en[list_position($type_keys, type_key)] AS type_en, rule, signup_date, first_order, last_order,
-       tenure_days, recency AS recency_days, frequency, monetary, f_score, m_score, count(*) OVER () AS reported
+       tenure_days, recency AS recency_days, frequency, monetary, f_score, m_score, count(*) OVER () AS reported"""
+        order = "ORDER BY monetary DESC NULLS LAST, customer_id"
+        if args.top_per_type is None:
+            sql = head + f"{select}\nFROM ct_typed WHERE {report_where}\n{order}\nLIMIT $limit"
+        else:
+            # Each type's largest buyers cut on the engine (the business review's action lists), so a long list
+            # never reaches Python; reported still counts every customer in the filters (windows before the cut).
+            sql = (
+                head
+                + f"""SELECT {", ".join(COLUMNS)} FROM (
+{select},
+       row_number() OVER (PARTITION BY type_key {order}) AS type_rank
 FROM ct_typed WHERE {report_where}
-ORDER BY monetary DESC NULLS LAST, customer_id
+) WHERE type_rank <= $top_per_type
+{order}
 LIMIT $limit"""
-        )
+            )
         p = {
             **params,
             "limit": args.limit,
+            **({} if args.top_per_type is None else {"top_per_type": args.top_per_type}),
             "type_keys": [t["key"] for t in TYPES],
             "type_zh": [t["zh"] for t in TYPES],
             "type_en": [t["en"] for t in TYPES],

@@ -267,3 +267,23 @@ def test_customer_types_equal_plain_sql(con: duckdb.DuckDBPyConnection, report) 
     want = dict(rows)
     _title, _cols, table = _section(report, "customer_types").tables[0]
     assert {r[0]: r[1] for r in table if r[1]} == want
+
+
+def test_actions_name_each_types_largest_buyers(con: duckdb.DuckDBPyConnection, report) -> None:
+    # Each type's first n customers in the whole per-customer list (revenue descending, then id), however deep
+    # in that list a type's largest buyer sits (the review cuts per type on the engine, not the whole list).
+    from assistant.report.build import rules
+    from tools.customer_types import CustomerTypesArgs, customer_types
+
+    n = rules()["customers_per_action"]
+    whole = customer_types(con, CustomerTypesArgs(by="customer", as_of=dt.date(2026, 6, 30), limit=1_000_000))
+    first: dict[str, list[str]] = {}
+    for rec in whole.records():
+        first.setdefault(rec["type_zh"], [])
+        if len(first[rec["type_zh"]]) < n:
+            first[rec["type_zh"]].append(str(rec["customer_id"]))
+    callouts = _section(report, "actions").callouts
+    assert len(callouts) == 4
+    for line in callouts:
+        name = line.split("**")[1]
+        assert line.endswith("先联系:" + ("、".join(first.get(name, [])) or "—")), line

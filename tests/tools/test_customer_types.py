@@ -199,3 +199,32 @@ def test_sample_invariants(sample_con: duckdb.DuckDBPyConnection) -> None:
     seg = customer_types(sample_con, CustomerTypesArgs())
     assert sum(r[2] for r in seg.rows) == len(ids)
     assert sum(r[6] for r in seg.rows) == pytest.approx(1, abs=1e-5)
+
+
+def test_top_per_type(con: duckdb.DuckDBPyConnection) -> None:
+    # Types by revenue (see build): Potential H 5010, N 10, S (never bought); Lost X 1000; Loyal L1 400;
+    # Marginal M1 20, O (never bought). Each type's first k in revenue order (never-bought last), then the
+    # whole in revenue order; customers still counts all 7.
+    def top(k: int, **kw: object) -> tuple[list[str], dict[str, object]]:
+        res = customer_types(con, CustomerTypesArgs(by="customer", as_of=ASOF, top_per_type=k, **kw))
+        return [r[0] for r in res.rows], res.figures
+
+    ids, figures = top(1)
+    assert ids == ["H", "X", "L1", "M1"]
+    assert (figures["customers"], figures["rows_returned"], figures["truncated"]) == (7, 4, True)
+    assert top(2)[0] == ["H", "X", "L1", "M1", "N", "O"]
+    assert top(3)[0] == ["H", "X", "L1", "M1", "N", "O", "S"]  # never-bought by id
+    assert top(2, limit=3)[0] == ["H", "X", "L1"]
+    # The same columns and values as the rows without the cut
+    full = customer_types(con, CustomerTypesArgs(by="customer", as_of=ASOF))
+    cut = customer_types(con, CustomerTypesArgs(by="customer", as_of=ASOF, top_per_type=1))
+    assert cut.columns == full.columns
+    assert cut.rows == [r for r in full.rows if r[0] in {"H", "X", "L1", "M1"}]
+    assert top(1, region=["华南"])[0] == ["M1", "S"]  # within the filters: S potential, M1 marginal
+
+
+def test_top_per_type_default_unchanged(con: duckdb.DuckDBPyConnection) -> None:
+    res = customer_types(con, CustomerTypesArgs(by="customer", as_of=ASOF))
+    assert "type_rank" not in res.sql[-1] and CustomerTypesArgs().top_per_type is None
+    with pytest.raises(ValidationError):
+        CustomerTypesArgs(top_per_type=0)
