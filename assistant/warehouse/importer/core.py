@@ -24,7 +24,6 @@ from assistant.warehouse import derived
 from assistant.warehouse.db import (
     connect,
     contract_problems,
-    create_tables,
     mark_source,
     replace_warehouse,
     write_lock,
@@ -41,7 +40,7 @@ from assistant.warehouse.importer.models import (
 )
 from assistant.warehouse.importer.sources import PARSE_REASONS, Loader, Source, sql_str
 from assistant.warehouse.importer.validate import DEFAULTS, DERIVED, Plan, is_id, keys_and_references, typed_and_checked
-from assistant.warehouse.schema import TABLES, TABLES_BY_NAME, Table, foreign_keys
+from assistant.warehouse.schema import TABLES, TABLES_BY_NAME, Table, add_primary_key, ddl, foreign_keys
 
 FIRST_REJECTS = 5
 
@@ -426,7 +425,10 @@ def _swap(
     con.execute("BEGIN TRANSACTION")
     try:
         if fresh:
-            create_tables(con)
+            # The tables written here get their primary key after their rows (add_primary_key: the same
+            # constraint, checked at COMMIT, a fraction of the cost of inserting into a keyed table).
+            for t in TABLES:
+                con.execute(ddl(t, primary_key=t.name not in merged))
         if opts.mode == "replace" and not fresh:
             _check_orphans(con, set(merged))
         for t in TABLES:
@@ -436,11 +438,16 @@ def _swap(
                 con.execute(f"DELETE FROM main.{t.name}")
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM stg.ok_{t.name} ORDER BY _row")
+            if fresh:
+                con.execute(add_primary_key(t, name=f"main.{t.name}"))
         if set(merged) & derived.SOURCES:  # in the same transaction: never a moment with stale totals
             derived.build(con, totals)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass  # a failed COMMIT (a duplicate key found as the keys are built) has already rolled back
         raise
 
 
