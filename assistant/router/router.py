@@ -118,6 +118,7 @@ SELLER_RE = CUES["seller"]
 BUYER_RE = CUES["buyer"]
 DATA_QUESTION_RE = CUES["data_question"]
 CONCEPT_RE = CUES["concept"]
+BACK_REFERENCE_RE = CUES["back_reference"]
 # Numbers of days in words people use for inactivity ("半年没下单").
 SPAN_DAYS = {
     "半年": 180,
@@ -348,6 +349,8 @@ class Router:
                 own = r.cues["customer_word"] or r.cues["mine"] or r.ents or r.customers
                 if first.time and not r.time:
                     carry.append(first.time.text)
+                elif first.time and r.time:
+                    piece = _year_of(first.time, r.time, piece)
                 if among or not own:
                     kinds = {e.kind for e in r.ents}
                     carry += [e.text for e in first.ents if e.kind not in kinds and e.text]
@@ -396,6 +399,9 @@ class Router:
         r = self.read(part, Context())
         if not isinstance(r, Reading) or previous.tool != "metric_query" or not previous.args.get("by"):
             return None
+        named = self._winner_named(r, previous)
+        if named is not None:
+            return named
         if r.metrics or r.dims or r.intents or r.customers:  # its period and filters are carried from the first
             return None
         if not (SUPERLATIVE_RE.search(r.q) or SINGULAR_CUE_RE.search(r.q)):
@@ -404,6 +410,30 @@ class Router:
         plan = Plan("tool", r.lang, tool=previous.tool, period=previous.period, reason="the earlier part, turned")
         plan.args = self._validated(self.registry["metric_query"].args_model, args, plan, r.lang)
         return plan
+
+    def _winner_named(self, r: Reading, previous: Plan) -> Plan | None:
+        """A later part about the earlier part's winner ("Which category sold the most in Q3, and what share of
+        Q3 revenue did it take?", "Who was our top account last quarter, and how much did they buy?"): the
+        earlier ranking is run to name the winner, and the part is asked about it by name. None when the part
+        does not point back, names its own subject of that kind, or the earlier part is no single winner."""
+        by = previous.args.get("by") or []
+        if len(by) != 1 or previous.args.get("top") != 1 or not BACK_REFERENCE_RE.search(r.q):
+            return None
+        if SUPERLATIVE_RE.search(r.q) or r.customers or any(e.kind == by[0] for e in r.ents):
+            return None
+        try:
+            result = self.registry["metric_query"].run(self.con, previous.args)
+        except Exception:  # the earlier part's own answer says what went wrong; this part is then read alone
+            return None
+        cols, rows = list(result.columns or []), list(result.rows or [])
+        label = f"{by[0]}_name" if f"{by[0]}_name" in cols else by[0]
+        if not rows or label not in cols or rows[0][cols.index(label)] in (None, ""):
+            return None
+        name = str(rows[0][cols.index(label)])
+        # The pronoun gives way to the name: "what share of Q3 revenue did 网络设备 take"
+        text = BACK_REFERENCE_RE.sub(name, r.q, count=1)
+        plan = self.route(text if name in text else f"{name} {r.q}")
+        return plan if plan.kind == "tool" else None
 
     def read(self, question: str, ctx: Context) -> Reading | Plan:
         """What the question says: its period, names, customers, analyses, metrics, groupings and cues.
@@ -456,8 +486,8 @@ class Router:
         explained = (
             taken
             + [(m.start, m.end) for ps in (t.topics, *t.cues.values()) for m in ps.find(q) if m.length >= 2]
-            # names hold cities and regions ("青岛宇瑞机械"), not reps, channels or categories
-            + [(e.start, e.end) for e in all_ents if e.kind not in ("city", "region")]
+            # names hold cities, regions and trades ("青岛宇瑞机械", "西安远新物流集团"), not reps, channels or categories
+            + [(e.start, e.end) for e in all_ents if e.kind not in ("city", "region", "industry")]
         )
         customers = [
             c
@@ -1251,6 +1281,22 @@ def _per_customer_metric(metric: str) -> bool:
     return fact is None or bool(sem["facts"].get(fact, {}).get("customer"))
 
 
+YEAR_NAMED_RE = re.compile(r"\d{2,4}\s*年|\d{4}|[今去前明本当同]年|\byears?\b|\bytd\b", re.IGNORECASE)
+
+
+def _year_of(first: TimeMatch, later: TimeMatch, piece: str) -> str:
+    """A later part's half, quarter or month named without a year is in the earlier part's year:
+    "去年上半年来了多少新客户?下半年呢?" asks about last year's second half."""
+    p, q = first.period, later.period
+    if q.grain not in ("half", "quarter", "month") or YEAR_NAMED_RE.search(later.text):
+        return piece
+    if p.start.year != p.end.year or p.start.year == q.start.year or later.text not in piece:
+        return piece
+    zh = bool(re.search(r"[\u4e00-\u9fff]", later.text))
+    named = f"{p.start.year}年{later.text}" if zh else f"{later.text} {p.start.year}"
+    return piece.replace(later.text, named, 1)
+
+
 def _top_n(q: str) -> int | None:
     for rx in TOP_RE:
         m = rx.search(q)
@@ -1607,9 +1653,14 @@ def weak_analysis(router: Router, r: Reading) -> Plan | None:
     return None
 
 
+# What one customer is ("是做什么行业的", "which city", "公司规模多大"): answered by its profile, since a customer
+# has one of each, there is nothing to group.
+CUSTOMER_ATTRIBUTES = {"customer", "region", "city", "industry", "size", "acquisition_channel", "rep", "team"}
+
+
 def customer_profile(router: Router, r: Reading) -> Plan | None:
-    """Only a customer named: their profile."""
-    if r.customers and not (set(r.dims) - {"customer"}):
+    """Only a customer named, or one of the customer's own attributes asked: their profile."""
+    if r.customers and not (set(r.dims) - CUSTOMER_ATTRIBUTES) and not r.metrics:
         return router._plan_tool("customer_profile", r)
     return None
 
@@ -1649,8 +1700,10 @@ def concept_guess(router: Router, r: Reading) -> Plan | None:
 def default_measure(router: Router, r: Reading) -> Plan | None:
     """ "各区域今年" without a metric: revenue is the default measure of business."""
     grouped = r.dims or r.cues["customer_word"]
-    if grouped and (r.time or r.ents or r.cues["mine"] or _top_n(r.q) or SUPERLATIVE_RE.search(r.q)):
-        return router._plan_metrics(r, ["revenue"])
+    if grouped and (r.time or r.ents or r.customers or r.cues["mine"] or _top_n(r.q) or SUPERLATIVE_RE.search(r.q)):
+        return router._plan_metrics(
+            r, ["revenue"]
+        )  # "宁波德凯餐饮主要买我们哪类产品": that customer's revenue by category
     # "东北区上季度比再上一个季度掉了多少", "这个月生意怎么样,比上个月好点没": business compared, no measure named.
     if router._comparison(r) and (r.time or r.ents or r.cues["mine"]):
         return router._plan_metrics(r, ["revenue"])

@@ -631,3 +631,28 @@ def test_a_named_department_filters_tickets_and_contacts(router: Router) -> None
     dept = router.con.execute("SELECT department FROM tickets ORDER BY department LIMIT 1").fetchone()[0]
     plan = router.route(f"今年{dept}接了多少张工单")
     assert plan.args["department"] == [dept] and plan.args["metrics"] == ["tickets"]
+
+
+def test_a_later_part_about_the_earlier_winner_is_asked_about_it_by_name(router: Router) -> None:
+    first, second = router.parts("Which region had the most orders last year, and how much revenue did it bring in?")
+    plan = router.route(first)
+    assert plan.args["by"] == ["region"] and plan.args["top"] == 1
+    named = router.elliptical(second, plan)
+    assert named is not None and named.args["metrics"] == ["revenue"] and len(named.args["region"]) == 1
+    # a later part that does not point back is read by itself
+    first, second = router.parts("今年哪个大区的订单最多,哪个最少")
+    assert router.elliptical(second, router.route(first)).args["order"] == "asc"
+
+
+def test_a_later_half_or_quarter_without_a_year_is_in_the_earlier_parts_year(router: Router) -> None:
+    first, second = router.parts("去年二季度下了多少单?三季度呢?")
+    assert router.route(first).args["start"].year == router.route(second).args["start"].year == router.ref.year - 1
+
+
+def test_what_one_named_customer_is_answered_by_their_profile(router: Router) -> None:
+    name = router.con.execute(
+        "SELECT name FROM customers WHERE size <> '个人' AND name LIKE '%有限公司' LIMIT 1"
+    ).fetchone()
+    if name is None:
+        pytest.skip("no company customer in the sample")
+    assert router.route(f"{name[0]}是做什么行业的").tool == "customer_profile"
