@@ -105,3 +105,17 @@ def test_decimal_shortcut_agrees_with_the_rule(sql_type: str) -> None:
     if sql_type == "DECIMAL(18,2)":
         got = dict(fast)
         assert (str(got[0]), str(got[6]), got[9]) == ("1.01", "100000000.00", None)
+
+
+TEXTS = ["", " ", "\t", "  \n", "a", " a ", "17850.0", "-1.00", "1.5", ".0", "0.0", "1.", "x.0", "０", None]
+
+
+def test_text_is_null_exactly_when_blank() -> None:
+    # validate.typed_and_checked tests a text column for a missing value by NULL alone and never for a failed
+    # conversion: both rules below must give NULL exactly for blank or absent text.
+    con = duckdb.connect()
+    for rule in (clean.txt, clean.ident):
+        got = con.execute(
+            f"SELECT x, {rule('x')} IS NULL, nullif(trim(x), '') IS NULL FROM (SELECT unnest(?) AS x)", [TEXTS]
+        ).fetchall()
+        assert all(is_null == blank for _, is_null, blank in got), got
