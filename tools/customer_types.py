@@ -168,16 +168,19 @@ def customer_types(con: Con, args: CustomerTypesArgs) -> ToolResult:
             sql = head + f"{select}\nFROM ct_typed WHERE {report_where}\n{order}\nLIMIT $limit"
         else:
             # Each type's largest buyers cut on the engine (the business review's action lists), so a long list
-            # never reaches Python; reported still counts every customer in the filters (windows before the cut).
+            # never reaches Python: one top-n per type (a small heap each, not a sort of every customer) over the
+            # classification computed once; reported still counts every customer in the filters.
+            one_type = select.replace(
+                "count(*) OVER () AS reported", f"(SELECT count(*) FROM ct_typed WHERE {report_where}) AS reported"
+            )
+            tops = "\nUNION ALL\n".join(
+                f"(SELECT * FROM ({one_type}\nFROM ct_typed WHERE {report_where} AND type_key = $type_keys[{i}]\n"
+                f"{order}\nLIMIT $top_per_type))"
+                for i in range(1, len(TYPES) + 1)
+            )
             sql = (
-                head
-                + f"""SELECT {", ".join(COLUMNS)} FROM (
-{select},
-       row_number() OVER (PARTITION BY type_key {order}) AS type_rank
-FROM ct_typed WHERE {report_where}
-) WHERE type_rank <= $top_per_type
-{order}
-LIMIT $limit"""
+                head.replace("ct_typed AS (", "ct_typed AS MATERIALIZED (")
+                + f"SELECT {', '.join(COLUMNS)} FROM (\n{tops}\n)\n{order}\nLIMIT $limit"
             )
         p = {
             **params,
