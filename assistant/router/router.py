@@ -362,7 +362,12 @@ class Router:
                     carry.append("客户" if first.lang == "zh" else "customers")  # "其中今年下过单的有几个"
                 # "今年到现在又是多少?" asks for the same measure again; "今年成交了多少钱?" names its own quantity
                 again = not (own or r.dims or among or find_parts(r.q)) and VALUE_ASK_RE.search(r.q)
-                if not (r.metrics or r.intents) and (r.dims or again):
+                described = _described_again(first.q, r)
+                if described:
+                    # "逾期发票有多少张,涉及金额多少?", "有几家逾期欠款没付,加起来欠多少?": the same things, another
+                    # quantity of them: the earlier part's qualifiers and object with the part's own quantity
+                    carry.append(described)
+                elif not (r.metrics or r.intents) and (r.dims or again):
                     # "…, and which department has the most of them?", "今年到现在又是多少?": the earlier part's
                     # measure, when the earlier part was answered by that measure (not by an analysis).
                     plan = self.route(pieces[0], Context(user_rep_id=ctx.user_rep_id))
@@ -1279,6 +1284,24 @@ def _per_customer_metric(metric: str) -> bool:
     sem = load_table("metrics")
     fact = sem["metrics"].get(metric, {}).get("fact")
     return fact is None or bool(sem["facts"].get(fact, {}).get("customer"))
+
+
+def _described_again(earlier: str, r: Reading) -> str:
+    """The words of the earlier part that describe its things (qualifiers and an object other than customers),
+    when the later part names only a quantity of them, unlike the earlier one's; else ""."""
+    if r.metrics or r.intents or r.dims or r.ents or r.customers:
+        return ""
+    later = find_parts(r.q)
+    if not later or any(p.kind != "quantity" for p in later):
+        return ""
+    before = find_parts(earlier)
+    if {p.key for p in before if p.kind == "quantity"} & {p.key for p in later}:
+        return ""
+    words = [earlier[p.start : p.end] for p in before if p.kind == "qualifier"]
+    if not words:
+        return ""
+    words += [earlier[p.start : p.end] for p in before if p.kind == "object" and p.key != "customer"][:1]
+    return " ".join(_unique(words))
 
 
 YEAR_NAMED_RE = re.compile(r"\d{2,4}\s*年|\d{4}|[今去前明本当同]年|\byears?\b|\bytd\b", re.IGNORECASE)

@@ -656,3 +656,32 @@ def test_what_one_named_customer_is_answered_by_their_profile(router: Router) ->
     if name is None:
         pytest.skip("no company customer in the sample")
     assert router.route(f"{name[0]}是做什么行业的").tool == "customer_profile"
+
+
+def test_a_later_part_asking_another_quantity_of_the_same_things(router: Router) -> None:
+    # the earlier part's qualifiers and object, the later part's quantity
+    _first, second = router.parts("逾期发票有多少张,涉及金额多少?")
+    assert router.route(second).args["metrics"] == ["overdue_amount"]
+    _first, second = router.parts("有几家客户逾期没付款,加起来欠多少?")
+    assert router.route(second).args["metrics"] == ["overdue_amount"]
+
+
+@pytest.mark.parametrize("question", ["北京有几家大型企业客户", "华东有多少家制造业客户", "今年下过单的有几家?"])
+def test_customers_counted_with_a_filter_between_the_count_and_the_noun(router: Router, question: str) -> None:
+    assert router.route(question).args["metrics"][0] in ("customer_count", "customers")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many hours did each rep spend in the office last week?",
+        "What margin do distributors make when they resell?",
+    ],
+)
+def test_english_questions_about_data_the_warehouse_lacks(router: Router, question: str) -> None:
+    assert router.route(question).kind == "unsupported"
+
+
+def test_a_verb_of_selling_is_no_analysis_of_drivers(router: Router) -> None:
+    assert router.route("Which sales channel drove the most revenue last quarter?").tool == "metric_query"
+    assert router.route("What drove the drop in revenue last quarter?").tool == "change_drivers"
