@@ -146,6 +146,7 @@ ALL_HISTORY: dict[str, Any] = {
     "customer_count": 4,  # on record by 06-30, ordered or not: C1..C4 (C4 never orders)
     "signups": 4,  # no start: everyone signed up by 06-30
     "invoice_count": 4,  # V1..V4 issued by 06-30
+    "invoiced_amount": 1930,  # V1 380 + V2 100 + V3 650 + V4 800, paid or not
     "overdue_invoices": 2,  # V2 unpaid past 05-10; V3 paid 07-15 after its 03-21 due date; V1 on time; V4 not yet due
     "collections": 380,  # paid by 06-30: V1 only (V3 is paid on 07-15)
     "credit_limit": 1500,  # C1 1000 + C2 500; C3, C4 have none
@@ -197,6 +198,7 @@ H1_2024: dict[str, Any] = {
     "customer_count": 4,  # a snapshot at 06-30: the start does not matter
     "signups": 2,  # signed up in H1: C3 02-01, C4 03-01
     "invoice_count": 4,  # all four issued in H1
+    "invoiced_amount": 1930,  # issued 01-15, 04-10, 02-20, 05-20
     "overdue_invoices": 2,  # V2, V3
     "collections": 380,  # V1 paid 02-10
     "credit_limit": 1500,  # a snapshot at 06-30: C1 1000 + C2 500
