@@ -17,6 +17,7 @@ import gradio as gr
 from assistant.core.errors import AssistantError
 from assistant.core.lang import detect_language
 from assistant.web import turns as render
+from assistant.web import views
 from assistant.web.context import Web
 from assistant.web.presets import LANGS, examples_for, presets
 
@@ -39,7 +40,7 @@ def _bi(pair: tuple[str, str]) -> str:
 
 def _headers(columns: list[str], lang: str, tool: str | None) -> list[str]:
     """Readable, unique headers for the downloads (the raw column name added where two labels agree)."""
-    shown = [render.header(c, lang, tool) for c in columns]
+    shown = [views.header(c, lang, tool) for c in columns]
     return [f"{s} ({c})" if shown.count(s) > 1 else s for s, c in zip(shown, columns, strict=True)]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answering.formatting import fmt, label
+from assistant.answering.formatting import fmt
 from assistant.web import views
 
 # the text's own list of the first rows ("前 10 行(共 25 行):" …): the table below shows them, sortable
@@ -71,12 +71,6 @@ def shown_columns(columns: list[str], lang: str) -> list[int]:
     return [i for i, c in enumerate(columns) if not hidden(c)]
 
 
-def header(column: str, lang: str, tool: str | None = None) -> str:
-    """A column's heading: its label in the reader's language, capitalised in English ("Customer name")."""
-    text = label(column, lang, tool)
-    return text if lang == "zh" else text[:1].upper() + text[1:]
-
-
 def _raw(v: Any) -> str | None:
     """A cell's raw value for sorting (numbers and dates); None for text, which sorts by what it shows."""
     if isinstance(v, bool) or v is None:
@@ -98,7 +92,7 @@ def table_html(columns: list[str], rows: list[list[Any]], lang: str, tool: str |
         return ""
     idx = shown_columns(columns, lang)
     head = "".join(
-        f'<th title="{html.escape(columns[i])}">{html.escape(header(columns[i], lang, tool))}</th>' for i in idx
+        f'<th title="{html.escape(columns[i])}">{html.escape(views.header(columns[i], lang, tool))}</th>' for i in idx
     )
     body = []
     for n, row in enumerate(rows[:HTML_ROWS]):

@@ -18,6 +18,13 @@ def table(ans: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(data.get("rows") or [], columns=data.get("columns") or [])
 
 
+def header(column: str, lang: str, tool: str | None = None) -> str:
+    """A column's heading, axis title or legend entry: its label in the reader's language, capitalised in
+    English ("Customer name")."""
+    text = label(column, lang, tool)
+    return text if lang == "zh" else text[:1].upper() + text[1:]
+
+
 def _axis_column(name: str | None, columns: list[str], lang: str) -> str | None:
     """A bilingual pair's column in the reader's language (``class_zh`` → ``class_en`` for English)."""
     if not name:
@@ -26,15 +33,17 @@ def _axis_column(name: str | None, columns: list[str], lang: str) -> str | None:
     return next((c for c in (f"{base}_{lang}", base, name) if c in columns), None)
 
 
-def _title(spec: dict[str, Any], x: str, ys: list[str], labels: dict[str, str], lang: str) -> str:
+def _title(spec: dict[str, Any], x: str, ys: list[str], lang: str, tool: str | None) -> str:
     title = str(spec.get("title_zh" if lang == "zh" else "title_en") or "")
     m = re.fullmatch(r"(.+?) 按 (.+)", title) if lang == "zh" else None
     if m:  # "销售额 按 月" reads as a log line: "按月的销售额"
         return f"按{m.group(2)}的{m.group(1)}"
     if title:
         return title[:1].upper() + title[1:]
-    ys_label = "、".join(labels[y] for y in ys) if lang == "zh" else ", ".join(labels[y] for y in ys)
-    return f"按{labels[x]}的{ys_label}" if lang == "zh" else f"{ys_label[:1].upper()}{ys_label[1:]} by {labels[x]}"
+    # words inside a sentence: labels as they are, only the title's first letter capitalised
+    ys_label = ("、" if lang == "zh" else ", ").join(label(y, lang, tool) for y in ys)
+    by = label(x, lang, tool)
+    return f"按{by}的{ys_label}" if lang == "zh" else f"{ys_label[:1].upper()}{ys_label[1:]} by {by}"
 
 
 def figure(ans: dict[str, Any]) -> go.Figure | None:
@@ -55,8 +64,8 @@ def figure(ans: dict[str, Any]) -> go.Figure | None:
         return None
     ys = [c for c in ys if kind_of(c, tool) == kind_of(ys[0], tool)]
     color = _axis_column(spec.get("color"), columns, lang)
-    labels = {c: label(c, lang, tool) for c in [x, *ys, *([color] if color else [])]}
-    title = _title(spec, x, ys, labels, lang)
+    labels = {c: header(c, lang, tool) for c in [x, *ys, *([color] if color else [])]}
+    title = _title(spec, x, ys, lang, tool)
     kind = spec.get("kind", "bar")
     df = df.head(200).copy()
     for c in (x, color):
