@@ -40,6 +40,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("customer_profile", {"customer_ids": [CUSTOMER]}),
     ("customer_types", {}),
     ("customer_types", {"by": "customer", "limit": 30}),
+    ("customer_types", {"by": "customer", "top_per_type": 3}),
     ("loyalty", {}),
     ("loyalty", {"group": "region"}),
     ("loyalty", {"by": "customer", "limit": 30}),
