@@ -9,7 +9,7 @@ import re
 
 # A clause that asks something by itself.
 ASKS_RE = re.compile(
-    r"多少|几[个家单张份次位名天成]?|多大|哪|谁|什么|啥|吗|呢|怎么|如何|是否|有没有"
+    r"多少|几[个家单张份次位名天成]?|多大|哪|谁|什么|啥|吗|呢|怎么|如何|是否|有没有|会不会|是不是"
     r"|\b(how|what|which|who|whom|where|when|whether|is|are|was|were|do|does|did|can|could|should)\b",
     re.IGNORECASE,
 )

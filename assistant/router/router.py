@@ -1115,7 +1115,13 @@ def _metrics_named(topics: list[Match], q: str) -> list[str]:
     metric only when counting is asked for ("how many customers") and no other metric is named."""
     dim_spans = {(m.start, m.end) for m in topics if m.kind == "dim"}
     weak = tables().metric_weak
-    named = [m for m in topics if m.kind == "metric" and (m.start, m.end) not in dim_spans]
+    # "哪几款产品最好卖": which products ranked by a measure, not how many ("我们卖哪几款投影仪" lists the catalogue)
+    which = [(w.start(), w.end()) for w in re.finditer("哪几", q)] if SUPERLATIVE_RE.search(q) else []
+    named = [
+        m
+        for m in topics
+        if m.kind == "metric" and (m.start, m.end) not in dim_spans and not _overlaps(m.start, m.end, which)
+    ]
     if any(q[m.start : m.end].lower() not in weak for m in named):
         named = [m for m in named if q[m.start : m.end].lower() not in weak]
     plain = [m.key for m in named]

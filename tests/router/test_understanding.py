@@ -685,3 +685,16 @@ def test_english_questions_about_data_the_warehouse_lacks(router: Router, questi
 def test_a_verb_of_selling_is_no_analysis_of_drivers(router: Router) -> None:
     assert router.route("Which sales channel drove the most revenue last quarter?").tool == "metric_query"
     assert router.route("What drove the drop in revenue last quarter?").tool == "change_drivers"
+
+
+def test_which_ones_ranked_are_not_a_count(router: Router) -> None:
+    plan = router.route("华东区今年哪几款产品最好卖?前三")
+    assert plan.args["metrics"] == ["revenue"] and plan.args["by"] == ["product"] and plan.args["top"] == 3
+    assert router.route("今年卖了几款产品").args["metrics"] == ["product_count"]
+
+
+def test_a_judgement_after_a_figure_is_a_part_of_its_own() -> None:
+    assert split_parts("前十大客户今年占了多少销售额?会不会太依赖他们") == [
+        "前十大客户今年占了多少销售额",
+        "会不会太依赖他们",
+    ]
