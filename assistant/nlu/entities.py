@@ -141,7 +141,11 @@ class EntityIndex:
             ("category", "SELECT DISTINCT category FROM products WHERE category IS NOT NULL"),
             ("team", "SELECT DISTINCT team FROM sales_reps WHERE team IS NOT NULL"),  # "华南二组"
             # how and why a contact was made ("上门拜访", "催款"): filters on contacts only
-            ("contact_channel", "SELECT DISTINCT channel FROM interactions WHERE channel IS NOT NULL"),
+            (
+                "contact_channel",  # and the way a ticket came in ("通过微信进来的工单")
+                "SELECT DISTINCT channel FROM interactions WHERE channel IS NOT NULL "
+                "UNION SELECT DISTINCT channel FROM tickets WHERE channel IS NOT NULL",
+            ),
             ("contact_purpose", "SELECT DISTINCT purpose FROM interactions WHERE purpose IS NOT NULL"),
             (
                 "department",

@@ -1186,7 +1186,7 @@ TICKET_WORD_RE = re.compile(r"工单|服务单|投诉|咨询|\b(tickets?|cases?)
 def _contact_words(ents: list[Entity], metrics: list[str]) -> list[Entity]:
     """How and why a contact was made ("上门拜访", "电话", "催款") filter contacts; a word that also names an order
     channel ("电话") is the order channel for any other measure, the contact channel for contacts."""
-    contacts = bool(metrics) and all(_fact_of(m) == "interactions" for m in metrics)
+    contacts = bool(metrics) and all(_fact_of(m) in ("interactions", *TICKET_FACTS) for m in metrics)
     spans = {(e.start, e.end) for e in ents if e.kind in CONTACT_KINDS}
     if contacts:
         return [e for e in ents if not (e.kind == "channel" and (e.start, e.end) in spans)]

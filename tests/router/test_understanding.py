@@ -698,3 +698,10 @@ def test_a_judgement_after_a_figure_is_a_part_of_its_own() -> None:
         "前十大客户今年占了多少销售额",
         "会不会太依赖他们",
     ]
+
+
+@pytest.mark.parametrize(
+    "question", ["Number of tickets that came in via WeChat in September?", "9月通过微信进来的工单有多少"]
+)
+def test_the_way_a_ticket_came_in_filters_tickets(router: Router, question: str) -> None:
+    assert router.route(question).args["contact_channel"] == ["微信"]
