@@ -340,7 +340,8 @@ RULES: list[tuple[str, Handler]] = [
     # bare years and months, least specific last
     (rf"(?:in\s+)?{YEAR}\s*年?(?!\d)", lambda m, r: _year(int(m[1]), r)),
     (r"第?([一二三四1-4])季度", lambda m, r: _past_quarter(ZH_Q[m[1]], r)),
-    (r"\b[Qq]([1-4])\b", lambda m, r: _past_quarter(int(m[1]), r)),
+    # not \b: Chinese characters are word characters, so "Q3里", "Q3的" have no word boundary after the 3
+    (r"(?<![A-Za-z0-9])[Qq]([1-4])(?![A-Za-z0-9])", lambda m, r: _past_quarter(int(m[1]), r)),
     (
         r"(?<![\d年])(1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?(?![\d天])",
         lambda m, r: _month(_past_month(parse_int(m[1]) or 1, r), parse_int(m[1]) or 1),

@@ -220,6 +220,7 @@ LIST_OVER = frozenset({"tiers", "profitability"})
 MONEY_WORD_RE = CUES["money_word"]
 ACQUIRED_RE = CUES["acquired"]
 TICKET_TOPIC_RE = CUES["ticket_topic"]
+KINDS_OF_RE = CUES["kinds_of"]
 PRODUCT_WORD_RE = CUES["product_word"]
 # A grouping that a tool names differently ("category" of the attention tool is the issue category).
 TOOL_DIM_ALIASES = {"issue_category": "category"}
@@ -589,6 +590,8 @@ class Router:
         cues["mine"] = cues["mine"] or bool(MINE_VERB_RE.search(q))
         if "channel" in dims and ACQUIRED_RE.search(q):
             dims = [("acquisition_channel" if d == "channel" else d) for d in dims]
+        if not (set(dims) - {"customer"}) and KINDS_OF_RE.search(q):
+            dims = [d for d in dims if d != "customer"] + ["category"]  # "投诉最多的前三类": kinds of the subject
         if "category" in dims and TICKET_TOPIC_RE.search(q) and not PRODUCT_WORD_RE.search(q):
             dims = [("issue_category" if d == "category" else d) for d in dims]
         if not GROUPING_RE.search(q):

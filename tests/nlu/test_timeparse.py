@@ -192,3 +192,8 @@ def test_several_periods_left_to_right() -> None:
 )
 def test_comparison_words(text: str, kind: str | None) -> None:
     assert find_comparison(text) == kind
+
+
+def test_a_quarter_written_q3_next_to_chinese() -> None:
+    found = find_period("Q3里软件服务占了多少", dt.date(2026, 10, 30))
+    assert found is not None and found.period.start == dt.date(2026, 7, 1)

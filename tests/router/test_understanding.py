@@ -705,3 +705,9 @@ def test_a_judgement_after_a_figure_is_a_part_of_its_own() -> None:
 )
 def test_the_way_a_ticket_came_in_filters_tickets(router: Router, question: str) -> None:
     assert router.route(question).args["contact_channel"] == ["微信"]
+
+
+def test_kinds_of_the_subject_ranked(router: Router) -> None:
+    plan = router.route("客户都在投诉啥?投诉最多的前三类")
+    assert plan.args["by"] == ["issue_category"] and plan.args["top"] == 3
+    assert router.route("按毛利给产品品类排个序").args["by"] == ["category"]
