@@ -430,7 +430,10 @@ def _rel_week(offset: int, ref: dt.date) -> Period:
     return _to_date(p, ref) if offset == 0 else p
 
 
-_COMPILED = [(re.compile(p, re.IGNORECASE), h) for p, h in RULES]
+# \b between ASCII letters or digits and anything else: Chinese characters are word characters to `re`, so a
+# plain \b never matches in "Q3里", "YTD销售额", "last quarter的销售额" (English periods inside Chinese text).
+ASCII_BOUNDARY = r"(?:(?<![A-Za-z0-9_])(?=[A-Za-z0-9_])|(?<=[A-Za-z0-9_])(?![A-Za-z0-9_]))"
+_COMPILED = [(re.compile(p.replace(r"\b", ASCII_BOUNDARY), re.IGNORECASE), h) for p, h in RULES]
 
 
 def find_period(text: str, ref: dt.date) -> TimeMatch | None:

@@ -197,3 +197,8 @@ def test_comparison_words(text: str, kind: str | None) -> None:
 def test_a_quarter_written_q3_next_to_chinese() -> None:
     found = find_period("Q3里软件服务占了多少", dt.date(2026, 10, 30))
     assert found is not None and found.period.start == dt.date(2026, 7, 1)
+
+
+@pytest.mark.parametrize("text", ["YTD销售额", "last quarter的销售额", "Q3的订单"])
+def test_english_periods_inside_chinese_text(text: str) -> None:
+    assert find_period(text, dt.date(2026, 10, 30)) is not None
