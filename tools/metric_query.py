@@ -83,7 +83,7 @@ CUSTOMER_FILTERS = (
 LINE_FILTERS = ("category", "channel", "product")
 # Filters on a fact's own column, for the facts that have one (the department of tickets and contacts, the kind of
 # tickets: complaint, inquiry, suggestion).
-FACT_FILTERS = ("department", "ticket_kind", "contact_channel", "contact_purpose")
+FACT_FILTERS = ("department", "ticket_kind", "issue_category", "contact_channel", "contact_purpose")
 SCORE_FACTS = ("surveys",)  # the facts a survey score condition applies to
 CUSTOMER_FILTER_COLUMNS = {
     "acquisition_channel": "acquisition_channel",
@@ -198,6 +198,7 @@ class MetricQueryArgs(CommonFilters):
         "survey_score",
         "contact_channel",
         "contact_purpose",
+        "issue_category",
         "cohort",
         mode="before",
     )(_as_list)
@@ -231,6 +232,10 @@ class MetricQueryArgs(CommonFilters):
     )
     contact_purpose: list[str] | None = Field(
         None, description="接触目的,如 催款(只看这些客户接触) / contact purposes, e.g. 催款: only these contacts"
+    )
+    issue_category: list[str] | None = Field(
+        None,
+        description="工单问题类别,如 物流配送(只看这些工单) / ticket issue categories, e.g. 物流配送: only these tickets",
     )
     survey_score: list[str] | None = Field(
         None,

@@ -17,7 +17,7 @@ TOOL = "metric_query"
 MAX_NAMES = 5
 FILTERS = (
     "region", "city", "industry", "size", "acquisition_channel", "channel", "category", "department", "team",
-    "ticket_kind", "survey_score", "contact_channel", "contact_purpose", "cohort", "rep_id",
+    "ticket_kind", "issue_category", "survey_score", "contact_channel", "contact_purpose", "cohort", "rep_id",
 )  # fmt: skip
 # codes a filter holds that the answer names in words
 CODES = {"ticket_kind": "kind"}

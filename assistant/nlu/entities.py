@@ -147,6 +147,8 @@ class EntityIndex:
                 "UNION SELECT DISTINCT channel FROM tickets WHERE channel IS NOT NULL",
             ),
             ("contact_purpose", "SELECT DISTINCT purpose FROM interactions WHERE purpose IS NOT NULL"),
+            # what a ticket is about ("物流配送的客诉"): a filter on tickets only
+            ("issue_category", "SELECT DISTINCT category FROM tickets WHERE category IS NOT NULL"),
             (
                 "department",
                 "SELECT DISTINCT department FROM tickets WHERE department IS NOT NULL "

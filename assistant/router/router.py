@@ -83,6 +83,7 @@ FILTER_OF_ENTITY = {
     "cohort": "cohort",  # the new customers of the period ("新客户贡献了多少销售额")
     "contact_channel": "contact_channel",  # contacts only: how ("上门拜访")
     "contact_purpose": "contact_purpose",  # contacts only: why ("催款")
+    "issue_category": "issue_category",  # tickets only: what about ("物流配送的客诉")
 }
 TIME_DIMS = {"day", "week", "month", "quarter", "year"}
 MAX_QUESTION_CHARS = 300  # one question; longer text is not routed (and would make every scan slow)
@@ -1190,6 +1191,9 @@ def _contact_words(ents: list[Entity], metrics: list[str]) -> list[Entity]:
     """How and why a contact was made ("上门拜访", "电话", "催款") filter contacts; a word that also names an order
     channel ("电话") is the order channel for any other measure, the contact channel for contacts."""
     contacts = bool(metrics) and all(_fact_of(m) in ("interactions", *TICKET_FACTS) for m in metrics)
+    tickets = bool(metrics) and all(_fact_of(m) in TICKET_FACTS for m in metrics)
+    if not tickets:  # what a ticket is about filters tickets only
+        ents = [e for e in ents if e.kind != "issue_category"]
     spans = {(e.start, e.end) for e in ents if e.kind in CONTACT_KINDS}
     if contacts:
         return [e for e in ents if not (e.kind == "channel" and (e.start, e.end) in spans)]

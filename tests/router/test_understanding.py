@@ -711,3 +711,8 @@ def test_kinds_of_the_subject_ranked(router: Router) -> None:
     plan = router.route("客户都在投诉啥?投诉最多的前三类")
     assert plan.args["by"] == ["issue_category"] and plan.args["top"] == 3
     assert router.route("按毛利给产品品类排个序").args["by"] == ["category"]
+
+
+def test_what_a_ticket_is_about_filters_tickets_only(router: Router) -> None:
+    assert router.route("今年关于物流配送的客诉有多少起").args["issue_category"] == ["物流配送"]
+    assert "issue_category" not in router.route("物流行业的客户今年销售额").args

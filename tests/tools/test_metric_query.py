@@ -1078,3 +1078,11 @@ def test_the_new_customers_cohort(con: duckdb.DuckDBPyConnection) -> None:
     assert one(con, "revenue", cohort=["new"], start=D(2024, 1, 1)) == 1450
     assert one(con, "orders", cohort="new", start=D(2024, 1, 1)) == 2  # O3, O5
     assert one(con, "revenue", cohort=["new"]) == 2030  # no start: everyone who ever bought
+
+
+def test_issue_category_and_channel_filter_tickets(con: duckdb.DuckDBPyConnection) -> None:
+    assert one(con, "tickets", issue_category=["质量"]) == 2  # T1, T3
+    assert one(con, "complaints", issue_category=["交付"]) == 1  # T4
+    assert one(con, "tickets", contact_channel=["微信"]) == 1  # T2 came in by WeChat
+    with pytest.raises(InputError):
+        one(con, "revenue", issue_category=["质量"])  # orders have no issue category
