@@ -716,3 +716,8 @@ def test_kinds_of_the_subject_ranked(router: Router) -> None:
 def test_what_a_ticket_is_about_filters_tickets_only(router: Router) -> None:
     assert router.route("今年关于物流配送的客诉有多少起").args["issue_category"] == ["物流配送"]
     assert "issue_category" not in router.route("物流行业的客户今年销售额").args
+
+
+def test_ranked_by_growth_in_english(router: Router) -> None:
+    plan = router.route("Q3 vs Q2: rank the regions by percentage revenue growth, fastest first")
+    assert plan.args["sort_by"] == "revenue_change_pct"
