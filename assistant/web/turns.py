@@ -142,10 +142,10 @@ def how_computed(ans: dict[str, Any], lang: str) -> str:
     return out + (f"\n\nSQL:\n```sql\n{sql}\n```" if sql else "")
 
 
-def _pieces(ans: dict[str, Any]) -> list[dict[str, Any]]:
-    """The parts that carry results: each part of a question that asked several things, else the answer."""
-    parts = [p for p in ans.get("parts") or [] if (p.get("data") or {}).get("rows")]
-    return parts or [ans]
+def _pieces(ans: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The parts that carry results, with their number in the answer's text ("**2.**"); else the answer."""
+    parts = [(i, p) for i, p in enumerate(ans.get("parts") or [], 1) if (p.get("data") or {}).get("rows")]
+    return parts or [(1, ans)]
 
 
 def messages(ans: dict[str, Any], files: list[str] | None = None) -> list[dict[str, Any]]:
@@ -159,7 +159,7 @@ def messages(ans: dict[str, Any], files: list[str] | None = None) -> list[dict[s
     out: list[dict[str, Any]] = []
     several = len(pieces) > 1
     tables = []
-    for i, p in enumerate(pieces, 1):
+    for i, p in pieces:
         data = p.get("data") or {}
         tab = table_html(data.get("columns") or [], data.get("rows") or [], lang, p.get("tool"))
         if tab:
@@ -168,7 +168,7 @@ def messages(ans: dict[str, Any], files: list[str] | None = None) -> list[dict[s
         text = ROW_LIST.sub("\n", text).rstrip()
     body = "\n\n".join([text, *tables, _sources(ans, lang)]).strip()
     out.append({"role": "assistant", "content": body})
-    for p in pieces:
+    for _, p in pieces:
         fig = views.figure(p)
         if fig is not None:
             out.append({"role": "assistant", "content": gr.Plot(fig, show_label=False)})

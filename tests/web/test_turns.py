@@ -94,3 +94,10 @@ def test_a_charts_words_are_in_the_readers_language() -> None:
     mixed["chart"] = {"kind": "line", "x": "month", "y": ["revenue", "orders"], "title_zh": "", "title_en": ""}
     fig = figure(mixed)  # an amount and a count are not drawn on one axis
     assert len(fig.data) == 1 and list(fig.data[0].x) == ["2026-01", "2026-02"]
+
+
+def test_a_part_without_rows_keeps_the_numbering_of_the_others() -> None:
+    first = {**ANS, "data": {"columns": [], "rows": []}, "tool": "search_docs"}
+    ans = {**ANS, "answer": "**1.** 概念\n\n**2.** 数字\n\n**3.** 数字", "parts": [first, ANS, ANS]}
+    text = messages(ans)[0]["content"]
+    assert "**第 2 部分**" in text and "**第 3 部分**" in text and "第 1 部分" not in text
