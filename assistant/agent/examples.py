@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 def bank_for(db: str | Path) -> ExampleBank:
     """Accepted corrections beside ``db``, reloaded when a review changes them (no file is created by reading)."""
-    store = FeedbackStore(feedback_path(db))
+    return bank_of(FeedbackStore(feedback_path(db)))
+
+
+def bank_of(store: FeedbackStore) -> ExampleBank:
+    """The accepted corrections of ``store`` as an example bank."""
 
     def accepted() -> list[Example]:
         return [Example(str(f.id), f.question, f.rewrite) for f in store.accepted() if f.rewrite]

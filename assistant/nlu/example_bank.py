@@ -151,9 +151,12 @@ class Matcher:
 
     def match(self, question: str) -> Match | None:
         """The closest confirmed phrasing for ``question``, with the question's values carried into it."""
+        loaded = self._load()
+        if not loaded:
+            return None  # no examples yet: nothing to read in the question
         question = unicodedata.normalize("NFKC", question).strip()
         spans = _spans(question, self.finder)
-        entries = self._load().get(_lang(question, spans), [])
+        entries = loaded.get(_lang(question, spans), [])
         if not entries:
             return None
         masked = _masked(question, spans)

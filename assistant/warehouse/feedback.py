@@ -97,6 +97,7 @@ def _clean(text: str | None, limit: int, what_zh: str, what_en: str) -> str | No
 class FeedbackStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._ready = False  # schema created (once per store, not on every read: reads run on every question)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -106,8 +107,10 @@ class FeedbackStore:
         try:
             if new:
                 os.chmod(self.path, 0o600)  # questions and answers hold customer data: the owner's only
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
+            if new or not self._ready:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(SCHEMA)
+                self._ready = True
             con.row_factory = sqlite3.Row
             yield con
         finally:

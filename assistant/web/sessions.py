@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 
 from assistant.agent import Assistant
-from assistant.agent.examples import bank_for
+from assistant.agent.examples import bank_of
 from assistant.answering.compose import compose_error
 from assistant.answering.conversation import Context
 from assistant.core.errors import AssistantError, InputError
@@ -116,7 +116,7 @@ class Sessions:
         self.audit = audit
         self.views_dir = views_dir or self.db.parent / f".{self.db.name}.views"
         self.feedback = FeedbackStore(feedback_path(self.db))
-        self.examples = bank_for(self.db)  # accepted corrections, shared by every assistant of this server
+        self.examples = bank_of(self.feedback)  # accepted corrections, shared by every assistant of this server
         self._gen: Generation | None = None
         self._old: list[Generation] = []
         self._numbers = 0
