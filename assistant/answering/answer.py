@@ -15,7 +15,6 @@ from assistant.answering.formatting import (  # noqa: F401 (re-exported: callers
     NAME_COLUMNS,
     RowLayout,
     _row_line,
-    _text,
     cell_kind,
     fmt,
     is_detail,
@@ -23,6 +22,7 @@ from assistant.answering.formatting import (  # noqa: F401 (re-exported: callers
     label,
     row_layout,
     spec,
+    text_value,
 )
 from assistant.answering.lead import lead_sentence
 from assistant.answering.writers import heading, write

@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from assistant.answering.value_names import english
 from tools.tables import load as load_table
 
 # ---- formatting ---------------------------------------------------------------------------------
@@ -174,7 +175,8 @@ def _change(v: float, of: str, lang: str) -> str:
     return _number(v, of, lang, sign="+")
 
 
-def _text(value: str, lang: str) -> str:
+def text_value(value: str, lang: str) -> str:
+    """A text value for the reader: a bilingual constant's half, a data value's English name in English."""
     # A tool's bilingual constant ("全部 / All") shows the reader's half; "(无)" is the tools' empty group.
     if " / " in value:
         left, right = value.split(" / ", 1)
@@ -182,6 +184,8 @@ def _text(value: str, lang: str) -> str:
             return left if lang == "zh" else right
     if value == "(无)" and lang != "zh":
         return "(none)"
+    if lang != "zh" and _CJK.search(value):
+        return english(value) or value
     return value
 
 
@@ -221,11 +225,11 @@ def fmt(
         return value.isoformat()
     if kind == "code":
         entry = _values(found).get(str(value))
-        return str(entry[lang]) if entry else _text(str(value), lang)
+        return str(entry[lang]) if entry else text_value(str(value), lang)
     if kind == "key":
         return label(str(value), lang, tool)
     if isinstance(value, str) or kind in ("name", "id", "text"):
-        return _text(str(value), lang)
+        return text_value(str(value), lang)
     if isinstance(value, Decimal):
         value = float(value)
     if not isinstance(value, (int, float)):

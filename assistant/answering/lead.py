@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.answering.formatting import fmt, kind_of, label
+from assistant.answering.formatting import fmt, kind_of, label, text_value
 from tools.base import ToolResult
 
 TOOL = "metric_query"
@@ -40,6 +40,8 @@ def _values(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) ->
                 v = _score_words(str(v), lang)
             elif k == "rep_id":
                 v = f"{v} 负责的客户" if lang == "zh" else f"{v}'s customers"
+            else:
+                v = text_value(str(v), lang)
             out.append(str(v))
     return out
 
@@ -87,12 +89,12 @@ def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
 
-def _name(row: list[Any], columns: list[str]) -> str | None:
+def _name(row: list[Any], columns: list[str], lang: str) -> str | None:
     """The group a row is about: its name column when it has one (customer_name, rep name…), else its first text."""
     for c in columns:
         if c.endswith("_name") and isinstance(row[columns.index(c)], str):
             return str(row[columns.index(c)])
-    return next((str(v) for v in row if isinstance(v, str)), None)
+    return next((text_value(str(v), lang) for v in row if isinstance(v, str)), None)
 
 
 def _change(row: dict[str, Any], metric: str, compare: str, lang: str) -> str:
@@ -137,7 +139,7 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
         return f"{m_label[:1].upper()}{m_label[1:]}{' ' + scope if scope else ''}: {value}{change}{end}"
     timed = len(by) == 1 and by[0] in ("day", "week", "month", "quarter", "year")
     # a period's key (2025, "2026-Q3") names its row when the row has no text
-    names = [(_name(r, result.columns) or (str(r[0]) if timed else None), r) for r in result.rows]
+    names = [(_name(r, result.columns, lang) or (str(r[0]) if timed else None), r) for r in result.rows]
     if any(n is None for n, _ in names):
         return None
     dim = label(by[0], lang, TOOL)

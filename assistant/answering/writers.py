@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from assistant.answering.formatting import _text, fmt, kind_of, label, row_layout, spec
+from assistant.answering.formatting import fmt, kind_of, label, row_layout, spec, text_value
 from knowledge.ourdocs import find_section
 from tools.base import ToolResult
 
@@ -68,7 +68,7 @@ def table() -> dict[str, Any]:
 # ---- scope: the filters and the period the answer applies to --------------------------------------------------
 def where(args: Mapping[str, Any], lang: str) -> str:
     """The filters as words: "华东、大型" / "华东, 大型"; a rep's customers by the rep's id."""
-    values = [str(v) for k in FILTERS for v in (args.get(k) or [])]
+    values = [text_value(str(v), lang) for k in FILTERS for v in (args.get(k) or [])]
     rep = args.get("rep_id") or []
     if rep:  # a rep's customers: "R031 名下" / "rep R031's accounts"
         reps = "、".join(str(r) for r in rep)
@@ -140,9 +140,9 @@ class _Reader:
         sep = "、" if self.lang == "zh" else "; "
         key = "name_zh" if self.lang == "zh" else "name_en"
         return sep.join(
-            f"{_text(str(d.get(key) or d['name']), self.lang)}({self.fmt(d['contribution'], 'contribution')})"
+            f"{text_value(str(d.get(key) or d['name']), self.lang)}({self.fmt(d['contribution'], 'contribution')})"
             if self.lang == "zh"
-            else f"{_text(str(d.get(key) or d['name']), self.lang)} ({self.fmt(d['contribution'], 'contribution')})"
+            else f"{text_value(str(d.get(key) or d['name']), self.lang)} ({self.fmt(d['contribution'], 'contribution')})"
             for d in top
         )
 
@@ -172,7 +172,7 @@ class _Reader:
         cols = self.r.columns
         for c in ("customer_name", "name"):
             if c in cols and row[cols.index(c)]:
-                return _text(str(row[cols.index(c)]), self.lang)
+                return text_value(str(row[cols.index(c)]), self.lang)
         if "customer_id" in cols:
             cid = str(row[cols.index("customer_id")])
             return self.names.get(cid, cid)

@@ -1,11 +1,12 @@
 () => {
   // Sorting an answer's table by a click on its header (assistant/web/turns.py writes the tables): numbers and
-  // dates by the raw value in each cell's title, text by what it shows; the first rows stay the visible ones.
+  // dates by the raw value in each cell's title, text by what it shows (a value shown by
+  // its English name too); the first rows stay the visible ones.
   const SHOWN = 10;
   const key = (row, i) => {
     const cell = row.cells[i];
     if (!cell) return "";
-    const raw = cell.getAttribute("title");
+    const raw = cell.classList.contains("named") ? null : cell.getAttribute("title");
     if (raw !== null && raw !== "" && !isNaN(Number(raw))) return Number(raw);
     return raw || cell.textContent.trim();
   };

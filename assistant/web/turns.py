@@ -101,7 +101,13 @@ def table_html(columns: list[str], rows: list[list[Any]], lang: str, tool: str |
             v = row[i] if i < len(row) else None
             raw = _raw(v)
             shown = html.escape(fmt(v, columns[i], lang, tool))
-            cells.append(f'<td class="num" title="{html.escape(raw)}">{shown}</td>' if raw else f"<td>{shown}</td>")
+            if raw:
+                cells.append(f'<td class="num" title="{html.escape(raw)}">{shown}</td>')
+            elif isinstance(v, str) and shown != html.escape(v):
+                # a data value shown by its English name: the value itself on hover, as the data and downloads hold it
+                cells.append(f'<td class="named" title="{html.escape(v)}">{shown}</td>')
+            else:
+                cells.append(f"<td>{shown}</td>")
         opening = '<tr class="more">' if n >= SHOWN_ROWS else "<tr>"
         body.append(f"{opening}{''.join(cells)}</tr>")
     t = _t(lang)

@@ -39,7 +39,7 @@ CASES = [
         [[23_465_553.46]],
         ("2026年", "2026"),
         "2026年,华东的销售额 2,346.6万。",
-        "Revenue in 华东 (2026): 23,465,553.",
+        "Revenue in East China (2026): 23,465,553.",
     ),
     (
         {"metrics": ["revenue"], "by": [], "compare": "same_period_last_year"},
@@ -97,7 +97,7 @@ def test_shares_are_said_with_their_group() -> None:
     res = result({"metrics": ["revenue"], "by": ["channel"], "share": True}, ["channel", "revenue", "revenue_share"],
                  [["线上", 334.0, 0.334], ["直销", 273.0, 0.273]])  # fmt: skip
     assert "线上(334,占 33.4%)" in (lead_sentence(res, "zh", None) or "")
-    assert "线上 (334, 33.4% of the total)" in (lead_sentence(res, "en", None) or "")
+    assert "Online (334, 33.4% of the total)" in (lead_sentence(res, "en", None) or "")
 
 
 def test_no_sentence_for_other_tools_or_empty_results() -> None:
