@@ -27,6 +27,7 @@ import numpy as np
 from assistant.core.config import ROOT
 from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
+from knowledge import facets as F
 from knowledge import text as T
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature
@@ -40,7 +41,7 @@ from knowledge.split import chunk_text
 from knowledge.typos import correct
 from knowledge.vector import VectorIndex
 
-FORMAT = 6  # 6: several vectors per section with the sentence encoder (text, heading, questions)
+FORMAT = 7  # 6: several vectors per section with the sentence encoder (text, heading, questions); 7: sections' facets
 SNIPPET = 180
 _VIEW = re.compile(r"\|(?:h|q\d+)$")  # a view's id is its chunk's id (which ends in :<n>) plus |h or |q<n>
 
@@ -150,6 +151,7 @@ def chunk_document(doc: Document, questions: dict[str, list[str]] | None = None)
                     position=pos,
                     topics=doc.topics,
                     questions=questions.get(sec.anchor, []) if ci == 1 else [],
+                    facets=sec.facets,
                 )
             )
     return out
@@ -244,6 +246,36 @@ def content_query(query: str, qw: dict[str, float]) -> dict[str, float]:
     return out
 
 
+def section_facets(
+    chunks: list[dict[str, Any]], twin: dict[str, str]
+) -> tuple[dict[str, frozenset[str]], dict[str, dict[str, str]]]:
+    """Chunk id → the kinds of answer its section is (knowledge/facets.py) and the properties it describes.
+
+    Kinds: the generic kind its anchor names (our documents' what/why/how/actions/example), those its heading's cue
+    words name, in either language version of the section (亏损客户:为什么大客户也会亏钱 → why), or instead
+    those its document declares (a heading's cue word can mislead: 并列怎么办 is about ties, not actions). Properties: declared, else those its heading describes (a user's page has no front matter).
+    Read when the index is loaded, so a change of the cue table needs no rebuild."""
+    of_anchor = _intent_of_anchor()
+    by_id = {c["id"]: c for c in chunks}
+    own: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
+    for c in chunks:
+        kinds, props = F.declared(c.get("facets", []))
+        head = c["heading"] if c["heading"] != c["title"] else ""
+        kinds = kinds or F.kinds_of(head)  # a declaration is the document's word: it replaces what the heading says
+        if c["kind"] == "doc" and c["anchor"] in of_anchor:
+            kinds |= {of_anchor[c["anchor"]]}
+        own[c["id"]] = (kinds, props or F.properties_of(head))
+    kinds_out: dict[str, frozenset[str]] = {}
+    props_out: dict[str, dict[str, str]] = {}
+    for cid, (kinds, props) in own.items():
+        other = twin.get(cid)
+        if other in by_id:
+            kinds = kinds | own[other][0]
+            props = props or own[other][1]
+        kinds_out[cid], props_out[cid] = kinds, props
+    return kinds_out, props_out
+
+
 class _State:
     """What search needs in memory: chunks, BM25 over their tokens."""
 
@@ -274,6 +306,7 @@ class _State:
             and (k := (c["doc_id"], c["anchor"], c["position"].get("chunk"), _other(c["language"]))) in place
         }
         self.head = BM25([c["head_tokens"] for c in chunks], k1=float(cfg["k1"]), b=float(cfg["b"]))
+        self.kinds, self.props = section_facets(chunks, self.twin)
         # each document's sections with term weights from that document alone: a word every section
         # of the document uses (its own subject) tells nothing about which section is meant
         members: dict[str, list[int]] = {}
@@ -754,8 +787,9 @@ class KnowledgeBase:
                 c = state.chunks[i]
                 if lang is not None and c["language"] != lang:
                     continue
-                k = kind(c)
-                bonus = ishare * float(table[k].get("bonus", 1.0)) if k in asked else 0.0
+                kinds = state.kinds.get(c["id"], frozenset())
+                met = kinds & asked
+                bonus = ishare * max(float(table[x].get("bonus", 1.0)) for x in met) if met else 0.0
                 own = gamma * fused_by_id.get(c["id"], 0.0) + (1 - gamma) * best
                 scores[c["id"]] = factor(c) * (own + support) + best * (within[j] + bonus)
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -794,6 +828,23 @@ class KnowledgeBase:
         lead = ranked[0][1]
         near = max(sims.get(cid, far) for cid, _ in ranked[:20])
         out = [(cid, sc - share * lead * (near - sims.get(cid, far))) for cid, sc in ranked]
+        return sorted(out, key=lambda kv: (-kv[1], kv[0]))
+
+    @staticmethod
+    def _property_agreement(
+        ranked: list[tuple[str, float]], state: _State, query: str, share: float
+    ) -> list[tuple[str, float]]:
+        """Last stage: the properties the question describes against each section's (knowledge/facets.py).
+
+        A section gains ``share`` x its own score x the agreement (-1 to 1) of its properties with the question's
+        (卖得好但不怎么涨了: share high, growth low → the cash cows, not the stars). In proportion to its own score:
+        the properties choose among the sections the question is about (which quadrant); they do not bring in
+        another document's (*our biggest buyers* → cash cows). Last, because neither the encoder nor the words tell
+        these sections apart: a term in an earlier stage was undone by the encoder's closeness."""
+        props = F.properties_of(query) if share and ranked else {}
+        if not props:
+            return ranked
+        out = [(cid, sc + share * F.agreement(props, state.props.get(cid, {})) * max(sc, 0.0)) for cid, sc in ranked]
         return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
     @staticmethod
@@ -878,6 +929,7 @@ class KnowledgeBase:
             fused = self._semantic_adjust(fused, sims, float(cfg["semantic"]["rerank_share"]))
             scfg = cfg["semantic"]
             fused = self._summary_penalty(fused, state, int(scfg["summary_tools"]), float(scfg["summary_penalty"]))
+        fused = self._property_agreement(fused, state, query, float(cfg["rerank"]["property_share"]))
         qlang = lang or asked_in
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:

@@ -15,6 +15,8 @@ class Section(BaseModel):
     text: str
     line: int = 0  # first line in the source (0-based)
     page: int | None = None  # PDF page (1-based)
+    # what kind of answer it is and the properties it describes, as its document declares them (knowledge/facets.py)
+    facets: list[str] = Field(default_factory=list)
 
 
 class Document(BaseModel):
@@ -46,6 +48,7 @@ class Chunk(BaseModel):
     topics: list[str] = Field(default_factory=list)
     # the section's typical questions (knowledge/questions/): searched, never shown (not in text or snippets)
     questions: list[str] = Field(default_factory=list)
+    facets: list[str] = Field(default_factory=list)  # the section's declared facets (Section.facets)
 
     def embed_text(self, questions: bool = True) -> str:
         """What the vector sees: title and heading give a short body its context; the typical questions

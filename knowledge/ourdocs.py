@@ -15,6 +15,7 @@ import yaml
 
 from assistant.core.config import ROOT
 from assistant.core.errors import InputError
+from knowledge.facets import check_declared
 from knowledge.models import Document, Section
 
 DOCS_DIR = Path(__file__).parent / "docs"
@@ -56,6 +57,10 @@ def parse_doc(text: str, source: str) -> Document:
     lang = str(meta.get("language") or meta.get("lang") or Path(source).parent.name or "zh")
     lines = body.splitlines()
     title = str(meta.get("title") or "")
+    # facets: {anchor: [kind or "dimension level", ...]}: what a section answers and the properties it describes
+    declared = meta.get("facets") or {}
+    if not isinstance(declared, dict):
+        raise InputError(f"{source}: facets 应是 锚点: [..] 的映射。", f"{source}: facets must map anchors to lists.")
     sections: list[Section] = []
     heading, anchor, start, buf = "", "", offset, []
     in_fence = False
@@ -63,7 +68,15 @@ def parse_doc(text: str, source: str) -> Document:
     def flush() -> None:
         body_text = "\n".join(buf).strip()
         if body_text:
-            sections.append(Section(anchor=anchor, heading=heading or title, text=body_text, line=start))
+            sections.append(
+                Section(
+                    anchor=anchor,
+                    heading=heading or title,
+                    text=body_text,
+                    line=start,
+                    facets=_as_list(declared.get(anchor)),
+                )
+            )
 
     for i, line in enumerate(lines):
         if _FENCE.match(line.strip()):
@@ -81,6 +94,10 @@ def parse_doc(text: str, source: str) -> Document:
         else:
             buf.append(line)
     flush()
+    bad = [f"{source}: facets name no section {a!r}" for a in declared if a not in {s.anchor for s in sections}]
+    bad += [m for s in sections for m in check_declared(s.facets, f"{source}#{s.anchor}")]
+    if bad:
+        raise InputError("front matter facets 有误:" + "; ".join(bad), "Bad front matter facets: " + "; ".join(bad))
     if not title:
         raise InputError(
             f"{source}: 缺少标题(front matter 的 title 或 # 标题)。",
