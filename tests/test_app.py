@@ -140,7 +140,7 @@ def test_single_user_mode_says_so_and_serves_loopback_only(single_user: str, bro
     page.get_by_text("单用户模式").first.wait_for(timeout=30_000)
     page.locator("#question textarea").fill("各大区今年的销售额")
     page.locator("#send").click()
-    page.get_by_text("销售额 按 大区").first.wait_for(timeout=60_000)
+    page.get_by_text("按大区的销售额").first.wait_for(timeout=60_000)
     page.locator("#chatbot .js-plotly-plot").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "app_single_user_chat.png"), full_page=True)
     assert single_user.startswith("http://127.0.0.1:")  # --host 0.0.0.0 was refused without users
@@ -159,7 +159,7 @@ def test_salesperson_signs_in_and_sees_only_their_customers(multi_user: str, bro
 
     page.locator("#question textarea").fill("销售额最高的10个客户")
     page.locator("#send").click()
-    page.get_by_text("销售额 按 客户").first.wait_for(timeout=60_000)
+    page.get_by_text("按客户的销售额").first.wait_for(timeout=60_000)
     page.wait_for_timeout(500)
     ids = table_ids(page)
     assert ids and set(ids) <= mine

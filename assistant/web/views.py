@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pandas as pd
@@ -35,9 +34,6 @@ def _axis_column(name: str | None, columns: list[str], lang: str) -> str | None:
 
 def _title(spec: dict[str, Any], x: str, ys: list[str], lang: str, tool: str | None) -> str:
     title = str(spec.get("title_zh" if lang == "zh" else "title_en") or "")
-    m = re.fullmatch(r"(.+?) 按 (.+)", title) if lang == "zh" else None
-    if m:  # "销售额 按 月" reads as a log line: "按月的销售额"
-        return f"按{m.group(2)}的{m.group(1)}"
     if title:
         return title[:1].upper() + title[1:]
     # words inside a sentence: labels as they are, only the title's first letter capitalised

@@ -171,7 +171,7 @@ def test_a_profile_names_the_customer_and_counts_orders(sample_con: duckdb.DuckD
 
 @pytest.mark.parametrize(
     ("lang", "want"),
-    [("zh", "**华东 2026年第3季度 销售额 按 客户**"), ("en", "**Revenue by customer — East China, Q3 2026**")],
+    [("zh", "**华东 2026年第3季度 按客户的销售额**"), ("en", "**Revenue by customer — East China, Q3 2026**")],
 )
 def test_a_heading_says_what_was_asked(lang: str, want: str) -> None:
     from tools.base import Chart, ToolResult
@@ -183,7 +183,7 @@ def test_a_heading_says_what_was_asked(lang: str, want: str) -> None:
         columns=["customer_id", "customer_name", "revenue"],
         rows=[["C1", "甲公司", 540_449.0], ["C2", "乙公司", 450_603.0]],
         chart=Chart(
-            kind="bar", x="customer_name", y=["revenue"], title_zh="销售额 按 客户", title_en="Revenue by customer"
+            kind="bar", x="customer_name", y=["revenue"], title_zh="按客户的销售额", title_en="Revenue by customer"
         ),
     )
     text = result_text(

@@ -9,7 +9,7 @@ from assistant.web.turns import SHOWN_ROWS, messages, shown_columns, table_html
 ANS = {
     "question": "华东区今年销售额前十的客户",
     "language": "zh",
-    "answer": "华东销售额按客户:甲(137.1万)等。\n\n**华东 2026年 销售额 按 客户**\n\n前 2 行(共 2 行):\n1. 甲:销售额 137.1万\n2. 乙:销售额 3万",
+    "answer": "华东销售额按客户:甲(137.1万)等。\n\n**华东 2026年 按客户的销售额**\n\n前 2 行(共 2 行):\n1. 甲:销售额 137.1万\n2. 乙:销售额 3万",
     "tool": "metric_query",
     "arguments": {"metrics": ["revenue"], "by": ["customer"]},
     "as_of": "2026-10-30",
@@ -18,7 +18,7 @@ ANS = {
         "rows": [["C1", "甲", 1371397.78], ["C2", "乙", 30000]],
     },
     "sql": ["SELECT 1"],
-    "chart": {"kind": "bar", "x": "customer_name", "y": "revenue", "title_zh": "销售额 按 客户", "title_en": ""},
+    "chart": {"kind": "bar", "x": "customer_name", "y": "revenue", "title_zh": "按客户的销售额", "title_en": ""},
     "notices": ["注意"],
     "citations": [],
     "suggestions": [],
