@@ -23,7 +23,7 @@ HOLDS = {
 
 @dataclass(frozen=True)
 class Refusal:
-    reason: str  # read_only or missing
+    reason: str  # read_only, action or missing
     zh: str
     en: str
 
@@ -34,6 +34,8 @@ class Refusal:
 @dataclass(frozen=True)
 class _Limits:
     read_only: tuple[re.Pattern[str], ...]
+    actions: tuple[re.Pattern[str], ...]
+    asks: re.Pattern[str]
     missing: tuple[tuple[str, str, re.Pattern[str]], ...]  # (what zh, what en, words)
 
 
@@ -46,7 +48,8 @@ def _limits() -> _Limits:
         zh = [re.escape(w) for w in entry.get("zh", [])]
         en = [rf"\b{re.escape(w)}\b" for w in entry.get("en", [])]
         missing.append((entry["what"]["zh"], entry["what"]["en"], re.compile("|".join(zh + en), re.IGNORECASE)))
-    return _Limits(read_only, tuple(missing))
+    actions = tuple(re.compile(p, re.IGNORECASE) for p in raw["actions"])
+    return _Limits(read_only, actions, re.compile(raw["asks"], re.IGNORECASE), tuple(missing))
 
 
 def refusal(question: str) -> Refusal | None:
@@ -64,6 +67,13 @@ def refusal(question: str) -> Refusal | None:
             "我只能读取和分析数据,不能修改或删除(数据仓库对助手是只读的)。请在业务系统里操作;需要的话,我可以先把相关的数据查出来。",
             "I can only read and analyse the data, not change or delete it (the warehouse is read-only to the "
             "assistant). Make the change in your source system; I can look up the records concerned first.",
+        )
+    if any(p.search(question) for p in limits.actions) and not limits.asks.search(question):
+        return Refusal(
+            "action",
+            "我只能查询和分析数据,不能替您发邮件、发消息、打电话或安排日程。需要的话,我可以先把要联系的客户名单查出来。",
+            "I can only look up and analyse the data; I cannot send emails or messages, make calls or book meetings. "
+            "I can list the customers concerned first.",
         )
     for what_zh, what_en, words in limits.missing:
         if words.search(question):

@@ -138,6 +138,12 @@ def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureRe
     best_score, best = scored[0]
     tied = [f for s, f in scored if s == best_score]
     if len({f.metric for f in tied}) > 1:
+        # "还没付钱的发票有几张": of two quantities named, the one with a question word is asked for
+        asked = {p.key for p in parts if p.kind == "quantity" and asking().search(q.lower(), p.start, p.end)}
+        if asked and 0 < len(narrowed := [f for f in tied if asked & set(f.qtys)]) < len(tied):
+            tied = narrowed
+            best = tied[0]
+    if len({f.metric for f in tied}) > 1:
         # "我的客户里有几张发票逾期没付": the thing counted is the object right after the quantity word
         counted = _counted_object(parts)
         tied = [f for f in tied if f.object == counted]
@@ -228,6 +234,13 @@ def with_companions(metrics: list[str], q: str, skip: list[tuple[int, int]] | No
         if m in comp and comp[m] not in metrics:
             out.append(comp[m])
     return out
+
+
+@cache
+def asking() -> re.Pattern[str]:
+    """The words that ask for a quantity ("几", "多少", "how many"): measures.yaml `asking`."""
+    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
+    return re.compile(raw["asking"], re.IGNORECASE)
 
 
 @cache

@@ -553,9 +553,9 @@ SAME_UNIT_LAST_YEAR_RE = re.compile(
     r"|\bsame\s+(?:quarter|month|week)\s+a\s+year\s+(?:ago|earlier|before)\b",
     re.IGNORECASE,
 )
-# The period before, however it is worded: "跟再前一个季度比", "和上一期相比", "against the prior quarter".
+# The period before, however it is worded: "跟再前一个季度比", "比再往前一个季度", "和上一期相比", "against the prior quarter".
 PREVIOUS_UNIT_RE = re.compile(
-    r"(?:比|跟|和|与|较|对比|相比|相较)\s*(?:于)?\s*(?:再)?\s*(?:上|前)\s*(?:上)?\s*(?:一)?\s*(?:个)?\s*"
+    r"(?:比|跟|和|与|较|对比|相比|相较)\s*(?:于)?\s*(?:再)?\s*(?:往)?\s*(?:上|前)\s*(?:上|推)?\s*(?:一)?\s*(?:个)?\s*"
     r"(?:季度|季|月份?|期|周|星期)"
     r"|\b(?:vs\.?|versus|compared\s+(?:with|to)|against|than)\s+(?:the\s+)?(?:previous|prior|preceding|last)\s+"
     r"(?:month|quarter|period|week|half)\b",

@@ -217,5 +217,6 @@ COMMON_WORDS = frozenset(
     today quarter month week year years months weeks days since until every other first second third
     fourth fifth last least most more less total number numbers show shows tell give list much many
     customer customers stores store right still money from with what when will your ours they them
-    buying bought spend spent great small large medium share shares sales""".split()
+    buying bought spend spent great small large medium share shares sales terms across worse shipping
+    absolute""".split()
 )

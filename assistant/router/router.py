@@ -154,7 +154,7 @@ TOP_RE = [
     re.compile(rf"\btop\s+({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\b", re.IGNORECASE),
     # the other end: "bottom 3", "倒数5名", "后三名" (the ascending cue sets the order)
     re.compile(
-        rf"(?:\bbottom\s*|\blast\s+|倒数第?)\s*({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\s*(?:名|个|位|家)?(?!\s*(?:天|个月|月|年|周|days?|weeks?|months?|years?|quarters?))|后\s*({NUMBER_RE})\s*名",
+        rf"(?:\bbottom\s*|\blast\s+|倒数第?)\s*({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)(?![\d.])\s*(?:名|个|位|家)?(?!\s*(?:天|个月|月|年|周|days?|weeks?|months?|years?|quarters?))|后\s*({NUMBER_RE})\s*名",
         re.IGNORECASE,
     ),
 ]
@@ -226,6 +226,9 @@ PRODUCT_WORD_RE = CUES["product_word"]
 # A grouping that a tool names differently ("category" of the attention tool is the issue category).
 TOOL_DIM_ALIASES = {"issue_category": "category"}
 NO_ORDERS_RE = CUES["no_orders"]
+WINDOW_RE = CUES["window"]
+HOW_MANY_RE = CUES["how_many"]
+COUNT_ROWS_LIMIT = 100_000  # the metric layer's most rows: a count of customers that match is the number of rows
 # "四个季度的销售额分别是多少": each period of the unit named.
 UNIT_WORDS = (("季度", "quarter"), ("quarter", "quarter"), ("月", "month"), ("month", "month"), ("年", "year"))
 GROWTH_RANK_RE = CUES["growth_rank"]
@@ -409,8 +412,11 @@ class Router:
         named = self._winner_named(r, previous)
         if named is not None:
             return named
-        if r.metrics or r.dims or r.intents or r.customers:  # its period and filters are carried from the first
-            return None
+        # "…, and which sold the least?": a measure of its own that is the earlier part's measure again names nothing
+        # new, so the part is still the earlier ranking turned
+        same_measure = bool(r.metrics) and set(r.metrics) <= set(previous.args.get("metrics") or [])
+        if (r.metrics and not same_measure) or r.dims or r.intents or r.customers:
+            return None  # its period and filters are carried from the first
         if not (SUPERLATIVE_RE.search(r.q) or SINGULAR_CUE_RE.search(r.q)):
             return None
         args = {**previous.args, "order": "asc" if r.cues["ascending"] else "desc"}
@@ -816,6 +822,16 @@ class Router:
                 by.insert(0, dim)
         having = []
         inactive = _inactive_days(q)
+        if (
+            inactive is not None
+            and time
+            and time.period.days == inactive
+            and WINDOW_RE.search(q)
+            and NO_ORDERS_RE.search(q)
+        ):
+            # "haven't bought anything in the last 90 days": nothing bought in that window, so customers on record who
+            # never bought count too (read below as no orders in the period), not only past buyers gone quiet
+            inactive = None
         if inactive is not None:
             having.append({"metric": "days_since_last_order", "op": ">", "value": inactive})
             if "days_since_last_order" not in metrics:
@@ -926,6 +942,10 @@ class Router:
                 )
         if having:
             args["having"] = having
+            if by == ["customer"] and (COUNT_CUSTOMERS_RE.search(q) or HOW_MANY_RE.search(q)) and not top:
+                # "最近90天都没下单的客户有多少": the answer is the number of rows, so every row is counted, not the
+                # first page of a list
+                args["limit"] = COUNT_ROWS_LIMIT
         plan.args = self._validated(spec.args_model, args, plan, lang)
         plan.reason = f"metric_query: {', '.join(metrics)} by {', '.join(args['by']) or 'total'}"
         return plan

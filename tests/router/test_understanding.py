@@ -721,3 +721,87 @@ def test_what_a_ticket_is_about_filters_tickets_only(router: Router) -> None:
 def test_ranked_by_growth_in_english(router: Router) -> None:
     plan = router.route("Q3 vs Q2: rank the regions by percentage revenue growth, fastest first")
     assert plan.args["sort_by"] == "revenue_change_pct"
+
+
+# ---- round 6 -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which of my accounts bought nothing last month?",
+        "which customers didn't buy anything in Q2",
+        "list the accounts that haven't ordered this year",
+    ],
+)
+def test_english_negations_of_buying_list_customers_with_no_orders(router: Router, question: str) -> None:
+    plan = router.route(question, Context(user_rep_id="R003"))
+    assert plan.args["by"] == ["customer"], plan.args
+    assert plan.args["having"] == [{"metric": "revenue", "op": "=", "value": 0}]
+
+
+def test_nothing_bought_in_the_last_n_days_is_a_window_not_recency(router: Router) -> None:
+    # in the window: customers on record with no order in it (those who never bought count too)
+    plan = router.route(
+        "how many of my customers have not bought anything in the past 60 days", Context(user_rep_id="R003")
+    )
+    assert plan.args["having"] == [{"metric": "revenue", "op": "=", "value": 0}] and "start" in plan.args
+    assert plan.args["limit"] >= 10_000  # a count is the number of rows, all of them
+    # recency: days since the last order, past buyers only
+    plan = router.route("超过60天没下单的客户有几家")
+    assert plan.args["having"] == [{"metric": "days_since_last_order", "op": ">", "value": 60}]
+
+
+def test_last_n_days_is_no_bottom_n(router: Router) -> None:
+    plan = router.route("how many accounts haven't bought anything in the last 90 days")
+    assert "top" not in plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        ("What's the combined credit limit of our customers in South China?",
+         {"metrics": ["credit_limit"], "region": ["华南"], "by": []}),
+        ("Which region had the thinnest gross margin last year?", {"by": ["region"], "top": 1, "order": "asc"}),
+        ("which product line is the cheapest on average", {"order": "asc"}),
+    ],
+)  # fmt: skip
+def test_totals_and_the_low_end_said_in_other_words(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("which account has the most unpaid invoices", "unpaid_invoices"),  # the most of a plural thing: a count
+        ("which region has the most overdue invoices", "overdue_invoices"),
+        ("已经过了到期日还没付钱的发票有几张", "overdue_open_invoices"),  # 几张 asks; 钱 is what was not paid
+        ("过期没付的发票一共多少钱", "overdue_amount"),
+        ("which account owes us the most", "unpaid_amount"),
+    ],
+)
+def test_the_quantity_asked_for_decides_the_measure(router: Router, question: str, metric: str) -> None:
+    assert router.route(question).args["metrics"][0] == metric
+
+
+def test_a_later_part_with_the_same_measure_is_the_earlier_ranking_turned(router: Router) -> None:
+    first, second = router.parts("Which city sold the most last year, and which sold the least?")
+    previous = router.route(first)
+    plan = router.elliptical(second, previous)
+    assert plan is not None and plan.args["by"] == ["city"] and plan.args["order"] == "asc"
+
+
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        ("Which city added the most revenue from Q1 to Q2 2026?", {"sort_by": "revenue_change", "by": ["city"]}),
+        ("中型客户贡献了去年销售额的百分之几", {"share": True, "by": ["size"]}),
+        ("上个月的订单数比再往前一个月多了还是少了", {"compare": "previous_period"}),
+        ("Show me our accounts in the education industry", {"by": ["customer"], "industry": ["教育"]}),
+        ("举个信用分析的例子:今年哪个大区销售额最高", {"by": ["region"], "top": 1}),  # the framing is set aside
+    ],
+)  # fmt: skip
+def test_shapes_said_in_other_words(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args

@@ -155,6 +155,7 @@ ALL_HISTORY: dict[str, Any] = {
     "cancelled_orders": 1,  # O6
     "cancelled_amount": 200,  # O6: P2 1×200
     "overdue_open_invoices": 2,  # unpaid at 06-30 and past due: V2 (due 05-10), V3 (due 03-21, paid only 07-15)
+    "unpaid_invoices": 3,  # unpaid at 06-30, due or not: V2, V3 (paid only 07-15), V4
     "overdue_rate": 100 * 2 / 4,  # V2, V3 of V1..V4
     "promoters": 2,  # S5 9, S1 10
     "detractors": 1,  # S3 3
@@ -225,6 +226,7 @@ H1_2024: dict[str, Any] = {
     "overdue_customers": 2,  # a snapshot at 06-30
     # snapshots at the end do not depend on the start
     "overdue_open_invoices": 2,
+    "unpaid_invoices": 3,
     "active_customers": 2,
     "open_tickets": 2,
     "overdue_amount": 750,
