@@ -121,6 +121,12 @@ def test_an_english_question_gets_english_headers_and_a_download(site, chromium)
     path = got.value.path()
     head = Path(path).read_text(encoding="utf-8-sig").splitlines()[0]
     assert "Revenue" in head or "revenue" in head.lower(), head  # readable headers, raw values
+    # the data's Chinese values by their English names, the value itself on hover
+    ask(page, "revenue by region this year", tables=2)
+    named = page.locator("#chatbot table.ans-table").nth(1).locator("td.named")
+    assert named.count() == 7, named.count()
+    shown = {named.nth(i).get_attribute("title"): named.nth(i).inner_text() for i in range(named.count())}
+    assert shown["华东"] == "East China" and shown["西南"] == "Southwest China", shown
     page.close()
 
 
