@@ -149,3 +149,16 @@ def test_facet_stage_leaves_a_question_without_facets_alone(kb: KnowledgeBase, m
     before = [(h.anchor, h.score) for h in kb.search(q, k=5)]
     monkeypatch.setitem(T.rules()["rerank"], "property_share", 0.0)
     assert [(h.anchor, h.score) for h in kb.search(q, k=5)] == before
+
+
+def test_cue_tables_hold_no_control_characters() -> None:
+    # "\b" in a double-quoted YAML string is a backspace, not a word boundary: such a cue silently never matches
+    rr = T.rules()["rerank"]
+    cues = [c for p in rr["intents"].values() for c in (*p["zh"], *p["en"])]
+    cues += [c for dim in rr["properties"].values() for lv in dim.values() for c in (*lv["zh"], *lv["en"])]
+    assert [c for c in cues if any(ord(ch) < 32 for ch in c)] == []
+
+
+@pytest.mark.parametrize(("query", "kind"), [("what's going on with churn", "why"), ("what's RFM", "what")])
+def test_apostrophe_cues_match(query: str, kind: str) -> None:
+    assert kind in kinds_of(query)
