@@ -429,6 +429,13 @@ def _fact_aliases(fact: dict[str, Any]) -> set[str]:
     return have
 
 
+def _sliceable_by(metric: str) -> list[str]:
+    """The dimensions ``metric`` can be broken down by (what an error suggests instead)."""
+    md = METRICS[metric]
+    have = _fact_aliases(FACTS[md["fact"]])
+    return [d for d in _all_dimensions() if not set(_dim_spec(d, md["fact"]).get("needs", [])) - have]
+
+
 def check_compatible(metrics: list[str], by: list[str]) -> None:
     """Raise InputError when a metric cannot be sliced by a dimension (e.g. NPS by product)."""
     dims = _all_dimensions()
@@ -446,10 +453,13 @@ def check_compatible(metrics: list[str], by: list[str]) -> None:
                     if "date" in missing
                     else f"{fact['en']} are not linked to {dims[d]['en']}"
                 )
+                # in the reader's words (no ids): what cannot be done, why, and what can be asked instead
+                other = [x for x in _sliceable_by(m) if not dims[x].get("derived")][:6]
                 raise InputError(
-                    f"指标 {m}({md['zh']})不能按 {d}({dims[d]['zh']})切分:{why_zh}。请去掉该维度或分开查询。",
-                    f"Metric {m} ({md['en']}) cannot be sliced by {d} ({dims[d]['en']}): {why_en}. "
-                    "Drop that dimension or ask separately.",
+                    f"{md['zh']}不能按{dims[d]['zh']}拆分:{why_zh}。"
+                    f"可以按{'、'.join(dims[x]['zh'] for x in other)}等查看,或去掉「按{dims[d]['zh']}」。",
+                    f"{md['en']} cannot be broken down by {dims[d]['en']}: {why_en}. "
+                    f"Ask for it by {', '.join(dims[x]['en'] for x in other)}, or without the {dims[d]['en']}.",
                     metric=m,
                     dimension=d,
                 )

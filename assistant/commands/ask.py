@@ -65,9 +65,11 @@ def _print_answer(ans: dict[str, object], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(ans, ensure_ascii=False, indent=2))
         return
-    typer.echo(str(ans["answer"]))
+    text = str(ans["answer"])
+    typer.echo(text)
     for n in ans.get("notices") or []:  # type: ignore[union-attr]
-        typer.echo(f"! {n}")
+        if str(n) not in text:  # an error is the answer's text and its notice: said once, as in the chat
+            typer.echo(f"! {n}")
 
 
 def register(app: typer.Typer) -> None:

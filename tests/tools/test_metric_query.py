@@ -1088,3 +1088,12 @@ def test_issue_category_and_channel_filter_tickets(con: duckdb.DuckDBPyConnectio
     assert one(con, "tickets", contact_channel=["微信"]) == 1  # T2 came in by WeChat
     with pytest.raises(InputError):
         one(con, "revenue", issue_category=["质量"])  # orders have no issue category
+
+
+def test_a_breakdown_that_cannot_be_made_says_what_can_be_asked_instead(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(InputError) as err:
+        q(con, metrics=["nps"], by=["product"])  # survey answers are not about a product
+    zh, en = err.value.zh, err.value.en
+    assert zh.startswith("NPS 净推荐值不能按产品拆分") and "可以按" in zh and "大区" in zh and "去掉「按产品」" in zh
+    assert en.startswith("NPS cannot be broken down by product") and "region" in en.split("Ask for it by")[1]
+    assert "nps" not in zh + en and "product (" not in en  # no identifiers in what the reader sees
