@@ -466,8 +466,8 @@ def check_compatible(metrics: list[str], by: list[str]) -> None:
         for need in md.get("needs", []):
             if need not in by:
                 raise InputError(
-                    f"指标 {m}({md['zh']})是逐个客户计算的,请加上维度 {need}(按{dims[need]['zh']})。",
-                    f"Metric {m} ({md['en']}) is per {need}; add the dimension {need}.",
+                    f"{md['zh']}是逐个{dims[need]['zh']}计算的,请按{dims[need]['zh']}查看。",
+                    f"{md['en']} is computed per {dims[need]['en']}; ask for it by {dims[need]['en']}.",
                     metric=m,
                 )
 
