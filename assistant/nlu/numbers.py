@@ -97,3 +97,25 @@ def parse_number(text: str) -> float | None:
 def parse_int(text: str) -> int | None:
     v = parse_number(text)
     return int(v) if v is not None and v == int(v) else None
+
+
+_TIMES_RE = re.compile(
+    r"\b(once|twice|thrice)\b|\b(" + "|".join(EN_NUMBERS) + r")\s+times\b",
+    re.IGNORECASE,
+)
+_TIMES = {"once": 1, "twice": 2, "thrice": 3}
+
+
+def times_as_digits(text: str) -> str:
+    """English counts of occurrences as digits, so conditions can read them: "more than twice" → "more than 2 times".
+
+    >>> times_as_digits("complained more than twice, ordered three times")
+    'complained more than 2 times, ordered 3 times'
+    """
+
+    def digits(m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{_TIMES[m.group(1).lower()]} times"
+        return f"{EN_NUMBERS[m.group(2).lower()]} times"
+
+    return _TIMES_RE.sub(digits, text)

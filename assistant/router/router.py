@@ -49,7 +49,7 @@ from assistant.nlu.measures import (
     read_measure,
     with_companions,
 )
-from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number
+from assistant.nlu.numbers import NUMBER_RE, parse_int, parse_number, times_as_digits
 from assistant.nlu.parts import split_parts
 from assistant.nlu.ratio import read_ratio
 from assistant.nlu.ratio import table as ratio_table
@@ -228,6 +228,7 @@ TOOL_DIM_ALIASES = {"issue_category": "category"}
 NO_ORDERS_RE = CUES["no_orders"]
 WINDOW_RE = CUES["window"]
 HOW_MANY_RE = CUES["how_many"]
+BOUND_WORD_RE = re.compile(r"\bat (?:least|most)\b|(?:最少|最多)(?=\s*(?:\d|[一二两三四五六七八九十]))", re.IGNORECASE)
 COUNT_ROWS_LIMIT = 100_000  # the metric layer's most rows: a count of customers that match is the number of rows
 # "四个季度的销售额分别是多少": each period of the unit named.
 UNIT_WORDS = (("季度", "quarter"), ("quarter", "quarter"), ("月", "month"), ("month", "month"), ("年", "year"))
@@ -469,6 +470,9 @@ class Router:
                 en=f"The question is too long (over {MAX_QUESTION_CHARS} characters); ask one question at a time.",
             )
         cues = {name: ps.contains(q) for name, ps in t.cues.items()}
+        if cues["ascending"]:
+            # "ordered at least five times", "最少下了3单": a bound on a condition, not the low end of a ranking
+            cues["ascending"] = t.cues["ascending"].contains(BOUND_WORD_RE.sub(" ", q))
 
         time = find_period(q, self.ref)
         if time and _inside_comparison(q, time):
@@ -543,7 +547,9 @@ class Router:
         metrics = _metrics_named(topics, q)
         measure = read_measure(q, taken)
         if measure is None:
-            measure = check_measure(q, metrics, taken)
+            # "what share of our revenue came from online orders": the share is the question's shape, not the rate
+            # of a measure (orders and a rate would read as the gross margin)
+            measure = check_measure(q, metrics, taken + [m.span() for m in SHARE_RE.finditer(q)])
         if measure is not None and measure.metric in t.metrics:
             metrics = _with_measure(metrics, measure, topics)
         metrics = with_companions(metrics, q, taken)
@@ -565,7 +571,7 @@ class Router:
         contacted = any(e.kind in CONTACT_KINDS for e in ents) or CONTACT_VERB_RE.search(q)
         if contacted and metrics in ([], ["tickets"]) and not TICKET_WORD_RE.search(q):
             metrics = ["contacts"]  # "上季度上门拜访了多少次": the occurrences of a way of contacting are contacts
-        ents = _contact_words(ents, metrics)
+        ents = _contact_words(ents, metrics, q)
         if counts_customers and metrics == ["revenue"] and not MONEY_WORD_RE.search(q):
             metrics = []  # "how many customers bought …": the buying verb, not a revenue figure
         if counts_customers and metrics in ([], ["customers"]):
@@ -1204,16 +1210,32 @@ CONTACT_VERB_RE = re.compile(
     r"联系了?|拜访|接触|跟进|回访|触达|打了?.{0,3}电话|催了?.{0,3}款|\b(contacted|visited|reached out|called|calls)\b",
     re.IGNORECASE,
 )
+CUSTOMER_AFTER_RE = re.compile(
+    r"\s*(?:行业的?|业的?)?\s*(?:客户|企业|公司|customers|accounts|clients|companies|firms)", re.IGNORECASE
+)
 TICKET_WORD_RE = re.compile(r"工单|服务单|投诉|咨询|\b(tickets?|cases?)\b", re.IGNORECASE)
 
 
-def _contact_words(ents: list[Entity], metrics: list[str]) -> list[Entity]:
+def _contact_words(ents: list[Entity], metrics: list[str], q: str) -> list[Entity]:
     """How and why a contact was made ("上门拜访", "电话", "催款") filter contacts; a word that also names an order
     channel ("电话") is the order channel for any other measure, the contact channel for contacts."""
     contacts = bool(metrics) and all(_fact_of(m) in ("interactions", *TICKET_FACTS) for m in metrics)
     tickets = bool(metrics) and all(_fact_of(m) in TICKET_FACTS for m in metrics)
     if not tickets:  # what a ticket is about filters tickets only
         ents = [e for e in ents if e.kind != "issue_category"]
+    else:
+        # "complaints about logistics": on tickets, a word that names an industry and a ticket topic is the topic,
+        # unless it describes customers ("logistics customers", "物流客户")
+        about = {(e.start, e.end) for e in ents if e.kind == "issue_category"}
+        whose = {(e.start, e.end) for e in ents if CUSTOMER_AFTER_RE.match(q, e.end)}
+        ents = [
+            e
+            for e in ents
+            if not (
+                (e.kind == "industry" and (e.start, e.end) in about - whose)
+                or (e.kind == "issue_category" and (e.start, e.end) in whose)
+            )
+        ]
     spans = {(e.start, e.end) for e in ents if e.kind in CONTACT_KINDS}
     if contacts:
         return [e for e in ents if not (e.kind == "channel" and (e.start, e.end) in spans)]
@@ -1479,6 +1501,7 @@ def _negative_pattern(word: str) -> re.Pattern[str]:
 
 def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
     """'销售额超过10万' / 'revenue above 100k' → having conditions on a metric named in the question."""
+    q = times_as_digits(q)  # "complained more than twice"
     out: list[dict[str, Any]] = []
     syn = tables().metrics
     has_number = bool(HAS_NUMBER_RE.search(q))
@@ -1756,7 +1779,8 @@ def concept_guess(router: Router, r: Reading) -> Plan | None:
 def default_measure(router: Router, r: Reading) -> Plan | None:
     """ "各区域今年" without a metric: revenue is the default measure of business."""
     grouped = r.dims or r.cues["customer_word"]
-    if grouped and (r.time or r.ents or r.customers or r.cues["mine"] or _top_n(r.q) or SUPERLATIVE_RE.search(r.q)):
+    ranked = _top_n(r.q) or SUPERLATIVE_RE.search(r.q) or GROWTH_RANK_RE.search(r.q)  # "which industry grew fastest"
+    if grouped and (r.time or r.ents or r.customers or r.cues["mine"] or ranked):
         return router._plan_metrics(
             r, ["revenue"]
         )  # "宁波德凯餐饮主要买我们哪类产品": that customer's revenue by category

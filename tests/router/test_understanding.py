@@ -805,3 +805,53 @@ def test_a_later_part_with_the_same_measure_is_the_earlier_ranking_turned(router
 def test_shapes_said_in_other_words(router: Router, question: str, args: dict[str, Any]) -> None:
     plan = router.route(question)
     assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        # a share is the shape: orders and a rate are not the gross margin
+        ("What share of our revenue came from store orders in 2025?", {"by": ["channel"], "share": True}),
+        # spending verbs carry the condition of the measure they are read as
+        ("Which accounts spent more than 200k last year?",
+         {"having": [{"metric": "revenue", "op": ">", "value": 200_000.0}]}),
+        # occurrences in words are numbers
+        ("which customers complained more than twice last year",
+         {"having": [{"metric": "complaints", "op": ">", "value": 2.0}]}),
+        # "at least" bounds a condition; it is not the low end of a ranking
+        ("which accounts bought at least 100k this year", {"order": None}),
+        # growth with no measure named is growth of revenue
+        ("Which city grew fastest last quarter?", {"metrics": ["revenue"], "by": ["city"], "sort_by": "revenue_change_pct"}),
+    ],
+)  # fmt: skip
+def test_english_conditions_and_shapes(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "filters"),
+    [
+        ("How many tickets did the logistics department get last quarter?", {"department": ["物流部"]}),
+        ("how many complaints about logistics came in this year", {"issue_category": ["物流配送"]}),
+        ("how many complaints did logistics customers file this year", {"industry": ["物流运输"]}),
+        ("how much did logistics customers buy last year", {"industry": ["物流运输"]}),
+        ("how many payment reminders did we send last month", {"contact_purpose": ["催款"]}),
+    ],
+)
+def test_english_names_of_departments_topics_and_purposes(
+    router: Router, question: str, filters: dict[str, list[str]]
+) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in filters} == filters, plan.args
+
+
+def test_the_acquisition_channel_brought_customers_in(router: Router) -> None:
+    # "brought" is a word of its own, not a typo of "bought"
+    plan = router.route("Which channel brought in the most new customers in 2025?")
+    assert plan.args["by"] == ["acquisition_channel"]
+
+
+def test_a_share_of_revenue_from_orders_is_no_gross_margin(router: Router) -> None:
+    plan = router.route("What share of our revenue came from store orders in 2025?")
+    assert plan.args["metrics"][0] == "revenue" and "gross_margin" not in plan.args["metrics"]
