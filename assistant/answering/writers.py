@@ -91,7 +91,8 @@ def scope(args: Mapping[str, Any], period: str | None, lang: str, as_of: Any = N
     when = period or (("截至 " if lang == "zh" else "as of ") + str(as_of) if as_of else "")
     if lang == "zh":
         return f"{when}{',' if when else ''}{w}{'的' if w else ''}"
-    return (f" in {w}" if w else "") + (f" ({when})" if when else "")
+    # a period in brackets ("(Q3 2026)"); a date as words: "136 customers as of 2026-10-30 (6.9%)", not "(…) (…)"
+    return (f" in {w}" if w else "") + (f" ({when})" if period else f" {when}" if when else "")
 
 
 # ---- values --------------------------------------------------------------------------------------------------
