@@ -108,8 +108,23 @@ COLUMNS = (
 )
 
 
-def _ctes(scope: Scope) -> str:
-    rfm_sql, _ = rfm_ctes(scope, "mean", (None, None, None))
+def classification(scope: Scope, args: CustomerTypesArgs) -> tuple[str, dict[str, Any]]:
+    """CTEs after the scope's, ending in ``ct_typed`` (every customer in scope with its rule and type_key), and the
+    parameters they read (``as_of`` included). One definition: the tool reads it, and the business review keeps
+    its rows on the engine for the sections that read the same window (assistant/report/shared_pass.py)."""
+    rfm_sql, rfm_params = rfm_ctes(scope, "mean", (None, None, None))
+    params: dict[str, Any] = {
+        **scope.params,
+        **rfm_params,
+        "as_of": scope.as_of,
+        "rule_keys": [r["key"] for r in RULES],
+        "rule_type": [r["type"] for r in RULES],
+        **{name: getattr(args, name) for name in THRESHOLD_NAMES},
+    }
+    return _ctes(rfm_sql), params
+
+
+def _ctes(rfm_sql: str) -> str:
     return f"""{rfm_sql},
 ct AS (
     SELECT c.customer_id, c.signup_date, r.first_order, r.last_order,
@@ -145,17 +160,9 @@ ct_typed AS (
 def customer_types(con: Con, args: CustomerTypesArgs) -> ToolResult:
     """Classify customers into the four types. See the module docstring for the rules."""
     scope, report_where, report_params = population_scope(con, args)
-    _, rfm_params = rfm_ctes(scope, "mean", (None, None, None))
-    params: dict[str, Any] = {
-        **scope.params,
-        **rfm_params,
-        **report_params,
-        "as_of": scope.as_of,
-        "rule_keys": [r["key"] for r in RULES],
-        "rule_type": [r["type"] for r in RULES],
-        **{name: getattr(args, name) for name in THRESHOLD_NAMES},
-    }
-    head = f"WITH {scope.ctes()},\n{_ctes(scope)}\n"
+    ctes, params = classification(scope, args)
+    params.update(report_params)
+    head = f"WITH {scope.ctes()},\n{ctes}\n"
     tr = Trace(con)
     figures: dict[str, Any] = {"as_of": scope.as_of, "start": scope.start, "end": scope.end}
     notes: list[str] = []

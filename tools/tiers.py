@@ -90,14 +90,10 @@ class TiersArgs(CommonFilters):
         return self
 
 
-def tier_ctes(with_rank: bool) -> str:
-    """tier_cum (materialised, sorted once by revenue descending), tier_n, tier_cuts, tier_classed.
-
-    A customer's RANK() (ties share the lowest rank) satisfies ``rank − 1 < share × n`` exactly when its revenue
-    is at least the revenue at position ``ceil(share × n)`` of the descending order (fewer than that many
-    customers have more), so the tiers need no second sort by revenue alone; the rank itself (``rnk``) is
-    computed only when a per-customer table shows it.
-    """
+def tier_cum_cte(with_rank: bool) -> str:
+    """``tier_cum``: the customers of ``tier_base`` in revenue order (rn), with their running and total revenue and
+    the count; with ``with_rank`` their RANK() too. Everything else in tier_ctes reads it (and the business review
+    keeps its rows on the engine for the two statements that read it)."""
     rank = "rank() OVER (ORDER BY monetary DESC) AS rnk,\n           " if with_rank else ""
     return f"""tier_cum AS MATERIALIZED (
     SELECT customer_id, monetary AS revenue,
@@ -107,7 +103,18 @@ def tier_ctes(with_rank: bool) -> str:
            count(*) OVER () AS n
     FROM tier_base
     WINDOW w AS (ORDER BY monetary DESC, customer_id)
-),
+)"""
+
+
+def tier_ctes(with_rank: bool) -> str:
+    """tier_cum (materialised, sorted once by revenue descending), tier_n, tier_cuts, tier_classed.
+
+    A customer's RANK() (ties share the lowest rank) satisfies ``rank − 1 < share × n`` exactly when its revenue
+    is at least the revenue at position ``ceil(share × n)`` of the descending order (fewer than that many
+    customers have more), so the tiers need no second sort by revenue alone; the rank itself (``rnk``) is
+    computed only when a per-customer table shows it.
+    """
+    return f"""{tier_cum_cte(with_rank)},
 tier_n AS (SELECT count(*) AS n FROM tier_cum),
 tier_cuts AS (
     SELECT max(c.revenue) FILTER (WHERE c.rn = k.k1) AS cut1, max(c.revenue) FILTER (WHERE c.rn = k.k2) AS cut2
