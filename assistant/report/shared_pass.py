@@ -15,6 +15,12 @@ statement asked twice from the first answer. The figures are the tools' own, com
 - only for order-level windows (dates, channel): a category filter needs the lines, and its text is left alone.
 
 Anything else runs exactly as the tools wrote it.
+
+What several sections read of one window is computed once and kept on the engine (a temporary table, built the
+first time a statement asks for it): the four customer types of a window (the type counts and each type's largest
+buyers read the same classification, RFM scores included) and the tiers' revenue order (the Pareto curve and the
+big customers read the same sort). The statements read those rows instead of their own CTEs, with the tools' own
+SQL computing them, and only when the statement's text and parameter values are the ones the rows were built with.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -31,7 +37,9 @@ import duckdb
 from assistant.warehouse import derived
 from assistant.warehouse.duckdb_engine import DuckDBEngine
 from tools.base import CommonFilters, Scope, used_params
+from tools.customer_types import CustomerTypesArgs, classification
 from tools.rfm import customer_base_cte, population_scope
+from tools.tiers import tier_cum_cte
 
 # The tools' base CTEs: (name, money_only, materialized) as rfm_ctes and tiers build them; every combination is
 # tried, so a tool that changes its flags still finds its text (or runs unchanged).
@@ -47,6 +55,12 @@ class Window:
     start: dt.date | None
     end: dt.date
     as_of: dt.date
+    # What several statements read of this window, kept on the engine once built (see _kept_swaps): "types" (the
+    # four customer types, with their RFM scores), "tiers" (the customers in revenue order). Not part of equality:
+    # a window is its dates.
+    keep: frozenset[str] = field(default=frozenset(), compare=False)
+    # Only the revenue of this window is read (the tiers): the pass leaves out its first and last order.
+    money_only: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,24 @@ class Span:
 OVERVIEW_METRICS = ("revenue", "gross_profit", "orders", "avg_order_value", "customers", "new_customers")
 
 
+@dataclass
+class _Swap:
+    """A tool's CTE text and what it becomes on this engine: a read of the pass, or of rows kept on the engine."""
+
+    text: str
+    replacement: str
+    must: dict[str, Any]  # the parameter values the text must run with for the replacement to stand in for it
+    table: str | None = None  # kept rows the replacement reads: built by ``build`` the first time it is needed
+    build: str = ""
+    build_params: dict[str, Any] = field(default_factory=dict)
+    built: bool = False
+
+    def applies(self, sql: str, params: Mapping[str, Any]) -> bool:
+        return self.text in sql and all(
+            params.get(n) == v for n, v in self.must.items() if f"${n}" in self.text or n == "as_of"
+        )
+
+
 def _freeze(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, repr(v)) for k, v in (params or {}).items()))
 
@@ -75,8 +107,10 @@ class ReviewEngine(DuckDBEngine):
         self.table: str | None = None
         self.spans: list[Span] = []
         self.windows: list[Window] = []
+        self._first_ever = ""  # the pass's column of each customer's first order (overview: who is new)
         self._scope: tuple[str, str, dict[str, Any]] = ("TRUE", "", {})  # the pass's customers: where, join, params
-        self._swaps: list[tuple[str, str, dict[str, Any]]] = []  # (tool text, replacement, params it must carry)
+        self._swaps: list[_Swap] = []  # longest text first: a text holding another is swapped whole
+        self._fresh: dict[str, bool] = {}  # derived tables' freshness, checked once per review
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[list[str], list[list[Any]]]] = {}
 
     # -- the shared pass ---------------------------------------------------------------------------------------
@@ -99,22 +133,31 @@ class ReviewEngine(DuckDBEngine):
             return False  # one pass is one set of customers
         self.table = f"review_pass_{next(_COUNTER)}"
         cols: list[str] = []
-        params: dict[str, Any] = dict(customer_params[0])
-        for k, s in enumerate(scopes):
+        # Every window and period ends by ``bound``, so the pass reads the orders up to it, and a window of all
+        # history up to it needs no condition of its own: a filtered aggregate costs DuckDB about twice a plain one.
+        bound = max([min(s.as_of, s.end) for s in scopes] + [sp.end for sp in spans])
+        params: dict[str, Any] = {**customer_params[0], "bound": bound}
+        self._first_ever = ""
+        for k, (w, s) in enumerate(zip(windows, scopes, strict=True)):
             # The tool's own window condition, its parameters renamed per window ($f_end → $w0_end).
             cond = f"l.order_date <= $w{k}_as_of AND " + re.sub(
                 r"\$f_(start|end|channel)\b", rf"$w{k}_\1", s.line_where
             )
-            params[f"w{k}_as_of"] = s.as_of
-            params.update({f"w{k}_{n[2:]}": v for n, v in s.params.items() if n in ("f_start", "f_end", "f_channel")})
-            cols += [
-                f"min(l.order_date) FILTER (WHERE {cond}) AS first_{k}",
-                f"max(l.order_date) FILTER (WHERE {cond}) AS last_{k}",
-                f"count(*) FILTER (WHERE {cond}) AS frequency_{k}",
-                f"sum(l.revenue) FILTER (WHERE {cond}) AS monetary_{k}",
-            ]
-        if spans:
-            cols.append("min(l.order_date) AS first_ever")  # whether a customer is new in a period (overview)
+            plain = s.line_where == "l.order_date <= $f_end" and min(s.as_of, s.end) == bound
+            if not plain:
+                params[f"w{k}_as_of"] = s.as_of
+                params.update(
+                    {f"w{k}_{n[2:]}": v for n, v in s.params.items() if n in ("f_start", "f_end", "f_channel")}
+                )
+            where = "" if plain else f" FILTER (WHERE {cond})"
+            if not w.money_only:
+                cols += [f"min(l.order_date){where} AS first_{k}", f"max(l.order_date){where} AS last_{k}"]
+                if plain and not self._first_ever:
+                    self._first_ever = f"first_{k}"  # the first order up to the bound: first ever for the periods
+            cols += [f"count(*){where} AS frequency_{k}", f"sum(l.revenue){where} AS monetary_{k}"]
+        if spans and not self._first_ever:
+            self._first_ever = "first_ever"  # whether a customer is new in a period (overview)
+            cols.append("min(l.order_date) AS first_ever")
         self.spans = list(spans)
         self.windows = list(windows)
         s0 = scopes[0]
@@ -122,12 +165,13 @@ class ReviewEngine(DuckDBEngine):
         sql = (
             f"CREATE TEMP TABLE {self.table} AS WITH f_customers AS (SELECT c.* FROM customers c WHERE {s0.customer_where}) "
             f"SELECT l.customer_id, {', '.join(cols)} FROM {derived.ORDER_TOTALS} l "
-            f"WHERE l.status = 'completed'{in_scope} GROUP BY l.customer_id"
+            f"WHERE l.status = 'completed' AND l.order_date <= $bound{in_scope} GROUP BY l.customer_id"
         )
         self.con.execute(sql, used_params(sql, params))
         self._scope = (s0.customer_where, in_scope, dict(customer_params[0]))
-        for k, s in enumerate(scopes):
-            self._swaps += self._window_swaps(k, s)
+        for k, (w, s) in enumerate(zip(windows, scopes, strict=True)):
+            self._swaps += self._window_swaps(k, w, s) + self._kept_swaps(k, w, s, filters)
+        self._swaps.sort(key=lambda sw: -len(sw.text))
         return True
 
     def overview(self) -> tuple[str, list[dict[str, Any] | None]]:
@@ -154,7 +198,8 @@ class ReviewEngine(DuckDBEngine):
                 f"count(*) FILTER (WHERE {cond}) AS orders_{j}",
                 f"sum(l.revenue) FILTER (WHERE {cond}) / nullif(count(*) FILTER (WHERE {cond}), 0) AS avg_order_value_{j}",
                 f"count(DISTINCT l.customer_id) FILTER (WHERE {cond}) AS customers_{j}",
-                f"(SELECT count(*) FROM {self.table} WHERE first_ever BETWEEN $s{j}_start AND $s{j}_end) AS new_customers_{j}",
+                f"(SELECT count(*) FROM {self.table} WHERE {self._first_ever} BETWEEN $s{j}_start AND $s{j}_end) "
+                f"AS new_customers_{j}",
                 f"coalesce(sum(l.lines_without_cost) FILTER (WHERE {cond}), 0) AS lines_without_cost_{j}",
             ]
         sql = (
@@ -183,7 +228,12 @@ class ReviewEngine(DuckDBEngine):
         if self.table is None:
             return None
         k_all = next(
-            (k for k, w in enumerate(self.windows) if w.start is None and w.as_of == w.end == window.end), None
+            (
+                k
+                for k, w in enumerate(self.windows)
+                if w.start is None and w.as_of == w.end == window.end and not w.money_only
+            ),
+            None,
         )
         k_win = next((k for k, w in enumerate(self.windows) if w == window), None)
         if k_all is None or k_win is None:
@@ -204,7 +254,7 @@ class ReviewEngine(DuckDBEngine):
         return sql, [dict(zip(names, r, strict=True)) for r in rows]
 
     def _usable(self) -> bool:
-        if not derived.order_totals_fresh(self.con):
+        if not self.derived_fresh(derived.ORDER_TOTALS):
             return False
         # The totals hold only orders with lines; the tools' frequency counts every completed order.
         orders, totals = self.con.execute(
@@ -213,10 +263,11 @@ class ReviewEngine(DuckDBEngine):
         ).fetchone()
         return bool(orders == totals)
 
-    def _window_swaps(self, k: int, scope: Scope) -> list[tuple[str, str, dict[str, Any]]]:
+    def _window_swaps(self, k: int, window: Window, scope: Scope) -> list[_Swap]:
         out = []
         must = {"as_of": scope.as_of, **scope.params}
-        for name, money_only, materialized in itertools.product(BASE_NAMES, (False, True), (False, True)):
+        money = (True,) if window.money_only else (False, True)
+        for name, money_only, materialized in itertools.product(BASE_NAMES, money, (False, True)):
             text = customer_base_cte(scope, name, money_only=money_only, materialized=materialized)
             cols = (
                 f"monetary_{k} AS monetary"
@@ -225,13 +276,40 @@ class ReviewEngine(DuckDBEngine):
             )
             mat = "MATERIALIZED " if materialized else ""
             swap = f"{name} AS {mat}(SELECT customer_id, {cols} FROM {self.table} WHERE frequency_{k} > 0)"
-            out.append((text, swap, must))
+            out.append(_Swap(text, swap, must))
         return out
 
+    def _kept_swaps(self, k: int, window: Window, scope: Scope, filters: Mapping[str, Any]) -> list[_Swap]:
+        """The swaps of what ``window.keep`` names: the tools' own CTE text (with its parameter values) for each
+        variant the tools write, read from a table that the same text, over the pass, fills once."""
+        out: list[_Swap | None] = []
+        if "types" in window.keep:
+            # customer_types' statements read ct_typed alone; its top-per-type cut writes it MATERIALIZED.
+            text, params = classification(scope, CustomerTypesArgs(**filters, as_of=window.as_of))
+            table = f"{self.table}_types_{k}"
+            build = f"WITH {scope.ctes()},\n{text}\nSELECT * FROM ct_typed"
+            for variant in (text, text.replace("ct_typed AS (", "ct_typed AS MATERIALIZED (")):
+                out.append(_kept(variant, f"ct_typed AS (SELECT * FROM {table})", params, table, build))
+        if "tiers" in window.keep:
+            # tiers' statements read tier_cum (and what follows from it); the rank is kept for both variants.
+            base = customer_base_cte(scope, "tier_base", money_only=True)
+            params = {"as_of": scope.as_of, **scope.params}
+            table = f"{self.table}_tiers_{k}"
+            build = f"WITH {scope.ctes()},\n{base},\n{tier_cum_cte(True)}\nSELECT * FROM tier_cum"
+            for with_rank in (False, True):
+                text = f"{base},\n{tier_cum_cte(with_rank)}"
+                out.append(_kept(text, f"tier_cum AS (SELECT * FROM {table})", params, table, build))
+        return [sw for sw in out if sw is not None]
+
     def close_pass(self) -> None:
+        for sw in self._swaps:
+            if sw.built and sw.table:
+                self.con.execute(f"DROP TABLE IF EXISTS {sw.table}")
+                sw.built = False
         if self.table:
             self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
             self.table = None
+        self._fresh.clear()
         self.spans = []
         self.windows = []
         self._swaps.clear()
@@ -239,11 +317,31 @@ class ReviewEngine(DuckDBEngine):
 
     # -- the Engine methods the tools call ---------------------------------------------------------------------
     def _rewrite(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        return self._swapped(sql, params, None)
+
+    def _swapped(self, sql: str, params: Mapping[str, Any] | None, building: str | None) -> tuple[str, dict[str, Any]]:
+        """``sql`` with every swap that applies (but those of the table being built), and the parameters it reads."""
         p = dict(params or {})
-        for text, swap, must in self._swaps:
-            if text in sql and all(p.get(n) == v for n, v in must.items() if f"${n}" in text or n == "as_of"):
-                sql = sql.replace(text, swap)
+        for sw in self._swaps:
+            if (building is None or sw.table != building) and sw.applies(sql, p):
+                if sw.table is not None and not sw.built:
+                    self._build(sw)
+                sql = sql.replace(sw.text, sw.replacement)
         return sql, used_params(sql, p)
+
+    def _build(self, sw: _Swap) -> None:
+        """Fill the table of kept rows: the tools' own text, itself reading the pass (the shorter swaps)."""
+        sql, params = self._swapped(sw.build, sw.build_params, sw.table)
+        self.con.execute(f"CREATE TEMP TABLE {sw.table} AS {sql}", params)
+        for other in self._swaps:  # the variants of the same text read the same rows
+            if other.table == sw.table:
+                other.built = True
+
+    def derived_fresh(self, name: str) -> bool:
+        # Checked once per review: the warehouse does not change under one report, and each check reads the sources.
+        if name not in self._fresh:
+            self._fresh[name] = super().derived_fresh(name)
+        return self._fresh[name]
 
     def rows(
         self, sql: str, params: Mapping[str, Any] | None = None, *, tree: Any = None
@@ -262,6 +360,15 @@ class ReviewEngine(DuckDBEngine):
 
     def numpy(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         return super().numpy(*self._rewrite(sql, params))
+
+
+def _kept(text: str, replacement: str, params: dict[str, Any], table: str, build: str) -> _Swap | None:
+    """A swap to kept rows; None when the text reads a parameter whose value is not known here, so nothing is ever
+    swapped on a value that was not compared."""
+    names = set(re.findall(r"\$(\w+)", text)) | {"as_of"}
+    if not names <= params.keys():
+        return None
+    return _Swap(text, replacement, {n: params[n] for n in names}, table, build, params)
 
 
 class _Args(CommonFilters):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pytest
@@ -21,6 +22,12 @@ AS_OF = dt.date(2026, 6, 30)
 PREV = dt.date(2026, 3, 31)
 YEAR = Window(dt.date(2025, 7, 1), AS_OF, AS_OF)
 WINDOWS = [Window(None, AS_OF, AS_OF), Window(None, PREV, PREV), YEAR]
+# As the review asks: this period's customer types and the year's revenue order kept on the engine.
+KEPT = [
+    Window(None, AS_OF, AS_OF, keep=frozenset({"types"})),
+    Window(None, PREV, PREV),
+    Window(YEAR.start, AS_OF, AS_OF, keep=frozenset({"tiers"}), money_only=True),
+]
 
 CALLS = [
     ("rfm", {"as_of": AS_OF}),
@@ -30,13 +37,22 @@ CALLS = [
     ("customer_types", {"as_of": AS_OF, "by": "customer", "limit": 100_000}),
     ("tiers", {"view": "pareto", "start": YEAR.start, "end": AS_OF, "as_of": AS_OF}),
     ("tiers", {"by": "customer", "start": YEAR.start, "end": AS_OF, "as_of": AS_OF}),
+    ("customer_types", {"as_of": AS_OF, "by": "customer", "top_per_type": 3, "limit": 12}),
+    ("customer_types", {"as_of": PREV}),
+    ("customer_types", {"as_of": AS_OF, "lost_after_days": 90}),  # other thresholds: not the kept rows
+    ("tiers", {"view": "tier", "start": YEAR.start, "end": AS_OF, "as_of": AS_OF, "strategic_share": 0.1}),
 ]
 
 
 class Counting(ReviewEngine):
-    """Counts the statements whose base was swapped for the shared pass."""
+    """Counts the statements whose base was swapped for the shared pass, and the kept tables built."""
 
     swapped = 0
+    built: ClassVar[list[str]] = []
+
+    def _build(self, sw: object) -> None:  # type: ignore[override]
+        Counting.built.append(sw.table)  # type: ignore[attr-defined]
+        super()._build(sw)  # type: ignore[arg-type]
 
     def _rewrite(self, sql: str, params: object) -> tuple[str, dict]:  # type: ignore[override]
         out, p = super()._rewrite(sql, params)  # type: ignore[arg-type]
@@ -55,11 +71,15 @@ def results(source: object, filters: dict) -> list[tuple[list[str], list[list[ob
     return [(r.columns, r.rows) for r in (reg[n].run(source, {**filters, **a}) for n, a in CALLS)]
 
 
+@pytest.mark.parametrize("windows", [WINDOWS, KEPT], ids=["pass", "kept"])
 @pytest.mark.parametrize("filters", [{}, {"region": ["华东"]}], ids=["all", "region"])
-def test_tools_through_the_pass_equal_the_tools_alone(sample_con: duckdb.DuckDBPyConnection, filters: dict) -> None:
+def test_tools_through_the_pass_equal_the_tools_alone(
+    sample_con: duckdb.DuckDBPyConnection, filters: dict, windows: list[Window]
+) -> None:
     engine = Counting(sample_con)
-    Counting.swapped = 0
-    assert engine.prepare(filters, WINDOWS)
+    Counting.swapped, Counting.built = 0, []
+    assert engine.prepare(filters, windows)
+    table = engine.table
     try:
         got, want = results(engine, filters), results(sample_con, filters)
         for (cols, rows), (want_cols, want_rows), call in zip(got, want, CALLS, strict=True):
@@ -68,7 +88,35 @@ def test_tools_through_the_pass_equal_the_tools_alone(sample_con: duckdb.DuckDBP
     finally:
         engine.close_pass()
     assert Counting.swapped == len(CALLS)  # every one of them read the pass
+    # Each kept table is built once, by the first statement that reads it, whichever variant of the text it wrote.
+    assert Counting.built == ([] if windows is WINDOWS else [f"{table}_types_0", f"{table}_tiers_2"])
     assert not sample_con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
+
+
+def test_kept_rows_serve_only_their_own_parameters(sample_con: duckdb.DuckDBPyConnection) -> None:
+    # Another threshold, another date or another scope reads its own CTEs (over the pass), never the kept rows.
+    engine = Counting(sample_con)
+    assert engine.prepare({}, KEPT)
+    kept = {sw.table for sw in engine._swaps if sw.table}
+    try:
+        for args in ({"lost_after_days": 90}, {"as_of": PREV}, {"region": ["华东"]}):
+            sql, _ = engine._rewrite(*_types_statement(sample_con, {"as_of": AS_OF, **args}))
+            assert not any(t in sql for t in kept), args
+        sql, _ = engine._rewrite(*_types_statement(sample_con, {"as_of": AS_OF}))
+        assert f"{engine.table}_types_0" in sql
+    finally:
+        engine.close_pass()
+
+
+def _types_statement(con: duckdb.DuckDBPyConnection, args: dict) -> tuple[str, dict]:
+    """The statement customer_types runs for ``args`` (by type), and its parameters."""
+    from tools.customer_types import CustomerTypesArgs, classification
+    from tools.rfm import population_scope
+
+    a = CustomerTypesArgs(**args)
+    scope, _, _ = population_scope(con, a)
+    ctes, params = classification(scope, a)
+    return f"WITH {scope.ctes()},\n{ctes}\nSELECT type_key, count(*) FROM ct_typed GROUP BY ALL", params
 
 
 def test_a_window_the_pass_lacks_runs_as_written(sample_con: duckdb.DuckDBPyConnection) -> None:
