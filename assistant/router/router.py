@@ -152,6 +152,13 @@ TOP_RE = [
         re.IGNORECASE,
     ),
     re.compile(rf"\btop\s+({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\b", re.IGNORECASE),
+    # "the five products with the highest return rate", "3 reps who sold the most": a count of the subject, ranked
+    re.compile(
+        rf"\b({NUMBER_RE}|two|three|four|five|six|seven|eight|nine|ten|twenty)\s+(?:[a-z-]+\s+)?"
+        r"(?:products|customers|accounts|clients|regions|cities|reps|salespeople|categories|industries|channels|items|teams)\b"
+        r"(?=[^?.]{0,40}\b(?:most|least|highest|lowest|best|worst|biggest|largest|smallest|fewest)\b)",
+        re.IGNORECASE,
+    ),
     # the other end: "bottom 3", "倒数5名", "后三名" (the ascending cue sets the order)
     re.compile(
         rf"(?:\bbottom\s*|\blast\s+|倒数第?)\s*({NUMBER_RE}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)(?![\d.])\s*(?:名|个|位|家)?(?!\s*(?:天|个月|月|年|周|days?|weeks?|months?|years?|quarters?))|后\s*({NUMBER_RE})\s*名",
@@ -1213,7 +1220,10 @@ CONTACT_VERB_RE = re.compile(
 CUSTOMER_AFTER_RE = re.compile(
     r"\s*(?:行业的?|业的?)?\s*(?:客户|企业|公司|customers|accounts|clients|companies|firms)", re.IGNORECASE
 )
-TICKET_WORD_RE = re.compile(r"工单|服务单|投诉|咨询|\b(tickets?|cases?)\b", re.IGNORECASE)
+TICKET_WORD_RE = re.compile(
+    r"工单|服务单|投诉|咨询|客诉|\b(tickets?|cases?|complaints?|inquir(?:y|ies)|enquir(?:y|ies)|suggestions?)\b",
+    re.IGNORECASE,
+)
 
 
 def _contact_words(ents: list[Entity], metrics: list[str], q: str) -> list[Entity]:
@@ -1419,6 +1429,8 @@ def _each_unit(q: str) -> str | None:
     """ "去年四个季度的销售额分别是多少": the unit whose periods are asked for one by one ("分别", "each")."""
     if not re.search(r"分别|各自|\beach\b|\brespectively\b", q, re.IGNORECASE):
         return None
+    # "revenue in each region last quarter": "each" goes with the region; the quarter is the period, one of them
+    q = re.sub(r"\b(?:last|this|next|previous|the)\s+(?:quarter|month|year)\b", " ", q, flags=re.IGNORECASE)
     for word, grain in UNIT_WORDS:
         if re.search(rf"(\d+|[一二三四五六七八九十两几]+)\s*个?\s*{word}|{word}s?\b", q, re.IGNORECASE):
             return grain

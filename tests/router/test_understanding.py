@@ -855,3 +855,16 @@ def test_the_acquisition_channel_brought_customers_in(router: Router) -> None:
 def test_a_share_of_revenue_from_orders_is_no_gross_margin(router: Router) -> None:
     plan = router.route("What share of our revenue came from store orders in 2025?")
     assert plan.args["metrics"][0] == "revenue" and "gross_margin" not in plan.args["metrics"]
+
+
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        ("Name the three cities with the highest average order value", {"by": ["city"], "top": 3}),
+        ("What was revenue in each industry last month?", {"by": ["industry"]}),  # the month is the period
+        ("How many inquiries came in by email last quarter?", {"metrics": ["tickets"], "ticket_kind": ["inquiry"]}),
+    ],
+)
+def test_counts_of_subjects_and_each(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
