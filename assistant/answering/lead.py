@@ -82,6 +82,40 @@ def _two_periods(values: list[tuple[str, Any]], metric: str, m_label: str, scope
     return f"{head}: {b} {f(vb)}, {a} {f(va)}" + (f"; {b} is {diff} on {a}" if diff else "") + "."
 
 
+# a condition in words: "距上次下单天数超过 90" / "days since the last order over 90"
+_OPS = {">": ("超过", "over"), ">=": ("不少于", "at least"), "<": ("少于", "under"), "<=": ("不超过", "at most"),
+        "=": ("等于", "equal to"), "!=": ("不等于", "other than")}  # fmt: skip
+
+
+def _conditions(having: list[Any], lang: str) -> str:
+    zh = lang == "zh"
+    out = []
+    for h in having:
+        h = h if isinstance(h, dict) else dict(h)
+        words = _OPS.get(str(h.get("op")), (str(h.get("op")), str(h.get("op"))))[0 if zh else 1]
+        value = fmt(h.get("value"), str(h.get("metric")), lang, TOOL)
+        out.append(f"{label(str(h.get('metric')), lang, TOOL)}{words} {value}" if zh else
+                   f"{label(str(h.get('metric')), lang, TOOL)} {words} {value}")  # fmt: skip
+    return ("、" if zh else " and ").join(out)
+
+
+def _matching(result: ToolResult, dim: str, period: str | None, lang: str) -> str:
+    """How many groups meet the conditions, the conditions in words, the filters after them:
+    "距上次下单天数超过 90 的客户共 36 个(R001 负责的客户)。" / "36 customers have … over 90 (R001's customers)."."""
+    n, args = len(result.rows), result.arguments
+    cond, where = _conditions(args["having"], lang), _values(args, lang)
+    if lang == "zh":
+        scope = f"({'、'.join(where)})" if where else ""
+        when = f"{period}," if period else ""
+        if result.figures.get("truncated"):  # the rows stop at the limit: the count is a floor, not the answer
+            return f"{when}{cond} 的{dim}超过 {n} 个{scope},下表只列出前 {n} 个。"
+        return f"{when}{cond} 的{dim}共 {n} 个{scope}。"
+    scope = "".join(f" ({p})" for p in (", ".join(where), period) if p)
+    if result.figures.get("truncated"):
+        return f"More than {n} {_plural(dim)} have {cond}{scope}; the table shows the first {n}."
+    return f"{n} {_plural(dim) if n != 1 else dim} {'have' if n != 1 else 'has'} {cond}{scope}."
+
+
 def _plural(noun: str) -> str:
     """customer → customers, industry → industries, sales rep → sales reps."""
     if noun.endswith("s"):
@@ -144,15 +178,7 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
         return None
     dim = label(by[0], lang, TOOL)
     if args.get("having"):
-        n = len(result.rows)
-        if result.figures.get("truncated"):
-            # the rows stop at the limit: the count is a floor, not the answer
-            if zh:
-                return f"{scope}符合条件的{dim}超过 {n} 个,下表只列出前 {n} 个{end}"
-            return f"More than {n} {_plural(dim)} match the conditions{' ' + scope if scope else ''}; the table shows the first {n}{end}"
-        if zh:
-            return f"{scope}符合条件的{dim}共 {n} 个{end}"
-        return f"{n} {_plural(dim) if n != 1 else dim} {'match' if n != 1 else 'matches'} the conditions{' ' + scope if scope else ''}{end}"
+        return _matching(result, dim, period, lang)
     if len(by) == 1 and by[0] in ("day", "week", "month", "quarter", "year") and len(records) > 1:
         values = [
             (str(n), r[result.columns.index(metric)]) for n, r in names if r[result.columns.index(metric)] is not None

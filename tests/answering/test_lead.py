@@ -66,12 +66,13 @@ CASES = [
         "Orders by month: highest 2026-03 (848), lowest 2026-02 (412), latest 2026-03 (848).",
     ),
     (
-        {"metrics": ["revenue"], "by": ["customer"], "having": [{"metric": "revenue", "op": ">", "value": 1}]},
+        {"metrics": ["revenue"], "by": ["customer"], "region": ["华东"],
+         "having": [{"metric": "days_since_last_order", "op": ">", "value": 90}]},
         ["customer", "customer_name", "revenue"],
         [["C1", "甲", 5.0], ["C2", "乙", 3.0]],
-        (None, None),
-        "符合条件的客户共 2 个。",
-        "2 customers match the conditions.",
+        ("2026年", "2026"),
+        "2026年,距上次下单天数超过 90 的客户共 2 个(华东)。",  # the condition in words, the filters after it
+        "2 customers have days since last order over 90 (East China) (2026).",
     ),
 ]
 
@@ -112,8 +113,8 @@ def test_a_truncated_list_is_not_counted_as_its_rows() -> None:
     res = result({"metrics": ["revenue"], "by": ["customer"], "having": [{"metric": "revenue", "op": ">", "value": 1}]},
                  ["customer", "customer_name", "revenue"], [["C1", "甲", 5.0], ["C2", "乙", 3.0]])  # fmt: skip
     res.figures["truncated"] = True
-    assert lead_sentence(res, "zh", None) == "符合条件的客户超过 2 个,下表只列出前 2 个。"
-    assert lead_sentence(res, "en", None) == "More than 2 customers match the conditions; the table shows the first 2."
+    assert lead_sentence(res, "zh", None) == "销售额超过 1 的客户超过 2 个,下表只列出前 2 个。"
+    assert lead_sentence(res, "en", None) == "More than 2 customers have revenue over 1; the table shows the first 2."
 
 
 def test_a_share_says_the_share_then_both_figures() -> None:
