@@ -187,25 +187,40 @@ class ReviewEngine(DuckDBEngine):
             return "", []
         customer_where, in_scope, params = self._scope
         params = dict(params)
-        cols, any_span = [], []
+        # Each order joined to the periods it falls in, grouped by period: plain sums, where a FILTER per period and
+        # figure costs DuckDB about twice as much. Periods may overlap (a range longer than a year and the same range
+        # last year); the join counts an order in each of its periods, as the filters did.
+        spans, picks, distinct = [], [], []
         for j, span in enumerate(self.spans):
             params.update({f"s{j}_start": span.start, f"s{j}_end": span.end})
-            cond = f"l.order_date BETWEEN $s{j}_start AND $s{j}_end"
-            any_span.append(cond)
-            cols += [
-                f"coalesce(sum(l.revenue) FILTER (WHERE {cond}), 0) AS revenue_{j}",
-                f"coalesce(sum(l.margin) FILTER (WHERE {cond}), 0) AS gross_profit_{j}",
-                f"count(*) FILTER (WHERE {cond}) AS orders_{j}",
-                f"sum(l.revenue) FILTER (WHERE {cond}) / nullif(count(*) FILTER (WHERE {cond}), 0) AS avg_order_value_{j}",
-                f"count(DISTINCT l.customer_id) FILTER (WHERE {cond}) AS customers_{j}",
+            spans.append(f"({j}, $s{j}_start, $s{j}_end)")
+            # Buyers in a period that ends where an all-history window of the pass ends are those whose last order
+            # there is in the period; only the other periods count distinct customers over the orders.
+            k = self._all_history(span.end)
+            if k is None:
+                distinct.append(j)
+                buyers = f"coalesce(max(g.customers) FILTER (WHERE g.j = {j}), 0)"
+            else:
+                buyers = f"(SELECT count(*) FROM {self.table} WHERE last_{k} >= $s{j}_start)"
+            picks += [
+                f"coalesce(max(g.revenue) FILTER (WHERE g.j = {j}), 0) AS revenue_{j}",
+                f"coalesce(max(g.margin) FILTER (WHERE g.j = {j}), 0) AS gross_profit_{j}",
+                f"coalesce(max(g.orders) FILTER (WHERE g.j = {j}), 0) AS orders_{j}",
+                f"max(g.revenue / g.orders) FILTER (WHERE g.j = {j}) AS avg_order_value_{j}",
+                f"{buyers} AS customers_{j}",
                 f"(SELECT count(*) FROM {self.table} WHERE {self._first_ever} BETWEEN $s{j}_start AND $s{j}_end) "
                 f"AS new_customers_{j}",
-                f"coalesce(sum(l.lines_without_cost) FILTER (WHERE {cond}), 0) AS lines_without_cost_{j}",
+                f"coalesce(max(g.lines_without_cost) FILTER (WHERE g.j = {j}), 0) AS lines_without_cost_{j}",
             ]
+        params["distinct"] = distinct
         sql = (
-            f"WITH f_customers AS (SELECT c.* FROM customers c WHERE {customer_where}) "
-            f"SELECT {', '.join(cols)} FROM {derived.ORDER_TOTALS} l "
-            f"WHERE l.status = 'completed'{in_scope} AND ({' OR '.join(any_span)})"
+            f"WITH f_customers AS (SELECT c.* FROM customers c WHERE {customer_where}), "
+            f"g AS (SELECT s.j, sum(l.revenue) AS revenue, sum(l.margin) AS margin, count(*) AS orders, "
+            "count(DISTINCT l.customer_id) FILTER (WHERE list_contains($distinct, s.j)) AS customers, "
+            "sum(l.lines_without_cost) AS lines_without_cost "
+            f"FROM {derived.ORDER_TOTALS} l JOIN (VALUES {', '.join(spans)}) s(j, s_start, s_end) "
+            f"ON l.order_date BETWEEN s.s_start AND s.s_end WHERE l.status = 'completed'{in_scope} GROUP BY s.j) "
+            f"SELECT {', '.join(picks)} FROM g"
         )
         names, vals = self.rows(sql, used_params(sql, params))
         row = dict(zip(names, vals[0], strict=True))
@@ -217,6 +232,13 @@ class ReviewEngine(DuckDBEngine):
                 out.append({m: row[f"{m}_{j}"] for m in OVERVIEW_METRICS})
         return sql, out
 
+    def _all_history(self, end: dt.date) -> int | None:
+        """The pass's window of all history up to ``end`` (seen at ``end``) with its last orders, if there is one."""
+        return next(
+            (k for k, w in enumerate(self.windows) if w.start is None and w.as_of == w.end == end and not w.money_only),
+            None,
+        )
+
     def last_and_revenue(
         self, ids: Sequence[str], window: Window, limit: int
     ) -> tuple[str, list[dict[str, Any]]] | None:
@@ -227,14 +249,7 @@ class ReviewEngine(DuckDBEngine):
         """
         if self.table is None:
             return None
-        k_all = next(
-            (
-                k
-                for k, w in enumerate(self.windows)
-                if w.start is None and w.as_of == w.end == window.end and not w.money_only
-            ),
-            None,
-        )
+        k_all = self._all_history(window.end)
         k_win = next((k for k, w in enumerate(self.windows) if w == window), None)
         if k_all is None or k_win is None:
             return None

@@ -178,7 +178,9 @@ def test_review_behind_the_engine_seam_uses_the_pass(sample_con: duckdb.DuckDBPy
 OVERVIEW = ["revenue", "gross_profit", "orders", "avg_order_value", "customers", "new_customers"]
 
 
-def _overview_equals_metric_query(con: duckdb.DuckDBPyConnection, region: list[str] | None) -> list[str]:
+def _overview_equals_metric_query(
+    con: duckdb.DuckDBPyConnection, region: list[str] | None, period_text: str = "2026-Q2"
+) -> list[str]:
     """Build a review; every overview figure equals metric_query's for the same period and scope. Returns the
     tools the review ran with by=[] metric queries (the overview's fallback)."""
     calls: list[str] = []
@@ -192,7 +194,7 @@ def _overview_equals_metric_query(con: duckdb.DuckDBPyConnection, region: list[s
     mp = pytest.MonkeyPatch()
     mp.setattr(build._Runner, "run", run)
     try:
-        period = parse_period("2026-Q2", last_order_date(con))
+        period = parse_period(period_text, last_order_date(con))
         rep = build_report(con, period, lang="en", region=region)
     finally:
         mp.undo()
@@ -215,6 +217,13 @@ def test_overview_from_the_pass_equals_metric_query(
     sample_con: duckdb.DuckDBPyConnection, region: list[str] | None
 ) -> None:
     assert _overview_equals_metric_query(sample_con, region) == []  # all three periods read the pass
+
+
+def test_overview_of_overlapping_periods_equals_metric_query(sample_con: duckdb.DuckDBPyConnection) -> None:
+    # Two years against the same two years a year earlier: the periods overlap, and an order in both counts in both.
+    period = parse_period("2024-07-01..2026-06-30", last_order_date(sample_con))
+    assert period.same_period_last_year().end >= period.start
+    assert _overview_equals_metric_query(sample_con, None, "2024-07-01..2026-06-30") == []
 
 
 def test_overview_asks_the_metric_layer_where_a_product_has_no_cost(sample_db: Path, tmp_path: Path) -> None:
