@@ -65,6 +65,10 @@ def _contextual_aliases() -> dict[str, dict[str, list[str]]]:
     return _table(_raw_aliases().get("contextual", {}))
 
 
+# What stands between a verb and its object when a count or an aspect is said inside a two-character word ("催了几次款").
+SPLIT_VERB_OBJECT = ("了", "过", "了几次", "过几次", "了多少次", "过多少次", "几次", "多少次", "了一次", "过一次")
+
+
 def _english_names() -> dict[str, dict[str, list[str]]]:
     return {
         "region": {k: [v[0]] for k, v in V.REGIONS.items()},
@@ -164,6 +168,11 @@ class EntityIndex:
                 if v in values.get(kind, []):
                     for f in forms:
                         add(f, kind, v, v)
+        # "催了几次款", "对过账": a two-character purpose is a verb and its object, said apart around the count
+        for v in values["contact_purpose"]:
+            if len(v) == 2 and not v.isascii():
+                for between in SPLIT_VERB_OBJECT:
+                    add(v[0] + between + v[1], "contact_purpose", v, v)
         # "技术支持部" is also "技术支持"; shorter stems ("客服", "销售") are other words too, so they stay whole
         for v in values["department"]:
             if v.endswith("部") and len(v) >= 4:

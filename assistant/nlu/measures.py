@@ -215,6 +215,11 @@ def check_measure(q: str, metrics: list[str], skip: list[tuple[int, int]] | None
     return _reading(frame, best_score, parts)
 
 
+def measures_of_quantity(quantity: str) -> frozenset[str]:
+    """The metrics one of whose frames gives ``quantity`` ("duration": the resolution time, days since the last order)."""
+    return frozenset(f.metric for f in table().frames if quantity in f.qtys)
+
+
 def object_of(metric: str) -> str | None:
     """The thing a metric counts or sums (order, invoice, ticket, survey, customer …)."""
     return table().objects.get(metric)

@@ -218,5 +218,5 @@ COMMON_WORDS = frozenset(
     fourth fifth last least most more less total number numbers show shows tell give list much many
     customer customers stores store right still money from with what when will your ours they them
     buying bought spend spent great small large medium share shares sales terms across worse shipping
-    absolute brought""".split()
+    absolute brought slowest fastest quickest longest""".split()
 )

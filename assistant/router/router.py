@@ -45,6 +45,7 @@ from assistant.nlu.measures import (
     check_measure,
     find_parts,
     kind_filters,
+    measures_of_quantity,
     object_of,
     read_measure,
     with_companions,
@@ -235,6 +236,7 @@ TOOL_DIM_ALIASES = {"issue_category": "category"}
 NO_ORDERS_RE = CUES["no_orders"]
 WINDOW_RE = CUES["window"]
 HOW_MANY_RE = CUES["how_many"]
+FAST_RE = CUES["fast"]
 BOUND_WORD_RE = re.compile(r"\bat (?:least|most)\b|(?:最少|最多)(?=\s*(?:\d|[一二两三四五六七八九十]))", re.IGNORECASE)
 COUNT_ROWS_LIMIT = 100_000  # the metric layer's most rows: a count of customers that match is the number of rows
 # "四个季度的销售额分别是多少": each period of the unit named.
@@ -912,8 +914,8 @@ class Router:
         args["by"] = _unique(by)
         if top:
             args["top"] = top
-        if cues["ascending"]:
-            args["order"] = "asc"
+        if cues["ascending"] or (metrics and metrics[0] in measures_of_quantity("duration") and FAST_RE.search(q)):
+            args["order"] = "asc"  # the low end, or the quickest of a duration ("哪个部门处理工单最快")
         compare = self._comparison(r)
         growth = bool(GROWTH_RANK_RE.search(q)) and bool(set(by) - TIME_DIMS)
         if growth and not compare:

@@ -868,3 +868,22 @@ def test_a_share_of_revenue_from_orders_is_no_gross_margin(router: Router) -> No
 def test_counts_of_subjects_and_each(router: Router, question: str, args: dict[str, Any]) -> None:
     plan = router.route(question)
     assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        # the speed of an act is its duration, ranked by the metric layer; slowest first, or quickest first
+        ("Which region is slowest to resolve complaints?",
+         {"metrics": ["avg_resolution_hours"], "by": ["region"], "ticket_kind": ["complaint"], "order": None}),
+        ("which department takes the longest to resolve tickets", {"metrics": ["avg_resolution_hours"], "by": ["department"]}),
+        ("哪个部门处理投诉最快", {"metrics": ["avg_resolution_hours"], "order": "asc"}),
+        # a purpose said around its count ("催了几次款") still filters contacts
+        ("销售部上个月催了几次款", {"metrics": ["contacts"], "contact_purpose": ["催款"], "department": ["销售部"]}),
+        # "多少客户" counts customers: with a repeat qualifier, the repeat buyers
+        ("去年有多少客户买过两次以上", {"metrics": ["repeat_customers"]}),
+    ],
+)  # fmt: skip
+def test_durations_purposes_and_counts_of_customers(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
