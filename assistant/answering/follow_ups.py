@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from assistant.answering.formatting import label
+from assistant.answering.formatting import label, text_value
+from assistant.answering.value_names import english_filter
 from assistant.core.periods import calendar_unit
 
 TABLE = Path(__file__).with_name("follow_ups.yaml")
@@ -58,10 +59,11 @@ def _where(args: Mapping[str, Any], carries: list[str], lang: str) -> str | None
     known = {"start", "end", "as_of", "metrics", "by", "top", "limit", "compare", "share", "having", *carries}
     if any(v not in (None, [], "", False, "none") for k, v in args.items() if k not in known):
         return None
-    values = [str(v) for k in carries for v in (args.get(k) or [])]
     if lang == "zh":
-        return "".join(values)
-    return f" in {', '.join(values)}" if values else ""
+        return "".join(str(v) for k in carries for v in (args.get(k) or []))
+    # English names the router reads back ("in North China", "among Large customers")
+    words = [english_filter(k, " and ".join(text_value(str(v), lang) for v in args[k])) for k in carries if args.get(k)]
+    return "".join(f" {w}" for w in words)
 
 
 def _metric_follow_ups(args: Mapping[str, Any], lang: str) -> list[str]:
@@ -81,8 +83,8 @@ def _metric_follow_ups(args: Mapping[str, Any], lang: str) -> list[str]:
     out = []
     for item in t[shape]:
         kind, dim = next(iter(item.items())) if isinstance(item, dict) else (item, None)
-        if dim is not None and (dim in by or args.get(dim)):
-            continue  # already broken down by it, or filtered to one value of it
+        if dim is not None and (dim in by or any(args.get(d) for d in [dim, *t.get("within", {}).get(dim, [])])):
+            continue  # already broken down by it, or filtered to one value of it (or of something inside it)
         if kind == "drivers" and (metric not in t["drivers_for"] or not values["period"] or where):
             continue  # the drivers explain the whole company's revenue over a period
         text = t["phrases"][kind][lang].format(**values, dim=label(dim, lang) if dim else "")

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from assistant.answering.formatting import fmt, kind_of, label, text_value
+from assistant.answering.value_names import english_filter
 from tools.base import ToolResult
 
 TOOL = "metric_query"
@@ -29,6 +30,18 @@ COMPARED = {
 
 def _values(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) -> list[str]:
     """The filter values named, codes in words ("complaint" → 投诉), a rep as the customers they look after."""
+    return [v for _, v in _named(args, lang, keys)]
+
+
+def _phrased(args: dict[str, Any]) -> str:
+    """An English sentence's filters, each by its kind: "in East China via Online", "about Delivery"."""
+    by_key: dict[str, list[str]] = {}
+    for k, v in _named(args, "en"):
+        by_key.setdefault(k, []).append(v)
+    return " ".join(english_filter(k, " and ".join(vs)) for k, vs in by_key.items())
+
+
+def _named(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) -> list[tuple[str, str]]:
     out = []
     for k in keys:
         for v in args.get(k) or []:
@@ -42,19 +55,16 @@ def _values(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) ->
                 v = f"{v} 负责的客户" if lang == "zh" else f"{v}'s customers"
             else:
                 v = text_value(str(v), lang)
-            out.append(str(v))
+            out.append((k, str(v)))
     return out
 
 
 def _scope(args: dict[str, Any], period: str | None, lang: str) -> str:
-    """Where and when: "华东、大型" / "in 华东, 大型", and the period named."""
-    values = _values(args, lang)
-    zh = lang == "zh"
-    where = "、".join(values) if zh else ", ".join(values)
-    if zh:
+    """Where and when: "华东、大型" / "in East China among Large customers", and the period named."""
+    if lang == "zh":
+        where = "、".join(_values(args, lang))
         return f"{period or ''}{(',' if period and where else '')}{where}{'的' if where else ''}"
-    parts = [f"in {where}" if where else "", f"({period})" if period else ""]
-    return " ".join(p for p in parts if p)
+    return " ".join(p for p in (_phrased(args), f"({period})" if period else "") if p)
 
 
 def _two_periods(values: list[tuple[str, Any]], metric: str, m_label: str, scope: str, lang: str) -> str:

@@ -33,9 +33,20 @@ def english_names() -> dict[str, str]:
     names.update(V.SALES_CHANNELS)
     cities = yaml.safe_load(ALIASES.read_text(encoding="utf-8")).get("city", {})
     names.update({city: _title(str(aliases[0])) for city, aliases in cities.items() if aliases})
-    for kind in yaml.safe_load(TABLE.read_text(encoding="utf-8")).values():
-        names.update({str(k): str(v) for k, v in kind.items()})
+    for kind, values in _table().items():
+        if kind != "filter_words":
+            names.update({str(k): str(v) for k, v in values.items()})
     return names
+
+
+@cache
+def _table() -> dict[str, dict[str, str]]:
+    return dict(yaml.safe_load(TABLE.read_text(encoding="utf-8")))
+
+
+def english_filter(key: str, shown: str) -> str:
+    """How an English sentence names a filter: "about Delivery", "via Online", "in East China"."""
+    return str(_table()["filter_words"].get(key, "in {}")).format(shown)
 
 
 @cache

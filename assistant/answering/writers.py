@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from assistant.answering.formatting import fmt, kind_of, label, row_layout, spec, text_value
+from assistant.answering.value_names import english_filter
 from knowledge.ourdocs import find_section
 from tools.base import ToolResult
 
@@ -86,13 +87,19 @@ def heading(topic: str, args: Mapping[str, Any], period: str | None, lang: str) 
 
 
 def scope(args: Mapping[str, Any], period: str | None, lang: str, as_of: Any = None) -> str:
-    """The opening of a Chinese lead ("2026年第3季度,华东的") or the tail of an English one (" in 华东 (Q3 2026)")."""
-    w = where(args, lang)
+    """The opening of a Chinese lead ("2026年第3季度,华东的") or the tail of an English one
+    (" in East China via Online (Q3 2026)")."""
     when = period or (("截至 " if lang == "zh" else "as of ") + str(as_of) if as_of else "")
     if lang == "zh":
+        w = where(args, lang)
         return f"{when}{',' if when else ''}{w}{'的' if w else ''}"
+    # each filter by its kind: " in East China via Online", " for rep R031's accounts"
+    w = " ".join(english_filter(k, " and ".join(text_value(str(v), lang) for v in args.get(k) or []))
+                 for k in FILTERS if args.get(k))  # fmt: skip
+    if args.get("rep_id"):
+        w = f"{w} for rep {'、'.join(str(r) for r in args['rep_id'])}'s accounts".strip()
     # a period in brackets ("(Q3 2026)"); a date as words: "136 customers as of 2026-10-30 (6.9%)", not "(…) (…)"
-    return (f" in {w}" if w else "") + (f" ({when})" if period else f" {when}" if when else "")
+    return (f" {w}" if w else "") + (f" ({when})" if period else f" {when}" if when else "")
 
 
 # ---- values --------------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_an_english_answer_names_groups_and_filters_in_english_and_keeps_the_dat
     )
     en = result_text("metric_query", "指标查询:x", "Metric query: x", result, "en", "2026")
     zh = result_text("metric_query", "指标查询:x", "Metric query: x", result, "zh", "2026年")
-    assert en.startswith("Revenue by region in Online (2026): East China (23,465,553); South China"), en
+    assert en.startswith("Revenue by region via Online (2026): East China (23,465,553); South China"), en
     assert "1. East China: revenue 23,465,553" in en
     assert "华东" not in en and "线上" not in en
     assert zh.startswith("2026年,线上的销售额按区域:华东") or "华东(2,346.6万)" in zh, zh
@@ -65,3 +65,16 @@ def test_the_chat_table_shows_the_english_name_and_keeps_the_value_on_hover() ->
     assert "<td>某区</td>" in html  # a value with no English name: as it is, nothing to hover
     assert "<td>华东</td>" in table_html(["region", "revenue"], [["华东", 1.0]], "zh", "metric_query")
     assert fmt("华东", "region", "en") == "East China"
+
+
+def test_english_filters_are_named_by_their_kind() -> None:
+    from assistant.answering.follow_ups import follow_ups
+    from assistant.answering.lead import lead_sentence
+
+    args = {"metrics": ["complaints"], "by": [], "issue_category": ["物流配送"], "region": ["华东"]}
+    res = ToolResult(tool="metric_query", arguments=args, as_of=dt.date(2026, 10, 30), columns=["complaints"],
+                     rows=[[78]])  # fmt: skip
+    assert lead_sentence(res, "en", "2026") == "Complaints in East China about Delivery (2026): 78."
+    # a suggestion under an English answer names its filters as the router reads them back, in English
+    chips = follow_ups("metric_query", {"metrics": ["customer_count"], "by": [], "city": ["成都"]}, "en")
+    assert chips == ["Monthly customers on record in Chengdu", "Customers on record by industry in Chengdu"]
