@@ -236,6 +236,7 @@ TOOL_DIM_ALIASES = {"issue_category": "category"}
 NO_ORDERS_RE = CUES["no_orders"]
 WINDOW_RE = CUES["window"]
 HOW_MANY_RE = CUES["how_many"]
+NEVER_RE = CUES["never"]
 FAST_RE = CUES["fast"]
 BOUND_WORD_RE = re.compile(r"\bat (?:least|most)\b|(?:最少|最多)(?=\s*(?:\d|[一二两三四五六七八九十]))", re.IGNORECASE)
 COUNT_ROWS_LIMIT = 100_000  # the metric layer's most rows: a count of customers that match is the number of rows
@@ -1600,9 +1601,13 @@ def customers_having(router: Router, r: Reading) -> Plan | None:
     if _fact_of(metric) not in TICKET_FACTS or not HAVE_RE.search(r.q) or _top_n(r.q):
         return None
     dims = r.dims if "customer" in r.dims else ["customer", *r.dims]
-    plan = router._plan_metrics(replace(r, metrics=[metric], dims=dims), [metric])
-    if plan.kind == "tool" and not plan.args.get("having"):
-        plan.args["having"] = [{"metric": metric, "op": ">", "value": 0}]
+    never = bool(NEVER_RE.search(r.q))
+    # "which of my customers have never complained": none of them, among the customers on record (counted so that
+    # customers with no ticket at all are rows too)
+    metrics = [metric, "customer_count"] if never else [metric]
+    plan = router._plan_metrics(replace(r, metrics=metrics, dims=dims), metrics)
+    if plan.kind == "tool" and (never or not plan.args.get("having")):
+        plan.args["having"] = [{"metric": metric, "op": "=" if never else ">", "value": 0}]
         plan.args = router._validated(router.registry["metric_query"].args_model, plan.args, plan, r.lang)
     return plan
 

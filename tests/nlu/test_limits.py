@@ -42,3 +42,25 @@ def test_refusal_reason(question: str, reason: str | None) -> None:
 def test_an_action_refusal_offers_what_it_can_do() -> None:
     got = refusal("给所有沉睡客户群发一封邮件")
     assert got is not None and "名单" in got.message("zh") and "list" in got.message("en")
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("what is the conversion rate of our website", "missing"),
+        ("how many sales leads came in last month", "missing"),
+        ("what was our win rate on quotes in Q2", "missing"),
+        ("哪个仓库发货最多", "missing"),
+        ("上个月营销邮件的打开率是多少", "missing"),
+        ("which rep leads the team in revenue this year", None),
+        ("where are our best cross-sell opportunities", None),
+    ],
+)
+def test_what_the_data_does_not_record_before_an_order(question: str, reason: str | None) -> None:
+    got = refusal(question)
+    assert (got.reason if got else None) == reason
+
+
+def test_a_missing_word_inside_another_word_is_not_missing() -> None:
+    # 拜访客户 holds 访客 (visitors): Chinese has no word boundaries, so such words are left out of the table
+    assert refusal("9月份我们上门拜访客户一共多少次") is None

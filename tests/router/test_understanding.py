@@ -887,3 +887,14 @@ def test_counts_of_subjects_and_each(router: Router, question: str, args: dict[s
 def test_durations_purposes_and_counts_of_customers(router: Router, question: str, args: dict[str, Any]) -> None:
     plan = router.route(question)
     assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+def test_customers_who_never_did_something_are_among_those_on_record(router: Router) -> None:
+    plan = router.route("Which of my customers have never complained?", Context(user_rep_id="R003"))
+    assert plan.args["having"] == [{"metric": "complaints", "op": "=", "value": 0}]
+    assert "customer_count" in plan.args["metrics"] and plan.args["by"] == ["customer"]
+
+
+def test_not_having_paid_is_unpaid(router: Router) -> None:
+    plan = router.route("which customers haven't paid their invoices yet")
+    assert plan.args["metrics"][0] == "unpaid_amount" and plan.args["by"] == ["customer"]
