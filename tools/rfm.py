@@ -211,6 +211,27 @@ def _score(column: str, cuts: str) -> str:
     return f"CAST(1 + {terms} AS INTEGER)"
 
 
+def rfm_stats_cte(method: str) -> str:
+    """CTE ``rfm_stats`` over ``rfm_base``: n, the score cuts, the R/F/M thresholds and Σ monetary (params: as_of,
+    r_fixed, f_fixed, m_fixed). Its own text, so the business review can compute it once per window for the
+    statements that read it (assistant/report/shared_pass.py)."""
+    agg = AGGREGATES.get(method, "avg")  # "fixed": all three values are given, the aggregate is unused
+    return f"""rfm_stats AS (
+    -- Quintile scores equal 1 + floor({BINS} × (rank() OVER (ORDER BY value) − 1) / n) (RANK: ties share the lowest
+    -- rank); computed as 1 + the number of cut values below the customer's value, cut s being the
+    -- ceil(s·n/{BINS})-th smallest value. R ranks last_order ascending, i.e. days descending.
+    SELECT count(*) AS n,
+           quantile_disc(last_order, {CUTS}) AS r_cuts,
+           quantile_disc(frequency, {CUTS}) AS f_cuts,
+           quantile_disc(monetary, {CUTS}) AS m_cuts,
+           coalesce(CAST($r_fixed AS DOUBLE), {agg}(date_diff('day', last_order, $as_of))) AS r_thr,
+           coalesce(CAST($f_fixed AS DOUBLE), {agg}(frequency)) AS f_thr,
+           coalesce(CAST($m_fixed AS DOUBLE), {agg}(CAST(monetary AS DOUBLE))) AS m_thr,
+           sum(monetary) AS m_sum
+    FROM rfm_base
+)"""
+
+
 def rfm_ctes(
     scope: Scope, method: str, fixed: tuple[float | None, float | None, float | None]
 ) -> tuple[str, dict[str, Any]]:
@@ -229,23 +250,9 @@ def rfm_ctes(
     the exact decimal fraction s/BINS returns that K-th smallest value (integer arithmetic inside DuckDB), found
     by selection rather than a sort; tests/tools/test_rfm.py checks the equality against RANK() on random data.
     """
-    agg = AGGREGATES.get(method, "avg")  # "fixed": all three values are given, the aggregate is unused
     m_high = "monetary * n >= m_sum" if _exact_mean(method, fixed[2]) else "CAST(monetary AS DOUBLE) >= m_thr"
     sql = f"""{customer_base_cte(scope, "rfm_base", materialized=True)},
-rfm_stats AS (
-    -- Quintile scores equal 1 + floor({BINS} × (rank() OVER (ORDER BY value) − 1) / n) (RANK: ties share the lowest
-    -- rank); computed as 1 + the number of cut values below the customer's value, cut s being the
-    -- ceil(s·n/{BINS})-th smallest value. R ranks last_order ascending, i.e. days descending.
-    SELECT count(*) AS n,
-           quantile_disc(last_order, {CUTS}) AS r_cuts,
-           quantile_disc(frequency, {CUTS}) AS f_cuts,
-           quantile_disc(monetary, {CUTS}) AS m_cuts,
-           coalesce(CAST($r_fixed AS DOUBLE), {agg}(date_diff('day', last_order, $as_of))) AS r_thr,
-           coalesce(CAST($f_fixed AS DOUBLE), {agg}(frequency)) AS f_thr,
-           coalesce(CAST($m_fixed AS DOUBLE), {agg}(CAST(monetary AS DOUBLE))) AS m_thr,
-           sum(monetary) AS m_sum
-    FROM rfm_base
-),
+{rfm_stats_cte(method)},
 rfm_scored AS (
     SELECT b.customer_id, b.first_order, b.last_order, date_diff('day', b.last_order, $as_of) AS recency,
            b.frequency, b.monetary, t.n, t.r_thr, t.f_thr, t.m_thr, t.m_sum,

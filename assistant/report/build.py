@@ -214,12 +214,13 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
     }
     # The windows the RFM, customer-type and tier sections read, computed in one pass (see shared_pass.py).
     # The overview's periods too: its figures are sums over the same pass (ReviewEngine.overview).
-    # What more than one section reads of a window is kept on the engine: this period's customer types (their counts
-    # and each type's largest buyers) and the last year's revenue order (the Pareto share and the big customers).
+    # What more than one section reads of a window is kept on the engine: the RFM statistics of both dates (RFM
+    # classes and customer types), this period's customer types (their counts and each type's largest buyers) and
+    # the last year's revenue order (the Pareto share and the big customers).
     r.prepare(
         [
-            Window(None, cur["as_of"], cur["as_of"], keep=frozenset({"types"})),
-            Window(None, prev["as_of"], prev["as_of"]),
+            Window(None, cur["as_of"], cur["as_of"], keep=frozenset({"scores", "types"})),
+            Window(None, prev["as_of"], prev["as_of"], keep=frozenset({"scores"})),
             Window(year["start"], year["end"], year["as_of"], keep=frozenset({"tiers"}), money_only=True),
         ],
         [Span(a["start"], a["end"]) for a in (cur, prev, ly)],

@@ -38,7 +38,7 @@ from assistant.warehouse import derived
 from assistant.warehouse.duckdb_engine import DuckDBEngine
 from tools.base import CommonFilters, Scope, used_params
 from tools.customer_types import CustomerTypesArgs, classification
-from tools.rfm import customer_base_cte, population_scope
+from tools.rfm import customer_base_cte, population_scope, rfm_stats_cte
 from tools.tiers import tier_cum_cte
 
 # The tools' base CTEs: (name, money_only, materialized) as rfm_ctes and tiers build them; every combination is
@@ -55,9 +55,9 @@ class Window:
     start: dt.date | None
     end: dt.date
     as_of: dt.date
-    # What several statements read of this window, kept on the engine once built (see _kept_swaps): "types" (the
-    # four customer types, with their RFM scores), "tiers" (the customers in revenue order). Not part of equality:
-    # a window is its dates.
+    # What several statements read of this window, kept on the engine once built (see _kept_swaps): "scores" (the
+    # RFM score cuts and thresholds), "types" (the four customer types, with their RFM scores), "tiers" (the
+    # customers in revenue order). Not part of equality: a window is its dates.
     keep: frozenset[str] = field(default=frozenset(), compare=False)
     # Only the revenue of this window is read (the tiers): the pass leaves out its first and last order.
     money_only: bool = field(default=False, compare=False)
@@ -284,20 +284,32 @@ class ReviewEngine(DuckDBEngine):
         money = (True,) if window.money_only else (False, True)
         for name, money_only, materialized in itertools.product(BASE_NAMES, money, (False, True)):
             text = customer_base_cte(scope, name, money_only=money_only, materialized=materialized)
-            cols = (
-                f"monetary_{k} AS monetary"
-                if money_only
-                else f"first_{k} AS first_order, last_{k} AS last_order, frequency_{k} AS frequency, monetary_{k} AS monetary"
-            )
-            mat = "MATERIALIZED " if materialized else ""
-            swap = f"{name} AS {mat}(SELECT customer_id, {cols} FROM {self.table} WHERE frequency_{k} > 0)"
-            out.append(_Swap(text, swap, must))
+            out.append(_Swap(text, self._base_read(k, name, money_only, materialized), must))
         return out
+
+    def _base_read(self, k: int, name: str, money_only: bool, materialized: bool) -> str:
+        """The base CTE ``name`` of window ``k`` read from the pass: the same columns and rows as the tools' own."""
+        cols = (
+            f"monetary_{k} AS monetary"
+            if money_only
+            else f"first_{k} AS first_order, last_{k} AS last_order, frequency_{k} AS frequency, monetary_{k} AS monetary"
+        )
+        mat = "MATERIALIZED " if materialized else ""
+        return f"{name} AS {mat}(SELECT customer_id, {cols} FROM {self.table} WHERE frequency_{k} > 0)"
 
     def _kept_swaps(self, k: int, window: Window, scope: Scope, filters: Mapping[str, Any]) -> list[_Swap]:
         """The swaps of what ``window.keep`` names: the tools' own CTE text (with its parameter values) for each
         variant the tools write, read from a table that the same text, over the pass, fills once."""
         out: list[_Swap | None] = []
+        if "scores" in window.keep:
+            # The RFM statistics (score cuts, thresholds) of the window, read by rfm and by customer_types: one row.
+            base = customer_base_cte(scope, "rfm_base", materialized=True)
+            text = f"{base},\n{rfm_stats_cte('mean')}"
+            params = {"as_of": scope.as_of, **scope.params, "r_fixed": None, "f_fixed": None, "m_fixed": None}
+            table = f"{self.table}_scores_{k}"
+            build = f"WITH {scope.ctes()},\n{text}\nSELECT * FROM rfm_stats"
+            read = f"{self._base_read(k, 'rfm_base', False, True)},\nrfm_stats AS (SELECT * FROM {table})"
+            out.append(_kept(text, read, params, table, build))
         if "types" in window.keep:
             # customer_types' statements read ct_typed alone; its top-per-type cut writes it MATERIALIZED.
             text, params = classification(scope, CustomerTypesArgs(**filters, as_of=window.as_of))
