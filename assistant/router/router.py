@@ -943,7 +943,10 @@ class Router:
                 for k in ("compare", "period_grain"):
                     args.pop(k, None)
                 running_end = min(period.end, self.ref)
-                args["start"], args["end"], args["by"] = whole.start, running_end, [period.grain]
+                args["start"], args["end"] = whole.start, running_end
+                # one named customer is a filter; several are compared side by side
+                several = len(args.get("customer_ids") or []) > 1
+                args["by"] = [d for d in args["by"] if d == "customer" and several] + [period.grain]
                 args.pop("as_of", None)
                 plan.period = Period(
                     whole.start, running_end, "range", f"{whole.zh}与{period.zh}", f"{whole.en} and {period.en}"
@@ -973,7 +976,9 @@ class Router:
         "2026 vs 2025", "这个季度目前跟上季度比") rather than like for like ("同期", "同比", "yoy"). None otherwise:
         finished units, groupings, growth rankings, and a quarter or month against last year's (not adjacent)."""
         months = UNIT_MONTHS.get(period.grain)
-        if growth or by or months is None or LIKE_FOR_LIKE_RE.search(r.q):
+        # named customers are rows of their own, not a grouping to rank ("成都正和科技去年和今年分别买了多少")
+        grouped = bool(by) and not (by == ["customer"] and r.customers)
+        if growth or grouped or months is None or LIKE_FOR_LIKE_RE.search(r.q):
             return None
         if min(period.end, self.ref) >= add_months(period.start, months) - dt.timedelta(days=1):
             return None  # a finished unit: the comparison already takes the whole of both

@@ -898,3 +898,11 @@ def test_customers_who_never_did_something_are_among_those_on_record(router: Rou
 def test_not_having_paid_is_unpaid(router: Router) -> None:
     plan = router.route("which customers haven't paid their invoices yet")
     assert plan.args["metrics"][0] == "unpaid_amount" and plan.args["by"] == ["customer"]
+
+
+def test_a_named_customer_last_year_and_this_year_is_each_whole_year(router: Router) -> None:
+    name = router.con.execute("SELECT name FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
+    plan = router.route(f"{name}去年和今年分别买了多少")
+    # the whole of last year beside this year to date; one customer is a filter, not a grouping
+    assert plan.args["by"] == ["year"] and len(plan.args["customer_ids"]) == 1
+    assert str(plan.args["start"]).endswith("-01-01") and "compare" not in plan.args
