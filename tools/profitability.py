@@ -98,6 +98,20 @@ def unit_costs(args: ProfitabilityArgs) -> dict[str, float]:
     return out
 
 
+# Each customer's sales in the scope's period, from f_order_values. Its own text, so the business review can read
+# the same sums from what it computed once for the period (assistant/report/shared_pass.py).
+SALES = """sales AS (
+    -- Per order first (the derived order_totals when current): exact DECIMAL sums, so the same figures as
+    -- summing the lines directly.
+    SELECT v.customer_id,
+           sum(v.revenue)::DOUBLE AS revenue,
+           sum(v.revenue - v.margin)::DOUBLE AS cogs,
+           sum(v.lines_without_cost) AS lines_without_cost
+    FROM f_order_values v
+    GROUP BY v.customer_id
+)"""
+
+
 def per_customer_sql(con: Con, scope: Scope) -> str:
     """CTEs ending in ``per``: one row per active customer with revenue, costs and profit (params: scope + cost_*)."""
     # Timestamps against dates: the whole end day counts. No customer filter here: the LEFT JOINs from
@@ -109,16 +123,7 @@ def per_customer_sql(con: Con, scope: Scope) -> str:
         i_where += " AND i.happened_at >= $f_start"
     return f"""WITH {scope.ctes()},
 {scope.order_values_cte(con)},
-sales AS (
-    -- Per order first (the derived order_totals when current): exact DECIMAL sums, so the same figures as
-    -- summing the lines directly.
-    SELECT v.customer_id,
-           sum(v.revenue)::DOUBLE AS revenue,
-           sum(v.revenue - v.margin)::DOUBLE AS cogs,
-           sum(v.lines_without_cost) AS lines_without_cost
-    FROM f_order_values v
-    GROUP BY v.customer_id
-),
+{SALES},
 tk AS (
     SELECT t.customer_id,
            count(*) FILTER (WHERE t.kind = 'complaint') AS complaints,

@@ -17,10 +17,15 @@ statement asked twice from the first answer. The figures are the tools' own, com
 Anything else runs exactly as the tools wrote it.
 
 What several sections read of one window is computed once and kept on the engine (a temporary table, built the
-first time a statement asks for it): the four customer types of a window (the type counts and each type's largest
-buyers read the same classification, RFM scores included) and the tiers' revenue order (the Pareto curve and the
-big customers read the same sort). The statements read those rows instead of their own CTEs, with the tools' own
-SQL computing them, and only when the statement's text and parameter values are the ones the rows were built with.
+first time a statement asks for it): a date's RFM statistics (score cuts, thresholds: the RFM classes and the
+customer types read them), the four customer types of a window (the type counts and each type's largest buyers
+read the same classification, RFM scores included) and the tiers' revenue order (the Pareto curve and the big
+customers read the same sort). The statements read those rows instead of their own CTEs, with the tools' own SQL
+computing them, and only when the statement's text and every parameter value (its scope's too) are the ones the
+rows were built with.
+
+The overview's periods are summed per customer in one more scan of the order totals (``_periods``): the overview
+adds those sums up, and the profitability section reads its period's sales from them.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ import duckdb
 
 from assistant.warehouse import derived
 from assistant.warehouse.duckdb_engine import DuckDBEngine
-from tools.base import CommonFilters, Scope, used_params
+from tools.base import CommonFilters, Scope, resolve_scope, used_params
 from tools.customer_types import CustomerTypesArgs, classification
+from tools.profitability import SALES
 from tools.rfm import customer_base_cte, population_scope, rfm_stats_cte
 from tools.tiers import tier_cum_cte
 
@@ -90,9 +96,9 @@ class _Swap:
     built: bool = False
 
     def applies(self, sql: str, params: Mapping[str, Any]) -> bool:
-        return self.text in sql and all(
-            params.get(n) == v for n, v in self.must.items() if f"${n}" in self.text or n == "as_of"
-        )
+        # Every value, also those the text does not name (a region read by f_customers before it): the same text
+        # in another scope is another set of customers.
+        return self.text in sql and all(n in params and params[n] == v for n, v in self.must.items())
 
 
 def _freeze(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
@@ -169,59 +175,70 @@ class ReviewEngine(DuckDBEngine):
         )
         self.con.execute(sql, used_params(sql, params))
         self._scope = (s0.customer_where, in_scope, dict(customer_params[0]))
+        if spans:
+            self._periods(filters)
         for k, (w, s) in enumerate(zip(windows, scopes, strict=True)):
             self._swaps += self._window_swaps(k, w, s) + self._kept_swaps(k, w, s, filters)
         self._swaps.sort(key=lambda sw: -len(sw.text))
         return True
 
+    def _periods(self, filters: Mapping[str, Any]) -> None:
+        """Each customer's completed orders in each overview period: revenue, margin, orders and lines without cost,
+        exact sums of the order totals, one scan for all periods (an order counts in each period it falls in). The
+        overview sums them; the profitability section reads a period's sales from them (``SALES`` swapped)."""
+        customer_where, in_scope, params = self._scope
+        params = dict(params)
+        values = []
+        for j, span in enumerate(self.spans):
+            params.update({f"s{j}_start": span.start, f"s{j}_end": span.end})
+            values.append(f"({j}, $s{j}_start, $s{j}_end)")
+        sql = (
+            f"CREATE TEMP TABLE {self.table}_periods AS "
+            f"WITH f_customers AS (SELECT c.* FROM customers c WHERE {customer_where}) "
+            "SELECT s.j, l.customer_id, sum(l.revenue) AS revenue, sum(l.margin) AS margin, count(*) AS orders, "
+            "sum(l.lines_without_cost) AS lines_without_cost "
+            f"FROM {derived.ORDER_TOTALS} l JOIN (VALUES {', '.join(values)}) s(j, s_start, s_end) "
+            f"ON l.order_date BETWEEN s.s_start AND s.s_end WHERE l.status = 'completed'{in_scope} "
+            "GROUP BY s.j, l.customer_id"
+        )
+        self.con.execute(sql, used_params(sql, params))
+        for j, span in enumerate(self.spans):
+            # profitability's sales over the period: its own text (the order values of its scope, then SALES).
+            scope = resolve_scope(self, _Args(**filters, start=span.start, end=span.end, as_of=span.end))
+            read = (
+                "sales AS (SELECT customer_id, CAST(revenue AS DOUBLE) AS revenue, "
+                "CAST(revenue - margin AS DOUBLE) AS cogs, lines_without_cost "
+                f"FROM {self.table}_periods WHERE j = {j})"
+            )
+            self._swaps.append(_Swap(f"{scope.order_values_cte(self)},\n{SALES}", read, dict(scope.params)))
+
     def overview(self) -> tuple[str, list[dict[str, Any] | None]]:
-        """The overview's figures for each period given to ``prepare`` (OVERVIEW_METRICS) and the statement: one
-        read of the periods' order totals, and the pass for who is new. A period with lines whose product has no
-        cost gets None: the metric leaves those lines out of gross profit, the totals' margin counts them at cost 0,
-        so the caller asks the metric layer.
+        """The overview's figures for each period given to ``prepare`` (OVERVIEW_METRICS) and the statement: sums of
+        the customers' period sums (``_periods``), one row per customer and period so the buyers are a count, and
+        the pass for who is new. A period with lines whose product has no cost gets None: the metric leaves those
+        lines out of gross profit, the totals' margin counts them at cost 0, so the caller asks the metric layer.
 
         The same figures as ``metric_query`` (tests/report/test_shared_pass.py compares them): exact decimal sums of
         the same amounts, orders counted once each (one row per order), the average as the metric divides.
         """
         if self.table is None or not self.spans:
             return "", []
-        customer_where, in_scope, params = self._scope
-        params = dict(params)
-        # Each order joined to the periods it falls in, grouped by period: plain sums, where a FILTER per period and
-        # figure costs DuckDB about twice as much. Periods may overlap (a range longer than a year and the same range
-        # last year); the join counts an order in each of its periods, as the filters did.
-        spans, picks, distinct = [], [], []
+        params: dict[str, Any] = {}
+        cols = []
         for j, span in enumerate(self.spans):
             params.update({f"s{j}_start": span.start, f"s{j}_end": span.end})
-            spans.append(f"({j}, $s{j}_start, $s{j}_end)")
-            # Buyers in a period that ends where an all-history window of the pass ends are those whose last order
-            # there is in the period; only the other periods count distinct customers over the orders.
-            k = self._all_history(span.end)
-            if k is None:
-                distinct.append(j)
-                buyers = f"coalesce(max(g.customers) FILTER (WHERE g.j = {j}), 0)"
-            else:
-                buyers = f"(SELECT count(*) FROM {self.table} WHERE last_{k} >= $s{j}_start)"
-            picks += [
-                f"coalesce(max(g.revenue) FILTER (WHERE g.j = {j}), 0) AS revenue_{j}",
-                f"coalesce(max(g.margin) FILTER (WHERE g.j = {j}), 0) AS gross_profit_{j}",
-                f"coalesce(max(g.orders) FILTER (WHERE g.j = {j}), 0) AS orders_{j}",
-                f"max(g.revenue / g.orders) FILTER (WHERE g.j = {j}) AS avg_order_value_{j}",
-                f"{buyers} AS customers_{j}",
+            w = f"FILTER (WHERE p.j = {j})"
+            cols += [
+                f"coalesce(sum(p.revenue) {w}, 0) AS revenue_{j}",
+                f"coalesce(sum(p.margin) {w}, 0) AS gross_profit_{j}",
+                f"CAST(coalesce(sum(p.orders) {w}, 0) AS BIGINT) AS orders_{j}",
+                f"sum(p.revenue) {w} / CAST(sum(p.orders) {w} AS BIGINT) AS avg_order_value_{j}",
+                f"count(*) {w} AS customers_{j}",  # one row per customer and period: its buyers
                 f"(SELECT count(*) FROM {self.table} WHERE {self._first_ever} BETWEEN $s{j}_start AND $s{j}_end) "
                 f"AS new_customers_{j}",
-                f"coalesce(max(g.lines_without_cost) FILTER (WHERE g.j = {j}), 0) AS lines_without_cost_{j}",
+                f"coalesce(sum(p.lines_without_cost) {w}, 0) AS lines_without_cost_{j}",
             ]
-        params["distinct"] = distinct
-        sql = (
-            f"WITH f_customers AS (SELECT c.* FROM customers c WHERE {customer_where}), "
-            f"g AS (SELECT s.j, sum(l.revenue) AS revenue, sum(l.margin) AS margin, count(*) AS orders, "
-            "count(DISTINCT l.customer_id) FILTER (WHERE list_contains($distinct, s.j)) AS customers, "
-            "sum(l.lines_without_cost) AS lines_without_cost "
-            f"FROM {derived.ORDER_TOTALS} l JOIN (VALUES {', '.join(spans)}) s(j, s_start, s_end) "
-            f"ON l.order_date BETWEEN s.s_start AND s.s_end WHERE l.status = 'completed'{in_scope} GROUP BY s.j) "
-            f"SELECT {', '.join(picks)} FROM g"
-        )
+        sql = f"SELECT {', '.join(cols)} FROM {self.table}_periods p"
         names, vals = self.rows(sql, used_params(sql, params))
         row = dict(zip(names, vals[0], strict=True))
         out: list[dict[str, Any] | None] = []
@@ -334,6 +351,7 @@ class ReviewEngine(DuckDBEngine):
                 self.con.execute(f"DROP TABLE IF EXISTS {sw.table}")
                 sw.built = False
         if self.table:
+            self.con.execute(f"DROP TABLE IF EXISTS {self.table}_periods")
             self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
             self.table = None
         self._fresh.clear()
@@ -392,10 +410,9 @@ class ReviewEngine(DuckDBEngine):
 def _kept(text: str, replacement: str, params: dict[str, Any], table: str, build: str) -> _Swap | None:
     """A swap to kept rows; None when the text reads a parameter whose value is not known here, so nothing is ever
     swapped on a value that was not compared."""
-    names = set(re.findall(r"\$(\w+)", text)) | {"as_of"}
-    if not names <= params.keys():
+    if not set(re.findall(r"\$(\w+)", text)) <= params.keys():
         return None
-    return _Swap(text, replacement, {n: params[n] for n in names}, table, build, params)
+    return _Swap(text, replacement, dict(params), table, build, params)
 
 
 class _Args(CommonFilters):

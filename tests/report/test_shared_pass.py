@@ -16,7 +16,7 @@ from assistant.capabilities import load_all
 from assistant.report import build
 from assistant.report.build import build_report, parse_period
 from assistant.report.render import to_markdown
-from assistant.report.shared_pass import ReviewEngine, Window
+from assistant.report.shared_pass import ReviewEngine, Span, Window
 from tools.base import last_order_date
 
 AS_OF = dt.date(2026, 6, 30)
@@ -270,5 +270,43 @@ def test_last_order_and_revenue_from_the_pass_equal_metric_query(
         assert got[1] == want.records()
         assert len(got[1]) == 50 < len(ids) and want.figures["truncated"]
         assert engine.last_and_revenue(ids, Window(YEAR.start, PREV, PREV), limit=50) is None  # no such window
+    finally:
+        engine.close_pass()
+
+
+@pytest.mark.parametrize("filters", [{}, {"region": ["华东"]}], ids=["all", "region"])
+def test_profitability_through_the_periods_equals_the_tool_alone(
+    sample_con: duckdb.DuckDBPyConnection, filters: dict
+) -> None:
+    # Its sales over a period of the overview are read from the customers' period sums, exact as its own.
+    spans = [Span(dt.date(2026, 4, 1), AS_OF), Span(dt.date(2026, 1, 1), PREV)]
+    engine = Counting(sample_con)
+    assert engine.prepare(filters, WINDOWS, spans)
+    try:
+        for span in spans:
+            args = {**filters, "start": span.start, "end": span.end, "as_of": span.end}
+            Counting.swapped = 0
+            got = load_all()["profitability"].run(engine, args)
+            assert Counting.swapped == 1
+            want = load_all()["profitability"].run(sample_con, args)
+            assert got.columns == want.columns
+            assert [same(r) for r in got.rows] == [same(r) for r in want.rows]
+            assert {k: same([v])[0] for k, v in got.figures.items()} == want.figures
+    finally:
+        engine.close_pass()
+    assert not sample_con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
+
+
+def test_another_scope_never_reads_the_pass(sample_con: duckdb.DuckDBPyConnection) -> None:
+    # The same text in another region (its customers chosen before the text, in f_customers) is another population.
+    regions = [r[0] for r in sample_con.execute("SELECT DISTINCT region FROM customers ORDER BY 1").fetchall()]
+    engine = Counting(sample_con)
+    assert engine.prepare({"region": regions[:1]}, KEPT, [Span(dt.date(2026, 4, 1), AS_OF)])
+    try:
+        Counting.swapped = 0
+        for name, args in [*CALLS, ("profitability", {"start": dt.date(2026, 4, 1), "end": AS_OF})]:
+            args = {**args, "region": regions[1:2]}
+            assert load_all()[name].run(engine, args).rows == load_all()[name].run(sample_con, args).rows, name
+        assert Counting.swapped == 0
     finally:
         engine.close_pass()
