@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge import encoder
+from knowledge import encoder, vector_cache
 
 
 class SentenceEmbedder:
@@ -28,4 +28,11 @@ class SentenceEmbedder:
         return {"name": self.name, "version": self.version, "package": self.package_version, "dims": self.dims}
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        return encoder.get_encoder().encode(list(texts))
+        texts = list(texts)
+        if len(texts) < 2:  # a question: the cache holds our texts, and reading it would only add its load
+            return encoder.get_encoder().encode(texts)
+        # a build: our own texts' vectors come from the shipped cache (knowledge/vector_cache.py), only the rest is
+        # encoded, and the encoder is not even loaded when nothing is missing
+        return vector_cache.encode(
+            texts, lambda rest: encoder.get_encoder().encode(rest), vector_cache.shipped(self.package_version)
+        )

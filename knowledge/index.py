@@ -29,6 +29,7 @@ from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
 from knowledge import facets as F
 from knowledge import text as T
+from knowledge.asked import Bank, asked_digest, load_asked
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature
 from knowledge.glossary import GLOSSARY_DIR, concepts, expand
@@ -41,7 +42,8 @@ from knowledge.split import chunk_text
 from knowledge.typos import correct
 from knowledge.vector import VectorIndex
 
-FORMAT = 7  # 6: several vectors per section with the sentence encoder (text, heading, questions); 7: sections' facets
+FORMAT = 8  # 6: several vectors per section with the sentence encoder (text, heading, questions); 7: sections' facets;
+# 8: the labelled questions' vectors (asked.npz, knowledge/asked.py)
 SNIPPET = 180
 _VIEW = re.compile(r"\|(?:h|q\d+)$")  # a view's id is its chunk's id (which ends in :<n>) plus |h or |q<n>
 
@@ -103,10 +105,13 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
         "questions.py",
         "models.py",
         "index.py",
+        "asked.py",
+        "vector_cache.py",
     ):
         h.update((here / name).read_bytes())
     for p in sorted(GLOSSARY_DIR.glob("*.y*ml")) if GLOSSARY_DIR.is_dir() else []:
         h.update(p.name.encode() + p.read_bytes())
+    h.update(asked_digest().encode())  # the labelled questions: their vectors are part of the index
     h.update("\n".join(T.doc_terms()).encode())  # jieba's added vocabulary: headings and topics of our documents
     return h.hexdigest()[:16]
 
@@ -155,6 +160,30 @@ def chunk_document(doc: Document, questions: dict[str, list[str]] | None = None)
                 )
             )
     return out
+
+
+def embed_inputs(chunks: list[Chunk], semantic: bool) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+    """The vectors a build stores for these chunks: ids, texts, metadata (knowledge/vector_cache.py reads the texts)."""
+    with_q = bool(T.rules()["embedding"]["questions"])
+    ids, texts, vmetas = [], [], []
+    views = T.rules()["semantic"]["views"] if semantic else []
+    for c in chunks:
+        m = {"doc_key": c.doc_key, "doc_id": c.doc_id, "language": c.language, "anchor": c.anchor, "kind": c.kind}
+        ids.append(c.id)
+        texts.append(c.embed_text(questions=with_q))
+        vmetas.append(m)
+        # the encoder averages over a text: a long section's vector is blurred, its heading's and each
+        # typical question's are sharp, so a question close to any one of them finds the section
+        if "heading" in views and c.heading:
+            ids.append(c.id + "|h")
+            texts.append(f"{c.title}: {c.heading}" if c.heading != c.title else c.title)
+            vmetas.append(m)
+        if "questions" in views:
+            for j, q in enumerate(c.questions, start=1):
+                ids.append(f"{c.id}|q{j}")
+                texts.append(q)
+                vmetas.append(m)
+    return ids, texts, vmetas
 
 
 def head_tokens(c: Chunk) -> list[str]:
@@ -299,6 +328,7 @@ class _State:
             for c in chunks
             if c["kind"] == "doc"
         }
+        self.bank: Bank | None = None
         self.twin = {
             c["id"]: place[k]
             for c in chunks
@@ -364,14 +394,20 @@ class KnowledgeBase:
         vector: VectorIndex | None = None,
         docs_dir: Path = DOCS_DIR,
         questions_dir: Path | None = None,
+        hold_out: frozenset[str] | set[str] | tuple[str, ...] = (),
     ) -> None:
         self.path = Path(path)
         self.docs_dir = docs_dir
         # docs/<lang>/<id>.md has its typical questions in questions/<lang>/<id>.yaml beside docs/
         self.questions_dir = questions_dir or docs_dir.parent / "questions"
+        # and the labelled questions asked of its sections in asked/ (knowledge/asked.py; none beside test documents)
+        self.asked_dir = docs_dir.parent / "asked"
         self._embedder = embedder
         self._vector = vector
         self._own_vector = vector is None
+        # labelled questions' sources left out of the neighbour bank: an evaluation set is never measured on itself
+        self.hold_out = frozenset(hold_out)
+        self.bank_path = self.path / "asked.npz"
         self._state: _State | None = None
         self._state_mtime = -1
         self.manifest_path = self.path / "manifest.json"
@@ -535,6 +571,8 @@ class KnowledgeBase:
             docs.pop(key, None)
         report = self._index_docs(vec, todo_docs, hashes, docs, chunks, dedupe_users=True, questions=questions)
         chunks = {i: c for i, c in chunks.items() if c["doc_key"] in docs}
+        if full or not self.bank_path.exists():
+            report["asked"] = self._write_bank(emb)
         self._save(docs, chunks, emb)
         report.update(
             {"index": str(self.path), "removed": removed, "full": full, "seconds": round(time.perf_counter() - t0, 3)}
@@ -546,29 +584,7 @@ class KnowledgeBase:
         return [c for c in self._chunks() if c["doc_key"] in missing] if missing else []
 
     def _embed_chunks(self, vec: VectorIndex, chunks: list[Chunk]) -> None:
-        metas = [
-            {"doc_key": c.doc_key, "doc_id": c.doc_id, "language": c.language, "anchor": c.anchor, "kind": c.kind}
-            for c in chunks
-        ]
-        with_q = bool(T.rules()["embedding"]["questions"])
-        ids, texts, vmetas = [], [], []
-        views = T.rules()["semantic"]["views"] if is_semantic(vec.embedder) else []
-        for c, m in zip(chunks, metas, strict=True):
-            ids.append(c.id)
-            texts.append(c.embed_text(questions=with_q))
-            vmetas.append(m)
-            # the encoder averages over a text: a long section's vector is blurred, its heading's and each
-            # typical question's are sharp, so a question close to any one of them finds the section
-            if "heading" in views and c.heading:
-                ids.append(c.id + "|h")
-                texts.append(f"{c.title}: {c.heading}" if c.heading != c.title else c.title)
-                vmetas.append(m)
-            if "questions" in views:
-                for j, q in enumerate(c.questions, start=1):
-                    ids.append(f"{c.id}|q{j}")
-                    texts.append(q)
-                    vmetas.append(m)
-        vec.add(ids, texts, vmetas)
+        vec.add(*embed_inputs(chunks, is_semantic(vec.embedder)))
 
     def _index_docs(
         self,
@@ -626,6 +642,18 @@ class KnowledgeBase:
             "questions": sum(len(c.questions) for c in new_chunks),
             "duplicates_dropped": dropped,
         }
+
+    def _write_bank(self, emb: Embedder) -> int:
+        """The labelled questions' vectors (knowledge/asked.py), with the sentence encoder only: its vectors put a
+        question near its paraphrases in either language; word-hashing vectors would only repeat BM25."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        rows = load_asked(self.asked_dir) if is_semantic(emb) else []
+        if not rows:
+            self.bank_path.unlink(missing_ok=True)
+            return 0
+        vecs = emb.embed([r.q for r in rows])
+        Bank(vecs, [(r.doc, r.section) for r in rows], [r.source for r in rows]).write(self.bank_path)
+        return len(rows)
 
     def _save(self, docs: dict[str, Any], chunks: dict[str, dict[str, Any]], emb: Embedder) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -690,6 +718,7 @@ class KnowledgeBase:
             if self._state is not None and self._own_vector:
                 self._vector = None  # another process wrote the index: reopen the collection too
             self._state = _State(self._chunks())
+            self._state.bank = Bank.read(self.bank_path)
             self._state_mtime = mtime
             if self._vector is None:
                 man = self.manifest()
@@ -723,6 +752,40 @@ class KnowledgeBase:
                 if len(out) >= n:
                     break
         return out
+
+    @staticmethod
+    def _asked_votes(
+        ranked: list[tuple[str, float]], state: _State, qv: np.ndarray, hold_out: frozenset[str]
+    ) -> list[tuple[str, float]]:
+        """Last stage: the question's nearest labelled questions vote (knowledge/asked.py, rules.yaml ``asked``).
+
+        Of the sections the leading ``candidates`` chunks belong to, each gains ``share`` x the leading score x its
+        share of the votes (each of the ``neighbours`` nearest questions, in either language, votes its cosine^power
+        for its section), so a question worded like questions people asked of a section finds it. Measured against
+        the votes as one more ranker in the fusion: a ranker's first place counts the same whether its nearest
+        questions agree or not; the share says how much they do (leave-one-set-out, knowledge/README.md). Only
+        the leading sections gain: the votes choose among the sections the question is about."""
+        cfg = T.rules()["asked"]
+        share = float(cfg["share"])
+        bank = state.bank
+        if not share or not ranked or bank is None:
+            return ranked
+        votes = bank.vote(qv, int(cfg["neighbours"]), bank.mask(hold_out), float(cfg["power"]))
+        total = sum(v for _, v in votes)
+        if total <= 0:
+            return ranked
+        gain = {sec: share * ranked[0][1] * v / total for sec, v in votes}
+        lead = set()
+        for cid, _ in ranked[: int(cfg["candidates"])]:
+            c = state.chunks[state.by_id[cid]]
+            if c["kind"] == "doc":
+                lead.add((c["doc_id"], c["anchor"]))
+        out = []
+        for cid, sc in ranked:
+            c = state.chunks[state.by_id[cid]]
+            key = (c["doc_id"], c["anchor"])
+            out.append((cid, sc + gain[key] if c["kind"] == "doc" and key in lead and key in gain else sc))
+        return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
     @staticmethod
     def _rerank_sections(
@@ -860,11 +923,15 @@ class KnowledgeBase:
         out = [(cid, sc - cut if state.breadth.get(cid, 0) >= tools else sc) for cid, sc in ranked]
         return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
-    def search(self, query: str, k: int = 5, lang: str | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 5, lang: str | None = None, hold_out: frozenset[str] | None = None
+    ) -> list[Hit]:
         """Hybrid search: vector and BM25 rankings fused by reciprocal rank, one hit per section.
 
         Glossary terms of the query add their translations and synonyms. Without ``lang`` both
         languages are searched and a section found in both is shown in the query's language.
+        ``hold_out``: labelled questions' sources left out of the neighbour votes for this search (default the
+        knowledge base's own): an evaluation set is measured with its own questions out of the bank.
         """
         query = (query or "").strip()
         if not query:
@@ -930,6 +997,8 @@ class KnowledgeBase:
             scfg = cfg["semantic"]
             fused = self._summary_penalty(fused, state, int(scfg["summary_tools"]), float(scfg["summary_penalty"]))
         fused = self._property_agreement(fused, state, query, float(cfg["rerank"]["property_share"]))
+        if semantic and state.bank is not None:
+            fused = self._asked_votes(fused, state, qv, self.hold_out if hold_out is None else frozenset(hold_out))
         qlang = lang or asked_in
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:

@@ -23,12 +23,19 @@ TARGET = {"top1_rate": 0.85, "top3_rate": 0.95}
 # with both language versions' vectors pooled and the summary-section penalty (round after eval_fresh4): zh
 # 0.941/0.988 (80 and 84 of 85), en 0.933/0.978 (42 and 44 of 45; top-3 44 since the English fusion settings).
 # Floors: one query below each figure (zh 1/85, en 1/45); the targets below are met and asserted too.
-FLOOR = {"zh": {"top1_rate": 0.929, "top3_rate": 0.976}, "en": {"top1_rate": 0.91, "top3_rate": 0.97}}
+# With the labelled-question votes (knowledge/asked.py), measured with this set's own questions out of the bank
+# (leave-one-set-out, as every floor here is): zh 0.965/0.965 (82 and 82 of 85), en 0.933/0.978 (42 and 44 of 45).
+# The zh top-3 floor is lowered from 83 to 81 of 85 (one under 82): two of this set's questions lose their section
+# from the top three to sections the nearest labelled questions of other sets vote for (分析报告写完了后面怎么跟进,
+# 大客户 KA 分几级), while over the nine development sets, each left out in turn, top-1 rises zh 387 -> 399, en
+# 290 -> 298 of 430/330 and top-3 zh 419 -> 420, en 316 -> 322 (knowledge/README.md).
+FLOOR = {"zh": {"top1_rate": 0.952, "top3_rate": 0.952}, "en": {"top1_rate": 0.91, "top3_rate": 0.97}}
 # the held-out set (never tuned on) at writing, before the section stage: zh 0.84/1.00, en 0.867/1.00; after it: zh
 # 0.88/1.00, en 0.933/0.933; after the doc-then-section stage and intent table: zh 1.00/1.00, en 0.867/0.933;
 # after the typical questions: zh 0.96/1.00, en 0.80/1.00 (one top-1 fewer in each language, one top-3 more in en);
-# with the sentence encoder (issue 19): zh 0.96/1.00, en 0.933/1.00
-HOLDOUT_FLOOR = {"zh": {"top1_rate": 0.96, "top3_rate": 0.96}, "en": {"top1_rate": 0.86, "top3_rate": 0.93}}
+# with the sentence encoder (issue 19): zh 0.96/1.00, en 0.933/1.00; with the labelled-question votes, its own
+# questions out of the bank: zh 0.96/1.00 (24 and 25 of 25), en 1.00/1.00 (15 of 15)
+HOLDOUT_FLOOR = {"zh": {"top1_rate": 0.96, "top3_rate": 0.96}, "en": {"top1_rate": 0.933, "top3_rate": 0.933}}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +52,8 @@ def results(kb: KnowledgeBase) -> dict[str, object]:
     queries = load_queries()
     if not queries:
         pytest.skip(f"no evaluation queries in {EVAL_DIR}")
-    res = evaluate(lambda q: kb.search(q, k=3), queries)
+    # never measured with its own questions in the neighbour bank (knowledge/asked/eval.yaml)
+    res = evaluate(lambda q: kb.search(q, k=3, hold_out=frozenset({EVAL_DIR.name})), queries)
     for m in res["misses"]:  # type: ignore[union-attr]
         print(("top3 " if m["top3"] else "MISS ") + f"[{m['lang']}] {m['q']} want {m['want']} got {m['got']}")
     for lang, s in res["per_language"].items():  # type: ignore[union-attr]
@@ -87,7 +95,8 @@ def test_retrieval_does_not_regress(results: dict[str, object], lang: str) -> No
 def test_holdout_does_not_regress(kb: KnowledgeBase, lang: str) -> None:
     queries = load_queries(HOLDOUT_DIR)
     assert sum(q.lang == "zh" for q in queries) == 25 and sum(q.lang == "en" for q in queries) == 15
-    s = evaluate(lambda q: kb.search(q, k=3), queries)["per_language"][lang]  # type: ignore[index]
+    held = frozenset({HOLDOUT_DIR.name})  # its own questions out of the neighbour bank
+    s = evaluate(lambda q: kb.search(q, k=3, hold_out=held), queries)["per_language"][lang]  # type: ignore[index]
     floor = HOLDOUT_FLOOR[lang]
     assert s["top1_rate"] >= floor["top1_rate"] and s["top3_rate"] >= floor["top3_rate"], s
 

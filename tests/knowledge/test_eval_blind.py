@@ -20,8 +20,10 @@ from knowledge.ourdocs import parse_doc, shipped_docs
 # zh 0.825/0.925, en 0.850/0.950; with the sentence encoder (issue 19): zh 0.875/1.000, en 0.800/0.900.
 # English with its own fusion settings: en 0.85/0.95; with both language versions' vectors pooled and the
 # summary-section penalty: zh 0.90/1.00 (36 and 40 of 40), en 0.85/0.95.
+# With the labelled-question votes (knowledge/asked.py), this set's own questions out of the bank: zh 0.95/1.00
+# (38 and 40 of 40), en 0.90/0.95 (18 and 19 of 20).
 # Floors one query below (1/40, 1/20) where a figure rose; never lowered.
-FLOOR = {"zh": {"top1_rate": 0.875, "top3_rate": 0.975}, "en": {"top1_rate": 0.80, "top3_rate": 0.90}}
+FLOOR = {"zh": {"top1_rate": 0.925, "top3_rate": 0.975}, "en": {"top1_rate": 0.85, "top3_rate": 0.90}}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,8 @@ def results(tmp_path_factory: pytest.TempPathFactory, queries: list[EvalQuery]) 
         pytest.skip("no documents yet")
     kb = KnowledgeBase(Path(tmp_path_factory.mktemp("eval_blind")) / "index")
     kb.build()
-    res = evaluate(lambda q: kb.search(q, k=3), queries)
+    # never measured with its own questions in the neighbour bank (knowledge/asked/eval_blind.yaml)
+    res = evaluate(lambda q: kb.search(q, k=3, hold_out=frozenset({BLIND_DIR.name})), queries)
     # figures only, no misses: the set is not for tuning
     for lang, s in res["per_language"].items():  # type: ignore[union-attr]
         print(f"blind retrieval eval {lang}: n={s['n']} top1={s['top1_rate']:.1%} top3={s['top3_rate']:.1%}")

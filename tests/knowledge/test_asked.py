@@ -1,0 +1,108 @@
+"""The labelled-question bank (knowledge/asked.py): its provenance, its votes, and that an evaluated set is never in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.core.errors import InputError
+from knowledge import encoder
+from knowledge.asked import ASKED_DIR, Bank, load_asked
+from knowledge.evaluate import load_queries
+from knowledge.index import KnowledgeBase
+from knowledge.ourdocs import parse_doc, shipped_docs
+
+HERE = Path(__file__).parent
+# the development sets the bank copies; the set kept unseen for the next measurement is not among them
+DEV_SETS = [
+    "eval",
+    "eval_holdout",
+    "eval_blind",
+    "eval_fresh",
+    "eval_fresh2",
+    "eval_fresh3",
+    "eval_fresh4",
+    "eval_fresh5",
+    "eval_fresh6",
+]
+
+
+def test_the_bank_is_a_copy_of_the_development_sets_only() -> None:
+    rows = load_asked()
+    assert sorted({r.source for r in rows}) == sorted(DEV_SETS)
+    for name in DEV_SETS:
+        copied = [(r.q, r.lang, r.doc, r.section) for r in rows if r.source == name]
+        assert copied == [(q.q.strip(), q.lang, q.doc, q.section) for q in load_queries(HERE / name)], name
+    # an unseen set must never be in the bank: its one measurement would read its own questions
+    assert not any(p.stem.startswith("eval_fresh7") for p in ASKED_DIR.glob("*"))
+
+
+def test_every_label_is_a_section_in_both_languages() -> None:
+    anchors = {
+        (d.language, d.doc_id, s.anchor)
+        for p in shipped_docs()
+        for d in [parse_doc(p.read_text(encoding="utf-8"), str(p))]
+        for s in d.sections
+    }
+    missing = [r for r in load_asked() if {(lang, r.doc, r.section) for lang in ("zh", "en")} - anchors]
+    assert missing == []
+
+
+def test_a_malformed_row_names_its_file(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("- {q: 怎么算, lang: zh, doc: rfm}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.yaml"):
+        load_asked(tmp_path)
+
+
+def _bank() -> Bank:
+    vecs = np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+    return Bank(vecs, [("rfm", "how"), ("rfm", "what"), ("rfm", "how"), ("nps", "what")], ["a", "a", "b", "b"])
+
+
+def test_votes_are_summed_cosines_of_the_nearest() -> None:
+    q = np.array([0.6, 0.8, 0.0], dtype=np.float32)  # cosines 0.6, 0.96, 0.8, 0
+    votes = dict(_bank().vote(q, k=3))
+    assert votes == pytest.approx({("rfm", "what"): 0.96, ("rfm", "how"): 1.4})
+    assert dict(_bank().vote(q, k=3, power=2.0)) == pytest.approx({("rfm", "what"): 0.9216, ("rfm", "how"): 1.0})
+
+
+def test_a_held_out_source_never_votes() -> None:
+    bank = _bank()
+    q = np.array([0.6, 0.8, 0.0], dtype=np.float32)
+    assert dict(bank.vote(q, k=4, keep=bank.mask(frozenset({"a"})))) == pytest.approx(
+        {("rfm", "how"): 0.8, ("nps", "what"): 0.0}
+    )
+    assert bank.vote(q, k=4, keep=bank.mask(frozenset({"a", "b"}))) == []
+    assert bank.mask(frozenset()) is None
+
+
+def test_bank_round_trips(tmp_path: Path) -> None:
+    _bank().write(tmp_path / "asked.npz")
+    back = Bank.read(tmp_path / "asked.npz")
+    assert back is not None and back.labels == _bank().labels and list(back.sources) == ["a", "a", "b", "b"]
+    assert Bank.read(tmp_path / "none.npz") is None
+
+
+def test_no_bank_beside_other_documents_or_with_hashing_vectors(memory_kb: KnowledgeBase) -> None:
+    memory_kb.build()
+    assert not memory_kb.bank_path.exists()  # the test documents have no asked/ folder, and hashing vectors no bank
+
+
+@pytest.mark.skipif(not encoder.available(), reason="the sentence encoder is not installed")
+def test_the_index_stores_the_bank_and_a_held_out_set_cannot_find_itself(tmp_path: Path) -> None:
+    kb = KnowledgeBase(tmp_path / "index")
+    assert kb.build()["asked"] == len(load_asked())
+    state = kb._load()
+    assert state.bank is not None and len(state.bank.labels) == len(load_asked())
+    row = next(r for r in load_asked() if r.source == "eval_fresh6")
+    qv = encoder.get_encoder().encode([row.q])[0]
+    # in the bank its own question is its nearest neighbour (cosine 1); held out, that question no longer votes
+    assert float(np.max(state.bank.vectors @ qv)) == pytest.approx(1.0, abs=1e-3)
+    keep = state.bank.mask(frozenset({"eval_fresh6"}))
+    assert keep is not None and float(np.max(np.where(keep, state.bank.vectors @ qv, -1))) < 0.999
+    # every source held out: no votes, the order is the pipeline's without the bank
+    everything = frozenset(DEV_SETS)
+    ranked = [("doc/zh/rfm#how:1", 1.0), ("doc/zh/rfm#what:1", 0.9)]
+    assert KnowledgeBase._asked_votes(ranked, state, qv, everything) == ranked
