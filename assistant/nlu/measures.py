@@ -95,7 +95,7 @@ def table() -> MeasureTable:
 def find_parts(q: str, skip: list[tuple[int, int]] | None = None) -> list[Part]:
     """Every part word in ``q``, patterns first, then longest first, never overlapping one another or ``skip``."""
     low = q.lower()
-    taken = list(skip or [])
+    taken = list(skip or []) + [m.span() for m in excluded().finditer(low)]
     out: list[Part] = []
     for _phrase, rx, kind, key in (*table().patterns, *table().words):
         for m in rx.finditer(low):
@@ -239,6 +239,13 @@ def with_companions(metrics: list[str], q: str, skip: list[tuple[int, int]] | No
         if m in comp and comp[m] not in metrics:
             out.append(comp[m])
     return out
+
+
+@cache
+def excluded() -> re.Pattern[str]:
+    """What a question leaves out ("not counting returns", "不含退货"): measures.yaml `excluded`."""
+    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
+    return re.compile(raw["excluded"], re.IGNORECASE)
 
 
 @cache

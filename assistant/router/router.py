@@ -43,6 +43,7 @@ from assistant.nlu.limits import Refusal, refusal
 from assistant.nlu.measures import (
     MeasureReading,
     check_measure,
+    excluded,
     find_parts,
     kind_filters,
     measures_of_quantity,
@@ -539,7 +540,9 @@ class Router:
         ]
         taken += [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers]
         lang = detect_language(q, [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers])
-        found = [m for m in t.topics.find(q) if not _overlaps(m.start, m.end, taken)]
+        # "(not counting cancelled or returned orders)": what is left out names no measure
+        left_out = [m.span() for m in excluded().finditer(q.lower())]
+        found = [m for m in t.topics.find(q) if not _overlaps(m.start, m.end, taken + left_out)]
         # Intents and metric/dimension words are resolved separately: "客户满意度" names the
         # satisfaction analysis and the CSAT metric at once.
         topics = longest_non_overlapping([m for m in found if m.kind == "intent"]) + longest_non_overlapping(
@@ -661,6 +664,17 @@ class Router:
         if explain and intents.get("change_drivers", 0) >= 3 and metrics:
             # "为什么销售额下降了": why a figure changed is answered from the data (its drivers), not a definition.
             explain, data_cues = False, True
+        left_out_ents = [e for e in ents if _overlaps(e.start, e.end, left_out) and e.kind in FILTER_OF_ENTITY]
+        if left_out_ents:
+            # "除了华东,其他大区…": a value left out is no filter; its dimension is shown value by value instead (the
+            # metric layer filters by inclusion only, so the one left out is a row among the others)
+            ents = [e for e in ents if e not in left_out_ents]
+            dims = _unique(
+                [
+                    *dims,
+                    *({"rep_id": "rep"}.get(FILTER_OF_ENTITY[e.kind], FILTER_OF_ENTITY[e.kind]) for e in left_out_ents),
+                ]
+            )
         return Reading(
             q=q,
             lang=lang,

@@ -906,3 +906,18 @@ def test_a_named_customer_last_year_and_this_year_is_each_whole_year(router: Rou
     # the whole of last year beside this year to date; one customer is a filter, not a grouping
     assert plan.args["by"] == ["year"] and len(plan.args["customer_ids"]) == 1
     assert str(plan.args["start"]).endswith("-01-01") and "compare" not in plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        # what is left out names no measure
+        ("how many orders did we get last month, not counting returned ones", {"metrics": ["orders"]}),
+        ("上个月的销售额(不含退货)", {"metrics": ["revenue"]}),
+        # and no filter: the value left out is a row among the others
+        ("除了华南,其他大区去年的销售额", {"by": ["region"], "region": None}),
+    ],
+)
+def test_what_a_question_leaves_out(router: Router, question: str, args: dict[str, Any]) -> None:
+    plan = router.route(question)
+    assert {k: plan.args.get(k) for k in args} == args, plan.args
