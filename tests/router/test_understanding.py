@@ -921,3 +921,16 @@ def test_a_named_customer_last_year_and_this_year_is_each_whole_year(router: Rou
 def test_what_a_question_leaves_out(router: Router, question: str, args: dict[str, Any]) -> None:
     plan = router.route(question)
     assert {k: plan.args.get(k) for k in args} == args, plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("how many complaints did we close last quarter", "resolved_tickets"),
+        ("how many tickets got closed in August", "resolved_tickets"),
+        ("how many deals did we close last quarter", "orders"),  # closing a deal is an order, not a ticket
+        ("how much revenue did we close in Q2", "revenue"),
+    ],
+)
+def test_closing_is_said_of_tickets_only(router: Router, question: str, metric: str) -> None:
+    assert router.route(question).args["metrics"][0] == metric
