@@ -237,6 +237,7 @@ TOOL_DIM_ALIASES = {"issue_category": "category"}
 NO_ORDERS_RE = CUES["no_orders"]
 WINDOW_RE = CUES["window"]
 HOW_MANY_RE = CUES["how_many"]
+WHICH_RE = CUES["which"]
 NEVER_RE = CUES["never"]
 FAST_RE = CUES["fast"]
 BOUND_WORD_RE = re.compile(r"\bat (?:least|most)\b|(?:最少|最多)(?=\s*(?:\d|[一二两三四五六七八九十]))", re.IGNORECASE)
@@ -927,6 +928,18 @@ class Router:
             args["share"] = True
         args["metrics"] = metrics
         args["by"] = _unique(by)
+        if not args["by"] and WHICH_RE.search(q) and not (customers or having or args.get("share") or part):
+            # "我的客户里谁还欠着款", "which day of the week gets the most orders": it asks which, and a total answers
+            # no which. Customers when it names them; otherwise the grouping is one the data does not hold.
+            if not (cues.get("customer_word") or cues["mine"] or CUSTOMER_NOUN_RE.search(q)):
+                return self._clarify(
+                    lang,
+                    "asks which, but names no grouping the data holds",
+                    zh="我没看出要按什么来比较(数据里有大区、城市、行业、规模、渠道、产品、品类、销售、团队、客户和时间)。请换个说法。",
+                    en="I could not tell what to compare by (the data holds regions, cities, industries, sizes, channels, "
+                    "products, categories, reps, teams, customers and time). Please rephrase.",
+                )
+            args["by"] = ["customer"]
         if top:
             args["top"] = top
         if cues["ascending"] or (metrics and metrics[0] in measures_of_quantity("duration") and FAST_RE.search(q)):

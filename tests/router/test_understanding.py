@@ -934,3 +934,19 @@ def test_what_a_question_leaves_out(router: Router, question: str, args: dict[st
 )
 def test_closing_is_said_of_tickets_only(router: Router, question: str, metric: str) -> None:
     assert router.route(question).args["metrics"][0] == metric
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "by"),
+    [
+        ("Which hour of the day do we get the most orders?", "clarify", None),  # no such grouping: no total either
+        ("which promotion worked best last quarter", "clarify", None),
+        ("我的客户里谁还欠着款没付", "tool", ["customer"]),  # who, among customers: the customers
+        ("哪个城市今年卖得最多", "tool", ["city"]),
+    ],
+)
+def test_a_question_that_asks_which_gets_no_total(
+    router: Router, question: str, kind: str, by: list[str] | None
+) -> None:
+    plan = router.route(question, Context(user_rep_id="R003"))
+    assert plan.kind == kind and (by is None or plan.args["by"] == by), (plan.kind, plan.args)
