@@ -351,7 +351,10 @@ class Router:
             # period comes last is about that period throughout
             second = self.read(pieces[1], ctx)
             if isinstance(second, Reading) and second.time:
-                pieces = [f"{pieces[0]} {second.time.text}", pieces[1]]
+                # and the filters it names there too ("How many orders and how much revenue did South China bring in
+                # last quarter?"), when the first half names none of its own
+                named = [e.text for e in second.ents if e.text] if not first.ents else []
+                pieces = [" ".join([pieces[0], *named, second.time.text]), pieces[1]]
                 first = self.read(pieces[0], ctx)
                 if not isinstance(first, Reading):
                     return pieces
@@ -1249,7 +1252,8 @@ TICKET_FACTS = ("tickets", "open_tickets")
 
 CONTACT_KINDS = ("contact_channel", "contact_purpose")
 CONTACT_VERB_RE = re.compile(
-    r"联系了?|拜访|接触|跟进|回访|触达|打了?.{0,3}电话|催了?.{0,3}款|\b(contacted|visited|reached out|called|calls)\b",
+    r"联系了?|拜访|接触|跟进|回访|触达|打了?.{0,3}电话|催了?.{0,3}款"
+    r"|\b(contacted|visited|reached out|called|calls|contact (?:customers|accounts|clients|them))\b",
     re.IGNORECASE,
 )
 CUSTOMER_AFTER_RE = re.compile(

@@ -950,3 +950,14 @@ def test_a_question_that_asks_which_gets_no_total(
 ) -> None:
     plan = router.route(question, Context(user_rep_id="R003"))
     assert plan.kind == kind and (by is None or plan.args["by"] == by), (plan.kind, plan.args)
+
+
+def test_one_english_sentence_names_its_filter_and_period_once_for_both_halves(router: Router) -> None:
+    first, second = router.parts("How many orders and how much revenue did North China bring in last month?")
+    for part in (first, second):
+        plan = router.route(part)
+        assert plan.args["region"] == ["华北"] and str(plan.args["start"]).endswith("-01"), (part, plan.args)
+
+
+def test_contacting_customers_counts_contacts(router: Router) -> None:
+    assert router.route("How often did we contact customers last month?").args["metrics"] == ["contacts"]
