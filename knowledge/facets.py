@@ -32,19 +32,19 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-from knowledge import text as T
+from knowledge.rule_table import rules
 
 
 @cache
 def _kind_patterns() -> dict[str, re.Pattern[str]]:
-    table = T.rules()["rerank"]["intents"]
+    table = rules()["rerank"]["intents"]
     return {k: re.compile("|".join(p["zh"] + p["en"]), re.I) for k, p in table.items()}
 
 
 @cache
 def _property_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     out: list[tuple[str, str, re.Pattern[str]]] = []
-    for dim, levels in T.rules()["rerank"]["properties"].items():
+    for dim, levels in rules()["rerank"]["properties"].items():
         for level, cues in levels.items():
             out.append((str(dim), str(level), re.compile("|".join(cues["zh"] + cues["en"]), re.I)))
     return tuple(out)
@@ -84,11 +84,11 @@ def declared(items: Iterable[str]) -> tuple[frozenset[str], dict[str, str]]:
 
 def check_declared(items: Iterable[str], where: str) -> list[str]:
     """What is wrong with a section's declared facets (unknown kinds, dimensions or levels): [] when nothing."""
-    rules = T.rules()["rerank"]
+    table = rules()["rerank"]
     kinds, props = declared(items)
-    bad = [f"{where}: unknown kind {k!r}" for k in sorted(kinds - set(rules["intents"]))]
+    bad = [f"{where}: unknown kind {k!r}" for k in sorted(kinds - set(table["intents"]))]
     for dim, level in props.items():
-        if level not in (rules["properties"].get(dim) or {}):
+        if level not in (table["properties"].get(dim) or {}):
             bad.append(f"{where}: unknown property {dim} {level}")
     return bad
 

@@ -107,6 +107,7 @@ def pipeline_signature(docs_dir: Path = DOCS_DIR) -> str:
         "index.py",
         "asked.py",
         "vector_cache.py",
+        "rule_table.py",
     ):
         h.update((here / name).read_bytes())
     for p in sorted(GLOSSARY_DIR.glob("*.y*ml")) if GLOSSARY_DIR.is_dir() else []:

@@ -19,11 +19,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from knowledge.rule_table import rules as rules  # re-exported: T.rules() reads the table
 from knowledge.stem import stem
-
-HERE = Path(__file__).parent
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{CJK}]+")
@@ -31,13 +28,6 @@ _EN_WORD = re.compile(r"[a-z0-9]+(?:['’.][a-z0-9]+)*")  # hyphens split: gamma
 _SPLIT = re.compile(f"([{CJK}]+)")
 _jieba_lock = threading.Lock()
 _jieba: Any = None
-
-
-@cache
-def rules() -> dict[str, Any]:
-    """knowledge/rules.yaml (cached; read-only)."""
-    with (HERE / "rules.yaml").open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
 
 
 @cache

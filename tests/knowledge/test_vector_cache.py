@@ -1,4 +1,4 @@
-"""The shipped encoder vectors of our texts (knowledge/vector_cache.py): up to date, equal to the encoder's, used."""
+"""The shipped encoder vectors of our texts (knowledge/vector_cache.py, written by cache_vectors.py): current, used."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knowledge import cache_vectors as CV
 from knowledge import encoder
 from knowledge import vector_cache as VC
 
@@ -16,17 +17,17 @@ needs_encoder = pytest.mark.skipif(not encoder.available(), reason="the sentence
 @needs_encoder
 def test_the_cache_holds_every_text_of_ours_for_the_installed_encoder() -> None:
     cache = VC.VectorCache.read()
-    assert cache is not None, f"no {VC.CACHE_PATH}: run python -m knowledge.vector_cache"
+    assert cache is not None, f"no {VC.CACHE_PATH}: run python -m knowledge.cache_vectors"
     assert cache.package == encoder.package_version()
-    missing = VC.stale(cache, cache.package)
-    assert missing == [], f"{len(missing)} texts not cached: run python -m knowledge.vector_cache ({missing[:2]})"
+    missing = CV.stale(cache, cache.package)
+    assert missing == [], f"{len(missing)} texts not cached: run python -m knowledge.cache_vectors ({missing[:2]})"
 
 
 @needs_encoder
 def test_cached_vectors_are_the_encoders() -> None:
     cache = VC.VectorCache.read()
     assert cache is not None
-    texts = VC.our_texts()
+    texts = CV.our_texts()
     sample = texts[:: max(1, len(texts) // 16)]
     cached = np.vstack([cache.get(t) for t in sample])  # type: ignore[misc]
     fresh = encoder.get_encoder().encode(sample)
@@ -52,4 +53,4 @@ def test_another_encoder_version_does_not_use_the_file(tmp_path: Path) -> None:
     VC.VectorCache([VC.text_key("a")], np.ones((1, 3), dtype=np.float32), "1.0").write(path)
     assert VC.shipped("1.0", path) is not None
     assert VC.shipped("2.0", path) is None
-    assert VC.stale(VC.shipped("1.0", path), "2.0") == VC.our_texts()
+    assert CV.stale(VC.shipped("1.0", path), "2.0") == CV.our_texts()
