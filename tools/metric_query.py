@@ -898,7 +898,9 @@ def _chart(args: MetricQueryArgs) -> Chart | None:
     time_dims = [d for d in args.by if dims[d].get("time")]
     first = args.metrics[0]
     # "按大区的销售额", not "销售额 按 大区" (a log line in a heading)
-    title_zh = "按" + "、".join(dims[d]["zh"] for d in args.by) + "的" + "、".join(METRICS[m]["zh"] for m in args.metrics)
+    title_zh = (
+        "按" + "、".join(dims[d]["zh"] for d in args.by) + "的" + "、".join(METRICS[m]["zh"] for m in args.metrics)
+    )
     title_en = ", ".join(METRICS[m]["en"] for m in args.metrics) + " by " + ", ".join(dims[d]["en"] for d in args.by)
     others = [d for d in args.by if d not in time_dims]
     if time_dims:

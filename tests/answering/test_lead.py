@@ -66,8 +66,12 @@ CASES = [
         "Orders by month: highest 2026-03 (848), lowest 2026-02 (412), latest 2026-03 (848).",
     ),
     (
-        {"metrics": ["revenue"], "by": ["customer"], "region": ["华东"],
-         "having": [{"metric": "days_since_last_order", "op": ">", "value": 90}]},
+        {
+            "metrics": ["revenue"],
+            "by": ["customer"],
+            "region": ["华东"],
+            "having": [{"metric": "days_since_last_order", "op": ">", "value": 90}],
+        },
         ["customer", "customer_name", "revenue"],
         [["C1", "甲", 5.0], ["C2", "乙", 3.0]],
         ("2026年", "2026"),

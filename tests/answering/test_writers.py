@@ -192,7 +192,9 @@ def test_a_heading_says_what_was_asked(lang: str, want: str) -> None:
     assert want in text, text
     assert "指标查询" not in text and "Metric query" not in text
     assert text.startswith(
-        "2026年第3季度,华东的销售额按客户:甲公司" if lang == "zh" else "Revenue by customer in East China (Q3 2026): 甲公司"
+        "2026年第3季度,华东的销售额按客户:甲公司"
+        if lang == "zh"
+        else "Revenue by customer in East China (Q3 2026): 甲公司"
     )
 
 
