@@ -10,13 +10,18 @@ import re
 # A clause that asks something by itself.
 ASKS_RE = re.compile(
     r"多少|几[个家单张份次位名天成]?|多大|哪|谁|什么|啥|吗|呢|怎么|如何|是否|有没有|会不会|是不是"
-    r"|\b(how|what|which|who|whom|where|when|whether|is|are|was|were|do|does|did|can|could|should)\b",
+    r"|讲讲|说说|解释|介绍|列出"  # a request asks too: "解释一下波士顿矩阵,再看看…"
+    r"|\b(how|what|which|who|whom|where|when|whether|is|are|was|were|do|does|did|can|could|should"
+    r"|explain|tell|show|list|describe|define)\b",
     re.IGNORECASE,
 )
 # Where a question may be cut: sentence ends always; a comma or "and" only between two clauses that both ask.
 HARD_RE = re.compile(r"[?？;；]\s*|(?<=[。!！])\s*")
-SOFT_RE = re.compile(r"\s*[,，、]\s*(?:and\s+|还有|以及|另外|同时|并且|再|那)?|\s+and\s+(?=(how|what|which|who|where|when|is|are|do|does|did)\b)",
+SOFT_RE = re.compile(r"\s*[,，、]\s*(?:(?:and\s+)?then\s+|and\s+|还有|以及|另外|同时|并且|然后|接着|再|那)?|\s+and\s+(?=(how|what|which|who|where|when|is|are|do|does|did)\b)",
                      re.IGNORECASE)  # fmt: skip
+# A comma inside an English list of words ("loyal, potential, marginal and lost customers") joins items, not clauses
+# (Chinese lists use 、, which joins no clauses that ask).
+LIST_ITEM_RE = re.compile(r"\s*[A-Za-z-]+\s*(?:,|\band\b|\bor\b)", re.IGNORECASE)
 # Words that only introduce the next clause ("其中", "这些") stay with it.
 MIN_CHARS = 3
 
@@ -51,6 +56,8 @@ def split_parts(question: str) -> list[str]:
         start, clauses = 0, []
         for m in cut:
             left, right = piece[start : m.start()], piece[m.end() :]
+            if LIST_ITEM_RE.match(right):
+                continue
             if len(left.strip()) >= MIN_CHARS and _asks(left) and _asks(right) and len(right.strip()) >= MIN_CHARS:
                 clauses.append(left.strip())
                 start = m.end()

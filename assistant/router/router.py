@@ -133,6 +133,8 @@ SPAN_DAYS = {
     "一周": 7,
     "一个星期": 7,
 }
+# "前10%的客户", "top 5% of customers": a share of the customers (the Pareto view), not a number of rows.
+TOP_PERCENT_RE = re.compile(r"(?:前|头部|\btop\s*)(\d{1,2}(?:\.\d+)?)\s*[%％]", re.IGNORECASE)
 TOP_RE = [
     # "哪三个销售渠道", "which three regions": a ranking of that many
     re.compile(
@@ -300,6 +302,7 @@ class Reading:
     score: int
     best_strong: str | None  # the best analysis named outright, not through a metric's words
     strong_score: int
+    strong_holds_metric: bool  # named by a phrase with a metric's word inside ("revenue dropped", "bought together")
 
 
 class Router:
@@ -658,9 +661,14 @@ class Router:
             time or ents or customers or cues["mine"] or cues["per_customer"] or _top_n(q) or COUNT_RE.search(q)
         )
         explain = cues["explain"]
-        best, score = max(intents.items(), key=lambda kv: kv[1], default=(None, 0))
         strong = _intent_scores([m for m in topics if m.kind == "intent" and not _same_span_metric(m, topics)])
+        plain = _intent_scores([m for m in topics if m.kind == "intent" and not _same_span_metric(m, topics, True)])
+        if TOP_PERCENT_RE.search(q) and "tiers" in t.intents:
+            # any "前15%" / "top 15%" of the customers names the concentration (the phrase table lists a few)
+            intents["tiers"] = strong["tiers"] = max(intents.get("tiers", 0), 3)
+        best, score = max(intents.items(), key=lambda kv: kv[1], default=(None, 0))
         best_strong, strong_score = max(strong.items(), key=lambda kv: kv[1], default=(None, 0))
+        holds_metric = best_strong is not None and plain.get(best_strong, 0) < 3
         if explain and metrics and DATA_QUESTION_RE.search(q) and not CONCEPT_RE.search(q):
             explain = False  # "what is the average resolution time": a figure, not a definition
         if cues["concept"] and not (time or ents or customers or cues["mine"]):
@@ -699,6 +707,7 @@ class Router:
             score=score,
             best_strong=best_strong,
             strong_score=strong_score,
+            strong_holds_metric=holds_metric,
         )
 
     def _comparison(self, r: Reading) -> str | None:
@@ -722,7 +731,7 @@ class Router:
             if d != "customer"
         )
 
-    def _needs_metric_layer(self, r: Reading, tool: str) -> bool:
+    def _needs_metric_layer(self, r: Reading, tool: str, grouping: bool = True) -> bool:
         q, dims = r.q, r.dims
         if dims and (SINGULAR_CUE_RE.search(q) or WHO_RE.search(q)) and self._asks_for_one(q, dims):
             return True  # the one best group ("哪个行业的满意度最高"): a ranking the metric layer does
@@ -734,7 +743,7 @@ class Router:
         if SUPERLATIVE_RE.search(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
             # "NPS最低的大区", "去年投诉最多的客户": a ranking, which the metric layer does.
             return True
-        return self._lacks_grouping(tool, dims)
+        return grouping and self._lacks_grouping(tool, dims)
 
     # ---- plans --------------------------------------------------------------------------------
     def _tool_of(self, intent: str) -> str:
@@ -806,6 +815,9 @@ class Router:
         top = _top_n(q)
         if top and "limit" in fields:
             args["limit"] = top
+        share = TOP_PERCENT_RE.search(q)
+        if share and "pareto_top_share" in fields and 0 < float(share.group(1)) < 100:
+            args.update(view="pareto", pareto_top_share=float(share.group(1)) / 100)
         if "n" in fields:  # "出三道题", "five questions"
             m = COUNT_OF_RE.search(q)
             if m and parse_int(m.group(1)):
@@ -1345,8 +1357,14 @@ LIKE_FOR_LIKE_RE = re.compile(
 MEASURE_SUFFIX = re.compile(r"(数|数量|次数|笔数|率|额|金额|count|number|rate|amount)$", re.IGNORECASE)
 
 
-def _same_span_metric(m: Match, topics: list[Match]) -> bool:
-    return any(o.kind == "metric" and o.start < m.end and m.start < o.end for o in topics)
+def _same_span_metric(m: Match, topics: list[Match], strict: bool = False) -> bool:
+    """The analysis's words are also a metric's ("满意度"). A metric word inside a longer analysis phrase ("bought"
+    in "bought together") does not make the phrase a measure, unless ``strict``."""
+
+    def inside(o: Match) -> bool:
+        return not strict and m.length > o.length and m.start <= o.start and o.end <= m.end
+
+    return any(o.kind == "metric" and o.start < m.end and m.start < o.end and not inside(o) for o in topics)
 
 
 def _demoted(m: Match, topics: list[Match], q: str) -> bool:
@@ -1425,6 +1443,7 @@ def _year_of(first: TimeMatch, later: TimeMatch, piece: str) -> str:
 
 
 def _top_n(q: str) -> int | None:
+    q = TOP_PERCENT_RE.sub(" ", q)  # "top 20%" is a share of the customers, not twenty rows
     for rx in TOP_RE:
         m = rx.search(q)
         if m:
@@ -1736,9 +1755,15 @@ def _drops_a_filter(router: Router, tool: str, r: Reading) -> bool:
 
 def strong_analysis(router: Router, r: Reading) -> Plan | None:
     """An analysis named outright (not only through a metric's words)."""
-    if r.best_strong and r.strong_score >= 3 and not _drops_a_filter(router, router._tool_of(r.best_strong), r):
-        return router._plan_tool(router._tool_of(r.best_strong), r)
-    return None
+    if not (r.best_strong and r.strong_score >= 3):
+        return None
+    tool = router._tool_of(r.best_strong)
+    grains = [d for d in r.dims if d in TIME_DIMS]
+    if _drops_a_filter(router, tool, r) or (r.metrics and grains and router._lacks_grouping(tool, grains)):
+        return None  # "我的客户今年每个月的业绩怎么样": the period review has no months; the metric layer does
+    if r.strong_holds_metric and router._needs_metric_layer(r, tool, grouping=False):
+        return None  # "which category's revenue dropped the most": a ranking of the measure, by the metric layer
+    return router._plan_tool(tool, r)
 
 
 def analysis_over_metric(router: Router, r: Reading) -> Plan | None:

@@ -961,3 +961,38 @@ def test_one_english_sentence_names_its_filter_and_period_once_for_both_halves(r
 
 def test_contacting_customers_counts_contacts(router: Router) -> None:
     assert router.route("How often did we contact customers last month?").args["metrics"] == ["contacts"]
+
+
+# ---- lead engineer, after round 6: found by the clarification catalogue (assistant/nlu/readings.yaml) --------
+@pytest.mark.parametrize(
+    ("question", "tool", "args"),
+    [
+        # an analysis phrase holding a metric word ("bought" in "bought together") still names the analysis
+        ("which categories are bought together?", "cross_sell", {}),
+        # …unless the question asks a time breakdown the analysis has no room for
+        ("我的客户今年每个月的业绩怎么样", "metric_query", {"by": ["month"]}),
+        # a superlative before 是什么 asks for data, not a definition
+        ("客户最近投诉最多的是什么", "attention", {"dimension": "category"}),
+        ("which customers should I follow up this week?", "follow_up", {}),
+        # any "top N%" of customers is the concentration at that share, not N rows
+        ("前15%的客户占多少收入", "tiers", {"view": "pareto", "pareto_top_share": 0.15}),
+        ("what share of revenue comes from the top 10% of customers?", "tiers", {"pareto_top_share": 0.1}),
+        ("top 10 customers by revenue", "metric_query", {"top": 10}),
+    ],
+)
+def test_phrases_that_hold_other_words(router: Router, question: str, tool: str, args: dict[str, Any]) -> None:
+    plan = router.route(question, Context(user_rep_id="R003"))
+    assert plan.tool == tool and all(plan.args.get(k) == v for k, v in args.items()), (plan.tool, plan.args)
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("how many loyal, potential, marginal and lost customers do we have?", 1),  # a list of words, one question
+        ("what is our NPS, CSAT and CES this year?", 1),
+        ("Explain the Boston matrix, then tell me which category sold the most this year", 2),  # a request asks too
+        ("show me revenue by region, and tell me which grew fastest", 2),
+    ],
+)
+def test_lists_stay_whole_and_requests_are_parts(router: Router, question: str, parts: int) -> None:
+    assert len(router.parts(question)) == parts, router.parts(question)
