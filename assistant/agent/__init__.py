@@ -22,8 +22,9 @@ from assistant.answering.execute import answer_plan
 from assistant.answering.toolbox import Toolbox
 from assistant.capabilities import load_all
 from assistant.nlu.example_bank import ExampleBank, Match, Span
+from assistant.nlu.readings import Readings, confirmed
 from assistant.nlu.timeparse import find_all_periods
-from assistant.router.router import Router
+from assistant.router.router import SUGGESTIONS, Router
 from assistant.teach.marking import mark_answer
 from assistant.warehouse.db import connect
 
@@ -52,6 +53,8 @@ class Assistant:
         self.router = Router(self.con)
         # Phrasings the team confirmed (accepted feedback): read as the confirmed phrasing, on both paths.
         self.examples = examples.matcher(self.named_things) if examples is not None else None
+        # What a clarification offers: the questions closest in meaning (readings.yaml and the confirmed phrasings).
+        self.readings = _readings(examples)
         # LLM mode when configured (OPENAI_API_KEY, or a chat model passed in); the router otherwise and as fallback.
         self.llm: LLMAgent | None = None
         if use_llm:
@@ -114,7 +117,24 @@ class Assistant:
         return compose_parts(question, answers)
 
     def answer_plan(self, question: str, plan: Plan, ctx: Context) -> Answer:
+        if self.readings is not None and plan.suggestions == SUGGESTIONS.get(plan.language):
+            # not understood (or refused): the likeliest readings first instead of the general examples
+            likely = self.readings.likeliest(question, plan.language)
+            plan.suggestions = likely + [s for s in plan.suggestions if s not in likely][: max(0, 4 - len(likely))]
         return answer_plan(question, plan, ctx, self.toolbox)
+
+
+def _readings(examples: ExampleBank | None) -> Readings | None:
+    """Readings ranked by the sentence encoder, loaded on the first clarification; None without the encoder."""
+    from knowledge.encoder import available, get_encoder
+
+    if not available():
+        return None
+
+    def extra() -> list:
+        return [confirmed(e.question, e.rewrite) for e in examples.examples()] if examples is not None else []
+
+    return Readings(lambda texts: get_encoder().encode(texts), extra)
 
 
 def _say_taught(answer: Answer, asked: str, taught: Match) -> None:
