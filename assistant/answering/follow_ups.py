@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from assistant.answering.formatting import label, text_value
-from assistant.answering.value_names import english_filter
+from assistant.answering.value_names import english_filters
 from assistant.core.periods import calendar_unit
 
 TABLE = Path(__file__).with_name("follow_ups.yaml")
@@ -62,8 +62,8 @@ def _where(args: Mapping[str, Any], carries: list[str], lang: str) -> str | None
     if lang == "zh":
         return "".join(str(v) for k in carries for v in (args.get(k) or []))
     # English names the router reads back ("in North China", "among Large customers")
-    words = [english_filter(k, " and ".join(text_value(str(v), lang) for v in args[k])) for k in carries if args.get(k)]
-    return "".join(f" {w}" for w in words)
+    words = english_filters((k, text_value(str(v), lang)) for k in carries for v in args.get(k) or [])
+    return f" {words}" if words else ""
 
 
 def _metric_follow_ups(args: Mapping[str, Any], lang: str) -> list[str]:

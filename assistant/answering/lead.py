@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from assistant.answering.formatting import fmt, kind_of, label, text_value
-from assistant.answering.value_names import english_filter
+from assistant.answering.value_names import english_filters
 from tools.base import ToolResult
 
 TOOL = "metric_query"
@@ -31,14 +31,6 @@ COMPARED = {
 def _values(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) -> list[str]:
     """The filter values named, codes in words ("complaint" → 投诉), a rep as the customers they look after."""
     return [v for _, v in _named(args, lang, keys)]
-
-
-def _phrased(args: dict[str, Any]) -> str:
-    """An English sentence's filters, each by its kind: "in East China via Online", "about Delivery"."""
-    by_key: dict[str, list[str]] = {}
-    for k, v in _named(args, "en"):
-        by_key.setdefault(k, []).append(v)
-    return " ".join(english_filter(k, " and ".join(vs)) for k, vs in by_key.items())
 
 
 def _named(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) -> list[tuple[str, str]]:
@@ -64,7 +56,7 @@ def _scope(args: dict[str, Any], period: str | None, lang: str) -> str:
     if lang == "zh":
         where = "、".join(_values(args, lang))
         return f"{period or ''}{(',' if period and where else '')}{where}{'的' if where else ''}"
-    return " ".join(p for p in (_phrased(args), f"({period})" if period else "") if p)
+    return " ".join(p for p in (english_filters(_named(args, lang)), f"({period})" if period else "") if p)
 
 
 def _two_periods(values: list[tuple[str, Any]], metric: str, m_label: str, scope: str, lang: str) -> str:
@@ -102,10 +94,9 @@ def _conditions(having: list[Any], lang: str) -> str:
     out = []
     for h in having:
         h = h if isinstance(h, dict) else dict(h)
-        words = _OPS.get(str(h.get("op")), (str(h.get("op")), str(h.get("op"))))[0 if zh else 1]
-        value = fmt(h.get("value"), str(h.get("metric")), lang, TOOL)
-        out.append(f"{label(str(h.get('metric')), lang, TOOL)}{words} {value}" if zh else
-                   f"{label(str(h.get('metric')), lang, TOOL)} {words} {value}")  # fmt: skip
+        metric, op = str(h.get("metric")), str(h.get("op"))
+        words = _OPS.get(op, (op, op))[0 if zh else 1]
+        out.append(f"{label(metric, lang, TOOL)}{'' if zh else ' '}{words} {fmt(h.get('value'), metric, lang, TOOL)}")
     return ("、" if zh else " and ").join(out)
 
 

@@ -8,6 +8,7 @@ own category) is shown as it is. Only what is shown changes: results, JSON and d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -47,6 +48,15 @@ def _table() -> dict[str, dict[str, str]]:
 def english_filter(key: str, shown: str) -> str:
     """How an English sentence names a filter: "about Delivery", "via Online", "in East China"."""
     return str(_table()["filter_words"].get(key, "in {}")).format(shown)
+
+
+def english_filters(named: Iterable[tuple[str, str]]) -> str:
+    """Filters (argument, value as shown) in an English sentence, values of one argument together:
+    "in East China and South China via Online"."""
+    by_key: dict[str, list[str]] = {}
+    for k, v in named:
+        by_key.setdefault(k, []).append(v)
+    return " ".join(english_filter(k, " and ".join(vs)) for k, vs in by_key.items())
 
 
 @cache

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from assistant.answering.formatting import fmt, kind_of, label, row_layout, spec, text_value
-from assistant.answering.value_names import english_filter
+from assistant.answering.value_names import english_filters
 from knowledge.ourdocs import find_section
 from tools.base import ToolResult
 
@@ -94,8 +94,7 @@ def scope(args: Mapping[str, Any], period: str | None, lang: str, as_of: Any = N
         w = where(args, lang)
         return f"{when}{',' if when else ''}{w}{'的' if w else ''}"
     # each filter by its kind: " in East China via Online", " for rep R031's accounts"
-    w = " ".join(english_filter(k, " and ".join(text_value(str(v), lang) for v in args.get(k) or []))
-                 for k in FILTERS if args.get(k))  # fmt: skip
+    w = english_filters((k, text_value(str(v), lang)) for k in FILTERS for v in args.get(k) or [])
     if args.get("rep_id"):
         w = f"{w} for rep {'、'.join(str(r) for r in args['rep_id'])}'s accounts".strip()
     # a period in brackets ("(Q3 2026)"); a date as words: "136 customers as of 2026-10-30 (6.9%)", not "(…) (…)"
