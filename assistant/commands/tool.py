@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import BaseModel
 
 from assistant.core import config
 from assistant.core.errors import InputError
+
+if TYPE_CHECKING:
+    from tools.base import ToolSpec
 
 MAX_TABLE_ROWS = 50
 EngineOption = typer.Option(
@@ -128,6 +131,23 @@ def render_result(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _spec(name: str) -> ToolSpec | None:
+    """The capability ``name``, importing only its own module when one is named after it (``tools.rfm`` for rfm).
+
+    A call runs one tool: importing every capability (their YAML tables, the report, teaching, the jobs, sqlglot)
+    cost about 1 s of each ``tool rfm`` at start-up. Any other name is looked up among all of them.
+    """
+    from assistant.capabilities import CAPABILITIES, load_all
+    from tools import load
+
+    own = f"tools.{name}"
+    if own in CAPABILITIES:
+        spec = load((own,)).get(name)
+        if spec is not None:
+            return spec
+    return load_all().get(name)
+
+
 def run_tool(
     name: str, raw_args: str | dict[str, Any] | None, db: Path | None, engine: str | None = None
 ) -> dict[str, Any]:
@@ -135,13 +155,13 @@ def run_tool(
 
     ``engine`` is duckdb (the default) or spark (assistant.warehouse.engine_choice; env ASSISTANT_ENGINE).
     """
-    from assistant.capabilities import load_all
     from assistant.warehouse.engine_choice import open_warehouse
 
-    registry = load_all()
-    spec = registry.get(name)
+    spec = _spec(name)
     if spec is None:
-        names = ", ".join(sorted(registry))
+        from assistant.capabilities import load_all
+
+        names = ", ".join(sorted(load_all()))
         raise InputError(f"没有名为 {name} 的工具。可用工具:{names}", f"No tool named {name}. Available: {names}")
     args = parse_arguments(spec, raw_args)
     if spec.needs == "knowledge":
