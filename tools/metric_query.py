@@ -269,6 +269,12 @@ class MetricQueryArgs(CommonFilters):
         description="占比的分母(如 今年有成交的客户占全部客户的比例:metrics=[customers], share_of={metric: "
         "customer_count}) / the whole of a ratio: adds whole_<metric> and <metric>_share (the first metric over it)",
     )
+    judged_now: bool = Field(
+        False,
+        description="快照按现在判断:期间只说发票何时开具,未付/逾期按数据记录到的最新日期判断(如 去年开的发票到现在还有多少没收回来) "
+        "/ judge snapshots now: the period says when the invoices were issued; unpaid and overdue as of the latest "
+        "date the data records (e.g. of the invoices issued last year, how much is still unpaid)",
+    )
     period_grain: Literal["month", "quarter", "half", "year"] | None = Field(
         None,
         description="期间的日历单位(对比时用;不填则按日期判断) / the period's calendar unit, for comparisons "
@@ -568,6 +574,9 @@ def _fact_select(
     if has_start:
         for cond in fact.get("where_start", []):
             q = q.where(cond, dialect=D)
+        if args.judged_now:  # the period names when the records began (invoices issued in it), not a snapshot's day
+            for cond in fact.get("where_now", []):
+                q = q.where(cond, dialect=D)
     if groups:
         q = q.group_by(*groups)
     return q
@@ -749,6 +758,8 @@ def compile_query(
         "ref_date": max(ref_date or period.end, period.end),
         # snapshots (unpaid, open) are taken here: the period end, or what the data records now when none was named
         "state_date": max(state_date or period.end, period.end),
+        # overdue is due before this day: the period end, or the reference date when a snapshot is judged now
+        "due_by": max(ref_date or period.end, period.end) if args.judged_now else period.end,
     }
     if period.start is not None:
         params["f_start"] = period.start
@@ -771,7 +782,7 @@ def compile_query(
     out_cols = list(dcols) + list(metrics)
     if prev is not None and not for_totals:
         pctes, pbody = _period_ctes(args, metrics, by, prev, "_p")
-        rename = {"f_start": "p_start", "f_end": "p_end", "state_date": "p_end"}
+        rename = {"f_start": "p_start", "f_end": "p_end", "state_date": "p_end", "due_by": "p_end"}
         all_ctes += [(n, _rename_params(e, rename)) for n, e in pctes] + [("prev", _rename_params(pbody, rename))]
         params["p_start"], params["p_end"] = prev.start, prev.end
         sel: list[exp.Expression] = [exp.column(c, table="cur") for c in dcols]
@@ -852,6 +863,12 @@ def compile_query(
             final = final.where(
                 OPS[h.op](this=exp.column(h.metric, table="cur"), expression=exp.Placeholder(this=f"h{i}"))
             )
+        if args.top is not None:
+            # A ranking is among the groups that have a value: tickets about no product are no product category's
+            # ("哪个产品类别投诉最多"); the full breakdown (no top) still shows them as a group of their own.
+            for _, col, kind in _dim_columns(by):
+                if kind == "key":
+                    final = final.where(exp.Not(this=exp.Is(this=exp.column(col, table="cur"), expression=exp.Null())))
         final = final.order_by(*_order(args, metrics, by, dcols))
         n = min(args.top, args.limit + 1) if args.top is not None else args.limit + 1
         final = final.limit(n)
@@ -1010,10 +1027,12 @@ def _with_shares(
 
 
 def _latest_state(con: Con, end: dt.date) -> dt.date:
-    """The last date the data records a payment or a resolution: "now" for a snapshot asked with no period named
-    (an invoice paid a day after the last order is paid now)."""
+    """The last date the data records an invoice, a payment or a resolution: "now" for a snapshot asked with no
+    period named (an invoice paid a day after the last order is paid now; one issued two days after it is owed now:
+    "all our unpaid invoices" reads every invoice recorded)."""
     _, rows = as_engine(con).rows(
-        "SELECT greatest((SELECT max(paid_date) FROM invoices), (SELECT CAST(max(resolved_at) AS DATE) FROM tickets))",
+        "SELECT greatest((SELECT max(issue_date) FROM invoices), (SELECT max(paid_date) FROM invoices), "
+        "(SELECT CAST(max(resolved_at) AS DATE) FROM tickets))",
         {},
     )
     latest = rows[0][0] if rows else None
@@ -1074,7 +1093,9 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
         prev = previous_period(args.compare, args.start, end, args.period_grain)
     period = Period(args.start, end)
     snapshots = any("$state_date" in str(FACTS[METRICS[m]["fact"]].get("where", "")) for m in metrics)
-    state_date = end if args.end or args.as_of or not snapshots else _latest_state(con, end)
+    # a snapshot is taken at the period end; with no period named, or judged now, at the latest the data records
+    named = (args.end or args.as_of) and not args.judged_now
+    state_date = end if named or not snapshots else _latest_state(con, end)
     compiled = compile_query(args, period, prev, ref_date=ref_date, state_date=state_date)
     engine = as_engine(con)
     _, fetched = engine.rows(compiled.sql, compiled.params, tree=compiled.tree)

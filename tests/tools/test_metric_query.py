@@ -821,8 +821,9 @@ def test_sample_receivables_by_region(sample: Any) -> None:
     exp = plain(
         con,
         "SELECT c.region, coalesce(sum(v.amount) FILTER (WHERE v.due_date < $a), 0), sum(v.amount) FROM invoices v "
-        # no period named: unpaid as the data records it now (payments after the last order date count as paid)
-        "JOIN customers c USING (customer_id) WHERE v.issue_date <= $a AND v.paid_date IS NULL GROUP BY 1",
+        # no period named: unpaid as the data records it now (payments after the last order date count as paid,
+        # invoices issued after it are owed), overdue when due before the reference date
+        "JOIN customers c USING (customer_id) WHERE v.paid_date IS NULL GROUP BY 1",
         {"a": as_of},
     )
     assert got == exp
@@ -1097,3 +1098,40 @@ def test_a_breakdown_that_cannot_be_made_says_what_can_be_asked_instead(con: duc
     assert zh.startswith("NPS 净推荐值不能按产品拆分") and "可以按" in zh and "大区" in zh and "去掉「按产品」" in zh
     assert en.startswith("NPS cannot be broken down by product") and "region" in en.split("Ask for it by")[1]
     assert "nps" not in zh + en and "product (" not in en  # no identifiers in what the reader sees
+
+
+# ---- round 7: records dated after the reference date; a past period's invoices judged now; rankings of groups ----
+def test_a_snapshot_with_no_period_reads_every_invoice_recorded(con: duckdb.DuckDBPyConnection) -> None:
+    # V5 is issued 06-03, after the last order (06-01, the reference date); "all our unpaid invoices" owe it too:
+    # unpaid now V2 100 + V4 800 + V5 50 (V3 was paid 07-15, which the data records); overdue (due before the
+    # reference date 06-01) only V2
+    con.execute("INSERT INTO invoices VALUES ('V5', 'O6', 'C3', DATE '2024-06-03', DATE '2024-07-03', NULL, 50)")
+    res = REGISTRY["metric_query"].run(con, {"metrics": ["unpaid_amount", "overdue_amount", "unpaid_invoices"]})
+    assert res.rows == [[950, 100, 3]]
+    # a period named keeps its snapshot at the period end: V2 and V3 were unpaid on 05-15, V4 and V5 not issued
+    assert one(con, "unpaid_amount", as_of=D(2024, 5, 15)) == 750
+
+
+def test_a_past_periods_invoices_judged_now(con: duckdb.DuckDBPyConnection) -> None:
+    # issued in Q1 (V1 paid 02-10, V3 paid 07-15): at the period end V3 was unpaid; now neither is
+    q1 = {"start": D(2024, 1, 1), "end": D(2024, 3, 31), "as_of": D(2024, 3, 31)}
+    assert one(con, "unpaid_amount", **q1) == 650
+    assert one(con, "unpaid_amount", judged_now=True, **q1) == 0
+    # issued 04-01..05-15: V2 only (V3, issued in Q1, is not of this period; V4 is issued 05-20), unpaid now and
+    # overdue (due 05-10, before the reference date)
+    q2 = {"start": D(2024, 4, 1), "end": D(2024, 5, 15), "as_of": D(2024, 5, 15)}
+    res = q(con, metrics=["unpaid_amount", "overdue_amount", "unpaid_invoices"], judged_now=True, **q2)
+    assert res.rows == [[100, 100, 1]]
+    # issued in Q2 (V2, V4): both unpaid now; overdue before the reference date (06-01): V2 only (V4 due 07-19)
+    q2 = {"start": D(2024, 4, 1), "end": D(2024, 6, 30), "as_of": D(2024, 6, 30)}
+    res = q(con, metrics=["unpaid_amount", "overdue_amount"], judged_now=True, **q2)
+    assert res.rows == [[900, 100]]
+
+
+def test_a_ranking_is_among_groups_that_have_a_value(con: duckdb.DuckDBPyConnection) -> None:
+    # the one inquiry (T2) is about no product: no product category has an inquiry to win with
+    args = {"metrics": ["tickets"], "ticket_kind": ["inquiry"], "by": ["category"]}
+    assert q(con, **args).rows == [[None, 1]]  # the breakdown shows it as a group of its own
+    assert q(con, top=1, **args).rows == []
+    # complaints by category: 硬件 (T1, T4) wins; the full list still holds 软件 (T3)
+    assert q(con, metrics=["tickets"], ticket_kind=["complaint"], by=["category"], top=1).rows == [["硬件", 2]]
