@@ -211,7 +211,8 @@ RULES: list[tuple[str, Handler]] = [
         lambda m, r: _first_quarters(_year_of(m[1], m[2], r), ZH_Q.get(m[3], 2), r),
     ),
     (
-        rf"(?:{YEAR}\s*年?|([今去本])年)?\s*(?:的)?\s*(?:第)?([一二三1-3])\s*(?:到|至|-|~|—)\s*(?:第)?([二三四2-4])\s*季度",
+        # the first may carry its own 季度 ("今年一季度到三季度")
+        rf"(?:{YEAR}\s*年?|([今去本])年)?\s*(?:的)?\s*(?:第)?([一二三1-3])\s*(?:季度)?\s*(?:到|至|-|~|—)\s*(?:第)?([二三四2-4])\s*季度",
         lambda m, r: _quarters(_year_of(m[1], m[2], r), ZH_Q[m[3]], ZH_Q[m[4]], r),
     ),
     (

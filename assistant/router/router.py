@@ -943,6 +943,11 @@ class Router:
             args["share"] = True
         args["metrics"] = metrics
         args["by"] = _unique(by)
+        if time and args.get("end", self.ref) < self.ref and JUDGED_NOW_RE.search(q) and _judged_now(metrics):
+            # "去年开的发票到现在还有多少没收回来": the past period says when the invoices were issued; whether they are
+            # unpaid or overdue is judged now, not at the period end
+            args["judged_now"] = True
+            args.pop("as_of", None)
         if not args["by"] and WHICH_RE.search(q) and not (customers or having or args.get("share") or part):
             # "我的客户里谁还欠着款", "which day of the week gets the most orders": it asks which, and a total answers
             # no which. Customers when it names them; otherwise the grouping is one the data does not hold.
@@ -1252,6 +1257,7 @@ GROUPING_RE = re.compile(
     r"按|各|每个|每一|每家|分别|分[^,，。?？]{0,3}看|\b(by|per|each|every|across)\b", re.IGNORECASE
 )
 MINE_VERB_RE = CUES["mine_verb"]
+JUDGED_NOW_RE = CUES["judged_now"]
 PEOPLE_RE = CUES["people"]
 # Counts of the things a dimension lists: "of them" after such a count groups by that dimension.
 COUNTED_DIMENSION = {"rep_count": "rep", "product_count": "product"}
@@ -1305,6 +1311,13 @@ def _contact_words(ents: list[Entity], metrics: list[str], q: str) -> list[Entit
 
 def _fact_of(metric: str) -> str | None:
     return load_table("metrics")["metrics"].get(metric, {}).get("fact")
+
+
+def _judged_now(metrics: list[str]) -> bool:
+    """Whether a metric is a snapshot that can be judged now over a past period's records (its fact says how:
+    `where_now` in metrics.yaml)."""
+    facts = load_table("metrics")["facts"]
+    return any("where_now" in facts.get(_fact_of(m) or "", {}) for m in metrics)
 
 
 def _survey_score(q: str, metrics: list[str], taken: list[tuple[int, int]]) -> Entity | None:

@@ -35,6 +35,9 @@ def test_every_qualifier_in_a_frame_has_words() -> None:
         ("what share of invoices were paid late last year", "overdue_rate"),
         ("去年发票的逾期比例", "overdue_rate"),
         ("客户还欠我们多少钱", "unpaid_amount"),
+        # "多少" before a money word asks the amount, though a counter (款) follows it ("回款" is the payment)
+        ("华东的客户一共还有多少钱没回款", "unpaid_amount"),
+        ("还有多少张没回款的发票", "unpaid_invoices"),
         ("value of open invoices", "unpaid_amount"),
         ("被退回的货值多少钱", "returned_amount"),
         ("how much money did returned orders represent", "returned_amount"),

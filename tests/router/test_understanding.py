@@ -55,6 +55,8 @@ REFUSALS = [
     ("how many invoices were marked as paid late", None),
     ("how much did we cut prices by last year", None),
     ("which orders were cancelled this year", None),
+    ("帮我把这家客户的信用额度调到50万", "read_only"),  # moving a value to a figure is a change (round 7)
+    ("把客户按回款金额排一下", None),
 ]
 
 
@@ -996,3 +998,46 @@ def test_phrases_that_hold_other_words(router: Router, question: str, tool: str,
 )
 def test_lists_stay_whole_and_requests_are_parts(router: Router, question: str, parts: int) -> None:
     assert len(router.parts(question)) == parts, router.parts(question)
+
+
+# ---- round 7 ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "metric", "judged_now"),
+    [
+        # a past period that says when the invoices were issued, and a state asked now
+        ("前年开的发票到现在还有多少没付", "unpaid_amount", True),
+        ("how many invoices issued last year are still unpaid?", "unpaid_invoices", True),
+        ("去年开出去的发票里,欠款最多的五个客户", "unpaid_amount", True),
+        # a snapshot at a past period's end stays one
+        ("去年年底的应收账款是多少", "unpaid_amount", False),
+        # this year runs to the reference date: the period end is now already
+        ("今年的应收账款还有多少", "unpaid_amount", False),
+    ],
+)
+def test_a_past_periods_invoices_judged_now(router: Router, question: str, metric: str, judged_now: bool) -> None:
+    plan = router.route(question)
+    assert plan.args["metrics"][:1] == [metric], plan.args
+    assert plan.args.get("judged_now", False) == judged_now, plan.args
+    if judged_now:
+        assert "as_of" not in plan.args  # judged now: no snapshot day of its own
+
+
+@pytest.mark.parametrize(
+    ("question", "mine"),
+    [
+        ("我上个月一共卖了多少", True),  # what the asker sold: their customers
+        ("我这边这个季度的回款", True),
+        ("帮我看看上个月卖得最好的产品", False),  # the asker asks for something, sells nothing here
+        ("我想看今年卖得最好的产品", False),
+    ],
+)
+def test_what_the_asker_sold_is_their_customers(router: Router, question: str, mine: bool) -> None:
+    plan = router.route(question, Context(user_rep_id="R003"))
+    assert (plan.args.get("rep_id") == ["R003"]) is mine, plan.args
+
+
+def test_a_later_part_about_the_named_reps_book_keeps_the_rep(router: Router) -> None:
+    question = "张伟今年卖了多少?他手上买得最多的客户是谁"
+    rep = router.route(router.parts(question)[0]).args["rep_id"]
+    plan = _second(router, question)
+    assert plan.args.get("rep_id") == rep and plan.args["by"] == ["customer"], plan.args
