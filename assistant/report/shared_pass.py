@@ -24,6 +24,10 @@ customers read the same sort). The statements read those rows instead of their o
 computing them, and only when the statement's text and every parameter value (its scope's too) are the ones the
 rows were built with.
 
+The pass holds every customer in scope (with their signup date), not only the buyers, so the customer types of
+either date are classed over the pass alone: the tool's join of every customer to the classed buyers is left out
+(``_typed_read``), its text otherwise unchanged.
+
 The overview's periods are summed per customer in one more scan of the order totals (``_periods``): the overview
 adds those sums up, and the profitability section reads its period's sales from them.
 """
@@ -94,6 +98,7 @@ class _Swap:
     build: str = ""
     build_params: dict[str, Any] = field(default_factory=dict)
     built: bool = False
+    needs: tuple[str, ...] = ()  # other kept tables the replacement (or the build) reads: built before it runs
 
     def applies(self, sql: str, params: Mapping[str, Any]) -> bool:
         # Every value, also those the text does not name (a region read by f_customers before it): the same text
@@ -168,10 +173,15 @@ class ReviewEngine(DuckDBEngine):
         self.windows = list(windows)
         s0 = scopes[0]
         in_scope = "" if s0.customer_where == "TRUE" else " AND l.customer_id IN (SELECT customer_id FROM f_customers)"
+        # Every customer in scope is a row, with their signup date, bought or not (a full join: a buyer missing from
+        # the customers table stays, as in the tools' base): the customer types read the pass alone instead of
+        # joining every customer again per window (_typed_read).
         sql = (
-            f"CREATE TEMP TABLE {self.table} AS WITH f_customers AS (SELECT c.* FROM customers c WHERE {s0.customer_where}) "
-            f"SELECT l.customer_id, {', '.join(cols)} FROM {derived.ORDER_TOTALS} l "
-            f"WHERE l.status = 'completed' AND l.order_date <= $bound{in_scope} GROUP BY l.customer_id"
+            f"CREATE TEMP TABLE {self.table} AS WITH f_customers AS (SELECT c.* FROM customers c WHERE {s0.customer_where}), "
+            f"agg AS (SELECT l.customer_id, {', '.join(cols)} FROM {derived.ORDER_TOTALS} l "
+            f"WHERE l.status = 'completed' AND l.order_date <= $bound{in_scope} GROUP BY l.customer_id) "
+            "SELECT coalesce(a.customer_id, c.customer_id) AS customer_id, c.signup_date, a.* EXCLUDE (customer_id) "
+            "FROM agg a FULL JOIN (SELECT customer_id, signup_date FROM f_customers) c ON c.customer_id = a.customer_id"
         )
         self.con.execute(sql, used_params(sql, params))
         self._scope = (s0.customer_where, in_scope, dict(customer_params[0]))
@@ -327,13 +337,26 @@ class ReviewEngine(DuckDBEngine):
             build = f"WITH {scope.ctes()},\n{text}\nSELECT * FROM rfm_stats"
             read = f"{self._base_read(k, 'rfm_base', False, True)},\nrfm_stats AS (SELECT * FROM {table})"
             out.append(_kept(text, read, params, table, build))
+        text, params = classification(scope, CustomerTypesArgs(**filters, as_of=window.as_of))
+        # The classification over the pass alone reads the window's kept statistics: only where they are kept.
+        scores = f"{self.table}_scores_{k}"
+        typed = self._typed_read(k, scope, text) if any(sw and sw.table == scores for sw in out) else None
+        needs = (scores,) if typed else ()
         if "types" in window.keep:
             # customer_types' statements read ct_typed alone; its top-per-type cut writes it MATERIALIZED.
-            text, params = classification(scope, CustomerTypesArgs(**filters, as_of=window.as_of))
             table = f"{self.table}_types_{k}"
-            build = f"WITH {scope.ctes()},\n{text}\nSELECT * FROM ct_typed"
-            for variant in (text, text.replace("ct_typed AS (", "ct_typed AS MATERIALIZED (")):
-                out.append(_kept(variant, f"ct_typed AS (SELECT * FROM {table})", params, table, build))
+            build = f"WITH {scope.ctes()},\n{typed or text}\nSELECT * FROM ct_typed"
+            for variant in (text, _mat(text, "MATERIALIZED ")):
+                sw = _kept(variant, f"ct_typed AS (SELECT * FROM {table})", params, table, build)
+                if sw is not None:
+                    sw.needs = needs
+                out.append(sw)
+        elif typed:
+            # Read once (the type counts of an earlier date): the classification over the pass, in the statement.
+            # Only on the values compared: every parameter the text reads is one of the classification's.
+            if set(re.findall(r"\$(\w+)", text)) <= params.keys():
+                for mat in ("", "MATERIALIZED "):
+                    out.append(_Swap(_mat(text, mat), _mat(typed, mat), dict(params), needs=needs))
         if "tiers" in window.keep:
             # tiers' statements read tier_cum (and what follows from it); the rank is kept for both variants.
             base = customer_base_cte(scope, "tier_base", money_only=True)
@@ -344,6 +367,47 @@ class ReviewEngine(DuckDBEngine):
                 text = f"{base},\n{tier_cum_cte(with_rank)}"
                 out.append(_kept(text, f"tier_cum AS (SELECT * FROM {table})", params, table, build))
         return [sw for sw in out if sw is not None]
+
+    def _typed_read(self, k: int, scope: Scope, text: str) -> str | None:
+        """customer_types' classification ``text`` (ending in ct_typed) of window ``k`` read from the pass alone, or
+        None when the text is not the one expected (the tool then runs its own).
+
+        The tool joins every customer in scope to the classed buyers (a LEFT JOIN of all customers, about a fifth
+        of a second at 1M customers, once per date). The pass already holds every customer in scope with their
+        signup date (NULL for a buyer missing from the customers table), so the buyers are classed over all its
+        rows: a customer without orders in the window has NULL first and last order, frequency and monetary,
+        hence NULL scores, exactly the NULLs the tool's outer join gives them, and ``bought`` is whether the
+        window has orders. The statistics are the window's kept row (the same tool text computed them).
+        """
+        ct_from = (
+            "FROM f_customers c LEFT JOIN rfm_classed r ON r.customer_id = c.customer_id\n"
+            "    WHERE c.signup_date <= $as_of OR r.customer_id IS NOT NULL"
+        )
+        subs = (
+            (
+                customer_base_cte(scope, "rfm_base", materialized=True),
+                f"rfm_base AS MATERIALIZED (SELECT customer_id, signup_date, first_{k} AS first_order, "
+                f"last_{k} AS last_order, nullif(frequency_{k}, 0) AS frequency, monetary_{k} AS monetary "
+                f"FROM {self.table})",
+            ),
+            (rfm_stats_cte("mean"), f"rfm_stats AS (SELECT * FROM {self.table}_scores_{k})"),
+            ("SELECT b.customer_id, b.first_order,", "SELECT b.customer_id, b.signup_date, b.first_order,"),
+            ("r.customer_id IS NOT NULL AS bought", "r.frequency IS NOT NULL AS bought"),
+            # A customer of the scope (a signup date) who signed up by then or bought in the window.
+            (
+                ct_from,
+                "FROM rfm_classed r\n    WHERE r.signup_date <= $as_of OR (r.frequency IS NOT NULL AND r.signup_date IS NOT NULL)",
+            ),
+        )
+        for old, new in subs:
+            if text.count(old) != 1:
+                return None
+            text = text.replace(old, new)
+        head, sep, rest = text.partition("\nct AS (")
+        body, sep2, tail = rest.partition("\nct_typed AS (")
+        if not sep or not sep2:
+            return None
+        return head + sep + re.sub(r"\bc\.", "r.", body) + sep2 + tail
 
     def close_pass(self) -> None:
         for sw in self._swaps:
@@ -369,13 +433,22 @@ class ReviewEngine(DuckDBEngine):
         p = dict(params or {})
         for sw in self._swaps:
             if (building is None or sw.table != building) and sw.applies(sql, p):
+                for table in sw.needs:
+                    self._build_table(table)
                 if sw.table is not None and not sw.built:
                     self._build(sw)
                 sql = sql.replace(sw.text, sw.replacement)
         return sql, used_params(sql, p)
 
+    def _build_table(self, table: str) -> None:
+        sw = next(sw for sw in self._swaps if sw.table == table)
+        if not sw.built:
+            self._build(sw)
+
     def _build(self, sw: _Swap) -> None:
         """Fill the table of kept rows: the tools' own text, itself reading the pass (the shorter swaps)."""
+        for table in sw.needs:
+            self._build_table(table)
         sql, params = self._swapped(sw.build, sw.build_params, sw.table)
         self.con.execute(f"CREATE TEMP TABLE {sw.table} AS {sql}", params)
         for other in self._swaps:  # the variants of the same text read the same rows
@@ -405,6 +478,11 @@ class ReviewEngine(DuckDBEngine):
 
     def numpy(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         return super().numpy(*self._rewrite(sql, params))
+
+
+def _mat(text: str, mat: str) -> str:
+    """The classification text with ct_typed written ``mat`` (customer_types' top-per-type cut materialises it)."""
+    return text.replace("ct_typed AS (", f"ct_typed AS {mat}(")
 
 
 def _kept(text: str, replacement: str, params: dict[str, Any], table: str, build: str) -> _Swap | None:

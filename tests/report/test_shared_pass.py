@@ -114,6 +114,48 @@ def test_kept_rows_serve_only_their_own_parameters(sample_con: duckdb.DuckDBPyCo
         engine.close_pass()
 
 
+@pytest.fixture
+def odd_customers(sample_db: Path, tmp_path: Path) -> Path:
+    """The sample with a buyer missing from the customers table and a buyer who signed up after both dates."""
+    from assistant.warehouse import derived
+
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(sample_db, db)
+    con = duckdb.connect(str(db))
+    gone, late = (
+        r[0]
+        for r in con.execute(
+            "SELECT customer_id FROM orders WHERE status = 'completed' AND order_date <= ? GROUP BY 1 ORDER BY 1 LIMIT 2",
+            [PREV],
+        ).fetchall()
+    )
+    con.execute("DELETE FROM customers WHERE customer_id = ?", [gone])
+    con.execute("UPDATE customers SET signup_date = ? WHERE customer_id = ?", [AS_OF + dt.timedelta(days=1), late])
+    derived.build(con)
+    con.close()
+    return db
+
+
+@pytest.mark.parametrize("filters", [{}, {"region": ["华东"]}], ids=["all", "region"])
+def test_customer_types_from_the_pass_alone_equal_the_tool(odd_customers: Path, filters: dict) -> None:
+    # The types of both dates read the pass's customers (no join of every customer): the same rows as the tool,
+    # with a buyer missing from the customers table (left out) and one who signed up later (kept: they bought).
+    con = duckdb.connect(str(odd_customers), read_only=True)
+    engine = ReviewEngine(con)
+    assert engine.prepare(filters, KEPT)
+    try:
+        for as_of in (AS_OF, PREV):
+            sql, _ = engine._rewrite(*_types_statement(con, {"as_of": as_of, **filters}))
+            assert "LEFT JOIN rfm_classed" not in sql, as_of
+            for args in ({"as_of": as_of}, {"as_of": as_of, "by": "customer", "limit": 100_000}):
+                got = load_all()["customer_types"].run(engine, {**filters, **args})
+                want = load_all()["customer_types"].run(con, {**filters, **args})
+                assert [same(r) for r in got.rows] == [same(r) for r in want.rows], args
+    finally:
+        engine.close_pass()
+        con.close()
+
+
 def _types_statement(con: duckdb.DuckDBPyConnection, args: dict) -> tuple[str, dict]:
     """The statement customer_types runs for ``args`` (by type), and its parameters."""
     from tools.customer_types import CustomerTypesArgs, classification
