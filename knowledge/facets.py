@@ -18,10 +18,10 @@ Negation and its kin are longer cues that cover the plain one (不怎么涨 cove
 
 >>> sorted(kinds_of("亏损客户:为什么大客户也会亏钱"))
 ['why']
->>> properties_of("卖得好的老产品但已经不怎么涨了")
-{'share': 'high', 'growth': 'low'}
->>> properties_of("a new line growing fast but it still sells little")
-{'growth': 'high', 'share': 'low'}
+>>> sorted(properties_of("卖得好的老产品但已经不怎么涨了").items())
+[('growth', 'low'), ('share', 'high')]
+>>> sorted(properties_of("a new line growing fast but it still sells little").items())
+[('growth', 'high'), ('share', 'low')]
 >>> agreement({"growth": "low", "share": "high"}, {"growth": "high", "share": "high"})
 0.0
 """
