@@ -137,6 +137,13 @@ def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureRe
     scored.sort(key=lambda sf: -sf[0])
     best_score, best = scored[0]
     tied = [f for s, f in scored if s == best_score]
+    specific = [f for f in tied if f.object_required]
+    if len({f.metric for f in tied}) > 1 and len({f.object for f in tied}) == 1 and 0 < len(specific) < len(tied):
+        # "逾期发票的金额" against "逾期金额": of equal readings of one object, one that needs the object named is the
+        # more specific (objects differing are told apart below, by the thing counted), unless the words say the
+        # money is still owed ("过期没付的发票一共多少钱": what is owed, the general reading)
+        tied = [f for f in tied if f not in specific] if owing().search(q) else specific
+        best = tied[0]
     if len({f.metric for f in tied}) > 1:
         # "还没付钱的发票有几张": of two quantities named, the one with a question word is asked for
         asked = {p.key for p in parts if p.kind == "quantity" and asking().search(q.lower(), p.start, p.end)}
@@ -246,6 +253,13 @@ def excluded() -> re.Pattern[str]:
     """What a question leaves out ("not counting returns", "不含退货"): measures.yaml `excluded`."""
     raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
     return re.compile(raw["excluded"], re.IGNORECASE)
+
+
+@cache
+def owing() -> re.Pattern[str]:
+    """The words that say money is still owed ("没付", "欠", "owe"): measures.yaml `owing`."""
+    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
+    return re.compile(raw["owing"], re.IGNORECASE)
 
 
 @cache

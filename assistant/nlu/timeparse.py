@@ -242,6 +242,14 @@ RULES: list[tuple[str, Handler]] = [
         r"(双十一|双11|双十二|双12|六一八)",
         lambda m, r: _month(_past_month(_FESTIVAL_MONTH[m[1]], r), _FESTIVAL_MONTH[m[1]]),
     ),
+    # a public holiday on a fixed date names its month when the month is said ("国庆那个月", "去年五一当月"); the
+    # holiday alone ("国庆期间") is its days, not read here
+    (
+        r"(?:([今去前本])年\s*(?:的)?)?(国庆节?|元旦|五一|劳动节)\s*(?:那个月|那一个月|那月|当月|所在的?月份?)",
+        lambda m, r: _to_date(
+            _month(_rel_year(m[1], r) if m[1] else _past_month(_FESTIVAL_MONTH[m[2]], r), _FESTIVAL_MONTH[m[2]]), r
+        ),
+    ),
     # a quarter or a month of a year named relatively: 去年三季度, 今年Q1, 去年9月, Q3 last year, last year's June
     (
         r"([今去前本])年\s*(?:的)?\s*(?:第([一二三四1-4])\s*季度?|([一二三四1-4])\s*季度|[Qq]([1-4]))",
@@ -390,7 +398,10 @@ def _first_quarters(year: int, n: int, ref: dt.date) -> Period | None:
     return Period(p.start, p.end, p.grain, f"{year}年前{zh_n}季度", f"the first {n} quarters of {year}")
 
 
-_FESTIVAL_MONTH = {"双十一": 11, "双11": 11, "双十二": 12, "双12": 12, "618": 6, "六一八": 6}
+_FESTIVAL_MONTH = {
+    **{"双十一": 11, "双11": 11, "双十二": 12, "双12": 12, "618": 6, "六一八": 6},
+    **{"国庆": 10, "国庆节": 10, "元旦": 1, "五一": 5, "劳动节": 5},  # holidays on fixed dates
+}
 
 
 def _since_month(month: int | None, ref: dt.date) -> Period | None:

@@ -38,6 +38,16 @@ def test_every_qualifier_in_a_frame_has_words() -> None:
         # "多少" before a money word asks the amount, though a counter (款) follows it ("回款" is the payment)
         ("华东的客户一共还有多少钱没回款", "unpaid_amount"),
         ("还有多少张没回款的发票", "unpaid_invoices"),
+        # the amount of the invoices that are overdue (paid late too) vs what is still owed past due
+        ("逾期发票的金额一共多少", "overdue_invoice_amount"),
+        ("逾期金额一共多少", "overdue_amount"),
+        ("逾期未付发票的金额", "overdue_amount"),
+        ("过期没付的发票一共多少钱", "overdue_amount"),  # still owed
+        # paid, after the due date: paid late (not the contract's overdue, which holds the unpaid too)
+        ("有几张发票是过了到期日才付款的", "paid_late_invoices"),
+        ("还没付清的发票金额", "unpaid_amount"),
+        ("我们给客户的平均授信额度有多少", "avg_credit_limit"),
+        ("华东客户的信用额度一共多少", "credit_limit"),
         ("value of open invoices", "unpaid_amount"),
         ("被退回的货值多少钱", "returned_amount"),
         ("how much money did returned orders represent", "returned_amount"),

@@ -663,7 +663,8 @@ def test_what_one_named_customer_is_answered_by_their_profile(router: Router) ->
 def test_a_later_part_asking_another_quantity_of_the_same_things(router: Router) -> None:
     # the earlier part's qualifiers and object, the later part's quantity
     _first, second = router.parts("逾期发票有多少张,涉及金额多少?")
-    assert router.route(second).args["metrics"] == ["overdue_amount"]
+    # round 7: the amount of the invoices the first part counts (paid late too), as the contract defines them
+    assert router.route(second).args["metrics"] == ["overdue_invoice_amount"]
     _first, second = router.parts("有几家客户逾期没付款,加起来欠多少?")
     assert router.route(second).args["metrics"] == ["overdue_amount"]
 
@@ -1041,3 +1042,33 @@ def test_a_later_part_about_the_named_reps_book_keeps_the_rep(router: Router) ->
     rep = router.route(router.parts(question)[0]).args["rep_id"]
     plan = _second(router, question)
     assert plan.args.get("rep_id") == rep and plan.args["by"] == ["customer"], plan.args
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much of last quarter's revenue did 李娜's customers account for?",
+        "How much of our 2025 orders came from East China?",
+    ],
+)
+def test_how_much_of_a_whole_is_a_share(router: Router, question: str) -> None:
+    plan = router.route(question)
+    assert plan.args.get("share") or plan.args.get("share_of"), plan.args
+
+
+def test_a_holiday_with_its_month_said_is_that_month(router: Router) -> None:
+    plan = router.route("去年国庆那个月的订单数")
+    assert (str(plan.args["start"]), str(plan.args["end"])) == ("2025-10-01", "2025-10-31"), plan.args
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("逾期发票有几张?涉及金额多少?", "overdue_invoice_amount"),  # the amount of the invoices overdue counts
+        ("过期没付的发票一共欠多少钱", "overdue_amount"),  # what is still owed past due
+        ("我们给客户的平均授信额度有多少", "avg_credit_limit"),
+    ],
+)
+def test_amounts_of_invoices_and_limits(router: Router, question: str, metric: str) -> None:
+    parts = router.parts(question)
+    assert router.route(parts[-1]).args["metrics"][:1] == [metric], [router.route(p).args for p in parts]

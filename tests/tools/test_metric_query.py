@@ -148,8 +148,10 @@ ALL_HISTORY: dict[str, Any] = {
     "invoice_count": 4,  # V1..V4 issued by 06-30
     "invoiced_amount": 1930,  # V1 380 + V2 100 + V3 650 + V4 800, paid or not
     "overdue_invoices": 2,  # V2 unpaid past 05-10; V3 paid 07-15 after its 03-21 due date; V1 on time; V4 not yet due
+    "overdue_invoice_amount": 750,  # the same two invoices' amounts: V2 100 + V3 650
     "collections": 380,  # paid by 06-30: V1 only (V3 is paid on 07-15)
     "credit_limit": 1500,  # C1 1000 + C2 500; C3, C4 have none
+    "avg_credit_limit": 750,  # (1000 + 500) / 2: C3, C4 have no limit and are not counted
     "csat_avg": 19 / 5,  # 5 + 5 + 2 + 4 + 3
     "returned_amount": 100,  # O4
     "cancelled_orders": 1,  # O6
@@ -201,8 +203,10 @@ H1_2024: dict[str, Any] = {
     "invoice_count": 4,  # all four issued in H1
     "invoiced_amount": 1930,  # issued 01-15, 04-10, 02-20, 05-20
     "overdue_invoices": 2,  # V2, V3
+    "overdue_invoice_amount": 750,  # V2 100 + V3 650
     "collections": 380,  # V1 paid 02-10
     "credit_limit": 1500,  # a snapshot at 06-30: C1 1000 + C2 500
+    "avg_credit_limit": 750,  # (1000 + 500) / 2: C3, C4 have no limit and are not counted
     "csat_avg": 14 / 4,  # 5, 2, 4, 3
     "returned_amount": 100,  # O4 2024-05-05
     "cancelled_orders": 1,  # O6 2024-06-01
