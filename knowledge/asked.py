@@ -4,8 +4,8 @@ Users ask in their own words, not the documents'; ``knowledge/asked/<source>.yam
 our evaluation sets were written with, each labelled with the one section (doc id, anchor) that answers it. Their
 sentence-encoder vectors are stored with the index (``asked.npz``); a question's ``k`` nearest (cosine, either
 language: the encoder reads both, and the zh and en versions of a section share their anchor) vote for their
-sections, each vote its cosine. The sections ranked by their votes are one more ranker in the fusion
-(knowledge/index.py, rules.yaml ``asked``).
+sections (the ``k`` nearest cosine^power, or with ``sharpness`` every question, softly), and the leading sections
+gain in proportion to their share of the votes, last (knowledge/index.py ``_asked_votes``, rules.yaml ``asked``).
 
 An evaluation set must never be measured with its own questions in the bank: ``hold_out`` names the sources
 (file stems) left out, so ``KnowledgeBase(path, hold_out={"eval_fresh6"})`` measures that set leave-one-set-out.
@@ -94,19 +94,28 @@ class Bank:
         return ~np.isin(self.sources, sorted(hold_out)) if hold_out else None
 
     def vote(
-        self, qv: np.ndarray, k: int, keep: np.ndarray | None = None, power: float = 1.0
+        self, qv: np.ndarray, k: int, keep: np.ndarray | None = None, power: float = 1.0, sharpness: float = 0.0
     ) -> list[tuple[tuple[str, str], float]]:
-        """(doc id, anchor) → the summed cosine^power of the ``k`` nearest questions labelled with it, best first."""
+        """(doc id, anchor) → the summed cosine^power of the ``k`` nearest questions labelled with it, best first.
+
+        ``sharpness`` > 0: every question votes instead, exp(sharpness x (cosine - the nearest's cosine)), so a
+        section counts as its closest questions, softly (sharpness 20: 0.05 of cosine farther is e^-1 of a vote)."""
         if not len(self.labels) or k <= 0:
             return []
         sims = self.vectors @ np.asarray(qv, dtype=np.float32)
         if keep is not None:
             sims = np.where(keep, sims, -np.inf)
-        k = min(k, int(np.isfinite(sims).sum()))
-        if k <= 0:
+        n = int(np.isfinite(sims).sum())
+        if n <= 0:
             return []
-        top = np.argpartition(-sims, k - 1)[:k]
         votes: dict[tuple[str, str], float] = {}
+        if sharpness > 0:
+            w = np.exp(sharpness * (sims - float(sims.max())))  # held-out rows: exp(-inf) = 0
+            for i in np.flatnonzero(w > 1e-6):
+                votes[self.labels[i]] = votes.get(self.labels[i], 0.0) + float(w[i])
+            return sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        k = min(k, n)
+        top = np.argpartition(-sims, k - 1)[:k]
         for i in top[np.argsort(-sims[top], kind="stable")]:
             votes[self.labels[i]] = votes.get(self.labels[i], 0.0) + max(float(sims[i]), 0.0) ** power
         return sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -90,6 +90,32 @@ def expand(query: str, entries: tuple[Entry, ...] | list[Entry] | None = None) -
     return added
 
 
+def to_chinese(query: str, entries: tuple[Entry, ...] | list[Entry] | None = None) -> str:
+    """``query`` with every English glossary term it names replaced by its entry's first Chinese term (the
+    longest term first where two overlap); the rest of the sentence is kept, in lower case.
+
+    >>> g = [Entry(zh=("流失",), en=("churn", "churn rate")), Entry(zh=("留存",), en=("retention",))]
+    >>> to_chinese("How is Churn Rate related to retention?", g)
+    'how is 流失 related to 留存?'
+    """
+    entries = tuple(entries) if entries is not None else load_glossary()
+    low = query.lower()
+    spans = [
+        (m.start(), m.end(), entry.zh[0])
+        for entry, pats in _compiled(entries)
+        if entry.zh
+        for p in pats
+        for m in p.finditer(low)
+    ]
+    taken: list[tuple[int, int, str]] = []
+    for a, b, zh in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if all(b <= x or a >= y for x, y, _ in taken):
+            taken.append((a, b, zh))
+    for a, b, zh in sorted(taken, reverse=True):
+        low = low[:a] + zh + low[b:]
+    return low
+
+
 def _en_words(text: str) -> list[str]:
     return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
 

@@ -32,7 +32,7 @@ from knowledge import text as T
 from knowledge.asked import Bank, asked_digest, load_asked
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature
-from knowledge.glossary import GLOSSARY_DIR, concepts, expand
+from knowledge.glossary import GLOSSARY_DIR, concepts, expand, to_chinese
 from knowledge.ingest import SUFFIXES, file_hash, read_document, user_key
 from knowledge.models import Chunk, Document, Hit
 from knowledge.ourdocs import DOCS_DIR, docs_of_tool, parse_doc, shipped_docs, source_name
@@ -73,6 +73,13 @@ def fusion_settings(question_lang: str, semantic: bool) -> tuple[float, int]:
         float(own.get("vector_weight", cfg["semantic"]["vector_weight"])),
         int(own.get("rrf_k", cfg["fusion"]["rrf_k"])),
     )
+
+
+def asked_settings(question_lang: str) -> dict[str, Any]:
+    """The neighbour votes' settings (rules.yaml ``asked``) for a question in this language: ``asked.languages``
+    overrides the shared ones, as ``semantic.languages`` does the fusion's."""
+    cfg = T.rules()["asked"]
+    return {**cfg, **((cfg.get("languages") or {}).get(question_lang) or {})}
 
 
 @cache
@@ -756,26 +763,35 @@ class KnowledgeBase:
 
     @staticmethod
     def _asked_votes(
-        ranked: list[tuple[str, float]], state: _State, qv: np.ndarray, hold_out: frozenset[str]
+        ranked: list[tuple[str, float]], state: _State, qv: np.ndarray, hold_out: frozenset[str], lang: str = ""
     ) -> list[tuple[str, float]]:
         """Last stage: the question's nearest labelled questions vote (knowledge/asked.py, rules.yaml ``asked``).
 
         Of the sections the leading ``candidates`` chunks belong to, each gains ``share`` x the leading score x its
         share of the votes (each of the ``neighbours`` nearest questions, in either language, votes its cosine^power
-        for its section), so a question worded like questions people asked of a section finds it. Measured against
-        the votes as one more ranker in the fusion: a ranker's first place counts the same whether its nearest
-        questions agree or not; the share says how much they do (leave-one-set-out, knowledge/README.md). Only
-        the leading sections gain: the votes choose among the sections the question is about."""
-        cfg = T.rules()["asked"]
-        share = float(cfg["share"])
+        for its section; with ``sharpness`` every question votes, exp(sharpness x its cosine's distance to the
+        nearest)), plus ``doc_share`` x the leading score x its document's share of the votes (neighbours that
+        disagree on the section often agree on the document). So a question worded like questions people asked
+        of a section finds it. Measured against the votes as one more ranker in the fusion: a ranker's first
+        place counts the same whether its nearest questions agree or not; the share says how much they do
+        (leave-one-set-out, knowledge/README.md). Only the leading sections gain: the votes choose among the
+        sections the question is about. The settings are per question language (``asked_settings``)."""
+        cfg = asked_settings(lang)
+        share, dshare = float(cfg["share"]), float(cfg.get("doc_share", 0.0))
         bank = state.bank
         if not share or not ranked or bank is None:
             return ranked
-        votes = bank.vote(qv, int(cfg["neighbours"]), bank.mask(hold_out), float(cfg["power"]))
+        votes = bank.vote(
+            qv, int(cfg["neighbours"]), bank.mask(hold_out), float(cfg["power"]), float(cfg.get("sharpness", 0.0))
+        )
         total = sum(v for _, v in votes)
         if total <= 0:
             return ranked
-        gain = {sec: share * ranked[0][1] * v / total for sec, v in votes}
+        unit = ranked[0][1] / total
+        gain = {sec: share * unit * v for sec, v in votes}
+        per_doc: dict[str, float] = {}
+        for (doc, _), v in votes:
+            per_doc[doc] = per_doc.get(doc, 0.0) + dshare * unit * v
         lead = set()
         for cid, _ in ranked[: int(cfg["candidates"])]:
             c = state.chunks[state.by_id[cid]]
@@ -785,7 +801,9 @@ class KnowledgeBase:
         for cid, sc in ranked:
             c = state.chunks[state.by_id[cid]]
             key = (c["doc_id"], c["anchor"])
-            out.append((cid, sc + gain[key] if c["kind"] == "doc" and key in lead and key in gain else sc))
+            if c["kind"] == "doc" and key in lead:
+                sc += gain.get(key, 0.0) + per_doc.get(c["doc_id"], 0.0)
+            out.append((cid, sc))
         return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
     @staticmethod
@@ -999,7 +1017,13 @@ class KnowledgeBase:
             fused = self._summary_penalty(fused, state, int(scfg["summary_tools"]), float(scfg["summary_penalty"]))
         fused = self._property_agreement(fused, state, query, float(cfg["rerank"]["property_share"]))
         if semantic and state.bank is not None:
-            fused = self._asked_votes(fused, state, qv, self.hold_out if hold_out is None else frozenset(hold_out))
+            held = self.hold_out if hold_out is None else frozenset(hold_out)
+            tw = float(asked_settings(asked_in).get("translated", 0.0))
+            if tw and (zh := to_chinese(query)) != query.lower():
+                # the neighbours of the question and of its glossary terms in Chinese, together (rules.yaml asked)
+                both = qv + tw * vec.embedder.embed([zh])[0]
+                qv = both / (float(np.linalg.norm(both)) or 1.0)
+            fused = self._asked_votes(fused, state, qv, held, asked_in)
         qlang = lang or asked_in
         groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], float]]] = {}
         for cid, score in fused:
