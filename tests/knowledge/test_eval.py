@@ -29,7 +29,8 @@ TARGET = {"top1_rate": 0.85, "top3_rate": 0.95}
 # from the top three to sections the nearest labelled questions of other sets vote for (分析报告写完了后面怎么跟进,
 # 大客户 KA 分几级), while over the nine development sets, each left out in turn, top-1 rises zh 387 -> 399, en
 # 290 -> 298 of 430/330 and top-3 zh 419 -> 420, en 316 -> 322 (knowledge/README.md).
-FLOOR = {"zh": {"top1_rate": 0.952, "top3_rate": 0.952}, "en": {"top1_rate": 0.91, "top3_rate": 0.97}}
+# Round 3's English votes (sharp, document share, the glossary's Chinese form): en 0.956/0.978 (43 and 44 of 45).
+FLOOR = {"zh": {"top1_rate": 0.952, "top3_rate": 0.952}, "en": {"top1_rate": 0.933, "top3_rate": 0.97}}
 # the held-out set (never tuned on) at writing, before the section stage: zh 0.84/1.00, en 0.867/1.00; after it: zh
 # 0.88/1.00, en 0.933/0.933; after the doc-then-section stage and intent table: zh 1.00/1.00, en 0.867/0.933;
 # after the typical questions: zh 0.96/1.00, en 0.80/1.00 (one top-1 fewer in each language, one top-3 more in en);

@@ -22,8 +22,9 @@ from knowledge.ourdocs import parse_doc, shipped_docs
 # summary-section penalty: zh 0.90/1.00 (36 and 40 of 40), en 0.85/0.95.
 # With the labelled-question votes (knowledge/asked.py), this set's own questions out of the bank: zh 0.95/1.00
 # (38 and 40 of 40), en 0.90/0.95 (18 and 19 of 20).
+# Round 3's English votes (sharp, document share, the glossary's Chinese form): en 0.95/1.00 (19 and 20 of 20).
 # Floors one query below (1/40, 1/20) where a figure rose; never lowered.
-FLOOR = {"zh": {"top1_rate": 0.925, "top3_rate": 0.975}, "en": {"top1_rate": 0.85, "top3_rate": 0.90}}
+FLOOR = {"zh": {"top1_rate": 0.925, "top3_rate": 0.975}, "en": {"top1_rate": 0.90, "top3_rate": 0.95}}
 
 
 @pytest.fixture(scope="module")
