@@ -150,6 +150,22 @@ YEAR = r"(20\d\d|19\d\d)"
 Handler = Callable[[re.Match[str], dt.date], Period | None]
 
 
+# A question about how something changed between two years compares them ("从2024到2025年销售额增长了多少", "how did
+# revenue change from 2024 to 2025"): the two years are read one by one, not as one span.
+_CHANGE_WORDS = re.compile(
+    r"增长|增加|下降|减少|变化|变动|对比|比较|相比|同比|环比|涨|跌|多了|少了|"
+    r"\b(?:chang\w*|grow\w*|grew|increas\w*|decreas\w*|declin\w*|compar\w*|vs|versus|differ\w*|rise|rose|fell|drop\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _years(first: int, last: int, ref: dt.date) -> Period | None:
+    """Whole years from ``first`` to ``last`` (the running one to the reference date); None when not in order."""
+    if not first < last <= ref.year:
+        return None
+    return _to_date(Period(D(first, 1, 1), D(last, 12, 31), "range", f"{first}至{last}年", f"{first} to {last}"), ref)
+
+
 def _iso(s: str) -> dt.date:
     y, m, d = (int(x) for x in re.split(r"[-/.年月日]", s.strip("日"))[:3])
     return D(y, m, d)
@@ -164,6 +180,13 @@ RULES: list[tuple[str, Handler]] = [
     (
         rf"(?:从|自|between\s+|from\s+)?({YEAR}[-/.年]\d{{1,2}}[-/.月]\d{{1,2}}日?)\s*(?:到|至|-|~|—|and|to|until)\s*({YEAR}[-/.年]\d{{1,2}}[-/.月]\d{{1,2}}日?)",
         lambda m, r: Period(_iso(m[1]), _iso(m[3]), "range", f"{m[1]}至{m[3]}", f"{m[1]} to {m[3]}"),
+    ),
+    # a span of whole years: 2024到2025, 2024年至2025年, from 2024 through 2025, 2024-2025, "2024 or 2025" (either of
+    # them: both years); not when the question asks how they changed (compared one by one)
+    (
+        rf"(?:从|自|between\s+|from\s+|in\s+)?{YEAR}\s*年?\s*(?:到|至|~|—|-|through|to|until|or|或)\s*{YEAR}\s*年(?!\s*\d{{1,2}}\s*月)|"
+        rf"(?:从|自|between\s+|from\s+|in\s+)?{YEAR}\s*年?\s*(?:到|至|~|—|-|through|to|until|or|或)\s*{YEAR}(?![\d年/.-])",
+        lambda m, r: None if _CHANGE_WORDS.search(m.string) else _years(int(m[1] or m[3]), int(m[2] or m[4]), r),
     ),
     # 2024年1月到6月, 2024年1月至2024年6月, 2024年1-6月
     (

@@ -45,6 +45,7 @@ def test_every_qualifier_in_a_frame_has_words() -> None:
         ("过期没付的发票一共多少钱", "overdue_amount"),  # still owed
         # paid, after the due date: paid late (not the contract's overdue, which holds the unpaid too)
         ("有几张发票是过了到期日才付款的", "paid_late_invoices"),
+        ("how many invoices were paid late last year", "paid_late_invoices"),  # paid, after the due date
         ("还没付清的发票金额", "unpaid_amount"),
         ("我们给客户的平均授信额度有多少", "avg_credit_limit"),
         ("华东客户的信用额度一共多少", "credit_limit"),

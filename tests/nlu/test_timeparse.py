@@ -120,6 +120,13 @@ CASES = [
     # a range of quarters whose first carries its own 季度 (round 7)
     ("西南区去年一季度到三季度每季度的订单", "2025-01-01", "2025-09-30"),
     ("2024年第二季度至第四季度", "2024-04-01", "2024-12-31"),
+    # a span of whole years (the running one to the reference date); "or" names both
+    ("每年的订单数,2023到2024", "2023-01-01", "2024-12-31"),
+    ("invoices issued in 2024 or 2025", "2024-01-01", "2025-12-31"),
+    ("from 2025 through 2026", "2025-01-01", "2026-10-30"),
+    ("2024年至2025年各季度的回款", "2024-01-01", "2025-12-31"),
+    # …but a change between two years compares them: the first year alone here, the comparison elsewhere
+    ("从2024到2025年回款增长了多少", "2024-01-01", "2024-12-31"),
     # a holiday on a fixed date with its month said: that month, the latest one
     ("国庆那个月的回款", "2026-10-01", "2026-10-30"),
     ("去年五一当月的订单", "2025-05-01", "2025-05-31"),
