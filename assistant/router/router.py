@@ -948,6 +948,14 @@ class Router:
             # unpaid or overdue is judged now, not at the period end
             args["judged_now"] = True
             args.pop("as_of", None)
+            plan.notices.append(
+                _bi(
+                    lang,
+                    f"按{time.period.zh}开具的发票计算,是否未付、逾期按数据记录到的最新日期判断(不是{time.period.zh}期末)。",
+                    f"Invoices issued in {time.period.en}; unpaid and overdue as of the latest date the data records "
+                    f"(not at the end of {time.period.en}).",
+                )
+            )
         if not args["by"] and WHICH_RE.search(q) and not (customers or having or args.get("share") or part):
             # "我的客户里谁还欠着款", "which day of the week gets the most orders": it asks which, and a total answers
             # no which. Customers when it names them; otherwise the grouping is one the data does not hold.

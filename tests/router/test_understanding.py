@@ -1021,6 +1021,7 @@ def test_a_past_periods_invoices_judged_now(router: Router, question: str, metri
     assert plan.args.get("judged_now", False) == judged_now, plan.args
     if judged_now:
         assert "as_of" not in plan.args  # judged now: no snapshot day of its own
+        assert any("issued" in n or "开具" in n for n in plan.notices), plan.notices  # and the answer says so
 
 
 @pytest.mark.parametrize(
