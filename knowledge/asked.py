@@ -69,6 +69,10 @@ class Bank:
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.labels = labels
         self.sources = np.asarray(sources)
+        # each row's label as an index into the distinct labels: the sharp votes sum by label in numpy
+        self.keys = sorted(set(labels))
+        at = {key: i for i, key in enumerate(self.keys)}
+        self.label_ids = np.asarray([at[key] for key in labels], dtype=np.int64)
 
     @classmethod
     def read(cls, path: Path) -> Bank | None:
@@ -111,8 +115,8 @@ class Bank:
         votes: dict[tuple[str, str], float] = {}
         if sharpness > 0:
             w = np.exp(sharpness * (sims - float(sims.max())))  # held-out rows: exp(-inf) = 0
-            for i in np.flatnonzero(w > 1e-6):
-                votes[self.labels[i]] = votes.get(self.labels[i], 0.0) + float(w[i])
+            sums = np.bincount(self.label_ids, weights=np.where(w > 1e-6, w, 0.0), minlength=len(self.keys))
+            votes = {self.keys[i]: float(sums[i]) for i in np.flatnonzero(sums)}
             return sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
         k = min(k, n)
         top = np.argpartition(-sims, k - 1)[:k]
