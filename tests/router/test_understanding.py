@@ -1073,3 +1073,8 @@ def test_a_holiday_with_its_month_said_is_that_month(router: Router) -> None:
 def test_amounts_of_invoices_and_limits(router: Router, question: str, metric: str) -> None:
     parts = router.parts(question)
     assert router.route(parts[-1]).args["metrics"][:1] == [metric], [router.route(p).args for p in parts]
+
+
+def test_which_of_two_grew_faster_ranks_by_the_change(router: Router) -> None:
+    plan = router.route("西南和华中今年的订单数,哪个增长更快?")
+    assert plan.args.get("sort_by") == "orders_change_pct" and plan.args["by"] == ["region"], plan.args

@@ -33,8 +33,8 @@ FLOORS = {
     # development set: 217/220 (zh 147, en 70) after round 7
     "blind_f.yaml": {"all": 216, "zh": 146, "en": 69},
     # unseen until its one run after round 6 (0cd3c98): 193/220 = 87.7% (zh 120/140, en 73/80); the round-5 code
-    # scores 189 (zh 118, en 71) on it; then a development set: 210/220 (zh 134, en 76) after round 7
-    "blind_g.yaml": {"all": 209, "zh": 133, "en": 75},
+    # scores 189 (zh 118, en 71) on it; then a development set: 211/220 (zh 135, en 76) after round 7
+    "blind_g.yaml": {"all": 210, "zh": 134, "en": 75},
 }
 
 
