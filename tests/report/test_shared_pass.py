@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -114,14 +115,26 @@ def test_kept_rows_serve_only_their_own_parameters(sample_con: duckdb.DuckDBPyCo
         engine.close_pass()
 
 
-@pytest.fixture
-def odd_customers(sample_db: Path, tmp_path: Path) -> Path:
-    """The sample with a buyer missing from the customers table and a buyer who signed up after both dates."""
+def _edited(sample_db: Path, tmp_path: Path, edit: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
+    """A copy of the sample changed by ``edit``, its derived tables rebuilt to match."""
     from assistant.warehouse import derived
 
     db = tmp_path / "w.duckdb"
     shutil.copyfile(sample_db, db)
     con = duckdb.connect(str(db))
+    edit(con)
+    derived.build(con)
+    con.close()
+    return db
+
+
+@pytest.fixture
+def odd_customers(sample_db: Path, tmp_path: Path) -> Path:
+    """The sample with a buyer missing from the customers table and a buyer who signed up after both dates."""
+    return _edited(sample_db, tmp_path, _odd)
+
+
+def _odd(con: duckdb.DuckDBPyConnection) -> None:
     gone, late = (
         r[0]
         for r in con.execute(
@@ -131,9 +144,6 @@ def odd_customers(sample_db: Path, tmp_path: Path) -> Path:
     )
     con.execute("DELETE FROM customers WHERE customer_id = ?", [gone])
     con.execute("UPDATE customers SET signup_date = ? WHERE customer_id = ?", [AS_OF + dt.timedelta(days=1), late])
-    derived.build(con)
-    con.close()
-    return db
 
 
 @pytest.mark.parametrize("filters", [{}, {"region": ["华东"]}], ids=["all", "region"])
@@ -180,16 +190,12 @@ def test_a_window_the_pass_lacks_runs_as_written(sample_con: duckdb.DuckDBPyConn
 @pytest.fixture
 def lineless(sample_db: Path, tmp_path: Path) -> Path:
     """The sample with one completed order whose lines are gone (and the totals rebuilt to match)."""
-    from assistant.warehouse import derived
 
-    db = tmp_path / "w.duckdb"
-    shutil.copyfile(sample_db, db)
-    con = duckdb.connect(str(db))
-    oid = con.execute("SELECT min(order_id) FROM orders WHERE status = 'completed'").fetchone()[0]
-    con.execute("DELETE FROM order_items WHERE order_id = ?", [oid])
-    derived.build(con)
-    con.close()
-    return db
+    def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
+        oid = con.execute("SELECT min(order_id) FROM orders WHERE status = 'completed'").fetchone()[0]
+        con.execute("DELETE FROM order_items WHERE order_id = ?", [oid])
+
+    return _edited(sample_db, tmp_path, drop_lines)
 
 
 def test_no_swap_when_a_completed_order_has_no_lines(lineless: Path) -> None:
