@@ -464,7 +464,7 @@ def check_compatible(metrics: list[str], by: list[str]) -> None:
                 raise InputError(
                     f"{md['zh']}不能按{dims[d]['zh']}拆分:{why_zh}。"
                     f"可以按{'、'.join(dims[x]['zh'] for x in other)}等查看,或去掉「按{dims[d]['zh']}」。",
-                    f"{md['en']} cannot be broken down by {dims[d]['en']}: {why_en}. "
+                    f"{md['en'][:1].upper()}{md['en'][1:]} cannot be broken down by {dims[d]['en']}: {why_en}. "
                     f"Ask for it by {', '.join(dims[x]['en'] for x in other)}, or without the {dims[d]['en']}.",
                     metric=m,
                     dimension=d,
@@ -473,7 +473,7 @@ def check_compatible(metrics: list[str], by: list[str]) -> None:
             if need not in by:
                 raise InputError(
                     f"{md['zh']}是逐个{dims[need]['zh']}计算的,请按{dims[need]['zh']}查看。",
-                    f"{md['en']} is computed per {dims[need]['en']}; ask for it by {dims[need]['en']}.",
+                    f"{md['en'][:1].upper()}{md['en'][1:]} is computed per {dims[need]['en']}; ask for it by {dims[need]['en']}.",
                     metric=m,
                 )
 
