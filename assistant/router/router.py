@@ -621,7 +621,9 @@ class Router:
         )
         cues["customer_word"] = customer_word
         cues["mine"] = cues["mine"] or bool(MINE_VERB_RE.search(q))
-        if "channel" in dims and ACQUIRED_RE.search(q):
+        if "channel" in dims and ACQUIRED_RE.search(q) and not any(e.kind == "channel" for e in ents):
+            # "came from" names where customers were acquired, unless the channel named is one orders are sold by
+            # ("what share of revenue came from the online channel")
             dims = [("acquisition_channel" if d == "channel" else d) for d in dims]
         if not (set(dims) - {"customer"}) and KINDS_OF_RE.search(q):
             dims = [d for d in dims if d != "customer"] + ["category"]  # "投诉最多的前三类": kinds of the subject

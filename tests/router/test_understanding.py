@@ -981,6 +981,9 @@ def test_contacting_customers_counts_contacts(router: Router) -> None:
         ("前15%的客户占多少收入", "tiers", {"view": "pareto", "pareto_top_share": 0.15}),
         ("what share of revenue comes from the top 10% of customers?", "tiers", {"pareto_top_share": 0.1}),
         ("top 10 customers by revenue", "metric_query", {"top": 10}),
+        # "came from" a sales channel named is that channel's share, not a breakdown by acquisition channel
+        ("what share of revenue came from the online channel this year?", "metric_query", {"by": ["channel"]}),
+        ("revenue from customers who came from trade shows", "metric_query", {"acquisition_channel": ["展会"]}),
     ],
 )
 def test_phrases_that_hold_other_words(router: Router, question: str, tool: str, args: dict[str, Any]) -> None:
