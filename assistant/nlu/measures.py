@@ -60,8 +60,14 @@ class MeasureTable:
 
 
 @cache
+def raw_table() -> dict[str, Any]:
+    """measures.yaml as written, read once (the measure, share, score and exclusion readers all use it)."""
+    return dict(yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8")))
+
+
+@cache
 def table() -> MeasureTable:
-    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
+    raw = raw_table()
     words = []
     for kind, groups in raw["parts"].items():
         for key, langs in groups.items():
@@ -251,26 +257,22 @@ def with_companions(metrics: list[str], q: str, skip: list[tuple[int, int]] | No
 @cache
 def excluded() -> re.Pattern[str]:
     """What a question leaves out ("not counting returns", "不含退货"): measures.yaml `excluded`."""
-    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
-    return re.compile(raw["excluded"], re.IGNORECASE)
+    return re.compile(raw_table()["excluded"], re.IGNORECASE)
 
 
 @cache
 def owing() -> re.Pattern[str]:
     """The words that say money is still owed ("没付", "欠", "owe"): measures.yaml `owing`."""
-    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
-    return re.compile(raw["owing"], re.IGNORECASE)
+    return re.compile(raw_table()["owing"], re.IGNORECASE)
 
 
 @cache
 def asking() -> re.Pattern[str]:
     """The words that ask for a quantity ("几", "多少", "how many"): measures.yaml `asking`."""
-    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
-    return re.compile(raw["asking"], re.IGNORECASE)
+    return re.compile(raw_table()["asking"], re.IGNORECASE)
 
 
 @cache
 def kind_filters() -> dict[str, dict[str, str]]:
     """Qualifier → the filter it is on the measures of its object ("complaint" → ticket_kind complaint)."""
-    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
-    return {k: dict(v) for k, v in raw.get("kind_filters", {}).items()}
+    return {k: dict(v) for k, v in raw_table().get("kind_filters", {}).items()}

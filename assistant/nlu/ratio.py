@@ -17,11 +17,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from assistant.nlu.measures import Part, find_parts
+from assistant.nlu.measures import Part, find_parts, raw_table
 from assistant.nlu.phrase import phrase_pattern
 
 HERE = Path(__file__).parent
@@ -61,7 +58,7 @@ class RatioReading:
 
 @cache
 def table() -> RatioTable:
-    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))
+    raw = raw_table()
     extra = [
         (str(w), kind, key)
         for kind, groups in raw.get("ratio_parts", {}).items()

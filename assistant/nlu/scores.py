@@ -11,16 +11,12 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from assistant.nlu.measures import raw_table
 from assistant.nlu.numbers import parse_int
 from assistant.nlu.phrase import phrase_pattern
 
 HERE = Path(__file__).parent
-EN_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-              "nine": 9, "ten": 10}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,7 +35,7 @@ class ScoreCondition:
 
 @cache
 def _table() -> tuple[list[tuple[re.Pattern[str], str]], list[re.Pattern[str]], dict[str, str]]:
-    raw: dict[str, Any] = yaml.safe_load((HERE / "measures.yaml").read_text(encoding="utf-8"))["score_conditions"]
+    raw = raw_table()["score_conditions"]
     fields = [
         (re.compile(phrase_pattern(str(w))), key)
         for key, langs in raw["fields"].items()
@@ -63,7 +59,7 @@ def read_score(q: str) -> ScoreCondition | None:
         if not m:
             continue
         raw = m.group("n").lower()
-        n = EN_NUMBERS.get(raw, parse_int(raw))
+        n = parse_int(raw)  # digits, Chinese numerals or English words ("zero", "five")
         if n is None:
             continue
         op = cmp.get((m.group("cmp") or "").lower(), "=")
