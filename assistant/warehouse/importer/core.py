@@ -424,21 +424,24 @@ def _swap(
     """Write every accepted row in one transaction: all or nothing. ``totals``: see derived.build."""
     con.execute("BEGIN TRANSACTION")
     try:
+        # The tables written whole (new, or replaced) are created without their primary key and get it after their
+        # rows (add_primary_key: the same constraint, checked at COMMIT, a fraction of the cost of inserting into a
+        # keyed table, or of deleting from one); a table without a key index (schema.Table.key_index) gets none.
         if fresh:
-            # The tables written here get their primary key after their rows (add_primary_key: the same
-            # constraint, checked at COMMIT, a fraction of the cost of inserting into a keyed table).
             for t in TABLES:
                 con.execute(ddl(t, primary_key=t.name not in merged))
         if opts.mode == "replace" and not fresh:
             _check_orphans(con, set(merged))
+        rebuilt = fresh or opts.mode == "replace"
         for t in TABLES:
             if t.name not in merged:
                 continue
-            if opts.mode == "replace":
-                con.execute(f"DELETE FROM main.{t.name}")
+            if rebuilt and not fresh:
+                con.execute(f"DROP TABLE main.{t.name}")
+                con.execute(ddl(t, name=f"main.{t.name}", primary_key=False))
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM stg.ok_{t.name} ORDER BY _row")
-            if fresh:
+            if rebuilt and t.key_index:
                 con.execute(add_primary_key(t, name=f"main.{t.name}"))
         if set(merged) & derived.SOURCES:  # in the same transaction: never a moment with stale totals
             derived.build(con, totals)
