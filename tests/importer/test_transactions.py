@@ -189,3 +189,41 @@ def test_staged_tables_equal_the_fully_checked_ones(tmp_path: Path, shared: bool
     ]
     assert [r[0] for r in fast_tables["orders"]] == ["B1", "B1-R", "B10", "B12", "B2", "B2-R", "B7", "CB8"]
     assert fast.revenue == Decimal("2034.51")
+
+
+def test_order_lines_numbered_in_file_order_and_written_in_it(tmp_path: Path) -> None:
+    """Lines are numbered within their order by file order, whether an order's lines are consecutive (numbered by
+    their distance from its first) or not (interleaved with another order, a refused line between them, returns
+    split off): by a window over those alone. The table holds them in file order."""
+    log = (
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+        "A,P1,x,1,1/5/2024,1,1,UK\n"
+        "A,P2,x,1,1/5/2024,1,1,UK\n"
+        "B,P1,x,1,1/5/2024,1,2,UK\n"
+        "A,P3,x,1,1/5/2024,1,1,UK\n"
+        "C,P1,x,1,1/6/2024,1,2,UK\n"
+        "C,P2,x,abc,1/6/2024,1,2,UK\n"
+        "C,P3,x,1,1/6/2024,1,2,UK\n"
+        "D,P1,x,1,1/7/2024,1,3,UK\n"
+        "D,P2,x,-1,1/7/2024,1,3,UK\n"
+        "D,P3,x,1,1/7/2024,1,3,UK\n"
+        "E,P1,x,1,1/8/2024,1,3,UK\n"
+        "E,P2,x,1,1/8/2024,1,3,UK\n"
+    )
+    db = tmp_path / "w.duckdb"
+    opts = ImportOptions(preset="transactions", date_order="mdy", max_reject_rate=1.0)
+    report = import_files([write(tmp_path / "log.csv", log)], opts, db=db)
+    assert report.rows_rejected == 1
+    assert rows(db, "SELECT order_id, line_no, product_id FROM order_items") == [
+        ("A", 1, "P1"),
+        ("A", 2, "P2"),
+        ("B", 1, "P1"),
+        ("A", 3, "P3"),
+        ("C", 1, "P1"),
+        ("C", 2, "P3"),
+        ("D", 1, "P1"),
+        ("D-R", 1, "P2"),
+        ("D", 2, "P3"),
+        ("E", 1, "P1"),
+        ("E", 2, "P2"),
+    ]

@@ -266,13 +266,14 @@ def _stage_built(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan]) -> set
     constraints still hold every row at the swap. Re-checking cost as much as the rest of the import at 10M lines;
     tests/importer/test_transactions.py runs the full checks over these tables on hostile logs.
     """
+    from assistant.warehouse.importer.transactions import numbered_lines
+
     for name, plan in merged.items():
-        cols = ", ".join(plan.table.column_names)
-        if name == "order_items":
-            # The lines are numbered once, as they are written (the swap reads this view once; counts skip it).
-            con.execute(f"CREATE VIEW stg.ok_{name} AS SELECT _src, _row, {cols} FROM {plan.relation}")
-        else:  # orders keep the per-order values that order_totals is built from (transactions.ORDER_TOTALS)
+        if name != "order_items":  # orders keep the per-order values order_totals is built from (ORDER_TOTALS)
             con.execute(f"CREATE TABLE stg.ok_{name} AS SELECT * EXCLUDE (_ord) FROM {plan.relation}")
+    # The lines are numbered once, as they are written, in file order (the swap reads this view once; counts skip it).
+    cols = ", ".join(merged["order_items"].table.column_names)
+    con.execute(f"CREATE VIEW stg.ok_order_items AS SELECT _src, _row, {cols} FROM {numbered_lines(con)}")
     return set(merged)
 
 

@@ -135,7 +135,8 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
             "any_value(status) AS status, NULL::VARCHAR AS rep_id, "
             # The order's value from its lines, as order_totals sums it (see ORDER_TOTALS): read from there
             # instead of grouping the lines again.
-            f"sum({AMOUNT}) AS _revenue, count(*) AS _lines FROM stg.tx GROUP BY order_id)"
+            f"sum({AMOUNT}) AS _revenue, count(*) AS _lines, min({KEY}) AS _k0, max({KEY}) AS _k1 "
+            "FROM stg.tx GROUP BY order_id)"
         ),
         "order_items": (
             "(SELECT _src, _ord, _row, order_id, "
@@ -151,14 +152,38 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
     return out
 
 
+def numbered_lines(con: duckdb.DuckDBPyConnection) -> str:
+    """The order lines, numbered within their order in file order (needs stg.ok_orders).
+
+    Without a sort of every line: an order whose lines are consecutive in the file (keys _k0.._k1, as many as it has
+    lines: the usual case) numbers a line by its distance from the first; only the lines of the other orders (the
+    returns split off an invoice, interleaved orders, lines between them refused) are numbered by a window, over
+    them alone. (The swap still writes them sorted by row: the join may read them out of order, and a sort of
+    lines almost in order costs a fraction of the window's.)
+    """
+    key = KEY.replace("_ord", "t._ord").replace("_row", "t._row")
+    con.execute(
+        f"CREATE TABLE stg.tx_nums AS SELECT {key} AS _k, "
+        f"row_number() OVER (PARTITION BY t.order_id ORDER BY {key}) AS _n FROM stg.tx t "
+        "SEMI JOIN (SELECT order_id FROM stg.ok_orders WHERE _k1 - _k0 + 1 <> _lines) o USING (order_id)"
+    )
+    return (
+        "(SELECT t._src, t._row, t.order_id, "
+        f"(CASE WHEN o._k1 - o._k0 + 1 = o._lines THEN {key} - o._k0 + 1 ELSE n._n END)::INTEGER AS line_no, "
+        "t.stock_code AS product_id, abs(t.quantity) AS quantity, t.unit_price, 0::DECIMAL(5,4) AS discount, "
+        f"{AMOUNT.replace('quantity', 't.quantity').replace('unit_price', 't.unit_price')} AS amount "
+        f"FROM stg.tx t JOIN stg.ok_orders o USING (order_id) LEFT JOIN stg.tx_nums n ON n._k = {key})"
+    )
+
+
 def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the preset's lines once its four tables no longer read them."""
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'stg' "
-            "AND table_name IN ('tx', 'tx_split', 'typed_transactions')"
+            "AND table_name IN ('tx', 'tx_split', 'tx_nums', 'typed_transactions')"
         ).fetchall()
     )
-    for name in ("tx", "tx_split", "typed_transactions"):  # the view first: it reads the others
+    for name in ("tx", "tx_split", "tx_nums", "typed_transactions"):  # the view first: it reads the others
         if name in kinds:
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} stg.{name}")
