@@ -116,7 +116,7 @@ def _score(frame: Frame, quals: set[str], objects: set[str], qtys: set[str]) -> 
     if not set(frame.quals) <= quals or (frame.object_required and frame.object not in objects):
         return None
     matched = len(set(frame.qtys) & qtys)
-    if frame.qty_required and not matched:
+    if frame.qty_required and (not frame.qtys or frame.qtys[0] not in qtys):
         return None
     # a kind of ticket ("咨询", "投诉") says which tickets, a filter, more than which measure: it weighs less
     kinds = sum(1 for q in frame.quals if q in kind_filters())
@@ -231,6 +231,12 @@ def check_measure(q: str, metrics: list[str], skip: list[tuple[int, int]] | None
 def measures_of_quantity(quantity: str) -> frozenset[str]:
     """The metrics one of whose frames gives ``quantity`` ("duration": the resolution time, days since the last order)."""
     return frozenset(f.metric for f in table().frames if quantity in f.qtys)
+
+
+@cache
+def customers_who() -> dict[str, str]:
+    """Measure of things customers do → the metric counting the customers who did it (measures.yaml `customers_who`)."""
+    return dict(raw_table()["customers_who"])
 
 
 def object_of(metric: str) -> str | None:

@@ -43,6 +43,7 @@ from assistant.nlu.limits import Refusal, refusal
 from assistant.nlu.measures import (
     MeasureReading,
     check_measure,
+    customers_who,
     excluded,
     find_parts,
     kind_filters,
@@ -169,14 +170,14 @@ TOP_RE = [
         re.IGNORECASE,
     ),
 ]
+# Buying said every way a salesperson says it: one list for every reading of "not bought for N days".
+ZH_BUY = "(?:下单|下过单|下过|成交|成单|出单|开单|购买|买过?|订货|进货|拿货|采购|交易|复购|回购)"
 SPAN = rf"(?:{NUMBER_RE}\s*(?:天|个月|个季度|周|年)|半年|一年|半个月)"
 INACTIVE_SPAN_RE = [
     re.compile(
-        rf"(?:超过|大于|多于|逾|超|已经?|有)?\s*({SPAN})\s*(?:以上|多)?\s*(?:都|还|一直)?(?:没有?|未|不曾)\s*(?:下单|下过单|购买|买|订货|采购|交易)"
+        rf"(?:超过|大于|多于|逾|超|已经?|有)?\s*({SPAN})\s*(?:以上|多)?\s*(?:都|还|一直)?(?:没有?|未|不曾)\s*{ZH_BUY}"
     ),
-    re.compile(
-        rf"(?:没有?|未)\s*(?:下单|下过单|购买|买过?|订货|采购|交易)\s*(?:超过|已经?超过|已有|已经|有)?\s*({SPAN})"
-    ),
+    re.compile(rf"(?:没有?|未)\s*{ZH_BUY}\s*(?:超过|已经?超过|已有|已经|有)?\s*({SPAN})"),
     re.compile(
         r"(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|not)\s+(?:ordered|bought|purchased)(?:\s+anything)?\s+(?:in|for)\s+"
         rf"(?:over\s+|more than\s+|the (?:last|past)\s+)?((?:{NUMBER_RE}|a|one|two|three|four|five|six|nine|twelve)\s+(?:months?|weeks?|years?))",
@@ -184,11 +185,9 @@ INACTIVE_SPAN_RE = [
     ),
 ]
 INACTIVE_RE = [
-    re.compile(
-        rf"(?:超过|大于|多于|逾|超)\s*({NUMBER_RE})\s*天\s*(?:没有?|未|不曾)\s*(?:下单|下过单|购买|买|订货|采购|交易)"
-    ),
-    re.compile(rf"({NUMBER_RE})\s*天\s*(?:以上|以来|内)?\s*(?:没有?|未)\s*(?:下单|下过单|购买|买过?|订货|采购|交易)"),
-    re.compile(rf"(?:没有?|未)\s*(?:下单|购买|买|订货|采购|交易)\s*(?:超过|已经?超过|已有|已经)?\s*({NUMBER_RE})\s*天"),
+    re.compile(rf"(?:超过|大于|多于|逾|超)\s*({NUMBER_RE})\s*天\s*(?:没有?|未|不曾)\s*{ZH_BUY}"),
+    re.compile(rf"({NUMBER_RE})\s*天\s*(?:以上|以来|内)?\s*(?:没有?|未)\s*{ZH_BUY}"),
+    re.compile(rf"(?:没有?|未)\s*{ZH_BUY}\s*(?:超过|已经?超过|已有|已经)?\s*({NUMBER_RE})\s*天"),
     re.compile(
         rf"(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|not)\s+(?:ordered|bought|purchased)(?:\s+anything)?\s+(?:in|for)\s+(?:over\s+|more than\s+|the (?:last|past)\s+)?({NUMBER_RE}|thirty|sixty|ninety)\s+days",
         re.IGNORECASE,
@@ -436,7 +435,7 @@ class Router:
         same_measure = bool(r.metrics) and set(r.metrics) <= set(previous.args.get("metrics") or [])
         if (r.metrics and not same_measure) or r.dims or r.intents or r.customers:
             return None  # its period and filters are carried from the first
-        if not (SUPERLATIVE_RE.search(r.q) or SINGULAR_CUE_RE.search(r.q)):
+        if not (_superlative(r.q) or SINGULAR_CUE_RE.search(r.q)):
             return None
         args = {**previous.args, "order": "asc" if r.cues["ascending"] else "desc"}
         plan = Plan("tool", r.lang, tool=previous.tool, period=previous.period, reason="the earlier part, turned")
@@ -451,7 +450,7 @@ class Router:
         by = previous.args.get("by") or []
         if len(by) != 1 or previous.args.get("top") != 1 or not BACK_REFERENCE_RE.search(r.q):
             return None
-        if SUPERLATIVE_RE.search(r.q) or r.customers or any(e.kind == by[0] for e in r.ents):
+        if _superlative(r.q) or r.customers or any(e.kind == by[0] for e in r.ents):
             return None
         try:
             result = self.registry["metric_query"].run(self.con, previous.args)
@@ -547,6 +546,14 @@ class Router:
         ]
         taken += [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers]
         lang = detect_language(q, [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers])
+        # A cue word inside a named value is part of the name: "消费" in the industry 个人消费者 is no buying,
+        # "推荐" in the channel 老客户推荐 no recommendation. Cues are read again with the names blanked out.
+        named = [(x.start, x.end) for x in [*ents, *customers] if x.end > x.start]
+        mq = _blanked(q, named)
+        if named:
+            cues = {name: ps.contains(mq) for name, ps in t.cues.items()}
+            if cues["ascending"]:
+                cues["ascending"] = t.cues["ascending"].contains(BOUND_WORD_RE.sub(" ", mq))
         # "(not counting cancelled or returned orders)": what is left out names no measure
         left_out = [m.span() for m in excluded().finditer(q.lower())]
         found = [m for m in t.topics.find(q) if not _overlaps(m.start, m.end, taken + left_out)]
@@ -589,15 +596,22 @@ class Router:
             metrics = others
             ents.append(Entity("cohort", "new", "new", 0, 0, ""))
         contacted = any(e.kind in CONTACT_KINDS for e in ents) or CONTACT_VERB_RE.search(q)
-        if contacted and metrics in ([], ["tickets"]) and not TICKET_WORD_RE.search(q):
+        customers_only = counts_customers and metrics in (["customers"], ["customer_count"])
+        if contacted and (metrics in ([], ["tickets"]) or customers_only) and not TICKET_WORD_RE.search(q):
             metrics = ["contacts"]  # "上季度上门拜访了多少次": the occurrences of a way of contacting are contacts
         ents = _contact_words(ents, metrics, q)
-        if counts_customers and metrics == ["revenue"] and not MONEY_WORD_RE.search(q):
-            metrics = []  # "how many customers bought …": the buying verb, not a revenue figure
+        if (
+            COUNT_CUSTOMERS_RE.search(q)  # how many customers, not the customers with the most of it
+            and len(metrics) == 1
+            and not (MONEY_WORD_RE.search(q) or SHARE_RE.search(q))  # a share's sides are read as populations
+            and not _metric_conditions(q, metrics)
+        ):
+            # "how many customers bought / placed an order / got a visit": the customers who did it, not the measure
+            metrics = [customers_who().get(metrics[0], metrics[0])]
         if counts_customers and metrics in ([], ["customers"]):
             # The answer is a number of customers: those who bought in the period when the question says
             # so (a period or a buying word), else the customers on record.
-            metrics = ["customers"] if time or BUYING_RE.search(q) else ["customer_count"]
+            metrics = ["customers"] if time or BUYING_RE.search(mq) else ["customer_count"]
         score = _survey_score(q, metrics, taken)
         if score is not None:
             # "哪些客户推荐意愿打了0分": the responses that gave it (a score's own mean or share among them says
@@ -649,7 +663,7 @@ class Router:
             dims = [d for d in dims if d not in ("team", "rep") or GROUPING_RE.search(q)]  # the reps are counted
         if not dims and PEOPLE_RE.search(q) and any(e.kind == "team" for e in ents) and metrics != ["rep_count"]:
             dims.append("rep")  # "华南二组是哪几个人": the team's salespeople, each with their figures
-        if not dims and WHO_RE.search(q) and (SUPERLATIVE_RE.search(q) or CHAMPION_RE.search(q)):
+        if not dims and WHO_RE.search(q) and (_superlative(q) or CHAMPION_RE.search(q)):
             # A winner with no grouping word: a salesperson when the question is about selling, else a customer.
             if SELLER_RE.search(q) and not BUYER_RE.search(q):
                 dims.append("rep")
@@ -742,7 +756,7 @@ class Router:
         if r.metrics and TOTAL_RE.search(q):
             return True  # "the total credit limit we've extended to large enterprises": a figure, not the analysis
         intent = next((k for k, v in self.tables.intents.items() if v["tool"] == tool), "")
-        if SUPERLATIVE_RE.search(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
+        if _superlative(q) and (set(dims) - {"customer"} - TIME_DIMS or not self._mod_matches(intent, q)):
             # "NPS最低的大区", "去年投诉最多的客户": a ranking, which the metric layer does.
             return True
         return grouping and self._lacks_grouping(tool, dims)
@@ -924,7 +938,7 @@ class Router:
         if (
             top is None
             and not by
-            and SUPERLATIVE_RE.search(q)
+            and _superlative(q)
             and (SINGULAR_CUE_RE.search(q) or cues["per_customer"] or cues.get("customer_word"))
         ):
             by = ["customer"]
@@ -1110,7 +1124,7 @@ class Router:
     def _asks_for_one(self, q: str, by: list[str]) -> bool:
         """A superlative with no number and no plural cue asks for the one best or worst row:
         "哪个城市卖得最好", "去年新客户最多的获客渠道", "best performing sales rep"."""
-        if not (SUPERLATIVE_RE.search(q) or CHAMPION_RE.search(q)) or PLURAL_CUE_RE.search(q):
+        if not (_superlative(q) or CHAMPION_RE.search(q)) or PLURAL_CUE_RE.search(q):
             return False
         if set(by) & TIME_DIMS and SINGULAR_CUE_RE.search(q) and len(by) == 1:
             return True  # "哪个月的销售额最高": the best month, not the months in order
@@ -1196,6 +1210,19 @@ def _refusal(question: str, q: str) -> Refusal | None:
     return refusal(q) or refusal(normalize(question))
 
 
+def _superlative(q: str) -> bool:
+    """Most/least/best … said of the answer, not of a bound ("at least one order", "最多3次" are conditions)."""
+    return bool(SUPERLATIVE_RE.search(BOUND_WORD_RE.sub(" ", q)))
+
+
+def _blanked(q: str, spans: list[tuple[int, int]]) -> str:
+    """``q`` with the spans replaced by spaces (same length, so positions still line up)."""
+    chars = list(q)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
 def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
     return any(s < b and a < e for a, b in spans)
 
@@ -1218,7 +1245,7 @@ def _metrics_named(topics: list[Match], q: str) -> list[str]:
     dim_spans = {(m.start, m.end) for m in topics if m.kind == "dim"}
     weak = tables().metric_weak
     # "哪几款产品最好卖": which products ranked by a measure, not how many ("我们卖哪几款投影仪" lists the catalogue)
-    which = [(w.start(), w.end()) for w in re.finditer("哪几", q)] if SUPERLATIVE_RE.search(q) else []
+    which = [(w.start(), w.end()) for w in re.finditer("哪几", q)] if _superlative(q) else []
     named = [
         m
         for m in topics
@@ -1273,7 +1300,10 @@ PEOPLE_RE = CUES["people"]
 COUNTED_DIMENSION = {"rep_count": "rep", "product_count": "product"}
 HEADCOUNT_RE = CUES["headcount"]
 HAVE_RE = re.compile(r"有|\b(have|has|had)\b", re.IGNORECASE)
-CUSTOMER_NOUN_RE = re.compile(r"客户|\b(customers?|accounts?|clients?)\b", re.IGNORECASE)
+# the customers, however called: "哪些大型企业", "which large companies do we have in Xi'an"
+CUSTOMER_NOUN_RE = re.compile(
+    r"客户|企业|公司|\b(customers?|accounts?|clients?|compan(?:y|ies)|firms?|businesses|enterprises)\b", re.IGNORECASE
+)
 COUNTED_PERSON_RE = re.compile(r"(?:几|多少|每|各|这|那|哪|[一二两三四五六七八九十\d])$")
 TICKET_FACTS = ("tickets", "open_tickets")
 
@@ -1698,7 +1728,7 @@ def customer_list(router: Router, r: Reading) -> Plan | None:
         return None
     if r.best_strong and router._mod_matches(r.best_strong, r.q):
         return None  # the analysis's own view words ("哪些客户在亏钱"): its list
-    if set(r.dims) - {"customer"} or not (ranked or r.cues["customer_word"] or re.search(r"客户|大客户", r.q)):
+    if set(r.dims) - {"customer"} or not (ranked or r.cues["customer_word"] or CUSTOMER_NOUN_RE.search(r.q)):
         return None
     top = _top_n(r.q)
     # every customer on record, unless a period or a product, category or channel makes it those who bought
@@ -1882,7 +1912,7 @@ def concept_guess(router: Router, r: Reading) -> Plan | None:
 def default_measure(router: Router, r: Reading) -> Plan | None:
     """ "各区域今年" without a metric: revenue is the default measure of business."""
     grouped = r.dims or r.cues["customer_word"]
-    ranked = _top_n(r.q) or SUPERLATIVE_RE.search(r.q) or GROWTH_RANK_RE.search(r.q)  # "which industry grew fastest"
+    ranked = _top_n(r.q) or _superlative(r.q) or GROWTH_RANK_RE.search(r.q)  # "which industry grew fastest"
     if grouped and (r.time or r.ents or r.customers or r.cues["mine"] or ranked):
         return router._plan_metrics(
             r, ["revenue"]

@@ -140,6 +140,7 @@ ALL_HISTORY: dict[str, Any] = {
     "avg_resolution_hours": 18,  # T1 24 h, T2 12 h; T4 resolved after the period end
     "open_tickets": 2,  # T3 open, T4 still open at 06-30
     "contacts": 5,
+    "contacted_customers": 4,  # I5 C2, I1 and I2 C1 (once), I3 C3, I4 C4
     "overdue_amount": 750,  # V2 100 + V3 650
     "unpaid_amount": 1550,  # V2 100 + V3 650 + V4 800
     "marketing_spend": 2500,  # 700 + 1000 + 500 + 300
@@ -197,6 +198,7 @@ H1_2024: dict[str, Any] = {
     "tickets": 4,
     "avg_resolution_hours": 18,
     "contacts": 4,
+    "contacted_customers": 3,  # I1 and I2 C1, I3 C3, I4 C4 (I5 C2 was in 2023)
     "marketing_spend": 1800,
     "customer_count": 4,  # a snapshot at 06-30: the start does not matter
     "signups": 2,  # signed up in H1: C3 02-01, C4 03-01
