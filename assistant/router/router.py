@@ -612,6 +612,12 @@ class Router:
             # The answer is a number of customers: those who bought in the period when the question says
             # so (a period or a buying word), else the customers on record.
             metrics = ["customers"] if time or BUYING_RE.search(mq) else ["customer_count"]
+        if not metrics and any(m.kind == "dim" and m.key not in TIME_DIMS and m.key != "customer" for m in topics):
+            # "客户不到20家的城市有哪些": groups with a condition on how many they hold, measured in that count
+            metrics = _unique(h["metric"] for h in _count_conditions(q))
+            counted = {object_of(m) for m in metrics}  # the thing counted is no grouping ("产品超过30款的品类")
+        else:
+            counted = set()
         score = _survey_score(q, metrics, taken)
         if score is not None:
             # "哪些客户推荐意愿打了0分": the responses that gave it (a score's own mean or share among them says
@@ -629,6 +635,7 @@ class Router:
             and m.key not in TIME_DIMS
             and not (m.key == "customer" and q[m.start : m.end].lower() in GENERIC_CUSTOMER_WORDS)
         )
+        dims = [d for d in dims if d not in counted]
         customer_word = any(
             m.kind == "dim" and m.key == "customer" and q[m.start : m.end].lower() in GENERIC_CUSTOMER_WORDS
             for m in topics
@@ -1300,6 +1307,12 @@ PEOPLE_RE = CUES["people"]
 COUNTED_DIMENSION = {"rep_count": "rep", "product_count": "product"}
 HEADCOUNT_RE = CUES["headcount"]
 HAVE_RE = re.compile(r"有|\b(have|has|had)\b", re.IGNORECASE)
+# what most of the subject is ("我的客户主要是哪个行业的", "大部分客户在哪个城市", "what are my customers mostly"),
+# not what they mainly buy: a verb of buying between makes it sales
+MOSTLY_RE = re.compile(
+    r"(?:主要|大多|大部分|多数)(?:都)?(?:是|在|集中在|分布在|来自)|\b(?:mostly|mainly|mostly in|mainly in)\b(?!\s+(?:buy|order|purchase))",
+    re.IGNORECASE,
+)
 # the customers, however called: "哪些大型企业", "which large companies do we have in Xi'an"
 CUSTOMER_NOUN_RE = re.compile(
     r"客户|企业|公司|\b(customers?|accounts?|clients?|compan(?:y|ies)|firms?|businesses|enterprises)\b", re.IGNORECASE
@@ -1655,6 +1668,35 @@ def _metric_conditions(q: str, metrics: list[str]) -> list[dict[str, Any]]:
                 break
         if found:
             out.append(found)
+    done = {h["metric"] for h in out}
+    out += [h for h in _count_conditions(q) if h["metric"] in metrics and h["metric"] not in done]
+    return out
+
+
+# Things counted by their noun in a condition on a group: "客户不到20家的城市", "cities with fewer than 20 customers",
+# "产品超过50款的品类": metric → (Chinese nouns, measure words, English nouns).
+COUNTED_NOUNS = {
+    "customer_count": ("客户|客户数|企业|公司", "家|个", "customers|accounts|clients|companies"),
+    "product_count": ("产品|产品数|商品", "款|个|种", "products|items"),
+}
+
+
+def _count_conditions(q: str) -> list[dict[str, Any]]:
+    """Conditions on how many of a thing a group has ("客户不到20家的城市"): having on its count metric."""
+    out = []
+    for metric, (zh, mw, en) in COUNTED_NOUNS.items():
+        for pattern, op in COMPARATORS:
+            for rx in (
+                rf"(?:{zh})\s*(?:{pattern})\s*({NUMBER_RE})\s*(?:{mw})",
+                rf"(?:{pattern})\s*({NUMBER_RE})\s*(?:{mw})\s*(?:{zh})",
+                rf"(?:{pattern})\s*({NUMBER_RE})\s+(?:{en})\b",
+            ):
+                m = re.search(rx, q, re.IGNORECASE)
+                if m and (v := parse_number(m.group(1))) is not None:
+                    out.append({"metric": metric, "op": op, "value": v})
+                    break
+            if out and out[-1]["metric"] == metric:
+                break
     return out
 
 
@@ -1717,6 +1759,21 @@ def customers_having(router: Router, r: Reading) -> Plan | None:
     if plan.kind == "tool" and (never or not plan.args.get("having")):
         plan.args["having"] = [{"metric": metric, "op": "=" if never else ">", "value": 0}]
         plan.args = router._validated(router.registry["metric_query"].args_model, plan.args, plan, r.lang)
+    return plan
+
+
+def products_without(router: Router, r: Reading) -> Plan | None:
+    """ "哪些产品一次投诉都没收到过", "which products have never been returned": the products in the catalogue with none
+    of the measure, each listed. Only over everything the data records: a period would count the catalogue's launches
+    in it, not the products on sale."""
+    if not (r.metrics and r.dims == ["product"] and NEVER_RE.search(r.q)) or r.time or r.customers:
+        return None
+    metric = r.metrics[0]
+    plan = router._plan_metrics(r, [metric, "product_count"])
+    if plan.kind == "tool":
+        plan.args["having"] = [{"metric": metric, "op": "=", "value": 0}]
+        plan.args = router._validated(router.registry["metric_query"].args_model, plan.args, plan, r.lang)
+        plan.reason = f"products with no {metric}"
     return plan
 
 
@@ -1910,21 +1967,34 @@ def concept_guess(router: Router, r: Reading) -> Plan | None:
 
 
 def default_measure(router: Router, r: Reading) -> Plan | None:
-    """ "各区域今年" without a metric: revenue is the default measure of business."""
+    """ "各区域今年" without a metric: revenue is the default measure of business, unless what the question groups
+    by says otherwise (``_unnamed_measure``)."""
     grouped = r.dims or r.cues["customer_word"]
     ranked = _top_n(r.q) or _superlative(r.q) or GROWTH_RANK_RE.search(r.q)  # "which industry grew fastest"
-    if grouped and (r.time or r.ents or r.customers or r.cues["mine"] or ranked):
-        return router._plan_metrics(
-            r, ["revenue"]
-        )  # "宁波德凯餐饮主要买我们哪类产品": that customer's revenue by category
+    measure = _unnamed_measure(router, r)
+    if grouped and (r.time or r.ents or r.customers or r.cues["mine"] or ranked or measure != ["revenue"]):
+        return router._plan_metrics(r, measure)  # "宁波德凯餐饮主要买我们哪类产品": that customer's revenue by category
     # "东北区上季度比再上一个季度掉了多少", "这个月生意怎么样,比上个月好点没": business compared, no measure named.
     if router._comparison(r) and (r.time or r.ents or r.cues["mine"]):
-        return router._plan_metrics(r, ["revenue"])
+        return router._plan_metrics(r, measure)
     # "上季度经销商渠道走了多少货款": an amount of money asked about named sales, with no measure named
     scoped = r.time or r.ents or r.cues["mine"] or r.customers
     if scoped and any(p.kind == "quantity" and p.key == "amount" for p in find_parts(r.q)):
         return router._plan_metrics(r, ["revenue"])
     return None
+
+
+def _unnamed_measure(router: Router, r: Reading) -> list[str]:
+    """The measure of a question that names none: what its grouping is counted in when only contacts or tickets have it
+    ("which contact method does 客服部 use most": contacts), the customers themselves when it asks what they mostly
+    are ("我的客户主要是哪个行业的": customers by industry), else revenue."""
+    dims = router.tables.dimensions
+    for d in r.dims:
+        if default := dims.get(d, {}).get("default_metric"):
+            return [default]
+    if MOSTLY_RE.search(r.q) and CUSTOMER_NOUN_RE.search(r.q) and set(r.dims) - TIME_DIMS - {"customer"}:
+        return ["customer_count"]
+    return ["revenue"]
 
 
 RULES: tuple[Rule, ...] = (
@@ -1933,6 +2003,7 @@ RULES: tuple[Rule, ...] = (
     ordinal_customer,
     share_of_whole,
     customers_having,
+    products_without,
     customer_list,
     strong_analysis,
     analysis_over_metric,
