@@ -172,6 +172,12 @@ def test_staged_tables_equal_the_fully_checked_ones(tmp_path: Path, shared: bool
         con.close()
     (fast, fast_tables), (full, full_tables) = got["replace"], got["append"]
     assert fast_tables == full_tables
+    # The same rejects file, original lines included (the replace drops the file's text once its checks are done,
+    # keeping the rejected rows' lines).
+    fast_rejects = Path(fast.rejects_path).read_text(encoding="utf-8-sig")
+    assert fast_rejects == Path(full.rejects_path).read_text(encoding="utf-8-sig")
+    assert fast_rejects.splitlines()[1].startswith("a.csv,7,transactions,Quantity,abc,")
+    assert fast_rejects.splitlines()[1].endswith(',"B3,P1,CUP,abc,1/7/2024,1,17850.0,UK"')
     keep = {"db", "mode", "rejects_path"}
     assert fast.model_dump(exclude=keep) == full.model_dump(exclude=keep)
     # Every kind of line problem was met (so the comparison covers them), and only the lines' own problems.

@@ -201,6 +201,9 @@ def _run(
         merged = derive(con, tx, append=opts.mode == "append" and not fresh, report=report)  # nothing to skip if new
         if opts.mode == "replace":
             built = _stage_built(con, merged)
+            # Every reject is known now (staged tables are not checked again): the file's text can go, all but the
+            # rejected rows' lines for the rejects file (at 10M lines it is ~1 GB of staging, and spills).
+            _keep_originals(con, sources)
 
     imported = set(merged)
     refs: dict[str, str] = {}
@@ -384,13 +387,36 @@ def _csv_line(src: Source) -> str:
     return f"concat_ws('{d}', {', '.join(fields)})"
 
 
-def _write_rejects(con: duckdb.DuckDBPyConnection, opts: ImportOptions, db_path: Path, sources: list[Source]) -> Path:
-    path = opts.rejects_path or db_path.with_name(db_path.stem + ".rejects.csv")
-    originals = " UNION ALL ".join(
+def _originals(sources: list[Source]) -> str:
+    """SQL for the original lines (src, _row, line) of the rows rejected so far."""
+    return " UNION ALL ".join(
         f"SELECT {sql_str(s.label)} AS src, _row, {_csv_line(s)} AS line FROM {s.raw} "
         f"WHERE _row IN (SELECT _row FROM stg.rejects WHERE src = {sql_str(s.label)})"
         for s in sources
     )
+
+
+def _keep_originals(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
+    """Keep the rejected rows' original lines in ``stg.originals``, then drop the sources' staged text.
+
+    Only once no check is left that could reject a row (a reject later would find no original line).
+    """
+    con.execute(f"CREATE TABLE stg.originals AS {_originals(sources)}")
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = 'stg'").fetchall()}
+    for v in sorted(v for v in views if v.startswith("in_")):
+        con.execute(f"DROP VIEW stg.{v}")  # the tables' unions read the sources' views
+    for src in sources:
+        name = src.raw.removeprefix("stg.")
+        con.execute(f"DROP VIEW stg.{name}")
+        con.execute(f"DROP TABLE IF EXISTS stg.{name}_0; DROP TABLE IF EXISTS stg.{name}_map")
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, opts: ImportOptions, db_path: Path, sources: list[Source]) -> Path:
+    path = opts.rejects_path or db_path.with_name(db_path.stem + ".rejects.csv")
+    kept = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'stg' AND table_name = 'originals'"
+    ).fetchone()[0]
+    originals = "SELECT * FROM stg.originals" if kept else _originals(sources)
     cur = con.execute(
         "SELECT r.src, r._row, r.tbl, coalesce(n.header, r.col), r.value, r.zh, r.en, p.kind, "
         "coalesce(p.line, o.line) FROM stg.rejects r "
