@@ -119,3 +119,52 @@ def test_text_is_null_exactly_when_blank() -> None:
             f"SELECT x, {rule('x')} IS NULL, nullif(trim(x), '') IS NULL FROM (SELECT unnest(?) AS x)", [TEXTS]
         ).fetchall()
         assert all(is_null == blank for _, is_null, blank in got), got
+
+
+# The general number rule, by hand: currency words and signs, thousands separators (also full-width), negatives in
+# parentheses, percent; a whole number for an integer column only when it is one (and fits).
+GENERAL_NUMBERS = [
+    ("1,234.50", "1234.5000000000", None),
+    ("(12.30)", "-12.3000000000", None),
+    ("¥900", "900.0000000000", 900),
+    ("￥1,000", "1000.0000000000", 1000),
+    ("RMB 5", "5.0000000000", 5),
+    ("5元", "5.0000000000", 5),
+    ("USD 1,234,567.891", "1234567.8910000000", None),
+    ("€ 3,5", "None", None),
+    ("12%", "0.1200000000", None),
+    ("-12.5%", "-0.1250000000", None),
+    ("1，000", "1000.0000000000", 1000),
+    ("( 4 )", "-4.0000000000", -4),
+    ("$12.00", "12.0000000000", 12),
+    ("1e3", "1000.0000000000", 1000),
+    ("abc", "None", None),
+    ("3.000", "3.0000000000", 3),
+    ("3.0001", "3.0001000000", None),
+    ("2147483648", "2147483648.0000000000", None),
+]
+
+
+def test_general_number_rule_by_hand() -> None:
+    # The rule's steps are each computed once (clean.let) so that values the shortcut converts never reach it;
+    # the values are the ones the rule gave before.
+    con = duckdb.connect()
+    got = [
+        (
+            v,
+            str(con.execute(f"SELECT {clean.number('$v')}", {"v": v}).fetchone()[0]),
+            con.execute(f"SELECT {clean.integer('$v')}", {"v": v}).fetchone()[0],
+        )
+        for v, _, _ in GENERAL_NUMBERS
+    ]
+    assert got == GENERAL_NUMBERS
+
+
+def test_let_computes_once_and_only_where_reached() -> None:
+    con = duckdb.connect()
+    both = clean.let("'ab'", lambda v: v + " || upper(" + v + ")")
+    assert con.execute("SELECT " + both).fetchone() == ("abAB",)
+    # Inside coalesce it is not evaluated for a row the first argument answers (error() would raise).
+    fails = clean.let("x", lambda v: "error(" + v + ")")
+    sql = "SELECT coalesce(x, " + fails + ") FROM (SELECT unnest(['a', 'b']) AS x)"
+    assert con.execute(sql).fetchall() == [("a",), ("b",)]

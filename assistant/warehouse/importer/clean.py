@@ -6,6 +6,8 @@ A value that cannot be converted becomes NULL here and is rejected (with its rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from assistant.core.errors import InputError
 
 # Dates: year first (2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日), optionally with a time.
@@ -37,19 +39,47 @@ def ident(col: str) -> str:
     return f"(CASE WHEN contains({t}, '.') THEN regexp_replace({t}, '^(-?\\d+)\\.0+$', '\\1') ELSE {t} END)"
 
 
-def number(col: str) -> str:
-    """A DECIMAL(38,10) from text with currency signs, thousands separators, (negatives) or a percent sign."""
-    s = (
-        f"regexp_replace(regexp_replace(trim({col}), '^(RMB|CNY|USD|HKD|EUR|GBP)\\s*|\\s*(RMB|CNY|USD|HKD|EUR|GBP|元)$"
+_LETS = iter(range(1 << 62))
+
+
+def let(value: str, body: Callable[[str], str]) -> str:
+    """``body`` applied to ``value`` computed once, evaluated only for the rows that reach it.
+
+    A lambda over a one-element list. Written out, a rule that names a subexpression twice (the general number and
+    date rules do) has it hoisted by DuckDB's common-subexpression pass into a projection run for every value, the
+    ones a shortcut already converted included: at 10M lines the general number rule then cost six times the
+    shortcut. A lambda's body is not hoisted, and inside coalesce or CASE it runs only where it is reached.
+    """
+    v = f"_v{next(_LETS)}"
+    return f"list_transform([{value}], lambda {v}: {body(v)})[1]"
+
+
+def _number_rule(v: str) -> str:
+    """The general number rule; each step is computed once (``let``), the regular expressions being the cost."""
+    stripped = (
+        f"regexp_replace(regexp_replace(trim({v}), '^(RMB|CNY|USD|HKD|EUR|GBP)\\s*|\\s*(RMB|CNY|USD|HKD|EUR|GBP|元)$"
         f"|[¥￥$€£\\s]', '', 'gi'), '^\\((.*)\\)$', '-\\1')"
     )
-    s = f"(CASE WHEN regexp_matches({s}, '^[-+]?\\d{{1,3}}([,，]\\d{{3}})+(\\.\\d+)?%?$') THEN regexp_replace({s}, '[,，]', '', 'g') ELSE {s} END)"
-    pct = f"ends_with({s}, '%')"
-    core = f"rtrim({s}, '%')"
-    val = f"coalesce(TRY_CAST({core} AS DECIMAL(38,10)), TRY_CAST(TRY_CAST({core} AS DOUBLE) AS DECIMAL(38,10)))"
-    slow = f"(CASE WHEN {pct} THEN TRY_CAST({val} * 0.01 AS DECIMAL(38,10)) ELSE {val} END)"
+
+    def plain(s: str) -> str:  # thousands separators out
+        return (
+            f"(CASE WHEN regexp_matches({s}, '^[-+]?\\d{{1,3}}([,，]\\d{{3}})+(\\.\\d+)?%?$') "
+            f"THEN regexp_replace({s}, '[,，]', '', 'g') ELSE {s} END)"
+        )
+
+    def value(s: str) -> str:  # a percent sign scales
+        core = f"rtrim({s}, '%')"
+        val = f"coalesce(TRY_CAST({core} AS DECIMAL(38,10)), TRY_CAST(TRY_CAST({core} AS DOUBLE) AS DECIMAL(38,10)))"
+        # Written twice, evaluated once: each CASE branch runs only for its rows, coalesce only as far as needed.
+        return f"(CASE WHEN ends_with({s}, '%') THEN TRY_CAST({val} * 0.01 AS DECIMAL(38,10)) ELSE {val} END)"
+
+    return let(stripped, lambda s: let(plain(s), value))
+
+
+def number(col: str) -> str:
+    """A DECIMAL(38,10) from text with currency signs, thousands separators, (negatives) or a percent sign."""
     # Fast path: most cells are plain numbers; the regular expressions run only for the rest.
-    return f"coalesce(TRY_CAST(trim({col}) AS DECIMAL(38,10)), {slow})"
+    return f"coalesce(TRY_CAST(trim({col}) AS DECIMAL(38,10)), {let(col, _number_rule)})"
 
 
 def decimal(col: str, sql_type: str) -> str:
@@ -65,8 +95,7 @@ def decimal(col: str, sql_type: str) -> str:
 
 
 def integer(col: str) -> str:
-    v = number(col)
-    slow = f"(CASE WHEN {v} = round({v}) THEN TRY_CAST({v} AS INTEGER) END)"
+    slow = let(number(col), lambda v: f"(CASE WHEN {v} = round({v}) THEN TRY_CAST({v} AS INTEGER) END)")
     plain = f"regexp_matches(trim({col}), '^[-+]?\\d{{1,9}}$')"
     return f"(CASE WHEN {plain} THEN TRY_CAST(trim({col}) AS INTEGER) ELSE {slow} END)"
 
@@ -82,14 +111,18 @@ def _groups(col: str, pat: str, n: int) -> str:
 
 
 def _mk(col: str, pat: str, y: int, m: int, d: int, t0: int | None) -> str:
-    if t0 is None:
+    """The timestamp from a pattern's groups (year, month, day and the time's first group), matched once."""
+
+    def g(i: int, kind: str = "BIGINT") -> str:
+        return f"TRY_CAST(_g.g{i} AS {kind})"
+
+    def build(grp: str) -> str:
         hms = "0, 0, 0"
-    else:
-        hms = (
-            f"coalesce({_grp(col, pat, t0)}, 0), coalesce({_grp(col, pat, t0 + 1)}, 0), "
-            f"coalesce({_grp(col, pat, t0 + 2, 'DOUBLE')}, 0)"
-        )
-    return f"try(make_timestamp({_grp(col, pat, y)}, {_grp(col, pat, m)}, {_grp(col, pat, d)}, {hms}))"
+        if t0 is not None:
+            hms = f"coalesce({g(t0)}, 0), coalesce({g(t0 + 1)}, 0), coalesce({g(t0 + 2, 'DOUBLE')}, 0)"
+        return f"try(make_timestamp({g(y)}, {g(m)}, {g(d)}, {hms}))".replace("_g.", f"{grp}.")
+
+    return let(_groups(col, pat, max(y, m, d, (t0 or 0) + 2)), build)
 
 
 # The common day-and-month-first shapes (12/1/2010 8:26), parsed by strptime: ~25× cheaper than the general
@@ -105,6 +138,9 @@ STRICT_YMD = r"^\d{4}/\d{1,2}/\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?$"
 YMD_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 
 
+ISO = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"  # what TRY_CAST reads as it is meant
+
+
 def _strptime(s: str, strict: str, formats: tuple[str, ...]) -> str:
     listed = ", ".join(f"'{f}'" for f in formats)
     return f"(CASE WHEN regexp_matches({s}, '{strict}') THEN try_strptime({s}, [{listed}]) END)"
@@ -116,26 +152,31 @@ def timestamp(col: str, order: str | None, *, fast: bool = True) -> str:
     ``fast=False`` leaves out the strptime shortcuts (the tests compare both ways).
     """
     s = f"trim({col})"
-    xxy = "NULL"
-    if order == "dmy":
-        xxy = _mk(s, P_XXY, 3, 2, 1, 4)
-    elif order == "mdy":
-        xxy = _mk(s, P_XXY, 3, 1, 2, 4)
-    serial = f"TRY_CAST({s} AS DOUBLE)"
-    iso = f"(CASE WHEN regexp_matches({s}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}([ T]\\d{{2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?)?$') THEN TRY_CAST({s} AS TIMESTAMP) END)"
+    iso = f"(CASE WHEN regexp_matches({s}, '{ISO}') THEN TRY_CAST({s} AS TIMESTAMP) END)"
     if fast:
         # On the untrimmed text: the strict shapes admit no surrounding spaces, so padded text goes the general
         # way (trimmed there) and the common case saves a copy of every value.
         iso += f", {_strptime(col, STRICT_YMD, YMD_FORMATS)}"
         if order in XXY_FORMATS:  # the shapes exclude one another; a known order means the file holds this one
             iso = f"{_strptime(col, STRICT_XXY, XXY_FORMATS[order])}, {iso}"
+    return f"coalesce({iso}, {let(s, lambda v: _general_date(v, order))})"
+
+
+def _general_date(s: str, order: str | None) -> str:
+    """The general date rules over trimmed text ``s`` (see ``timestamp``)."""
+    xxy = "NULL"
+    if order == "dmy":
+        xxy = _mk(s, P_XXY, 3, 2, 1, 4)
+    elif order == "mdy":
+        xxy = _mk(s, P_XXY, 3, 1, 2, 4)
+    serial = f"TRY_CAST({s} AS DOUBLE)"
     return (
-        f"coalesce({iso}, CASE WHEN regexp_matches({s}, '{P_YMD}') THEN {_mk(s, P_YMD, 1, 2, 3, 4)} "
+        f"CASE WHEN regexp_matches({s}, '{P_YMD}') THEN {_mk(s, P_YMD, 1, 2, 3, 4)} "
         f"WHEN regexp_matches({s}, '{P_XXY}') THEN {xxy} "
         f"WHEN regexp_matches({s}, '{P_COMPACT}') THEN {_mk(s, P_COMPACT, 1, 2, 3, None)} "
         f"WHEN regexp_matches({s}, '{P_MONTH}') THEN try(make_timestamp({_grp(s, P_MONTH, 1)}, {_grp(s, P_MONTH, 2)}, 1, 0, 0, 0)) "
         f"WHEN regexp_matches({s}, '{P_SERIAL}') THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({serial} * 86400000000) AS BIGINT)) "
-        f"END)"
+        f"END"
     )
 
 
