@@ -189,7 +189,8 @@ def _run(
                         )
                     orders[c.name] = orders.get(c.name) or o
         con.execute(f"CREATE VIEW stg.in_{name} AS " + " UNION ALL ".join(parts))
-        merged[name] = Plan(table, f"stg.in_{name}", provided, date_orders=orders)
+        labels = {sources.index(src): src.label for src, _ in items}
+        merged[name] = Plan(table, f"stg.in_{name}", provided, date_orders=orders, labels=labels)
 
     built: set[str] = set()  # tables whose rows are valid by construction, staged as they are
     if opts.preset == "transactions":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from assistant.warehouse.importer.models import ImportReport, TableReport
-from assistant.warehouse.importer.validate import Plan
+from assistant.warehouse.importer.validate import Plan, drop_typed
 from assistant.warehouse.schema import TABLES_BY_NAME, Column, Table
 
 C = Column
@@ -93,7 +93,7 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
             "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND _sells THEN invoice || '-R' ELSE invoice END AS order_id "
             "FROM stg.typed_transactions t JOIN stg.tx_inv i USING (invoice) WHERE _why IS NULL AND customer_id = _cust"
         )
-        con.execute("DROP TABLE stg.typed_transactions")
+        drop_typed(con, "transactions")
         used = con.execute("SELECT count(*) FROM stg.tx").fetchone()[0]
     else:
         # Every line keeps its invoice's customer, so no line needs its invoice's row: only the returns of invoices
@@ -181,9 +181,10 @@ def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'stg' "
-            "AND table_name IN ('tx', 'tx_split', 'tx_nums', 'typed_transactions')"
+            "AND table_name IN ('tx', 'tx_split', 'tx_nums')"
         ).fetchall()
     )
-    for name in ("tx", "tx_split", "tx_nums", "typed_transactions"):  # the view first: it reads the others
+    for name in ("tx", "tx_split", "tx_nums"):  # the view first: it reads the others
         if name in kinds:
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} stg.{name}")
+    drop_typed(con, "transactions")

@@ -71,6 +71,8 @@ class Plan:
     typed: bool = False  # relation already holds contract types (the transactions preset)
     keyed: bool = True  # keys_and_references runs next (not for the preset's lines): keep the raw text it reports
     date_orders: dict[str, str | None] = field(default_factory=dict)
+    # Each source's label by its _ord, when the relation's _src is that label: the typed rows then keep _ord alone.
+    labels: dict[int, str] = field(default_factory=dict)
 
 
 def _q(s: str) -> str:
@@ -127,7 +129,13 @@ def _reason(zh: str, en: str, col: str) -> str:
 
 
 def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
-    """``stg.typed_<t>``: typed values, raw text and the first row-level reason (NULL when the row is fine)."""
+    """``stg.typed_<t>``: typed values, the first row-level reason (``_why``, NULL when the row is fine) and the text
+    of the value it is about (``_value``); the reasons of refused rows go to ``stg.rejects``.
+
+    One pass over the rows, stored compactly (``stg.typed_<t>_rows``; at 10M lines the table is most of the staging):
+    a reason is its number in the list of checks, turned into its message only for refused rows; columns a source
+    does not provide (a default or NULL) and the source's label are added by the view, not stored per row.
+    """
     t = plan.table
     sel = ["i._src", "i._ord", "i._row"]
     for col in t.columns:
@@ -145,7 +153,9 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         if "amount" not in plan.provided:
             fill.append("round(quantity * unit_price * (1 - discount), 2)::DECIMAL(18,2) AS amount")
     replace = f" REPLACE ({', '.join(fill)})" if fill else ""
-    cases: list[str] = []
+    # (condition, column, zh, en): the first that holds is the row's reason. The messages are SQL over the typed
+    # columns and _value, the raw text of the reason's column.
+    reasons: list[tuple[str, str, str, str]] = []
     for col in t.columns:
         n, raw = col.name, f"{col.name}__raw"
         derived = (t.name, n) in DERIVED and n not in plan.provided
@@ -155,54 +165,83 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         blank_only = plan.typed or col.type == "VARCHAR"
         if not col.nullable and not has_default and not derived:
             missing = f"{n} IS NULL" if blank_only else f"{n} IS NULL AND nullif(trim({raw}), '') IS NULL"
-            cases.append(f"WHEN {missing} THEN " + _reason("'缺少必填值'", "'required value is missing'", n))
+            reasons.append((missing, n, "'缺少必填值'", "'required value is missing'"))
         if not derived and not blank_only:
             hz, he = _help(col)
-            cases.append(
-                f"WHEN {n} IS NULL AND nullif(trim({raw}), '') IS NOT NULL THEN "
-                + _reason(
-                    f"'值 \"' || {_val(raw)} || '\" 不是{hz}'",
-                    f"'\"' || {_val(raw)} || '\" is not {he}'",
+            reasons.append(
+                (
+                    f"{n} IS NULL AND nullif(trim({raw}), '') IS NOT NULL",
                     n,
+                    f"'值 \"' || {_val('_value')} || '\" 不是{hz}'",
+                    f"'\"' || {_val('_value')} || '\" is not {he}'",
                 )
             )
         if col.allowed:
             allowed = ", ".join(_q(a) for a in col.allowed)
-            shown = _val(f"coalesce({raw}, {n})")
-            cases.append(
-                f"WHEN {n} NOT IN ({allowed}) THEN "
-                + _reason(
+            shown = _val(f"coalesce(_value, {n})")
+            reasons.append(
+                (
+                    f"{n} NOT IN ({allowed})",
+                    n,
                     f"'值 \"' || {shown} || '\" 不在允许的取值中({'、'.join(col.allowed)})'",
                     f"'\"' || {shown} || '\" is not one of {', '.join(col.allowed)}'",
-                    n,
                 )
             )
         if col.check:
-            cases.append(
-                f"WHEN NOT ({col.check}) THEN "
-                + _reason(
-                    f"'值 \"' || {_val(n)} || '\" 不符合规则 {col.check.replace(chr(39), chr(39) * 2)}'",
-                    f"'\"' || {_val(n)} || '\" breaks the rule {col.check.replace(chr(39), chr(39) * 2)}'",
+            rule = col.check.replace("'", "''")
+            reasons.append(
+                (
+                    f"NOT ({col.check})",
                     n,
+                    f"'值 \"' || {_val(n)} || '\" 不符合规则 {rule}'",
+                    f"'\"' || {_val(n)} || '\" breaks the rule {rule}'",
                 )
             )
     for chk in t.checks:
         rule = chk.replace("'", "''")
-        cases.append(f"WHEN NOT ({chk}) THEN " + _reason(f"'不符合规则 {rule}'", f"'breaks the rule {rule}'", ""))
-    reason = f"CASE {' '.join(cases)} END" if cases else "NULL"
-    # The raw text is stored only where a later step may still need it (keys and references, see raw_kept);
-    # for a row refused here, _value keeps the text that failed. Copying every raw column doubled the table.
-    kept = raw_kept(plan)
-    dropped = [f"{c.name}__raw" for c in t.columns if c.name not in kept]
+        reasons.append((f"NOT ({chk})", "", f"'不符合规则 {rule}'", f"'breaks the rule {rule}'"))
+    assert len(reasons) < 256, t.name
+    code = " ".join(f"WHEN {cond} THEN {k}" for k, (cond, *_) in enumerate(reasons, 1))
+    why = f"(CASE {code} END)::UTINYINT" if reasons else "NULL::UTINYINT"
+    # The text that failed, for the reasons about one column; kept only for refused rows.
+    of_col = " ".join(f"WHEN {k} THEN {c}__raw" for k, (_, c, _, _) in enumerate(reasons, 1) if c)
+    value = f"CASE _why {of_col} END" if of_col else "CAST(NULL AS VARCHAR)"
+    # A column no source provides is one value for every row (its default, or NULL): the view adds it. The raw text
+    # is stored only where a later step may still need it (keys and references, see raw_kept).
+    constant = [c for c in t.columns if c.name not in plan.provided and (t.name, c.name) not in DERIVED]
+    stored = ["_ord", "_row", *(c.name for c in t.columns if c not in constant)]
+    stored += [f"{c}__raw" for c in raw_kept(plan)]
+    src = "_src"
+    if plan.labels:
+        src = "CASE _ord " + " ".join(f"WHEN {o} THEN {_q(lb)}" for o, lb in plan.labels.items()) + " END"
+    else:
+        stored.insert(0, "_src")
     con.execute(
-        f"CREATE TABLE stg.typed_{t.name} AS SELECT * EXCLUDE ({', '.join(dropped)}), "
-        f"CASE WHEN _why.col = '' THEN NULL ELSE {_raw_of(t, [c.name for c in t.columns], '_why')} END AS _value "
-        f"FROM (SELECT *, {reason} AS _why FROM (SELECT *{replace} FROM ({typed})))"
+        f"CREATE TABLE stg.typed_{t.name}_rows AS SELECT {', '.join(stored)}, _why, {value} AS _value "
+        f"FROM (SELECT *, {why} AS _why FROM (SELECT *{replace} FROM ({typed})))"
     )
+    cols = [f"{_typed_expr(plan, c)} AS {c.name}" if c in constant else c.name for c in t.columns]
+    raws = [f"{c}__raw" for c in raw_kept(plan)]
     con.execute(
-        f"INSERT INTO stg.rejects SELECT _src, _row, {_q(t.name)}, _why.col, _value, _why.zh, _why.en "
-        f"FROM stg.typed_{t.name} WHERE _why IS NOT NULL"
+        f"CREATE VIEW stg.typed_{t.name} AS SELECT {src} AS _src, _ord, _row, {', '.join([*cols, *raws])}, "
+        f"_why, _value FROM stg.typed_{t.name}_rows"
     )
+    if not reasons:
+        return
+
+    def by_reason(i: int) -> str:
+        return "CASE _why " + " ".join(f"WHEN {k} THEN {r[i]}" for k, r in enumerate(reasons, 1)) + " END"
+
+    column = "CASE _why " + " ".join(f"WHEN {k} THEN {_q(r[1])}" for k, r in enumerate(reasons, 1)) + " END"
+    con.execute(
+        f"INSERT INTO stg.rejects SELECT _src, _row, {_q(t.name)}, {column}, _value, {by_reason(2)}, "
+        f"{by_reason(3)} FROM stg.typed_{t.name} WHERE _why IS NOT NULL"
+    )
+
+
+def drop_typed(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop ``stg.typed_<name>`` (the view and its rows)."""
+    con.execute(f"DROP VIEW IF EXISTS stg.typed_{name}; DROP TABLE IF EXISTS stg.typed_{name}_rows")
 
 
 def raw_kept(plan: Plan) -> list[str]:
@@ -283,7 +322,8 @@ def keys_and_references(
         f"LEFT JOIN stg.dups_{t.name} d ON d._ord = t._ord AND d._row = t._row {' '.join(joins)} "
         f"WHERE t._why IS NULL) c"
     )
-    con.execute(f"DROP TABLE stg.dups_{t.name}; DROP TABLE stg.typed_{t.name}")  # less staging to hold or spill
+    con.execute(f"DROP TABLE stg.dups_{t.name}")
+    drop_typed(con, t.name)  # less staging to hold or spill
     con.execute(
         f"INSERT INTO stg.rejects SELECT _src, _row, {_q(t.name)}, _why2.col, "
         f"CAST({_raw_of(t, raw_kept(plan), '_why2')} AS VARCHAR), _why2.zh, _why2.en "
