@@ -59,6 +59,23 @@ FACTS: dict[str, dict[str, Any]] = TABLE["facts"]
 METRICS: dict[str, dict[str, Any]] = TABLE["metrics"]
 DIMENSIONS: dict[str, dict[str, Any]] = TABLE["dimensions"]
 THRESHOLDS: dict[str, dict[str, Any]] = TABLE["thresholds"]
+# Metrics that are one metric over another, each on its own fact ("marketing spend per sign-up" by acquisition
+# channel): computed group by group from their two parts, which the result shows beside them.
+RATIOS: dict[str, tuple[str, str]] = {m: (md["ratio"][0], md["ratio"][1]) for m, md in METRICS.items() if "ratio" in md}
+
+
+def with_parts(metrics: list[str]) -> list[str]:
+    """``metrics`` with each ratio's two parts after it (once)."""
+    out: list[str] = []
+    for m in metrics:
+        out += [m, *RATIOS.get(m, ())]
+    return list(dict.fromkeys(out))
+
+
+def base_metrics(metrics: list[str]) -> list[str]:
+    """The metrics computed on facts: ratios replaced by their parts."""
+    return [m for m in with_parts(metrics) if m not in RATIOS]
+
 
 OPS: dict[str, type[exp.Binary]] = {
     ">": exp.GT,
@@ -660,6 +677,8 @@ def _period_ctes(
 ) -> tuple[list[tuple[str, exp.Expression]], exp.Select]:
     """CTEs for one period and the SELECT that gives one row per dimension key with every metric."""
     has_start = period.start is not None
+    ratios = [m for m in metrics if m in RATIOS]
+    metrics = base_metrics(metrics)
     with_products = bool(
         args.category or any("unit_cost" in METRICS[m]["sql"] for m in metrics) or any(d in DERIVED for d in by)
     )
@@ -675,15 +694,31 @@ def _period_ctes(
         ctes.append((name, _fact_select(fact_id, ms, by, args, has_start, buyers, sfx)))
         names.append((name, ms))
 
-    def metric_expr(name: str, m: str) -> exp.Expression:
+    def value(name: str, m: str) -> exp.Expression:
         col = exp.column(m, table=name)
-        if METRICS[m].get("zero"):
-            return exp.alias_(exp.func("coalesce", col, exp.Literal.number(0)), m)
-        return exp.alias_(col, m)
+        return exp.func("coalesce", col, exp.Literal.number(0)) if METRICS[m].get("zero") else col
+
+    def metric_expr(name: str, m: str) -> exp.Expression:
+        return exp.alias_(value(name, m), m)
+
+    where = {m: n for n, ms in names for m in ms}
+    ratio_cols = [
+        exp.alias_(
+            exp.Div(
+                this=exp.Cast(this=value(where[a], a), to=exp.DataType.build("double")),
+                expression=exp.func("nullif", value(where[b], b), exp.Literal.number(0)),
+            ),
+            r,
+        )
+        for r in ratios
+        for a, b in [RATIOS[r]]
+    ]
 
     if not dcols or len(names) == 1:  # one row, or one fact: no key union needed
         body = exp.select(
-            *[exp.column(c, table=names[0][0]) for c in dcols], *[metric_expr(n, m) for n, ms in names for m in ms]
+            *[exp.column(c, table=names[0][0]) for c in dcols],
+            *[metric_expr(n, m) for n, ms in names for m in ms],
+            *ratio_cols,
         ).from_(names[0][0])
         for n, _ in names[1:]:
             body = body.join(n, join_type="cross")
@@ -693,7 +728,9 @@ def _period_ctes(
         keys = exp.union(keys, exp.select(*dcols).from_(n), distinct=True)
     kname = f"keys{sfx}"
     ctes.append((kname, keys))
-    body = exp.select(*[exp.column(c, table="k") for c in dcols], *[metric_expr(n, m) for n, ms in names for m in ms])
+    body = exp.select(
+        *[exp.column(c, table="k") for c in dcols], *[metric_expr(n, m) for n, ms in names for m in ms], *ratio_cols
+    )
     body = body.from_(f"{kname} AS k")
     for n, _ in names:
         on = exp.and_(
@@ -748,10 +785,11 @@ def compile_query(
     for h in args.having:
         if h.metric not in metrics:
             metrics.append(h.metric)
+    metrics = with_parts(metrics)
     by = [] if for_totals else list(args.by)
     if for_totals:  # per-customer metrics have no overall value
         metrics = [m for m in metrics if not METRICS[m].get("needs")]
-    check_compatible(metrics, by)
+    check_compatible(base_metrics(metrics), by)
     # what is known today (an invoice issued last year may have gone overdue since): never before the period end
     params: dict[str, Any] = {
         "f_end": period.end,
@@ -763,7 +801,7 @@ def compile_query(
     }
     if period.start is not None:
         params["f_start"] = period.start
-    if any("$active_days" in METRICS[m]["sql"] for m in metrics):
+    if any("$active_days" in METRICS[m]["sql"] for m in base_metrics(metrics)):
         params["active_days"] = int(THRESHOLDS["active_days"]["value"])
     for name in (*CUSTOMER_FILTERS, *LINE_FILTERS, *FACT_FILTERS):
         values = getattr(args, name)
@@ -943,6 +981,17 @@ def _definitions(metrics: list[str]) -> list[Definition]:
     out = []
     for m in metrics:
         md = METRICS[m]
+        if m in RATIOS:
+            a, b = RATIOS[m]
+            out.append(
+                Definition(
+                    name=m,
+                    zh=f"{md['zh']}({md['unit']['zh']}):{md['def_zh']}",
+                    en=f"{md['en']} ({md['unit']['en']}): {md['def_en']}",
+                    value=f"{a} / {b}",
+                )
+            )
+            continue
         fact = FACTS[md["fact"]]
         out.append(
             Definition(
@@ -1016,7 +1065,12 @@ def _with_shares(
     out_cols, out_rows = list(columns), [list(r) for r in rows]
     for m in args.metrics:
         total = totals.get(m)
-        if m not in out_cols or METRICS[m].get("format") not in ("integer", "money", "number") or not total:
+        if (
+            m not in out_cols
+            or m in RATIOS
+            or METRICS[m].get("format") not in ("integer", "money", "number")
+            or not total
+        ):
             continue
         i = out_cols.index(m) + 1
         out_cols.insert(i, f"{m}_share")
@@ -1073,10 +1127,10 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
             f"开始日期 {args.start} 晚于结束日期 {end},请调整期间。",
             f"Start date {args.start} is after end date {end}; fix the period.",
         )
-    metrics = list(dict.fromkeys([*args.metrics, *(h.metric for h in args.having)]))
+    metrics = with_parts(list(dict.fromkeys([*args.metrics, *(h.metric for h in args.having)])))
     whole = [args.share_of.metric] if args.share_of else []
-    _check_marketing(args, [*metrics, *whole])
-    _check_fact_filters(args, [*metrics, *whole])
+    _check_marketing(args, base_metrics([*metrics, *whole]))
+    _check_fact_filters(args, base_metrics([*metrics, *whole]))
     dims = _all_dimensions()
     prev: Period | None = None
     if args.compare != "none":
@@ -1092,7 +1146,7 @@ def metric_query(con: Con, args: MetricQueryArgs) -> ToolResult:
             )
         prev = previous_period(args.compare, args.start, end, args.period_grain)
     period = Period(args.start, end)
-    snapshots = any("$state_date" in str(FACTS[METRICS[m]["fact"]].get("where", "")) for m in metrics)
+    snapshots = any("$state_date" in str(FACTS[METRICS[m]["fact"]].get("where", "")) for m in base_metrics(metrics))
     # a snapshot is taken at the period end; with no period named, or judged now, at the latest the data records
     named = (args.end or args.as_of) and not args.judged_now
     state_date = end if named or not snapshots else _latest_state(con, end)

@@ -37,7 +37,8 @@ class Frame:
     quals: tuple[str, ...]
     qtys: tuple[str, ...]  # the quantities it gives (an average of amounts names both)
     object_required: bool = False
-    qty_required: bool = False
+    qty_required: bool = False  # its first quantity must be named
+    all_qtys_required: bool = False  # every quantity it gives must be named ("平均每家买了多少钱": avg and amount)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def table() -> MeasureTable:
                     tuple(q for q in (spec.get("qty"), *spec.get("qtys", [])) if q),
                     spec.get("object_required", False),
                     spec.get("qty_required", False),
+                    spec.get("all_qtys_required", False),
                 )
             )
             objects[metric] = spec["object"]
@@ -117,6 +119,8 @@ def _score(frame: Frame, quals: set[str], objects: set[str], qtys: set[str]) -> 
         return None
     matched = len(set(frame.qtys) & qtys)
     if frame.qty_required and (not frame.qtys or frame.qtys[0] not in qtys):
+        return None
+    if frame.all_qtys_required and not set(frame.qtys) <= qtys:
         return None
     # a kind of ticket ("咨询", "投诉") says which tickets, a filter, more than which measure: it weighs less
     kinds = sum(1 for q in frame.quals if q in kind_filters())

@@ -146,6 +146,8 @@ EN_MONTH_RE = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
 ZH_Q = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 N = NUMBER_RE
 YEAR = r"(20\d\d|19\d\d)"
+# what makes a day the start of a span up to now: "起", "以来", "到现在", "至今"
+SINCE_MARK = r"(?:(?:起|开始)\s*(?:(?:到|至)\s*(?:现在|今天|目前|如今)|至今)?|以来|以后|之后|至今|(?:到|至)\s*(?:现在|今天|目前|如今))"
 
 Handler = Callable[[re.Match[str], dt.date], Period | None]
 
@@ -298,6 +300,11 @@ RULES: list[tuple[str, Handler]] = [
         rf"\b(this|last)\s+year'?s\s+({EN_MONTH_RE})\b",
         lambda m, r: _to_date(_month(_rel_year(m[1].lower(), r), EN_MONTHS[m[2].lower()]), r),
     ),
+    # since a day, before the month it falls in: "从2025年1月1日起到现在", "7月1号以来" (the year named, else this year's)
+    (
+        rf"(?:自|从)?\s*(?:{YEAR}\s*年\s*)?(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号]?\s*{SINCE_MARK}",
+        lambda m, r: _since_day(m[1], int(m[2]), int(m[3]), r),
+    ),
     # months with a year
     (rf"{YEAR}\s*年\s*(\d{{1,2}})\s*月(?:份)?", lambda m, r: _month(int(m[1]), int(m[2]))),
     (rf"{YEAR}-(\d{{1,2}})(?!\d|-\d)", lambda m, r: _month(int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else None),
@@ -309,7 +316,7 @@ RULES: list[tuple[str, Handler]] = [
     ),
     (rf"since\s+({EN_MONTH_RE})\b", lambda m, r: _since_month(EN_MONTHS[m[1].lower()], r)),
     (
-        rf"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+{YEAR}|from\s+{YEAR}\s+on(?:wards?)?|{YEAR}\s+onwards?"
+        rf"(?:since|from|after)\s+(?:the\s+)?(?:start|beginning)\s+of\s+{YEAR}|from\s+{YEAR}\s+on(?:wards?)?|{YEAR}\s+onwards?"
         rf"|(?:自|从){YEAR}\s*年?\s*(?:起|开始|以后|之后)|{YEAR}\s*年\s*(?:起|开始|以后|之后)",
         lambda m, r: (
             (y := next(g for g in m.groups() if g)) and Period(D(int(y), 1, 1), r, "range", f"{y}年以来", f"since {y}")
@@ -425,6 +432,20 @@ _FESTIVAL_MONTH = {
     **{"双十一": 11, "双11": 11, "双十二": 12, "双12": 12, "618": 6, "六一八": 6},
     **{"国庆": 10, "国庆节": 10, "元旦": 1, "五一": 5, "劳动节": 5},  # holidays on fixed dates
 }
+
+
+def _since_day(year: str | None, month: int, day: int, ref: dt.date) -> Period | None:
+    """From a day to the reference date; with no year, the last such day on or before it."""
+    try:
+        start = D(int(year) if year else ref.year, month, day)
+        if not year and start > ref:
+            start = D(ref.year - 1, month, day)
+    except ValueError:
+        return None  # "2月30日": no such day
+    if start > ref:
+        return None
+    zh, en = f"{start.year}年{month}月{day}日以来", f"since {start.isoformat()}"
+    return Period(start, ref, "range", zh, en)
 
 
 def _since_month(month: int | None, ref: dt.date) -> Period | None:

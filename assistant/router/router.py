@@ -580,6 +580,8 @@ class Router:
         if measure is not None and measure.metric in t.metrics:
             metrics = _with_measure(metrics, measure, topics)
         metrics = with_companions(metrics, q, taken)
+        if (ratio := _ratio_named(q, [*metrics, *(m.key for m in topics if m.kind == "metric")])) is not None:
+            metrics = [ratio]  # "投入除以新签约客户数", "spend divided by sign-ups": the ratio of the two
         counts_customers = (
             COUNT_CUSTOMERS_RE.search(q)
             or MOST_CUSTOMERS_RE.search(q)
@@ -1394,7 +1396,7 @@ def _ticket_kinds(q: str, metrics: list[str], taken: list[tuple[int, int]]) -> l
     sem = load_table("metrics")["metrics"]
     if not metrics or any(sem.get(m, {}).get("fact") not in TICKET_FACTS for m in metrics):
         return []
-    if any("kind =" in str(sem[m]["sql"]) for m in metrics):
+    if any("kind =" in str(sem[m].get("sql", "")) for m in metrics):
         return []  # the measure counts one kind itself (complaints, customers who complained)
     out: list[Entity] = []
     for p in find_parts(q, taken):
@@ -1698,6 +1700,29 @@ def _count_conditions(q: str) -> list[dict[str, Any]]:
             if out and out[-1]["metric"] == metric:
                 break
     return out
+
+
+# one measure over another: "除以", "÷", "divided by", "per", "单个…的", "平均每"
+DIVIDED_RE = re.compile(r"除以|÷|\bdivided by\b|\bper\b|单个|平均每|每个", re.IGNORECASE)
+
+
+def _ratio_named(q: str, metrics: list[str]) -> str | None:
+    """The ratio metric whose two parts the question names with a word of division between them, else None."""
+    if not DIVIDED_RE.search(q):
+        return None
+    sem = tables().metrics
+    named = [m for m in metrics if sem.get(m, {}).get("ratio")]
+    if named:
+        return named[0]  # said by its own name ("单个客户的营销成本", "revenue per customer")
+    low = q.lower()
+    for mid, md in sem.items():
+        parts = md.get("ratio")
+        if not parts or parts[0] not in metrics:
+            continue
+        per = [str(w).lower() for lang in ("zh", "en") for w in md.get("per", {}).get(lang, [])]
+        if parts[1] in metrics or any(w in low for w in per):
+            return str(mid)
+    return None
 
 
 def extra_synonyms(metric: str) -> list[str]:

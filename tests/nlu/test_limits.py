@@ -29,6 +29,10 @@ from assistant.nlu.limits import refusal
         ("what did freight cost us last quarter", "missing"),
         ("哪个供应商交货最慢", "missing"),
         ("which vendors do we buy printers from", "missing"),
+        # reassigning customers is a change to the data
+        ("把华东的客户重新分配一下", "read_only"),
+        ("please rebalance the accounts across the team", "read_only"),
+        ("各销售分配到的客户数", None),
         # unrelated words stay questions
         ("how much revenue came from the online channel", None),
         ("物流行业的客户今年买了多少", None),

@@ -22,6 +22,7 @@ from tools.metric_query import (
     MetricQueryArgs,
     metric_query,
     register_customer_dimension,
+    with_parts,
 )
 from tools.tables import load
 
@@ -109,7 +110,7 @@ def q(con: duckdb.DuckDBPyConnection, **kw: Any) -> Any:
 
 def one(con: duckdb.DuckDBPyConnection, metric: str, **kw: Any) -> Any:
     res = q(con, metrics=[metric], **kw)
-    assert res.columns == [metric] and len(res.rows) == 1
+    assert res.columns == with_parts([metric]) and len(res.rows) == 1  # a ratio is followed by its two parts
     return res.rows[0][0]
 
 
@@ -146,6 +147,8 @@ ALL_HISTORY: dict[str, Any] = {
     "marketing_spend": 2500,  # 700 + 1000 + 500 + 300
     "customer_count": 4,  # on record by 06-30, ordered or not: C1..C4 (C4 never orders)
     "signups": 4,  # no start: everyone signed up by 06-30
+    "revenue_per_customer": 2030 / 3,  # a ratio: revenue over buyers
+    "spend_per_signup": 2500 / 4,  # marketing spend over sign-ups
     "invoice_count": 4,  # V1..V4 issued by 06-30
     "invoiced_amount": 1930,  # V1 380 + V2 100 + V3 650 + V4 800, paid or not
     "overdue_invoices": 2,  # V2 unpaid past 05-10; V3 paid 07-15 after its 03-21 due date; V1 on time; V4 not yet due
@@ -202,6 +205,8 @@ H1_2024: dict[str, Any] = {
     "marketing_spend": 1800,
     "customer_count": 4,  # a snapshot at 06-30: the start does not matter
     "signups": 2,  # signed up in H1: C3 02-01, C4 03-01
+    "revenue_per_customer": 1930 / 3,
+    "spend_per_signup": 1800 / 2,
     "invoice_count": 4,  # all four issued in H1
     "invoiced_amount": 1930,  # issued 01-15, 04-10, 02-20, 05-20
     "overdue_invoices": 2,  # V2, V3
@@ -624,8 +629,10 @@ def test_derived_customer_dimension(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_tables_are_complete_and_consistent() -> None:
     for mid, m in METRICS.items():
-        for key in ("zh", "en", "synonyms", "unit", "format", "fact", "sql", "def_zh", "def_en"):
+        own = ("ratio",) if "ratio" in m else ("fact", "sql")  # a ratio is computed from two metrics
+        for key in ("zh", "en", "synonyms", "unit", "format", *own, "def_zh", "def_en"):
             assert key in m, (mid, key)
+        assert all(part in METRICS and "ratio" not in METRICS[part] for part in m.get("ratio", [])), mid
         assert m["synonyms"]["zh"] and m["synonyms"]["en"], mid
     for did, d in DIMENSIONS.items():
         for key in ("zh", "en", "synonyms", "sql", "needs"):
@@ -1141,3 +1148,24 @@ def test_a_ranking_is_among_groups_that_have_a_value(con: duckdb.DuckDBPyConnect
     assert q(con, top=1, **args).rows == []
     # complaints by category: 硬件 (T1, T4) wins; the full list still holds 软件 (T3)
     assert q(con, metrics=["tickets"], ticket_kind=["complaint"], by=["category"], top=1).rows == [["硬件", 2]]
+
+
+def test_ratio_metric_group_by_group_with_its_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """A ratio is each group's numerator over its own denominator, its parts shown after it; the total is the ratio
+    of the totals, not a sum of ratios; ranking, top and conditions work on the ratio."""
+    res = q(con, metrics=["spend_per_signup"], by=["acquisition_channel"], sort_by="acquisition_channel", order="asc")
+    assert res.columns == ["acquisition_channel", "spend_per_signup", "marketing_spend", "signups"]
+    for channel, ratio, spend, signups in res.rows:
+        assert ratio == (approx(float(spend) / signups) if signups else None), channel
+    assert res.figures["totals"]["spend_per_signup"] == approx(2500 / 4)
+    top = q(con, metrics=["revenue_per_customer"], by=["customer"], top=1)
+    by_customer = {r[0]: float(r[2]) for r in q(con, metrics=["revenue"], by=["customer"]).rows}
+    assert top.rows[0][0] == max(by_customer, key=lambda c: by_customer[c])  # one buyer each: the ratio is revenue
+    assert top.rows[0][2] == approx(max(by_customer.values())) and top.rows[0][4] == 1
+    cheap = q(
+        con,
+        metrics=["revenue_per_customer"],
+        by=["customer"],
+        having=[{"metric": "revenue_per_customer", "op": "<", "value": 500}],
+    )
+    assert {r[0] for r in cheap.rows} == {r[0] for r in q(con, metrics=["revenue"], by=["customer"]).rows if r[2] < 500}
