@@ -49,18 +49,6 @@ ORDER_TOTALS = (
 KEY = "((_ord::BIGINT << 40) | _row)"
 
 
-FIRSTS = ("customer_name", "country", "city", "channel")  # optional texts taken from their first line
-
-
-def _first_of(col: str) -> str:
-    """The first non-NULL value of a column in file order, over stg.tx_orders (each group's first, with its key)."""
-    return f"arg_min({col}, {col}_k) FILTER (WHERE {col} IS NOT NULL)"
-
-
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _first(col: str) -> str:
     """The first non-NULL value in file order (arg_min over one key: no per-group sort as ORDER BY takes)."""
     return f"arg_min({col}, {KEY}) FILTER (WHERE {col} IS NOT NULL)"
@@ -77,33 +65,16 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
         "FROM stg.typed_transactions WHERE _why IS NULL"
     ).fetchone()
     report.lines_without_customer = without
-    # One pass over the lines, grouped by invoice, customer and sign: what the invoices, orders and customers need
-    # (first and last line, count, earliest date, value, the first of each optional text with its line key). The
-    # rest is grouping these groups, a fraction of the lines (a separate pass over every line for each cost as
-    # much as this one).
-    firsts = "".join(f"{_first(c)} AS {c}, min({KEY}) FILTER (WHERE {c} IS NOT NULL) AS {c}_k, " for c in FIRSTS)
-    con.execute(
-        "CREATE TABLE stg.tx_groups AS SELECT invoice, customer_id, quantity < 0 AS neg, "
-        f"min({KEY}) AS k0, max({KEY}) AS k1, count(*) AS n, arg_min(_row, {KEY}) AS first_row, min(_ord) AS o, "
-        f"min(_row) AS r, min(invoice_date) AS d, {firsts}sum({AMOUNT}) AS rev FROM stg.typed_transactions "
-        "WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice, customer_id, neg"
-    )
     # An invoice belongs to the customer on its first line; a line naming another customer is rejected. An invoice
-    # that also sells splits its returns off (whether it sells and returns: its customer's lines only).
+    # that also sells splits its returns off. Both per invoice by grouping, not by window functions over every
+    # line: first per (invoice, customer), then the earliest of those per invoice (its customer's lines only).
     con.execute(
-        "CREATE TABLE stg.tx_inv AS SELECT i.*, bool_or(NOT g.neg) AS _sells, bool_or(g.neg) AS _returns FROM ("
-        "SELECT invoice, arg_min(customer_id, k0) AS _cust, arg_min(first_row, k0) AS _cust_row, "
-        "count(DISTINCT customer_id) AS _customers FROM stg.tx_groups GROUP BY invoice) i "
-        "JOIN stg.tx_groups g ON g.invoice = i.invoice AND g.customer_id = i._cust GROUP BY ALL"
+        "CREATE TABLE stg.tx_inv AS SELECT invoice, arg_min(customer_id, k) AS _cust, arg_min(first_row, k) AS _cust_row, "
+        "arg_min(sells, k) AS _sells, arg_min(returns, k) AS _returns, count(*) AS _customers FROM ("
+        f"SELECT invoice, customer_id, min({KEY}) AS k, arg_min(_row, {KEY}) AS first_row, "
+        "bool_or(quantity > 0) AS sells, bool_or(quantity < 0) AS returns FROM stg.typed_transactions "
+        "WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice, customer_id) GROUP BY invoice"
     )
-    # The kept groups with their order (as stg.tx gives each line's): what orders and customers are built from.
-    con.execute(
-        "CREATE TABLE stg.tx_orders AS SELECT g.*, "
-        "CASE WHEN upper(invoice) NOT LIKE 'C%' AND neg AND _sells THEN invoice || '-R' ELSE invoice END AS order_id, "
-        "CASE WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' WHEN neg THEN 'returned' ELSE 'completed' END AS status "
-        "FROM stg.tx_groups g JOIN stg.tx_inv i USING (invoice) WHERE i._cust = g.customer_id"
-    )
-    con.execute("DROP TABLE stg.tx_groups")
     status = (
         "CASE WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' WHEN quantity < 0 THEN 'returned' "
         "ELSE 'completed' END AS status"
@@ -127,7 +98,7 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
     else:
         # Every line keeps its invoice's customer, so no line needs its invoice's row: only the returns of invoices
         # that also sell (a small table) are looked up, and the lines are read in place by each table below.
-        con.execute("CREATE TABLE stg.tx_split AS SELECT DISTINCT invoice FROM stg.tx_orders WHERE order_id <> invoice")
+        con.execute("CREATE TABLE stg.tx_split AS SELECT invoice FROM stg.tx_inv WHERE _sells AND _returns")
         con.execute(
             f"CREATE VIEW stg.tx AS SELECT t._src, t._ord, t._row, {cols}, {status}, "
             "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND invoice IN (SELECT invoice FROM stg.tx_split) "
@@ -138,18 +109,16 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
     con.execute("DROP TABLE stg.tx_inv")
     report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
 
-    # The first line's source, from its key (_ord in the high bits).
-    src = "CASE (min(k0) >> 40) " + " ".join(f"WHEN {o} THEN {_q(lb)}" for o, lb in tx.labels.items()) + " END"
     skip_c = "WHERE customer_id NOT IN (SELECT customer_id FROM main.customers)" if append else ""
     skip_p = "WHERE product_id NOT IN (SELECT product_id FROM main.products)" if append else ""
     rel = {
         "customers": (
-            f"(SELECT * FROM (SELECT {src} AS _src, min(o) AS _ord, min(r) AS _row, "
-            f"customer_id, coalesce({_first_of('customer_name')}, customer_id) AS name, "
-            f"coalesce({_first_of('country')}, {UNKNOWN}) AS region, coalesce({_first_of('city')}, {UNKNOWN}) AS city, "
+            f"(SELECT * FROM (SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
+            f"customer_id, coalesce({_first('customer_name')}, customer_id) AS name, "
+            f"coalesce({_first('country')}, {UNKNOWN}) AS region, coalesce({_first('city')}, {UNKNOWN}) AS city, "
             f"{UNKNOWN} AS industry, {UNKNOWN} AS size, {UNKNOWN} AS acquisition_channel, "
-            "CAST(min(d) AS DATE) AS signup_date, NULL::VARCHAR AS rep_id, NULL::DECIMAL(18,2) AS credit_limit "
-            f"FROM stg.tx_orders GROUP BY customer_id) {skip_c})"
+            "CAST(min(invoice_date) AS DATE) AS signup_date, NULL::VARCHAR AS rep_id, NULL::DECIMAL(18,2) AS credit_limit "
+            f"FROM stg.tx GROUP BY customer_id) {skip_c})"
         ),
         "products": (
             f"(SELECT * FROM (SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
@@ -160,14 +129,14 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
             f"FROM stg.tx GROUP BY stock_code) {skip_p})"
         ),
         "orders": (
-            f"(SELECT {src} AS _src, min(o) AS _ord, min(r) AS _row, order_id, "
-            "any_value(customer_id) AS customer_id, CAST(min(d) AS DATE) AS order_date, "
-            f"coalesce({_first_of('channel')}, {UNKNOWN}) AS channel, "
+            f"(SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
+            "any_value(customer_id) AS customer_id, CAST(min(invoice_date) AS DATE) AS order_date, "
+            f"coalesce({_first('channel')}, {UNKNOWN}) AS channel, "
             "any_value(status) AS status, NULL::VARCHAR AS rep_id, "
             # The order's value from its lines, as order_totals sums it (see ORDER_TOTALS): read from there
             # instead of grouping the lines again.
-            "sum(rev) AS _revenue, sum(n)::BIGINT AS _lines, min(k0) AS _k0, max(k1) AS _k1 "
-            "FROM stg.tx_orders GROUP BY order_id)"
+            f"sum({AMOUNT}) AS _revenue, count(*) AS _lines, min({KEY}) AS _k0, max({KEY}) AS _k1 "
+            "FROM stg.tx GROUP BY order_id)"
         ),
         "order_items": (
             "(SELECT _src, _ord, _row, order_id, "
@@ -212,10 +181,10 @@ def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'stg' "
-            "AND table_name IN ('tx', 'tx_split', 'tx_nums', 'tx_orders')"
+            "AND table_name IN ('tx', 'tx_split', 'tx_nums')"
         ).fetchall()
     )
-    for name in ("tx", "tx_split", "tx_nums", "tx_orders"):  # the view first: it reads the others
+    for name in ("tx", "tx_split", "tx_nums"):  # the view first: it reads the others
         if name in kinds:
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} stg.{name}")
     drop_typed(con, "transactions")
