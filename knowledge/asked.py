@@ -9,6 +9,11 @@ gain in proportion to their share of the votes, last (knowledge/index.py ``_aske
 
 An evaluation set must never be measured with its own questions in the bank: ``hold_out`` names the sources
 (file stems) left out, so ``KnowledgeBase(path, hold_out={"eval_fresh6"})`` measures that set leave-one-set-out.
+
+``knowledge/written/<doc id>.yaml`` holds questions we wrote ourselves from the documents alone, in both languages
+(``anchor: [question, ...]``), the way users ask: a problem or its remedy, a segment described by its properties,
+worked-example numbers, why it matters, a mixed-language query. They are a second bank, voting on their own
+(``load_written``, source ``written``: never from an evaluation set, so never held out but by name).
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ import numpy as np
 import yaml
 
 from assistant.core.errors import InputError
+from assistant.core.lang import detect_language
 
 ASKED_DIR = Path(__file__).resolve().parent / "asked"
+WRITTEN_DIR = Path(__file__).resolve().parent / "written"
+WRITTEN = "written"  # the source name of every written question (hold_out={"written"} leaves the bank out)
 FIELDS = ("q", "lang", "doc", "section")
 
 
@@ -54,11 +62,28 @@ def load_asked(folder: Path = ASKED_DIR) -> list[Asked]:
     return out
 
 
-def asked_digest(folder: Path = ASKED_DIR) -> str:
-    """Changes when any labelled question does (part of the index's pipeline signature: the bank is re-encoded)."""
-    h = hashlib.sha256()
+def load_written(folder: Path = WRITTEN_DIR) -> list[Asked]:
+    """Our written questions (``<doc id>.yaml``: ``anchor: [question, ...]``, either language), in file order; a
+    malformed file stops with an error naming it."""
+    out: list[Asked] = []
     for p in asked_files(folder):
-        h.update(p.name.encode() + p.read_bytes())
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        for anchor, qs in data.items() if isinstance(data, dict) else [(None, None)]:
+            if not isinstance(anchor, str) or not isinstance(qs, list) or not all(isinstance(q, str) for q in qs):
+                raise InputError(
+                    f"{p.name}: 应为 章节锚点: [问题, ...]:{anchor!r}",
+                    f"{p.name}: expected anchor: [question, ...]: {anchor!r}",
+                )
+            out += [Asked(q.strip(), detect_language(q), p.stem, anchor, WRITTEN) for q in qs]
+    return out
+
+
+def asked_digest(folder: Path = ASKED_DIR, written: Path = WRITTEN_DIR) -> str:
+    """Changes when any labelled or written question does (part of the index's pipeline signature: the banks are
+    re-encoded)."""
+    h = hashlib.sha256()
+    for p in asked_files(folder) + asked_files(written):
+        h.update(p.parent.name.encode() + p.name.encode() + p.read_bytes())
     return h.hexdigest()[:16]
 
 

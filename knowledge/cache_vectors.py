@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from knowledge.asked import load_asked
+from knowledge.asked import load_asked, load_written
 from knowledge.index import chunk_document, embed_inputs
 from knowledge.ourdocs import DOCS_DIR, parse_doc, shipped_docs, source_name
 from knowledge.questions import load_questions, questions_path
@@ -19,13 +19,15 @@ from knowledge.vector_cache import CACHE_PATH, VectorCache, text_key
 
 
 def our_texts() -> list[str]:
-    """Every text a build of the shipped documents encodes with the sentence encoder, and the labelled questions."""
+    """Every text a build of the shipped documents encodes with the sentence encoder, the labelled questions and our
+    written ones."""
     texts: list[str] = []
     for p in shipped_docs():
         doc = parse_doc(p.read_text(encoding="utf-8"), source_name(p))
         qs = load_questions(questions_path(p, DOCS_DIR.parent / "questions"), [s.anchor for s in doc.sections])
         texts += embed_inputs(chunk_document(doc, qs), semantic=True)[1]
     texts += [r.q for r in load_asked()]
+    texts += [r.q for r in load_written()]
     return list(dict.fromkeys(texts))
 
 

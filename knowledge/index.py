@@ -3,7 +3,8 @@ index and tokenised for BM25; incremental by content hash; hybrid search fused b
 
 Files under the index folder: ``manifest.json`` (document hashes: read alone by the fast
 "nothing changed" check), ``chunks.json`` (chunk texts, metadata and BM25 tokens) and
-``chroma/`` (the vector collection).
+``chroma/`` (the vector collection); with the sentence encoder ``asked.npz`` and ``written.npz`` (the labelled and
+our written questions' vectors, knowledge/asked.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from assistant.core.errors import InputError
 from assistant.core.lang import detect_language
 from knowledge import facets as F
 from knowledge import text as T
-from knowledge.asked import Bank, asked_digest, load_asked
+from knowledge.asked import WRITTEN, Bank, asked_digest, load_asked, load_written
 from knowledge.dedupe import Deduper
 from knowledge.embed import Embedder, default_embedder, embedder_from_signature
 from knowledge.glossary import GLOSSARY_DIR, concepts, expand, to_chinese
@@ -42,8 +43,8 @@ from knowledge.split import chunk_text
 from knowledge.typos import correct
 from knowledge.vector import VectorIndex
 
-FORMAT = 8  # 6: several vectors per section with the sentence encoder (text, heading, questions); 7: sections' facets;
-# 8: the labelled questions' vectors (asked.npz, knowledge/asked.py)
+FORMAT = 9  # 6: several vectors per section with the sentence encoder (text, heading, questions); 7: sections' facets;
+# 8: the labelled questions' vectors (asked.npz, knowledge/asked.py); 9: our written questions' (written.npz)
 SNIPPET = 180
 _VIEW = re.compile(r"\|(?:h|q\d+)$")  # a view's id is its chunk's id (which ends in :<n>) plus |h or |q<n>
 
@@ -337,6 +338,7 @@ class _State:
             if c["kind"] == "doc"
         }
         self.bank: Bank | None = None
+        self.written: Bank | None = None
         self.twin = {
             c["id"]: place[k]
             for c in chunks
@@ -410,12 +412,15 @@ class KnowledgeBase:
         self.questions_dir = questions_dir or docs_dir.parent / "questions"
         # and the labelled questions asked of its sections in asked/ (knowledge/asked.py; none beside test documents)
         self.asked_dir = docs_dir.parent / "asked"
+        # and the questions we wrote from its documents, a second bank (knowledge/asked.py ``load_written``)
+        self.written_dir = docs_dir.parent / "written"
         self._embedder = embedder
         self._vector = vector
         self._own_vector = vector is None
         # labelled questions' sources left out of the neighbour bank: an evaluation set is never measured on itself
         self.hold_out = frozenset(hold_out)
         self.bank_path = self.path / "asked.npz"
+        self.written_path = self.path / "written.npz"
         self._state: _State | None = None
         self._state_mtime = -1
         self.manifest_path = self.path / "manifest.json"
@@ -581,6 +586,7 @@ class KnowledgeBase:
         chunks = {i: c for i, c in chunks.items() if c["doc_key"] in docs}
         if full or not self.bank_path.exists():
             report["asked"] = self._write_bank(emb)
+            report["written"] = self._write_written(emb)
         self._save(docs, chunks, emb)
         report.update(
             {"index": str(self.path), "removed": removed, "full": full, "seconds": round(time.perf_counter() - t0, 3)}
@@ -663,6 +669,16 @@ class KnowledgeBase:
         Bank(vecs, [(r.doc, r.section) for r in rows], [r.source for r in rows]).write(self.bank_path)
         return len(rows)
 
+    def _write_written(self, emb: Embedder) -> int:
+        """Our written questions' vectors (knowledge/written/), a bank of their own, with the sentence encoder only."""
+        rows = load_written(self.written_dir) if is_semantic(emb) else []
+        if not rows:
+            self.written_path.unlink(missing_ok=True)
+            return 0
+        vecs = emb.embed([r.q for r in rows])
+        Bank(vecs, [(r.doc, r.section) for r in rows], [r.source for r in rows]).write(self.written_path)
+        return len(rows)
+
     def _save(self, docs: dict[str, Any], chunks: dict[str, dict[str, Any]], emb: Embedder) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         _write_json(self.chunks_path, {"format": FORMAT, "chunks": list(chunks.values())})
@@ -727,6 +743,7 @@ class KnowledgeBase:
                 self._vector = None  # another process wrote the index: reopen the collection too
             self._state = _State(self._chunks())
             self._state.bank = Bank.read(self.bank_path)
+            self._state.written = Bank.read(self.written_path)
             self._state_mtime = mtime
             if self._vector is None:
                 man = self.manifest()
@@ -775,25 +792,64 @@ class KnowledgeBase:
         of a section finds it. Measured against the votes as one more ranker in the fusion: a ranker's first
         place counts the same whether its nearest questions agree or not; the share says how much they do
         (leave-one-set-out, knowledge/README.md). Only the leading sections gain: the votes choose among the
-        sections the question is about. The settings are per question language (``asked_settings``)."""
+        sections the question is about. The settings are per question language (``asked_settings``).
+
+        Then our written questions (knowledge/written/, ``asked.written``) vote the same way in a bank of their own,
+        with their own share of the same leading score: leave-one-set-out this beat putting them among the labelled
+        questions (where a third as many written as labelled questions flattened the votes; knowledge/README.md).
+        ``hold_out`` naming ``written`` leaves them out."""
         cfg = asked_settings(lang)
-        share, dshare = float(cfg["share"]), float(cfg.get("doc_share", 0.0))
-        bank = state.bank
-        if not share or not ranked or bank is None:
+        if not ranked:
             return ranked
-        votes = bank.vote(
-            qv, int(cfg["neighbours"]), bank.mask(hold_out), float(cfg["power"]), float(cfg.get("sharpness", 0.0))
-        )
+        top, cand = ranked[0][1], int(cfg["candidates"])
+        out = ranked
+        bank = state.bank
+        if bank is not None and float(cfg["share"]):
+            votes = bank.vote(
+                qv, int(cfg["neighbours"]), bank.mask(hold_out), float(cfg["power"]), float(cfg.get("sharpness", 0.0))
+            )
+            out = KnowledgeBase._vote_gain(
+                out, state, votes, top, float(cfg["share"]), float(cfg.get("doc_share", 0)), cand
+            )
+        # then our written questions (knowledge/written/), a bank of their own with its own settings (``asked.written``):
+        # voting beside the labelled questions, not among them, they neither outvote nor dilute them
+        w = cfg.get("written") or {}
+        wb = state.written
+        if wb is not None and WRITTEN not in hold_out and float(w.get("share", 0)):
+            votes = wb.vote(
+                qv,
+                int(w.get("neighbours", cfg["neighbours"])),
+                None,
+                float(w.get("power", cfg["power"])),
+                float(w.get("sharpness", 0.0)),
+            )
+            out = KnowledgeBase._vote_gain(
+                out, state, votes, top, float(w["share"]), float(w.get("doc_share", 0)), cand
+            )
+        return out
+
+    @staticmethod
+    def _vote_gain(
+        ranked: list[tuple[str, float]],
+        state: _State,
+        votes: list[tuple[tuple[str, str], float]],
+        top: float,
+        share: float,
+        dshare: float,
+        candidates: int,
+    ) -> list[tuple[str, float]]:
+        """Each section of the leading ``candidates`` chunks gains ``share`` x ``top`` (the leading score before any
+        votes) x its share of the votes, plus ``dshare`` x ``top`` x its document's share."""
         total = sum(v for _, v in votes)
         if total <= 0:
             return ranked
-        unit = ranked[0][1] / total
+        unit = top / total
         gain = {sec: share * unit * v for sec, v in votes}
         per_doc: dict[str, float] = {}
         for (doc, _), v in votes:
             per_doc[doc] = per_doc.get(doc, 0.0) + dshare * unit * v
         lead = set()
-        for cid, _ in ranked[: int(cfg["candidates"])]:
+        for cid, _ in ranked[:candidates]:
             c = state.chunks[state.by_id[cid]]
             if c["kind"] == "doc":
                 lead.add((c["doc_id"], c["anchor"]))
@@ -1016,7 +1072,7 @@ class KnowledgeBase:
             scfg = cfg["semantic"]
             fused = self._summary_penalty(fused, state, int(scfg["summary_tools"]), float(scfg["summary_penalty"]))
         fused = self._property_agreement(fused, state, query, float(cfg["rerank"]["property_share"]))
-        if semantic and state.bank is not None:
+        if semantic and (state.bank is not None or state.written is not None):
             held = self.hold_out if hold_out is None else frozenset(hold_out)
             tw = float(asked_settings(asked_in).get("translated", 0.0))
             if tw and (zh := to_chinese(query)) != query.lower():

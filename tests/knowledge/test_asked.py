@@ -9,7 +9,7 @@ import pytest
 
 from assistant.core.errors import InputError
 from knowledge import encoder
-from knowledge.asked import ASKED_DIR, Bank, load_asked
+from knowledge.asked import ASKED_DIR, WRITTEN, Bank, load_asked, load_written
 from knowledge.evaluate import load_queries
 from knowledge.index import KnowledgeBase
 from knowledge.ourdocs import parse_doc, shipped_docs
@@ -27,6 +27,7 @@ DEV_SETS = [
     "eval_fresh5",
     "eval_fresh6",
     "eval_fresh7",  # after its one unseen measurement (knowledge/README.md)
+    "eval_fresh8",  # likewise, since round 4
 ]
 
 
@@ -37,7 +38,7 @@ def test_the_bank_is_a_copy_of_the_development_sets_only() -> None:
         copied = [(r.q, r.lang, r.doc, r.section) for r in rows if r.source == name]
         assert copied == [(q.q.strip(), q.lang, q.doc, q.section) for q in load_queries(HERE / name)], name
     # an unseen set must never be in the bank: its one measurement would read its own questions
-    assert not any(p.stem in ("eval_fresh8", "eval_fresh9") for p in ASKED_DIR.glob("*"))
+    assert not any(p.stem in ("eval_fresh9", "eval_fresh10") for p in ASKED_DIR.glob("*"))
 
 
 def test_every_label_is_a_section_in_both_languages() -> None:
@@ -115,10 +116,30 @@ def test_the_index_stores_the_bank_and_a_held_out_set_cannot_find_itself(tmp_pat
     assert float(np.max(state.bank.vectors @ qv)) == pytest.approx(1.0, abs=1e-3)
     keep = state.bank.mask(frozenset({"eval_fresh6"}))
     assert keep is not None and float(np.max(np.where(keep, state.bank.vectors @ qv, -1))) < 0.999
-    # every source held out: no votes, the order is the pipeline's without the bank
-    everything = frozenset(DEV_SETS)
+    # every source held out, our written questions too: no votes, the order is the pipeline's without the banks
+    everything = frozenset(DEV_SETS) | {WRITTEN}
     ranked = [("doc/zh/rfm#how:1", 1.0), ("doc/zh/rfm#what:1", 0.9)]
     assert KnowledgeBase._asked_votes(ranked, state, qv, everything) == ranked
+
+
+@pytest.mark.skipif(not encoder.available(), reason="the sentence encoder is not installed")
+def test_the_written_questions_are_a_bank_of_their_own(tmp_path: Path) -> None:
+    kb = KnowledgeBase(tmp_path / "index")
+    report = kb.build()
+    assert report["written"] == len(load_written()) and report["asked"] == len(load_asked())
+    state = kb._load()
+    assert state.written is not None and set(state.written.sources) == {WRITTEN}
+    assert state.written.labels == [(r.doc, r.section) for r in load_written()]
+    # the labelled bank held out entirely, a question worded like a written one still gets its section's votes
+    row = next(r for r in load_written() if (r.doc, r.section) == ("pareto", "abc") and r.lang == "en")
+    qv = encoder.get_encoder().encode([row.q])[0]
+    # the pareto document's sections, its ABC section last of them (the votes choose among the leading sections)
+    pareto = sorted((c for c in state.chunks if c["doc_id"] == "pareto"), key=lambda c: c["anchor"] == "abc")
+    ranked = [(c["id"], 1.0 - 0.001 * i) for i, c in enumerate(pareto)]
+    voted = KnowledgeBase._asked_votes(ranked, state, qv, frozenset(DEV_SETS))
+    first = state.chunks[state.by_id[voted[0][0]]]
+    assert (first["doc_id"], first["anchor"]) == ("pareto", "abc")
+    assert KnowledgeBase._asked_votes(ranked, state, qv, frozenset(DEV_SETS) | {WRITTEN}) == ranked
 
 
 def test_settings_per_question_language() -> None:
@@ -128,6 +149,8 @@ def test_settings_per_question_language() -> None:
     en, zh = asked_settings("en"), asked_settings("zh")
     assert zh["share"] == 0.5 and "sharpness" not in zh
     assert en["sharpness"] > 0 and en["neighbours"] == zh["neighbours"]
+    # the written questions' bank has one setting for both languages (round 4)
+    assert zh["written"] == en["written"] and zh["written"]["share"] > 0
 
 
 def test_an_english_question_with_its_glossary_terms_in_chinese() -> None:
