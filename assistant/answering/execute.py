@@ -20,7 +20,7 @@ from assistant.answering.explain import (
     tools_of,
     wants_our_data,
 )
-from assistant.answering.names import customer_names
+from assistant.answering.names import customer_names, name_reps, rep_names
 from assistant.answering.support import backs
 from assistant.answering.toolbox import Toolbox
 from assistant.answering.writers import advice_of
@@ -57,6 +57,8 @@ def answer_plan(question: str, plan: Plan, ctx: Context, toolbox: Toolbox) -> An
     narrative = result.figures.get("markdown")
     names = customer_names(toolbox.con, result)
     text = result_text(spec.name, spec.zh, spec.en, result, lang, period, names, question)
+    rep_ids = [str(r) for r in result.arguments.get("rep_id") or []]
+    text = name_reps(text, rep_names(toolbox.con, rep_ids), lang, ctx.user_rep_id)
     citations = []
     if spec.name not in NO_CONCEPT_TOOLS and not isinstance(narrative, str):
         fallback = spec.zh if lang == "zh" else spec.en

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from assistant.answering.formatting import fmt, kind_of, label, text_value
+from assistant.answering.names import REP_SCOPE
 from assistant.answering.value_names import english_filters
 from tools.base import ToolResult
 
@@ -44,7 +45,7 @@ def _named(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) -> 
             elif k == "survey_score":
                 v = _score_words(str(v), lang)
             elif k == "rep_id":
-                v = f"{v} 负责的客户" if lang == "zh" else f"{v}'s customers"
+                v = REP_SCOPE["zh" if lang == "zh" else "en"][0].format(rep=v)
             else:
                 v = text_value(str(v), lang)
             out.append((k, str(v)))

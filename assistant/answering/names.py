@@ -42,3 +42,33 @@ def names_of(con: duckdb.DuckDBPyConnection | None, ids: list[str]) -> dict[str,
     except duckdb.Error:
         return {}
     return {str(cid): str(name) for cid, name in rows if name}
+
+
+# How an answer names a rep's customers (lead.py, writers.py) by id, and how it says them once the name is known:
+# in a sentence, in a heading; "您"/"your" when the rep is the one asking.
+REP_SCOPE = {"zh": ("{rep} 负责的客户", "{rep} 名下"), "en": ("{rep}'s customers", "rep {rep}'s accounts")}
+REP_NAMED = {"zh": ("{name}负责的客户", "{name}名下"), "en": ("{name}'s customers", "{name}'s accounts")}
+YOU = {"zh": ("您负责的客户", "您名下"), "en": ("your customers", "your accounts")}
+
+
+def rep_names(con: duckdb.DuckDBPyConnection | None, ids: list[str]) -> dict[str, str]:
+    """Name by rep id for ``ids``."""
+    if con is None or not ids:
+        return {}
+    try:
+        rows = con.execute(
+            "SELECT rep_id, name FROM sales_reps WHERE list_contains(?, rep_id)", [sorted(set(ids))]
+        ).fetchall()
+    except duckdb.Error:
+        return {}  # a warehouse without the reps table: ids stay ids
+    return {str(rid): str(name) for rid, name in rows if name}
+
+
+def name_reps(text: str, reps: dict[str, str], lang: str, asker: str | None = None) -> str:
+    """``text`` with each rep's customers said as people say them: "张伟负责的客户" rather than "R004 负责的客户", and
+    "您负责的客户" / "your customers" when the rep is the one asking."""
+    key = "zh" if lang == "zh" else "en"
+    for rid, name in reps.items():
+        for by_id, said in zip(REP_SCOPE[key], YOU[key] if rid == asker else REP_NAMED[key], strict=True):
+            text = text.replace(by_id.format(rep=rid), said.format(name=name))
+    return text

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from assistant.answering.formatting import fmt, kind_of, label, row_layout, spec, text_value
+from assistant.answering.names import REP_SCOPE
 from assistant.answering.value_names import english_filters
 from knowledge.ourdocs import find_section
 from tools.base import ToolResult
@@ -73,7 +74,7 @@ def where(args: Mapping[str, Any], lang: str) -> str:
     rep = args.get("rep_id") or []
     if rep:  # a rep's customers: "R031 名下" / "rep R031's accounts"
         reps = "、".join(str(r) for r in rep)
-        values.append(f"{reps} 名下" if lang == "zh" else f"rep {reps}'s accounts")
+        values.append(REP_SCOPE["zh" if lang == "zh" else "en"][1].format(rep=reps))
     return ("、" if lang == "zh" else ", ").join(values)
 
 

@@ -87,12 +87,13 @@ def cases() -> Iterator[tuple[str, dict[str, Any]]]:
     # The semantic layer: every metric (by a dimension it can be cut by), and the comparisons.
     sem = load_table("metrics")
     for m, meta in sem["metrics"].items():
+        fact = sem["facts"][sem["metrics"][meta["ratio"][0]]["fact"] if "ratio" in meta else meta["fact"]]
         by = (
             ["customer"]
             if "customer" in meta.get("needs", [])
             else ["month"]
             # marketing, the catalogue: no customers, a date (the sales reps have neither: by their region)
-            if sem["facts"][meta["fact"]].get("customer", "") is None and sem["facts"][meta["fact"]].get("date")
+            if fact.get("customer", "") is None and fact.get("date")
             else ["region"]
         )
         yield "metric_query", {"metrics": [m], "by": by}
