@@ -386,11 +386,14 @@ class Router:
                 # "今年到现在又是多少?" asks for the same measure again; "今年成交了多少钱?" names its own quantity
                 again = not (own or r.dims or among or find_parts(r.q)) and VALUE_ASK_RE.search(r.q)
                 described = _described_again(first.q, r)
+                if described and JUDGED_NOW_RE.search(first.q) and not JUDGED_NOW_RE.search(r.q):
+                    # "How many invoices issued in 2025 are still unpaid, and what do they add up to?": still unpaid now
+                    described = f"{described} {JUDGED_NOW_RE.search(first.q).group(0)}"  # type: ignore[union-attr]
                 if described:
                     # "逾期发票有多少张,涉及金额多少?", "有几家逾期欠款没付,加起来欠多少?": the same things, another
                     # quantity of them: the earlier part's qualifiers and object with the part's own quantity
                     carry.append(described)
-                elif not (r.metrics or r.intents) and (r.dims or again):
+                elif not (r.metrics or r.intents) and (r.dims or again or (among and (r.ents or ABOUT_RE.search(r.q)))):
                     # "…, and which department has the most of them?", "今年到现在又是多少?": the earlier part's
                     # measure, when the earlier part was answered by that measure (not by an analysis).
                     plan = self.route(pieces[0], Context(user_rep_id=ctx.user_rep_id))
@@ -1309,6 +1312,8 @@ PEOPLE_RE = CUES["people"]
 COUNTED_DIMENSION = {"rep_count": "rep", "product_count": "product"}
 HEADCOUNT_RE = CUES["headcount"]
 HAVE_RE = re.compile(r"有|\b(have|has|had)\b", re.IGNORECASE)
+# "how many of those were about 物流配送": a later part that narrows the earlier things to a kind of them
+ABOUT_RE = re.compile(r"\babout\b|关于|涉及|是因为|because of", re.IGNORECASE)
 # what most of the subject is ("我的客户主要是哪个行业的", "大部分客户在哪个城市", "what are my customers mostly"),
 # not what they mainly buy: a verb of buying between makes it sales
 MOSTLY_RE = re.compile(

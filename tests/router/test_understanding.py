@@ -162,6 +162,17 @@ def test_a_later_part_about_the_same_tickets_keeps_their_kind(router: Router) ->
     assert plan.args["metrics"] == ["resolved_tickets"] and plan.args["ticket_kind"] == ["complaint"]
 
 
+def test_a_later_part_asks_another_quantity_or_a_kind_of_the_same_things(router: Router) -> None:
+    # "what do they add up to": the amount of the same unpaid invoices, still judged now
+    later = router.parts("How many invoices issued last year are still unpaid, and what do they add up to?")[1]
+    plan = router.route(later)
+    assert plan.args["metrics"] == ["unpaid_amount"] and plan.args.get("judged_now") is True, plan.args
+    # "how many of those were about X": the earlier measure, narrowed to the kind named
+    later = router.parts("How many complaints did we get last quarter, and how many of those were about 产品质量?")[1]
+    plan = router.route(later)
+    assert plan.args["metrics"] == ["complaints"] and plan.args.get("issue_category") == ["产品质量"], plan.args
+
+
 @pytest.mark.parametrize(
     ("question", "args"),
     [
