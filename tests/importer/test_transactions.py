@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assistant.core.errors import InputError
 from assistant.warehouse.importer import ImportOptions, import_files
 from tests.importer.helpers import rows, write
 
@@ -233,3 +234,52 @@ def test_order_lines_numbered_in_file_order_and_written_in_it(tmp_path: Path) ->
         ("E", 1, "P1"),
         ("E", 2, "P2"),
     ]
+
+
+def test_log_read_in_place_equals_the_staged_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One log in one CSV file is typed straight from the file (never staged as text; its lines numbered by
+    position and the lines DuckDB cannot parse). Lines that cannot be parsed, blank lines, refused rows (their
+    original text in the rejects file), an invoice naming two customers: the same as staging the file first."""
+    from assistant.warehouse.importer import core
+    from assistant.warehouse.importer.sources import Loader
+
+    extra = (
+        "B20,P1\n\nB21,P1,CUP,1,1/13/2024,1,5,UK,extra\n,,,,,,,\nB22,P2,PLATE,2,1/13/2024,3,5,UK\n\n\n"
+        "B23,P2,PLATE,2,1/14/2024,3,6,UK\n"
+    )
+    log = write(
+        tmp_path / "one.csv",
+        HOSTILE_A + extra + HOSTILE_B.split("\n", 1)[1] + 'B24,P1,"CUP,2,1/15/2024,1,5,UK\n',
+    )
+    got = {}
+    for how in ("in place", "staged"):
+        if how == "staged":
+            monkeypatch.setattr(core, "Loader", lambda con, workdir, lazy=False: Loader(con, workdir))
+        for mode in ("replace", "append"):
+            db = tmp_path / f"{how}-{mode}.duckdb"
+            opts = ImportOptions(preset="transactions", mode=mode, date_order="mdy", max_reject_rate=1.0)
+            report = import_files([log], opts, db=db)
+            rejects = Path(report.rejects_path).read_text(encoding="utf-8-sig")
+            got[how, mode] = (report.model_dump(exclude={"db", "rejects_path"}), rejects, _tables(db))
+    for mode in ("replace", "append"):
+        assert got["in place", mode] == got["staged", mode]
+    report, rejects, _ = got["in place", "replace"]
+    assert (report["rows_read"], report["rows_rejected"]) == (23, 9)
+    assert "one.csv,17,transactions,,,该行的字段比表头少" in rejects
+    assert rejects.splitlines()[-1].startswith("one.csv,28,transactions,,,")
+    assert "one.csv,22,transactions,UnitPrice,(1.50)," in rejects  # numbered after the lines before it
+
+
+def test_log_read_in_place_refused_as_before(tmp_path: Path) -> None:
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    with pytest.raises(InputError) as err:
+        import_files(
+            [write(tmp_path / "h.csv", header + "\n,,,,,,,\n")], ImportOptions(preset="transactions"), db=tmp_path / "w"
+        )
+    assert err.value.en == "h.csv: only a header, no data rows."
+    body = "A,P,x,1,2024-01-01,1,1,UK\nB,P,x,1,05/01/2024,1,1,UK\nC,P,x,1,03/02/2024,1,1,UK\n"
+    with pytest.raises(InputError) as err:
+        import_files(
+            [write(tmp_path / "a.csv", header + body)], ImportOptions(preset="transactions"), db=tmp_path / "w"
+        )
+    assert "the date 05/01/2024 could be day/month/year or month/day/year" in err.value.en

@@ -181,27 +181,31 @@ def _general_date(s: str, order: str | None) -> str:
 
 
 def infer_date_order(
-    con: object, relation: str, col: str, declared: str | None, source: str, header: str
+    con: object, relation: str, col: str, declared: str | None, source: str, header: str, fast: str | None = None
 ) -> str | None:
     """The day/month order of a column's 05/01/2024-style values: declared, or read off values above 12.
 
-    Raises when the column holds such values, nothing was declared and every value is ambiguous.
+    Raises when the column holds such values, nothing was declared and every value is ambiguous. ``fast``: the
+    same values without row numbers, quicker to read (a file read in place); ``relation``'s _row then gives the
+    example of the error alone.
     """
     if declared is not None:
         return declared  # 'ymd': such values are rejected row by row as not dates; no need to read the column
     s = f"trim({col})"
+    matching = f"(SELECT {s} AS s, _row FROM {relation}) WHERE regexp_matches(s, '{P_XXY}')"
     row = con.execute(  # type: ignore[attr-defined]
-        f"SELECT count(*), max(TRY_CAST(g.g1 AS BIGINT)), max(TRY_CAST(g.g2 AS BIGINT)), arg_min(s, _row) "
-        f"FROM (SELECT s, _row, {_groups('s', P_XXY, 2)} AS g FROM (SELECT {s} AS s, _row FROM {relation}) "
-        f"WHERE regexp_matches(s, '{P_XXY}'))"
+        f"SELECT count(*), max(TRY_CAST(g.g1 AS BIGINT)), max(TRY_CAST(g.g2 AS BIGINT)) "
+        f"FROM (SELECT s, {_groups('s', P_XXY, 2)} AS g FROM "
+        + (f"(SELECT {s} AS s FROM {fast}) WHERE regexp_matches(s, '{P_XXY}'))" if fast else f"{matching})")
     ).fetchone()
-    n, first, second, example = row
+    n, first, second = row
     if not n:
         return declared
     if first > 12 >= second:
         return "dmy"
     if second > 12 >= first:
         return "mdy"
+    example = con.execute(f"SELECT arg_min(s, _row) FROM {matching}").fetchone()[0]  # type: ignore[attr-defined]
     raise InputError(
         f"{source} 列 {header}:日期 {example} 无法判断是 日/月/年 还是 月/日/年。请用 --date-order dmy 或 --date-order mdy 指定。",
         f"{source} column {header}: the date {example} could be day/month/year or month/day/year. "

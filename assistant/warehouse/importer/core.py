@@ -102,10 +102,12 @@ def _run(
         "CREATE TABLE stg.rejects (src VARCHAR, _row BIGINT, tbl VARCHAR, col VARCHAR, value VARCHAR, zh VARCHAR, en VARCHAR)"
     )
     report = ImportReport(db=str(db_path), mode=opts.mode)
-    loader = Loader(con, workdir)
+    # One transaction log in one CSV file (the big case) is typed straight from the file, never staged as text.
+    loader = Loader(con, workdir, lazy=opts.preset == "transactions" and len(paths) == 1)
     sources: list[Source] = []
     for p in paths:
         sources.extend(loader.load(p))
+    in_place = sources[0] if len(sources) == 1 and sources[0].scan else None
 
     plans: dict[str, list[tuple[Source, Plan]]] = {}
     headers_of: dict[tuple[str, str], str] = {}  # (source, target column) → header, for messages
@@ -147,6 +149,11 @@ def _run(
         cols = ", ".join(f"c{i} AS {tgt}" for tgt, i in m.columns.items())
         rel = f"(SELECT {sql_str(src.label)} AS _src, {ord_} AS _ord, _row, {cols} FROM {src.raw})"
         plan = Plan(table, rel, set(m.columns))
+        if src is in_place:
+            scans = (
+                f"(SELECT {sql_str(src.label)} AS _src, {ord_} AS _ord, _blank, {cols} FROM {src.scan})",
+                f"(SELECT {cols} FROM {src.fast})",
+            )
         plans.setdefault(table.name, []).append((src, plan))
         report.sources.append(
             SourceReport(
@@ -181,15 +188,26 @@ def _run(
             for c in table.columns:
                 if c.name in p.provided and c.type in ("DATE", "TIMESTAMP"):
                     header = headers_of.get((src.label, c.name), c.name)
-                    o = clean.infer_date_order(con, p.relation, c.name, opts.date_order, src.label, header)
+                    fast = scans[1] if src is in_place else None
+                    o = clean.infer_date_order(con, p.relation, c.name, opts.date_order, src.label, header, fast)
                     if c.name in orders and orders[c.name] and o and orders[c.name] != o:
                         raise InputError(
                             f"{name}.{c.name}:各文件的日期顺序不一致,请用 --date-order 指定。",
                             f"{name}.{c.name}: the files disagree on the date order; pass --date-order.",
                         )
                     orders[c.name] = orders.get(c.name) or o
-        con.execute(f"CREATE VIEW stg.in_{name} AS " + " UNION ALL ".join(parts))
         labels = {sources.index(src): src.label for src, _ in items}
+        if in_place is not None:  # the file's rows are read by the typing, once (see sources.Source.scan)
+            merged[name] = Plan(
+                table,
+                scans[0],
+                provided,
+                date_orders=orders,
+                labels=labels,
+                in_place=lambda rows: loader.scanned(in_place, rows),
+            )
+            continue
+        con.execute(f"CREATE VIEW stg.in_{name} AS " + " UNION ALL ".join(parts))
         merged[name] = Plan(table, f"stg.in_{name}", provided, date_orders=orders, labels=labels)
 
     built: set[str] = set()  # tables whose rows are valid by construction, staged as they are
@@ -199,12 +217,21 @@ def _run(
         tx = merged.pop("transactions")
         tx.keyed = False  # its lines are split into four tables, each keyed on its own
         typed_and_checked(con, tx)
-        merged = derive(con, tx, append=opts.mode == "append" and not fresh, report=report)  # nothing to skip if new
-        if opts.mode == "replace":
+        if in_place is not None:  # its rows are counted as it is read
+            report.sources[0].rows = in_place.rows
+        # A replace stages the preset's tables without checking them again: once derive has refused its lines, every
+        # reject is known and the file's text can go, all but the rejected rows' lines for the rejects file (at 10M
+        # lines it is ~1 GB of staging, which spilled to disk while the tables were built).
+        replace = opts.mode == "replace"
+        merged = derive(
+            con,
+            tx,
+            append=opts.mode == "append" and not fresh,  # nothing to skip if new
+            report=report,
+            rejects_known=(lambda: _keep_originals(con, sources)) if replace else None,
+        )
+        if replace:
             built = _stage_built(con, merged)
-            # Every reject is known now (staged tables are not checked again): the file's text can go, all but the
-            # rejected rows' lines for the rejects file (at 10M lines it is ~1 GB of staging, and spills).
-            _keep_originals(con, sources)
 
     imported = set(merged)
     refs: dict[str, str] = {}
@@ -402,14 +429,20 @@ def _keep_originals(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> No
 
     Only once no check is left that could reject a row (a reject later would find no original line).
     """
-    con.execute(f"CREATE TABLE stg.originals AS {_originals(sources)}")
+    # Only the sources with rejects are read (a file read in place is read again for them).
+    rejected = {r[0] for r in con.execute("SELECT DISTINCT src FROM stg.rejects").fetchall()}
+    originals = (
+        _originals([s for s in sources if s.label in rejected]) or "SELECT NULL AS src, NULL AS _row, NULL AS line"
+    )
+    con.execute(f"CREATE TABLE stg.originals AS {originals}")
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = 'stg'").fetchall()}
     for v in sorted(v for v in views if v.startswith("in_")):
         con.execute(f"DROP VIEW stg.{v}")  # the tables' unions read the sources' views
     for src in sources:
         name = src.raw.removeprefix("stg.")
         con.execute(f"DROP VIEW stg.{name}")
-        con.execute(f"DROP TABLE IF EXISTS stg.{name}_0; DROP TABLE IF EXISTS stg.{name}_map")
+        if not src.scan:  # a file read in place has no text staged; its line map is read by its typed rows
+            con.execute(f"DROP TABLE IF EXISTS stg.{name}_0; DROP TABLE IF EXISTS stg.{name}_map")
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, opts: ImportOptions, db_path: Path, sources: list[Source]) -> Path:

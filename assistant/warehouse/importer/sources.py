@@ -52,6 +52,12 @@ class Source:
     rows: int  # data rows read, including rows that could not be parsed
     encoding: str
     delimiter: str | None
+    # A CSV file read in place (Loader(lazy=True)): not staged as text but typed straight from the file by
+    # ``scan`` (c0..cN and _blank, in file order, in parallel, recording the lines it cannot parse); ``raw`` reads
+    # the file again, numbered, only for what needs numbers: an ambiguous date's example, rejected rows' text.
+    scan: str | None = None
+    fast: str | None = None  # the file as c0..cN, in parallel, unparsable lines skipped (no numbers)
+    name: str = ""
 
 
 def sql_str(s: str) -> str:
@@ -129,13 +135,15 @@ def sniff(text: str) -> tuple[str, list[str]]:
 class Loader:
     """Loads sources into the staging catalog ``stg``; parse rejects go to ``stg.parse_rejects``."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path, *, lazy: bool = False) -> None:
         self.con = con
         self.workdir = workdir
         self.n = 0
+        self.lazy = lazy  # CSV files are read in place (see Source.scan); Excel sheets are staged all the same
         con.execute(
             "CREATE TABLE IF NOT EXISTS stg.parse_rejects (src VARCHAR, _row BIGINT, kind VARCHAR, line VARCHAR)"
         )
+        self.scans: dict[str, tuple[str, str]] = {}  # files read in place: read_csv arguments, blank-row test
 
     def load(self, path: Path) -> list[Source]:
         if not path.is_file():
@@ -148,13 +156,15 @@ class Loader:
             return self._xlsx(path)
         if head.startswith(b"PAR1"):
             return [self._parquet(path)]
-        return [self._csv(path, path.name, None, head)]
+        return [self._csv(path, path.name, None, head, lazy=self.lazy)]
 
     def _name(self) -> str:
         self.n += 1
         return f"raw_{self.n}"
 
-    def _csv(self, path: Path, label: str, sheet: str | None, head: bytes, encoding: str | None = None) -> Source:
+    def _csv(
+        self, path: Path, label: str, sheet: str | None, head: bytes, encoding: str | None = None, lazy: bool = False
+    ) -> Source:
         enc = encoding or detect_encoding(path, head)
         read_path = path
         if enc in ("gb18030", "utf-16"):
@@ -169,6 +179,8 @@ class Loader:
         name = self._name()
         cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
         rej_t, rej_s = f"rej_{name}", f"rejscan_{name}"
+        if lazy:
+            return self._in_place(path, label, headers, name, enc, delim, read_path, cols, text, len(head))
         try:
             self.con.execute(
                 f"CREATE TABLE stg.{name}_0 AS SELECT * FROM read_csv({sql_str(str(read_path))}, columns={cols}, "
@@ -202,6 +214,91 @@ class Loader:
                 f"CREATE VIEW stg.{name} AS SELECT r.rowid + 2 AS _row, r.* FROM stg.{name}_0 r WHERE {nonblank}"
             )
         return self._finish(path, label, sheet, headers, name, enc, delim)
+
+    def _in_place(
+        self,
+        path: Path,
+        label: str,
+        headers: list[str],
+        name: str,
+        enc: str,
+        delim: str,
+        read_path: Path,
+        cols: str,
+        text: str,
+        head_bytes: int,
+    ) -> Source:
+        args = (
+            f"{sql_str(str(read_path))}, columns={cols}, header=true, auto_detect=false, delim={sql_str(delim)}, "
+            f"quote='\"', escape='\"', max_line_size={MAX_LINE_BYTES}, encoding='utf-8'"
+        )
+        try:  # what DuckDB cannot read at all is refused here, as a staged file is
+            self.con.execute(f"SELECT * FROM read_csv({args}, ignore_errors=true) LIMIT 1").fetchall()
+        except duckdb.Error as exc:
+            raise _err(f"无法读取为 CSV:{exc}", f"cannot be read as CSV: {exc}", path) from exc
+        if head_bytes < SAMPLE_BYTES and not _has_data(text, delim):  # the whole file is in ``text``
+            raise InputError(f"{label}:只有表头,没有数据行。", f"{label}: only a header, no data rows.", file=str(path))
+        n = len(headers)
+        blank = "coalesce(" + ", ".join(f"c{i}" for i in range(n)) + ", NULL) IS NULL"
+        self.scans[name] = (args, blank)
+        self._number(name, mapped=False)
+        return Source(
+            path,
+            label,
+            None,
+            headers,
+            f"stg.{name}",
+            0,
+            enc,
+            delim,
+            scan=(
+                f"(SELECT *, {blank} AS _blank FROM read_csv({args}, store_rejects=true, rejects_table='rej_{name}', "
+                f"rejects_scan='rejscan_{name}'))"
+            ),
+            fast=f"read_csv({args}, ignore_errors=true)",
+            name=name,
+        )
+
+    def _number(self, name: str, *, mapped: bool) -> None:
+        """``stg.<name>``: a file read in place, numbered by position in one thread (lines DuckDB cannot parse are
+        skipped; ``mapped``: numbered as lines once they are known, see ``scanned``; before, in order all the same)."""
+        args, blank = self.scans[name]
+        row, join = "_pos + 2", ""
+        if mapped:
+            row, join = "_pos + 2 + coalesce(m.cnt, 0)", f" ASOF LEFT JOIN stg.{name}_map m ON r._pos >= m.g"
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW stg.{name} AS SELECT {row} AS _row, r.* EXCLUDE (_pos, _blank) FROM ("
+            f"SELECT row_number() OVER () - 1 AS _pos, *, {blank} AS _blank FROM read_csv({args}, ignore_errors=true)"
+            f") r{join} WHERE NOT r._blank"
+        )
+
+    def scanned(self, src: Source, rows: int) -> str:
+        """After ``src.scan`` was read once (``rows`` rows not blank): its parse rejects and row count; raises when
+        the file holds no data row. Returns the table mapping positions to lines (g, cnt: a row at position p >= g
+        is line p + 2 + cnt) when some line could not be parsed, else ''."""
+        name, label = src.name, src.label
+        # One reject per line (DuckDB may report several problems on the same line).
+        self.con.execute(
+            f"CREATE TABLE stg.{name}_rej AS SELECT line AS _row, first(error_type ORDER BY column_idx) AS kind, "
+            f"first(csv_line) AS line FROM rej_{name} GROUP BY line"
+        )
+        self.con.execute(f"INSERT INTO stg.parse_rejects SELECT {sql_str(label)}, _row, kind, line FROM stg.{name}_rej")
+        self.con.execute(
+            f"CREATE TABLE stg.{name}_map AS SELECT g, max(cnt) AS cnt FROM ("
+            f"SELECT _row - 2 - (row_number() OVER (ORDER BY _row) - 1) AS g, row_number() OVER (ORDER BY _row) AS cnt "
+            f"FROM stg.{name}_rej) GROUP BY g"
+        )
+        self.con.execute(f"DROP TABLE IF EXISTS rej_{name}; DROP TABLE IF EXISTS rejscan_{name}")
+        bad = self.con.execute(f"SELECT count(*) FROM stg.{name}_rej").fetchone()[0]
+        if rows + bad == 0:
+            raise InputError(
+                f"{label}:只有表头,没有数据行。", f"{label}: only a header, no data rows.", file=str(src.path)
+            )
+        src.rows = rows + bad
+        if not bad:
+            return ""
+        self._number(name, mapped=True)
+        return f"stg.{name}_map"
 
     def _finish(
         self,
@@ -268,6 +365,13 @@ class Loader:
         if not out:
             raise _err("工作簿里没有数据。", "the workbook holds no data.", path)
         return out
+
+
+def _has_data(text: str, delim: str) -> bool:
+    """Whether CSV ``text`` (a whole file) has a row with a field after its header."""
+    lines = text.split("\n", 1)
+    rest = lines[1] if len(lines) > 1 else ""
+    return any(any(f != "" for f in row) for row in csv.reader(io.StringIO(rest), delimiter=delim))
 
 
 def _cell(v: object) -> str:

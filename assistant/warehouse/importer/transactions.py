@@ -9,6 +9,8 @@ revenue. Lines with no customer id are counted and left out. Quantities are stor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from assistant.warehouse.importer.models import ImportReport, TableReport
@@ -54,8 +56,17 @@ def _first(col: str) -> str:
     return f"arg_min({col}, {KEY}) FILTER (WHERE {col} IS NOT NULL)"
 
 
-def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: ImportReport) -> dict[str, Plan]:
+def derive(
+    con: duckdb.DuckDBPyConnection,
+    tx: Plan,
+    *,
+    append: bool,
+    report: ImportReport,
+    rejects_known: Callable[[], None] | None = None,
+) -> dict[str, Plan]:
     """From ``stg.typed_transactions`` (already typed and checked) to typed plans for the four tables.
+
+    ``rejects_known`` is called once the lines it refuses are in ``stg.rejects``.
 
     Their lines are ``stg.tx``: a view over the typed lines when every invoice names one customer (the usual
     case: no copy of every line), a table of the lines that keep their invoice's customer otherwise.
@@ -88,6 +99,9 @@ def derive(con: duckdb.DuckDBPyConnection, tx: Plan, *, append: bool, report: Im
             "'invoice ' || invoice || ' belongs to customer ' || _cust || ' (row ' || _cust_row || '), this line names ' || customer_id "
             "FROM stg.typed_transactions JOIN stg.tx_inv USING (invoice) WHERE _why IS NULL AND customer_id <> _cust"
         )
+    if rejects_known:
+        rejects_known()
+    if shared:
         con.execute(
             f"CREATE TABLE stg.tx AS SELECT t._src, t._ord, t._row, {cols}, {status}, "
             "CASE WHEN upper(invoice) NOT LIKE 'C%' AND quantity < 0 AND _sells THEN invoice || '-R' ELSE invoice END AS order_id "

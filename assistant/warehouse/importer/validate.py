@@ -8,6 +8,7 @@ duplicate keys (in the import and, when appending, in the warehouse), then unkno
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -73,6 +74,9 @@ class Plan:
     date_orders: dict[str, str | None] = field(default_factory=dict)
     # Each source's label by its _ord, when the relation's _src is that label: the typed rows then keep _ord alone.
     labels: dict[int, str] = field(default_factory=dict)
+    # A file read in place (sources.Source.scan): the relation has _blank instead of _row, rows come in file order,
+    # and this is called once they are typed (with the rows not blank) for the table mapping positions to lines.
+    in_place: Callable[[int], str] | None = None
 
 
 def _q(s: str) -> str:
@@ -137,7 +141,7 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     does not provide (a default or NULL) and the source's label are added by the view, not stored per row.
     """
     t = plan.table
-    sel = ["i._src", "i._ord", "i._row"]
+    sel = ["i._src", "i._ord", "i._blank" if plan.in_place else "i._row"]
     for col in t.columns:
         sel.append(f"{_typed_expr(plan, col)} AS {col.name}")
         # Typed input (a preset's derived tables) has no raw text to keep.
@@ -153,6 +157,7 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         if "amount" not in plan.provided:
             fill.append("round(quantity * unit_price * (1 - discount), 2)::DECIMAL(18,2) AS amount")
     replace = f" REPLACE ({', '.join(fill)})" if fill else ""
+    assert not (fill and plan.in_place), "a table read in place has no row numbers to number its lines by"
     # (condition, column, zh, en): the first that holds is the row's reason. The messages are SQL over the typed
     # columns and _value, the raw text of the reason's column.
     reasons: list[tuple[str, str, str, str]] = []
@@ -209,7 +214,7 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     # A column no source provides is one value for every row (its default, or NULL): the view adds it. The raw text
     # is stored only where a later step may still need it (keys and references, see raw_kept).
     constant = [c for c in t.columns if c.name not in plan.provided and (t.name, c.name) not in DERIVED]
-    stored = ["_ord", "_row", *(c.name for c in t.columns if c not in constant)]
+    stored = ["_ord", "_blank" if plan.in_place else "_row", *(c.name for c in t.columns if c not in constant)]
     stored += [f"{c}__raw" for c in raw_kept(plan)]
     src = "_src"
     if plan.labels:
@@ -222,9 +227,19 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     )
     cols = [f"{_typed_expr(plan, c)} AS {c.name}" if c in constant else c.name for c in t.columns]
     raws = [f"{c}__raw" for c in raw_kept(plan)]
+    row, rows = "_row", f"stg.typed_{t.name}_rows"
+    if plan.in_place:  # the rows are in file order: a row's number is its position plus the lines before it
+        n = con.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {rows}").fetchone()[0]
+        lines = plan.in_place(n)
+        row = "r.rowid + 2"
+        if lines:
+            row += " + coalesce(m.cnt, 0)"
+            rows += f" r ASOF LEFT JOIN {lines} m ON r.rowid >= m.g WHERE NOT r._blank"
+        else:
+            rows += " r WHERE NOT r._blank"
     con.execute(
-        f"CREATE VIEW stg.typed_{t.name} AS SELECT {src} AS _src, _ord, _row, {', '.join([*cols, *raws])}, "
-        f"_why, _value FROM stg.typed_{t.name}_rows"
+        f"CREATE VIEW stg.typed_{t.name} AS SELECT {src} AS _src, _ord, {row} AS _row, "
+        f"{', '.join([*cols, *raws])}, _why, _value FROM {rows}"
     )
     if not reasons:
         return
