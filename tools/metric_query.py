@@ -286,6 +286,11 @@ class MetricQueryArgs(CommonFilters):
         description="占比的分母(如 今年有成交的客户占全部客户的比例:metrics=[customers], share_of={metric: "
         "customer_count}) / the whole of a ratio: adds whole_<metric> and <metric>_share (the first metric over it)",
     )
+    focus: list[str] | None = Field(
+        None,
+        description="问题问的那几组(如 各规模中的 个人):回答先说它们,不影响计算 / the groups the question asks about "
+        "(e.g. Individual among the sizes): the answer names them first; the figures are the same",
+    )
     judged_now: bool = Field(
         False,
         description="快照按现在判断:期间只说发票何时开具,未付/逾期按数据记录到的最新日期判断(如 去年开的发票到现在还有多少没收回来) "

@@ -125,6 +125,11 @@ def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
 
+def _is_group(row: list[Any], columns: list[str], values: set[str]) -> bool:
+    """Whether the row is one of the groups named (by its key, before any English name is put on it)."""
+    return bool(row) and str(row[0]) in values
+
+
 def _name(row: list[Any], columns: list[str], lang: str) -> str | None:
     """The group a row is about: its name column when it has one (customer_name, rep name…), else its first text."""
     for c in columns:
@@ -216,6 +221,16 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
             text += "" if zh else " of the total"
         return text
 
+    focus = {str(v) for v in args.get("focus") or []}
+    asked = [(n, r) for n, r in names if focus and _is_group(r, result.columns, focus)]
+    if asked and len(result.rows) > 1:
+        # "what fraction of our customers are individuals": that group first, then the others for comparison
+        first = ("、" if zh else "; ").join(f"{n}({shown(r)})" if zh else f"{n} ({shown(r)})" for n, r in asked)
+        others = [(str(n), r) for n, r in names if (n, r) not in asked][: MAX_NAMES - 1]
+        rest = ("、" if zh else "; ").join(f"{n}({shown(r)})" if zh else f"{n} ({shown(r)})" for n, r in others)
+        if zh:
+            return f"{scope}{m_label}:{first}{end}其他{dim}:{rest}{end}"
+        return f"{m_label[:1].upper()}{m_label[1:]}{' ' + scope if scope else ''}: {first}{end} Other {dim} values: {rest}{end}"
     listed = ("、" if zh else "; ").join(f"{n}({shown(r)})" if zh else f"{n} ({shown(r)})" for n, r in ranked)
     if len(result.rows) == 1 and args.get("top") == 1:
         n, r = ranked[0]

@@ -547,7 +547,11 @@ class Router:
             for e in ents
             if not any(m.start <= e.start and e.end <= m.end and m.length > e.end - e.start for m in strong)
         ]
-        taken += [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers]
+        # "大客户(大型企业)", "individual consumers (个人)": a value in brackets says what the words just before it
+        # mean, so those words name nothing else (no second filter, no analysis of their own)
+        glossed = _glossed(q, ents)
+        ents = [e for e in ents if not _overlaps(e.start, e.end, glossed)]
+        taken += [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers] + glossed
         lang = detect_language(q, [(e.start, e.end) for e in ents] + [(c.start, c.end) for c in customers])
         # A cue word inside a named value is part of the name: "消费" in the industry 个人消费者 is no buying,
         # "推荐" in the channel 老客户推荐 no recommendation. Cues are read again with the names blanked out.
@@ -969,6 +973,7 @@ class Router:
                 del args[key]
             by = [{"rep_id": "rep"}.get(key, key)]
             args["share"] = True
+            args["focus"] = [part.value]  # the answer names the value asked about first
         args["metrics"] = metrics
         args["by"] = _unique(by)
         if time and args.get("end", self.ref) < self.ref and JUDGED_NOW_RE.search(q) and _judged_now(metrics):
@@ -1220,6 +1225,25 @@ def _refusal(question: str, q: str) -> Refusal | None:
     """A refusal read from the question as written or as spelling-corrected: the corrector may turn an order's
     verb into a word ("close ticket …" → "closed ticket …")."""
     return refusal(q) or refusal(normalize(question))
+
+
+GLOSS_RE = re.compile(r"[(（]([^()（）]{1,24})[)）]")
+
+
+def _glossed(q: str, ents: list[Entity]) -> list[tuple[int, int]]:
+    """The words a bracketed value explains: the last word or two (or up to six Chinese characters) before the
+    bracket, when the bracket holds only a value the data knows."""
+    out = []
+    for m in GLOSS_RE.finditer(q):
+        inside = m.group(1).strip()
+        # the bracket is the value itself ("(个人)", "(大型企业)"), not a remark about it ("(张伟那组)")
+        if not any(m.start() < e.start and e.end <= m.end() and len(e.text) >= 0.6 * len(inside) for e in ents):
+            continue
+        before = q[: m.start()].rstrip()
+        words = re.search(r"(?:[a-z&'-]+\s+){0,1}[a-z&'-]+$|[\u4e00-\u9fff]{1,6}$", before, re.IGNORECASE)
+        if words:
+            out.append((words.start(), m.start()))
+    return out
 
 
 def _superlative(q: str) -> bool:

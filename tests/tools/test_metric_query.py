@@ -167,6 +167,8 @@ ALL_HISTORY: dict[str, Any] = {
     "detractors": 1,  # S3 3
     "promoter_share": 100 * 2 / 4,  # of the four that answered the NPS question (S4 did not)
     "detractor_share": 100 * 1 / 4,
+    "passives": 1,  # S2 8
+    "passive_share": 100 * 1 / 4,
     "product_count": 3,  # P1..P3: no launch dates, so all count as launched
     "list_price": (100 + 200 + 10) / 3,  # the average over the catalogue
     "overdue_customers": 2,  # C1 (V2), C2 (V3): unpaid at 06-30 and past due
@@ -223,6 +225,8 @@ H1_2024: dict[str, Any] = {
     "detractors": 1,  # S3 3
     "promoter_share": 100 / 3,  # S1, S3, S2 answered; S4 did not
     "detractor_share": 100 / 3,
+    "passives": 1,  # S2 8
+    "passive_share": 100 / 3,
     "product_count": 0,  # none launched in H1 2024 (no launch dates)
     "list_price": None,  # no product launched in the period: no price to average
     "complaining_customers": 3,  # T1 02-01 C1, T4 05-01 C3, T3 06-20 C2
