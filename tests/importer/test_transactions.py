@@ -283,3 +283,26 @@ def test_log_read_in_place_refused_as_before(tmp_path: Path) -> None:
             [write(tmp_path / "a.csv", header + body)], ImportOptions(preset="transactions"), db=tmp_path / "w"
         )
     assert "the date 05/01/2024 could be day/month/year or month/day/year" in err.value.en
+
+
+def test_order_lines_written_in_file_order_at_scale(tmp_path: Path) -> None:
+    """Order lines land in file order, numbered in it, when they span several row groups read in parallel and
+    orders are nearly as many as lines (writing them as the numbering join gives them, unsorted, did not keep it)."""
+    con = duckdb.connect()
+    log = tmp_path / "big.csv"
+    con.execute(
+        "COPY (SELECT CASE WHEN i % 3 = 0 THEN 'S' || i ELSE 'M' || (i // 3) END AS InvoiceNo, 'P' || (i % 7) AS StockCode, "
+        "'x' AS Description, 1 + i % 5 AS Quantity, '1/5/2024 10:00' AS InvoiceDate, 1.5 AS UnitPrice, "
+        "((CASE WHEN i % 3 = 0 THEN i ELSE i // 3 END) % 997)::VARCHAR AS CustomerID, 'UK' AS Country "
+        f"FROM range(300000) t(i)) TO '{log}' (HEADER)"
+    )
+    con.close()
+    db = tmp_path / "w.duckdb"
+    import_files([log], ImportOptions(preset="transactions", date_order="mdy"), db=db)
+    got = rows(db, "SELECT order_id, line_no FROM order_items")
+    con = duckdb.connect()
+    want = con.execute(
+        f"SELECT InvoiceNo, row_number() OVER (PARTITION BY InvoiceNo ORDER BY n)::INTEGER FROM "
+        f"(SELECT *, row_number() OVER () AS n FROM read_csv('{log}', all_varchar=true)) ORDER BY n"
+    ).fetchall()
+    assert got == want
