@@ -100,10 +100,17 @@ def table() -> MeasureTable:
     return MeasureTable(tuple(words), tuple(patterns), tuple(frames), objects, dict(raw.get("companions", {})))
 
 
+WHICH_FEW = re.compile(r"哪几\s*(?:家|个|位|款|类|种|条|张|笔)?")
+WHICH_ONES = re.compile(r"哪几|哪些|谁|\b(?:which|who)\b")  # asks which things, not how many or how much
+
+
 def find_parts(q: str, skip: list[tuple[int, int]] | None = None) -> list[Part]:
     """Every part word in ``q``, patterns first, then longest first, never overlapping one another or ``skip``."""
     low = q.lower()
-    taken = list(skip or []) + [m.span() for m in excluded().finditer(low)]
+    # "哪几家", "哪几个": asks which ones, not how many
+    taken = (
+        list(skip or []) + [m.span() for m in excluded().finditer(low)] + [m.span() for m in WHICH_FEW.finditer(low)]
+    )
     out: list[Part] = []
     for _phrase, rx, kind, key in (*table().patterns, *table().words):
         for m in rx.finditer(low):
@@ -159,6 +166,13 @@ def read_measure(q: str, skip: list[tuple[int, int]] | None = None) -> MeasureRe
         asked = {p.key for p in parts if p.kind == "quantity" and asking().search(q.lower(), p.start, p.end)}
         if asked and 0 < len(narrowed := [f for f in tied if asked & set(f.qtys)]) < len(tied):
             tied = narrowed
+            best = tied[0]
+    if len({f.metric for f in tied}) > 1 and not qtys and WHICH_ONES.search(q.lower()):
+        # "哪几家客户打了6分或更低的推荐分": which ones, no quantity named: the things themselves (a count), not their
+        # rate (with no "哪几" a tie is left to the synonyms: "逾期款" is money)
+        counts = [f for f in tied if "count" in f.qtys]
+        if len({f.metric for f in counts}) == 1:
+            tied = counts
             best = tied[0]
     if len({f.metric for f in tied}) > 1:
         # "我的客户里有几张发票逾期没付": the thing counted is the object right after the quantity word

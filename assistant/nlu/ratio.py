@@ -114,6 +114,7 @@ def _object(named: list[str], quals: set[str]) -> str | None:
     """The object counted: the one named first (the whole's before the part's), else the only one whose
     populations know every qualifier named."""
     known = {p.object for p in table().populations}
+    quals = set(quals) - table().neutral  # "所有订单": all of them, which names no kind of thing
     for o in named:
         if o in known:
             return o

@@ -96,6 +96,7 @@ TIME_GRAIN = [
     (r"每周|每个?星期|每一周|按周|逐周|各周|weekly|by week|per week|each week", "week"),
     (
         r"每月|每个月|每一个?月|按月|分月|各月|各个月|月度|逐月|monthly|by month|per month|each month|month by month|"
+        r"month to month|month-to-month|month over month|month-over-month|from month to month|"
         r"哪个月|哪一个月|哪几个月|哪月|which months?",
         "month",
     ),
@@ -599,6 +600,9 @@ class Router:
             # is for "now", when no period is named).
             metrics = ["customers" if m == "active_customers" else m for m in metrics]
         ents += _ticket_kinds(q, metrics, taken)
+        if "new_customers" in metrics and NEW_THING_RE.search(q):
+            # "新增订单", "新增了多少张工单": things created in the period, which the period already says
+            metrics = [m for m in metrics if m != "new_customers"] or (["orders"] if "单" in q else [])
         others = [m for m in metrics if m != "new_customers"]
         if "new_customers" in metrics and others and not COUNT_CUSTOMERS_RE.search(q):
             # "今年新客户贡献了多少销售额": the new customers are whose revenue, not a count asked for
@@ -606,7 +610,9 @@ class Router:
             ents.append(Entity("cohort", "new", "new", 0, 0, ""))
         contacted = any(e.kind in CONTACT_KINDS for e in ents) or CONTACT_VERB_RE.search(q)
         customers_only = counts_customers and metrics in (["customers"], ["customer_count"])
-        if contacted and (metrics in ([], ["tickets"]) or customers_only) and not TICKET_WORD_RE.search(q):
+        # "跟我们联系最频繁的客户": how often said of contacting is contacts, not orders (the frequency word's default)
+        often = metrics == ["orders"] and not (BUYING_RE.search(mq) or re.search(r"订单|单子|\borders?\b", q, re.I))
+        if contacted and (metrics in ([], ["tickets"]) or customers_only or often) and not TICKET_WORD_RE.search(q):
             metrics = ["contacts"]  # "上季度上门拜访了多少次": the occurrences of a way of contacting are contacts
         ents = _contact_words(ents, metrics, q)
         if (
@@ -651,7 +657,12 @@ class Router:
         )
         cues["customer_word"] = customer_word
         cues["mine"] = cues["mine"] or bool(MINE_VERB_RE.search(q))
-        if "channel" in dims and ACQUIRED_RE.search(q) and not any(e.kind == "channel" for e in ents):
+        if (
+            "channel" in dims
+            and ACQUIRED_RE.search(q)
+            and not any(e.kind == "channel" for e in ents)
+            and not SALES_CHANNEL_RE.search(q)  # "which sales channel brought in the most revenue"
+        ):
             # "came from" names where customers were acquired, unless the channel named is one orders are sold by
             # ("what share of revenue came from the online channel")
             dims = [("acquisition_channel" if d == "channel" else d) for d in dims]
@@ -1336,6 +1347,12 @@ PEOPLE_RE = CUES["people"]
 COUNTED_DIMENSION = {"rep_count": "rep", "product_count": "product"}
 HEADCOUNT_RE = CUES["headcount"]
 HAVE_RE = re.compile(r"有|\b(have|has|had)\b", re.IGNORECASE)
+NEW_THING_RE = re.compile(
+    r"新增(?:了)?\s*(?:多少|几)?\s*(?:个|笔|张|单|条|份)?\s*(?:订单|单子|工单|发票|投诉|问卷|合同)"
+)
+SALES_CHANNEL_RE = re.compile(
+    r"销售渠道|下单渠道|成交渠道|\b(?:sales|order|ordering|selling) channels?\b", re.IGNORECASE
+)
 # "how many of those were about 物流配送": a later part that narrows the earlier things to a kind of them
 ABOUT_RE = re.compile(r"\babout\b|关于|涉及|是因为|because of", re.IGNORECASE)
 # what most of the subject is ("我的客户主要是哪个行业的", "大部分客户在哪个城市", "what are my customers mostly"),
@@ -1354,8 +1371,9 @@ TICKET_FACTS = ("tickets", "open_tickets")
 
 CONTACT_KINDS = ("contact_channel", "contact_purpose")
 CONTACT_VERB_RE = re.compile(
-    r"联系了?|拜访|接触|跟进|回访|触达|打了?.{0,3}电话|催了?.{0,3}款"
-    r"|\b(contacted|visited|reached out|called|calls|contact (?:customers|accounts|clients|them))\b",
+    r"联系了?|联系得?|拜访|接触|跟进|回访|触达|打了?.{0,3}电话|催了?.{0,3}款"
+    r"|\b(contacted|contacting|visited|reached out|called|calls|contact (?:customers|accounts|clients|them)|"
+    r"(?:did|do|does)\s+(?:we|I|they)\s+contact)\b",
     re.IGNORECASE,
 )
 CUSTOMER_AFTER_RE = re.compile(

@@ -131,6 +131,7 @@ ALL_HISTORY: dict[str, Any] = {
     "avg_order_value": 2030 / 5,
     "quantity": 23,  # 1 + 3 + 8 + 1 + 10
     "returns": 1,  # O4
+    "returned_customers": 1,  # C2 (O4)
     "return_rate": 100 / 6,  # 1 returned / (5 completed + 1 returned)
     "nps": 25,  # S5 9, S1 10 promoters; S3 3 detractor; S2 8 passive; n = 4 → (2 − 1)/4
     "csat": 60,  # 5, 5, 2, 4, 3 → 3 of 5 score 4–5
@@ -194,6 +195,7 @@ H1_2024: dict[str, Any] = {
     "avg_order_value": 1930 / 4,
     "quantity": 22,
     "returns": 1,
+    "returned_customers": 1,
     "return_rate": 100 / 5,
     "nps": 0,  # S1 10, S2 8, S3 3 → (1 − 1)/3
     "csat": 50,  # 5, 2, 4, 3 → 2 of 4
