@@ -385,7 +385,10 @@ class Router:
                 elif among and (first.cues["customer_word"] or first.cues["mine"]) and not r.cues["customer_word"]:
                     carry.append("客户" if first.lang == "zh" else "customers")  # "其中今年下过单的有几个"
                 # "今年到现在又是多少?" asks for the same measure again; "今年成交了多少钱?" names its own quantity
-                again = not (own or r.dims or among or find_parts(r.q)) and VALUE_ASK_RE.search(r.q)
+                again = (
+                    not (own or r.dims or among or find_parts(r.q) or BUYING_RE.search(r.q))  # "总共买过多少": sales
+                    and VALUE_ASK_RE.search(r.q)
+                )
                 described = _described_again(first.q, r)
                 if described and JUDGED_NOW_RE.search(first.q) and not JUDGED_NOW_RE.search(r.q):
                     # "How many invoices issued in 2025 are still unpaid, and what do they add up to?": still unpaid now
@@ -587,6 +590,8 @@ class Router:
             measure = check_measure(q, metrics, taken + [m.span() for m in SHARE_RE.finditer(q)])
         if measure is not None and measure.metric in t.metrics:
             metrics = _with_measure(metrics, measure, topics)
+        if RESPECTIVELY_RE.search(q) and len(each := _each_measure(q, taken)) > 1:
+            metrics = each  # "退货和取消分别有多少单": one measure per qualifier, the same thing counted
         metrics = with_companions(metrics, q, taken)
         if (ratio := _ratio_named(q, [*metrics, *(m.key for m in topics if m.kind == "metric")])) is not None:
             metrics = [ratio]  # "投入除以新签约客户数", "spend divided by sign-ups": the ratio of the two
@@ -1260,6 +1265,23 @@ def _glossed(q: str, ents: list[Entity]) -> list[tuple[int, int]]:
 def _superlative(q: str) -> bool:
     """Most/least/best … said of the answer, not of a bound ("at least one order", "最多3次" are conditions)."""
     return bool(SUPERLATIVE_RE.search(BOUND_WORD_RE.sub(" ", q)))
+
+
+RESPECTIVELY_RE = re.compile(r"分别|各自|各是多少|\brespectively\b", re.IGNORECASE)
+
+
+def _each_measure(q: str, taken: list[tuple[int, int]]) -> list[str]:
+    """One measure per qualifier named ("退货和取消分别有多少单": returns and cancellations), each read with the other
+    qualifiers left out; [] unless every qualifier gives a measure of its own."""
+    quals = [p for p in find_parts(q, taken) if p.kind == "qualifier"]
+    out = []
+    for p in quals:
+        others = [(o.start, o.end) for o in quals if o is not p]
+        m = read_measure(q, taken + others)
+        if m is None:
+            return []
+        out.append(m.metric)
+    return _unique(out) if len(set(out)) == len(quals) else []
 
 
 def _blanked(q: str, spans: list[tuple[int, int]]) -> str:
