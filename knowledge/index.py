@@ -357,6 +357,38 @@ class _State:
         self.local_head: dict[str, BM25] = {}
         self.subjects: dict[str, frozenset[str]] = {}
         self._cfg = cfg
+        self.written_rows: list[Any] = []  # our written questions (knowledge/written/), set by KnowledgeBase._load
+        self._with_written: tuple[BM25, BM25] | None = None
+
+    def with_written(self) -> tuple[BM25, BM25] | None:
+        """The section BM25 and the typical-questions BM25 with the words of our written questions added to each
+        section's (rules.yaml ``written_terms``, round 5 in knowledge/README.md): all of a section's written questions,
+        both languages' (the Chinese ones count through their glossary concept tokens and the English words they
+        mix in), on its first chunk, as its typical questions are. Built on first use: only questions in the
+        languages ``written_terms`` names read them. None without written questions."""
+        if self._with_written is None and self.written_rows:
+            by: dict[tuple[str, str], list[str]] = {}
+            for r in self.written_rows:
+                by.setdefault((r.doc, r.section), []).append(r.q)
+            extra = []
+            for c in self.chunks:
+                qs = (
+                    by.get((c["doc_id"], c["anchor"]), [])
+                    if c["kind"] == "doc" and c["position"].get("chunk") == 1
+                    else []
+                )
+                text = "\n".join(qs)
+                extra.append(T.tokens(text) + concepts(text) if text else [])
+            k1, b, qw = float(self._cfg["k1"]), float(self._cfg["b"]), int(self._cfg["fields"]["questions"])
+            self._with_written = (
+                BM25(
+                    [[*c["tokens"], *c.get("q_tokens", []) * qw, *e] for c, e in zip(self.chunks, extra, strict=True)],
+                    k1=k1,
+                    b=b,
+                ),
+                BM25([[*c.get("q_tokens", []), *e] for c, e in zip(self.chunks, extra, strict=True)], k1=k1, b=b),
+            )
+        return self._with_written
 
     def local_bm25(self, doc_key: str) -> BM25:
         """BM25 over one document's sections, with that document's term weights."""
@@ -744,6 +776,8 @@ class KnowledgeBase:
             self._state = _State(self._chunks())
             self._state.bank = Bank.read(self.bank_path)
             self._state.written = Bank.read(self.written_path)
+            if self._state.written is not None:  # their words too (rules.yaml written_terms)
+                self._state.written_rows = load_written(self.written_dir)
             self._state_mtime = mtime
             if self._vector is None:
                 man = self.manifest()
@@ -1046,16 +1080,20 @@ class KnowledgeBase:
         vfloor = max(sims.values(), default=0.0) * float(vcfg["min_relative_score"])
         vec_ids = [i for i, sim in sims.items() if sim >= vfloor][:n]
         w = cfg["fusion"]["weights"]
+        # an English question also finds a section by the words of our written questions (rules.yaml written_terms)
+        bm_sec, bm_q = state.bm25, state.questions
+        if asked_in in (cfg.get("written_terms") or {}).get("languages", []) and (ww := state.with_written()):
+            bm_sec, bm_q = ww
         rankings = [
             vec_ids,
-            self._bm25_ids(state.bm25, state, qw, n, lang),
+            self._bm25_ids(bm_sec, state, qw, n, lang),
             self._bm25_ids(state.head, state, qw, n, lang),
         ]
         vweight, rrf_k = fusion_settings(asked_in, semantic)
         weights = [vweight, float(w["bm25"]), float(w["heading"])]
         wq = float(w["questions"])
         if wq:  # BM25 over the sections' typical questions alone
-            rankings.append(self._bm25_ids(state.questions, state, qw, n, lang))
+            rankings.append(self._bm25_ids(bm_q, state, qw, n, lang))
             weights.append(wq)
         fused = rrf(rankings, k=rrf_k, weights=weights)
         if wq and state.no_questions:

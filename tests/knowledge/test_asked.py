@@ -143,6 +143,32 @@ def test_the_written_questions_are_a_bank_of_their_own(tmp_path: Path) -> None:
     assert KnowledgeBase._asked_votes(ranked, state, qv, frozenset(DEV_SETS) | {WRITTEN}) == ranked
 
 
+@pytest.mark.skipif(not encoder.available(), reason="the sentence encoder is not installed")
+def test_english_questions_also_read_the_written_questions_words(tmp_path: Path) -> None:
+    from knowledge import text as T
+    from knowledge.rule_table import rules
+
+    # round 5 (knowledge/README.md): English questions only; Chinese ones lost with it
+    assert rules()["written_terms"]["languages"] == ["en"]
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.build()
+    state = kb._load()
+    both = state.with_written()
+    assert both is not None
+    row = next(
+        r for r in load_written() if r.lang == "en" and (r.doc, r.section) == ("churn_retention", "warning-signs")
+    )
+    at = next(
+        i
+        for i, c in enumerate(state.chunks)
+        if (c["doc_id"], c["anchor"], c["language"]) == (row.doc, row.section, "en") and c["kind"] == "doc"
+    )
+    words = {t: 1.0 for t in T.tokens(row.q)}
+    # a written question's words find its section in the section and typical-question rankers built with them
+    for bm in both:
+        assert at in [i for i, _ in bm.search(words, 3)]
+
+
 def test_settings_per_question_language() -> None:
     from knowledge.index import asked_settings
 
