@@ -96,7 +96,10 @@ def _explain(question: str, plan: Plan, toolbox: Toolbox) -> Answer:
     hits = toolbox.knowledge.search(plan.explain_query or question, lang, k=6)
     if plan.tool:
         docs = docs_of_tool().get(plan.tool, ())
-        hits = sorted(hits, key=lambda h: h.doc_id not in docs)
+        # the analysis's own documents first, unless the best section found is another one the question's words
+        # back ("为什么有些大客户反而是亏钱的": profitability's loss-making section, though 大客户 names the tiers)
+        keep = hits[:1] if hits and hits[0].doc_id not in docs and backs(question, hits[0]) else []
+        hits = keep + sorted(hits[len(keep) :], key=lambda h: h.doc_id not in docs)
     if not plan.confident and not (hits and backs(question, hits[0])):
         return _unsure(question, plan)
     if not hits:

@@ -123,6 +123,7 @@ SELLER_RE = CUES["seller"]
 BUYER_RE = CUES["buyer"]
 DATA_QUESTION_RE = CUES["data_question"]
 CONCEPT_RE = CUES["concept"]
+METHOD_RE = CUES["method"]
 BACK_REFERENCE_RE = CUES["back_reference"]
 # Numbers of days in words people use for inactivity ("半年没下单").
 SPAN_DAYS = {
@@ -721,6 +722,8 @@ class Router:
             explain = False  # "what is the average resolution time": a figure, not a definition
         if cues["concept"] and not (time or ents or customers or cues["mine"]):
             explain, data_cues = True, False
+        if METHOD_RE.search(q) and not (time or ents or customers or metrics):
+            explain, data_cues = True, False  # "how should I go about figuring out what my customers need"
         if explain and intents.get("change_drivers", 0) >= 3 and metrics:
             # "为什么销售额下降了": why a figure changed is answered from the data (its drivers), not a definition.
             explain, data_cues = False, True

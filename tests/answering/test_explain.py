@@ -141,3 +141,16 @@ def test_an_example_with_our_data_is_last_quarters_churn(
     case = ans.answer.split(head)[1]
     assert f"{churned:,} ÷ {active:,} = {100 * churned / active:.1f}%" in case, case
     assert start.isoformat() in case and end.isoformat() in case
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("为什么有的大客户反而让我们亏钱?", "zh"), ("Why do some of our big customers actually lose us money?", "en")],
+)
+def test_the_best_backed_section_leads_though_another_analysis_is_named(
+    bot: Assistant, question: str, lang: str
+) -> None:
+    # "大客户" names the tiers analysis, but the question is about loss-making customers: profitability's section
+    # answers it first, not the tiers' own documents
+    ans = _explained(bot, question)
+    assert ans.citations and ans.citations[0].doc == "profitability", [(c.doc, c.section) for c in ans.citations]
