@@ -1,6 +1,6 @@
 """Grade the development sets side by side: ``python -m tests.understanding.grade_dev [--jobs 2] [--out DIR]``.
 
-Runs blind_a … blind_i (the sets that have had their one unseen run; never blind_j or later, which stay unseen)
+Runs blind_a … blind_j (the sets that have had their one unseen run; never blind_k or later, which stay unseen)
 in parallel processes and prints one line per set (all / zh / en) and the misses by shape; with ``--out`` each
 set's misses are written as JSON there, to compare before and after a change.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from tests.understanding.grade import run_set, summary
 
 HERE = Path(__file__).parent
-DEV_SETS = tuple(f"blind_{c}.yaml" for c in "abcdefghi")  # read and tuned on; the later sets stay unseen
+DEV_SETS = tuple(f"blind_{c}.yaml" for c in "abcdefghij")  # read and tuned on; the later sets stay unseen
 
 
 def _one(name: str, db: Path, index: Path | None) -> dict[str, Any]:
