@@ -30,6 +30,15 @@ def _asks(clause: str) -> bool:
     return bool(ASKS_RE.search(clause))
 
 
+# a clause that compares what the one before it asked ("9月份生意怎么样,比8月份好吗"): one question, not two
+COMPARED_RE = re.compile(
+    r"\s*(?:那|那么|但|但是)?\s*(?:比|跟|和|与|同)[^,，。?？]{0,12}?(?:比|相比|比较|对比)?[^,，。?？]{0,6}?(?:好|差|多|少|高|低|涨|跌|增|降|怎么样|如何)"
+    r"|\s*(?:跟|和|与|同)[^,，。?？]{1,12}?(?:相比|比较|对比|比)"
+    r"|\s*(?:compared (?:with|to)|versus|vs\.?|than)\b",
+    re.IGNORECASE,
+)
+
+
 def split_parts(question: str) -> list[str]:
     """The question's parts, each a question on its own (one part when it asks one thing).
 
@@ -41,6 +50,8 @@ def split_parts(question: str) -> list[str]:
     ['明天上海会下雨吗?我要去拜访客户']
     >>> split_parts("我负责的客户里面,今年到现在还一单没下的是哪几家?")
     ['我负责的客户里面,今年到现在还一单没下的是哪几家?']
+    >>> split_parts("9月份生意怎么样,比8月份好吗")
+    ['9月份生意怎么样,比8月份好吗']
     """
     text = question.strip()
     pieces: list[str] = []
@@ -56,8 +67,8 @@ def split_parts(question: str) -> list[str]:
         start, clauses = 0, []
         for m in cut:
             left, right = piece[start : m.start()], piece[m.end() :]
-            if LIST_ITEM_RE.match(right):
-                continue
+            if LIST_ITEM_RE.match(right) or COMPARED_RE.match(right):
+                continue  # "…,比8月份好吗", "…, compared with last year?": the same question compared
             if len(left.strip()) >= MIN_CHARS and _asks(left) and _asks(right) and len(right.strip()) >= MIN_CHARS:
                 clauses.append(left.strip())
                 start = m.end()

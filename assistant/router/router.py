@@ -583,6 +583,20 @@ class Router:
         intents = _intent_scores(topics)
         if cues["forecast"] and not any(self._tool_of(k) == "clv" for k in intents):
             return self._unsupported(lang)
+        if time and time.period.start is not None and time.period.start > self.ref:
+            # "What will our revenue be in each month of 2027?": the data ends at the reference date; a period after
+            # it is a forecast, which no tool makes (CLV's lifetime models aside)
+            plan = self._unsupported(lang)
+            plan.reason = "refused: a period after the data ends"
+            plan.notices.insert(
+                0,
+                _bi(
+                    lang,
+                    f"数据只记录到 {self.ref.isoformat()},{time.period.zh}还没有发生,我不做预测。",
+                    f"The data ends on {self.ref.isoformat()}; {time.period.en} has not happened yet, and I do not forecast.",
+                ),
+            )
+            return plan
         metrics = _metrics_named(topics, q)
         measure = read_measure(q, taken)
         if measure is None:
