@@ -55,7 +55,11 @@ def _named(args: dict[str, Any], lang: str, keys: tuple[str, ...] = FILTERS) -> 
 def _scope(args: dict[str, Any], period: str | None, lang: str) -> str:
     """Where and when: "华东、大型" / "in East China among Large customers", and the period named."""
     if lang == "zh":
-        where = "、".join(_values(args, lang))
+        named = _named(args, lang)
+        whose = "、".join(v for k, v in named if k == "rep_id")  # "您负责的客户里,大型的…", not "大型、您负责的客户的…"
+        where = "、".join(v for k, v in named if k != "rep_id")
+        if whose:
+            where = f"{whose}里,{where}" if where else whose
         return f"{period or ''}{(',' if period and where else '')}{where}{'的' if where else ''}"
     return " ".join(p for p in (english_filters(_named(args, lang)), f"({period})" if period else "") if p)
 

@@ -54,7 +54,7 @@ def english_filters(named: Iterable[tuple[str, str]]) -> str:
     """Filters (argument, value as shown) in an English sentence, values of one argument together:
     "in East China and South China via Online"."""
     by_key: dict[str, list[str]] = {}
-    for k, v in named:
+    for k, v in sorted(named, key=lambda kv: kv[0] != "rep_id"):  # whose customers first: "among your customers in …"
         by_key.setdefault(k, []).append(v)
     return " ".join(english_filter(k, " and ".join(vs)) for k, vs in by_key.items())
 
