@@ -33,15 +33,19 @@ def customer_names(con: duckdb.DuckDBPyConnection | None, result: ToolResult) ->
 
 def names_of(con: duckdb.DuckDBPyConnection | None, ids: list[str]) -> dict[str, str]:
     """Name by customer id for ``ids`` (those the connection holds)."""
+    return _names(con, "SELECT customer_id, name FROM customers WHERE list_contains(?, customer_id)", ids)
+
+
+def _names(con: duckdb.DuckDBPyConnection | None, sql: str, ids: list[str]) -> dict[str, str]:
+    """Name by id from one of our own lookups (``sql`` takes the ids as its one parameter); {} when the warehouse
+    lacks the table: ids stay ids."""
     if con is None or not ids:
         return {}
     try:
-        rows = con.execute(
-            "SELECT customer_id, name FROM customers WHERE list_contains(?, customer_id)", [sorted(set(ids))]
-        ).fetchall()
+        rows = con.execute(sql, [sorted(set(ids))]).fetchall()
     except duckdb.Error:
         return {}
-    return {str(cid): str(name) for cid, name in rows if name}
+    return {str(i): str(name) for i, name in rows if name}
 
 
 # How an answer names a rep's customers (lead.py, writers.py) by id, and how it says them once the name is known:
@@ -53,15 +57,7 @@ YOU = {"zh": ("您负责的客户", "您名下"), "en": ("your customers", "your
 
 def rep_names(con: duckdb.DuckDBPyConnection | None, ids: list[str]) -> dict[str, str]:
     """Name by rep id for ``ids``."""
-    if con is None or not ids:
-        return {}
-    try:
-        rows = con.execute(
-            "SELECT rep_id, name FROM sales_reps WHERE list_contains(?, rep_id)", [sorted(set(ids))]
-        ).fetchall()
-    except duckdb.Error:
-        return {}  # a warehouse without the reps table: ids stay ids
-    return {str(rid): str(name) for rid, name in rows if name}
+    return _names(con, "SELECT rep_id, name FROM sales_reps WHERE list_contains(?, rep_id)", ids)
 
 
 def name_reps(text: str, reps: dict[str, str], lang: str, asker: str | None = None) -> str:
