@@ -1274,8 +1274,13 @@ def _glossed(q: str, ents: list[Entity]) -> list[tuple[int, int]]:
             continue
         before = q[: m.start()].rstrip()
         words = re.search(r"(?:[a-z&'-]+\s+){0,1}[a-z&'-]+$|[\u4e00-\u9fff]{1,6}$", before, re.IGNORECASE)
-        if words:
-            out.append((words.start(), m.start()))
+        if not words:
+            continue
+        start = words.start() + (before.rfind("的", words.start()) + 1 - words.start() if "的" in words.group(0) else 0)
+        # a value named before the glossed words stays ("华东大客户(大型企业)": 华东 is still a filter); only the words
+        # right before the bracket are glossed
+        start = max([start, *(e.end for e in ents if start < e.end < len(before) or e.start < start < e.end)])
+        out.append((start, m.start()))
     return out
 
 
