@@ -190,19 +190,7 @@ class Loader:
             )
         except duckdb.Error as exc:
             raise _err(f"无法读取为 CSV:{exc}", f"cannot be read as CSV: {exc}", path) from exc
-        # One reject per line (DuckDB may report several problems on the same line).
-        self.con.execute(
-            f"CREATE TABLE stg.{name}_rej AS SELECT line AS _row, first(error_type ORDER BY column_idx) AS kind, "
-            f"first(csv_line) AS line FROM {rej_t} GROUP BY line"
-        )
-        self.con.execute(f"INSERT INTO stg.parse_rejects SELECT {sql_str(label)}, _row, kind, line FROM stg.{name}_rej")
-        # Map surviving rows back to their line: a good row's number is its position plus the rejects before it.
-        self.con.execute(
-            f"CREATE TABLE stg.{name}_map AS SELECT g, max(cnt) AS cnt FROM ("
-            f"SELECT _row - 2 - (row_number() OVER (ORDER BY _row) - 1) AS g, row_number() OVER (ORDER BY _row) AS cnt "
-            f"FROM stg.{name}_rej) GROUP BY g"
-        )
-        self.con.execute(f"DROP TABLE IF EXISTS {rej_t}; DROP TABLE IF EXISTS {rej_s}")
+        self._rejects(name, label, rej_t, rej_s)
         nonblank = "coalesce(" + ", ".join(f"r.c{i}" for i in range(len(headers))) + ", NULL) IS NOT NULL"
         if self.con.execute(f"SELECT count(*) FROM stg.{name}_map").fetchone()[0]:
             self.con.execute(
@@ -272,15 +260,13 @@ class Loader:
             f") r{join} WHERE NOT r._blank"
         )
 
-    def scanned(self, src: Source, rows: int) -> str:
-        """After ``src.scan`` was read once (``rows`` rows not blank): its parse rejects and row count; raises when
-        the file holds no data row. Returns the table mapping positions to lines (g, cnt: a row at position p >= g
-        is line p + 2 + cnt) when some line could not be parsed, else ''."""
-        name, label = src.name, src.label
-        # One reject per line (DuckDB may report several problems on the same line).
+    def _rejects(self, name: str, label: str, rej_table: str, rej_scan: str) -> None:
+        """DuckDB's reject tables for one read, as the import's parse rejects (one per line: DuckDB may report several
+        problems on the same line), and the map of surviving rows back to their line (a good row's number is its
+        position plus the rejects before it: stg.<name>_map, g and cnt)."""
         self.con.execute(
             f"CREATE TABLE stg.{name}_rej AS SELECT line AS _row, first(error_type ORDER BY column_idx) AS kind, "
-            f"first(csv_line) AS line FROM rej_{name} GROUP BY line"
+            f"first(csv_line) AS line FROM {rej_table} GROUP BY line"
         )
         self.con.execute(f"INSERT INTO stg.parse_rejects SELECT {sql_str(label)}, _row, kind, line FROM stg.{name}_rej")
         self.con.execute(
@@ -288,7 +274,14 @@ class Loader:
             f"SELECT _row - 2 - (row_number() OVER (ORDER BY _row) - 1) AS g, row_number() OVER (ORDER BY _row) AS cnt "
             f"FROM stg.{name}_rej) GROUP BY g"
         )
-        self.con.execute(f"DROP TABLE IF EXISTS rej_{name}; DROP TABLE IF EXISTS rejscan_{name}")
+        self.con.execute(f"DROP TABLE IF EXISTS {rej_table}; DROP TABLE IF EXISTS {rej_scan}")
+
+    def scanned(self, src: Source, rows: int) -> str:
+        """After ``src.scan`` was read once (``rows`` rows not blank): its parse rejects and row count; raises when
+        the file holds no data row. Returns the table mapping positions to lines (g, cnt: a row at position p >= g
+        is line p + 2 + cnt) when some line could not be parsed, else ''."""
+        name, label = src.name, src.label
+        self._rejects(name, label, f"rej_{name}", f"rejscan_{name}")
         bad = self.con.execute(f"SELECT count(*) FROM stg.{name}_rej").fetchone()[0]
         if rows + bad == 0:
             raise InputError(
