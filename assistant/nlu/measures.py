@@ -270,10 +270,13 @@ def with_companions(metrics: list[str], q: str, skip: list[tuple[int, int]] | No
         return metrics
     named = {p.key for p in find_parts(q, skip) if p.kind == "quantity" and p.key in ("rate", "avg")}
     if named:
+        if len(named) > 1:
+            return metrics
         # "CSAT 最高?看平均分": of a measure and its companion, the one that gives the quantity named
+        giving = measures_of_quantity(named.pop())
         for m, c in comp.items():
-            keep = next((x for x in (m, c) if x in measures_of_quantity(next(iter(named)))), None)
-            if (m in metrics or c in metrics) and keep is not None and len(named) == 1:
+            keep = next((x for x in (m, c) if x in giving), None)
+            if keep is not None and (m in metrics or c in metrics):
                 metrics = list(dict.fromkeys(keep if x in (m, c) else x for x in metrics))
         return metrics
     out: list[str] = []
