@@ -129,7 +129,7 @@ def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
 
-def _is_group(row: list[Any], columns: list[str], values: set[str]) -> bool:
+def _is_group(row: list[Any], values: set[str]) -> bool:
     """Whether the row is one of the groups named (by its key, before any English name is put on it)."""
     return bool(row) and str(row[0]) in values
 
@@ -226,7 +226,7 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
         return text
 
     focus = {str(v) for v in args.get("focus") or []}
-    asked = [(n, r) for n, r in names if focus and _is_group(r, result.columns, focus)]
+    asked = [(n, r) for n, r in names if focus and _is_group(r, focus)]
     if asked and len(result.rows) > 1:
         # "what fraction of our customers are individuals": that group first, then the others for comparison
         first = ("、" if zh else "; ").join(f"{n}({shown(r)})" if zh else f"{n} ({shown(r)})" for n, r in asked)
