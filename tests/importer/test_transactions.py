@@ -306,3 +306,50 @@ def test_order_lines_written_in_file_order_at_scale(tmp_path: Path) -> None:
         f"(SELECT *, row_number() OVER () AS n FROM read_csv('{log}', all_varchar=true)) ORDER BY n"
     ).fetchall()
     assert got == want
+
+
+def test_lines_numbered_as_they_stream_equal_the_staged_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One log read in place with no line DuckDB cannot parse and no invoice naming two customers: its order lines
+    are numbered as they stream past in file order (transactions.numbered_lines, in_order). Refused lines between
+    an order's lines, lines without customer, returns split off an invoice that sells (also later in the file),
+    cancellations, interleaved orders and an invoice continued later: the same warehouse, report and rejects as
+    staging the file first (numbered by the join with the orders)."""
+    from assistant.warehouse.importer import core, transactions
+    from assistant.warehouse.importer.sources import Loader
+
+    a = HOSTILE_A.replace("B10,P5,KNIFE,2,1/11/2024 8:00,7.5,78,Italy\n", "")
+    extra = "B13,P1,CUP,1,1/13/2024,1,5,UK\nB13,P2,CUP,-1,1/13/2024,1,5,UK\nB14,P1,CUP,1,1/13/2024,1,5,UK\n"
+    extra += "B13,P3,CUP,2,1/13/2024,1,5,UK\nB13,P3,CUP,-2,1/13/2024,1,5,UK\nB14,P2,CUP,x,1/13/2024,1,5,UK\n"
+    extra += "B14,P3,CUP,4,1/13/2024,1,5,UK\nB15,P1,CUP,-1,1/14/2024,1,5,UK\nB15,P2,CUP,-1,1/14/2024,1,,UK\n"
+    extra += "B15,P3,CUP,-1,1/14/2024,1,5,UK\nB16,P1,CUP,-1,1/14/2024,1,5,UK\nB16,P2,CUP,1,1/14/2024,1,5,UK\n"
+    log = write(tmp_path / "one.csv", a + extra + HOSTILE_B.split("\n", 1)[1])
+    ways: list[bool] = []
+    numbered = transactions.numbered_lines
+    monkeypatch.setattr(
+        transactions, "numbered_lines", lambda con, in_order=False: ways.append(in_order) or numbered(con, in_order)
+    )
+    got = {}
+    for how in ("in place", "staged"):
+        if how == "staged":
+            monkeypatch.setattr(core, "Loader", lambda con, workdir, lazy=False: Loader(con, workdir))
+        db = tmp_path / f"{how}.duckdb"
+        opts = ImportOptions(preset="transactions", date_order="mdy", max_reject_rate=1.0)
+        report = import_files([log], opts, db=db)
+        rejects = Path(report.rejects_path).read_text(encoding="utf-8-sig")
+        in_order = rows(db, "SELECT order_id, line_no, product_id, quantity FROM order_items")
+        got[how] = (report.model_dump(exclude={"db", "rejects_path"}), rejects, _tables(db), in_order)
+    assert ways == [True, False]
+    assert got["in place"] == got["staged"]
+    lines = got["in place"][3]
+    assert [(o, n) for o, n, *_ in lines if o.startswith(("B13", "B14", "B15", "B16"))] == [
+        ("B13", 1),
+        ("B13-R", 1),
+        ("B14", 1),
+        ("B13", 2),
+        ("B13-R", 2),
+        ("B14", 2),
+        ("B15", 1),
+        ("B15", 2),
+        ("B16-R", 1),
+        ("B16", 1),
+    ]

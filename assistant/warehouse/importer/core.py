@@ -231,7 +231,7 @@ def _run(
             rejects_known=(lambda: _keep_originals(con, sources)) if replace else None,
         )
         if replace:
-            built = _stage_built(con, merged)
+            built = _stage_built(con, merged, in_order=tx.in_order)
 
     imported = set(merged)
     refs: dict[str, str] = {}
@@ -287,7 +287,7 @@ def _run(
     return report
 
 
-def _stage_built(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan]) -> set[str]:
+def _stage_built(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], *, in_order: bool = False) -> set[str]:
     """Stage a preset's tables as ``stg.ok_<t>`` without checking them again: valid by construction.
 
     Only for a replace, where the import brings every table they refer to. Each row comes from validated lines
@@ -304,7 +304,7 @@ def _stage_built(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan]) -> set
             con.execute(f"CREATE TABLE stg.ok_{name} AS SELECT * EXCLUDE (_ord) FROM {plan.relation}")
     # The lines are numbered once, as they are written, in file order (the swap reads this view once; counts skip it).
     cols = ", ".join(merged["order_items"].table.column_names)
-    con.execute(f"CREATE VIEW stg.ok_order_items AS SELECT _src, _row, {cols} FROM {numbered_lines(con)}")
+    con.execute(f"CREATE VIEW stg.ok_order_items AS SELECT _src, _row, {cols} FROM {numbered_lines(con, in_order)}")
     return set(merged)
 
 

@@ -77,6 +77,9 @@ class Plan:
     # A file read in place (sources.Source.scan): the relation has _blank instead of _row, rows come in file order,
     # and this is called once they are typed (with the rows not blank) for the table mapping positions to lines.
     in_place: Callable[[int], str] | None = None
+    # Set by typed_and_checked: ``stg.typed_<t>`` reads its stored rows alone (no join), so a scan of it comes in
+    # file order, the order of (_ord, _row); streaming window functions (OVER ()) may rely on it.
+    in_order: bool = False
 
 
 def _q(s: str) -> str:
@@ -237,6 +240,7 @@ def typed_and_checked(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             rows += f" r ASOF LEFT JOIN {lines} m ON r.rowid >= m.g WHERE NOT r._blank"
         else:
             rows += " r WHERE NOT r._blank"
+            plan.in_order = True
     con.execute(
         f"CREATE VIEW stg.typed_{t.name} AS SELECT {src} AS _src, _ord, {row} AS _row, "
         f"{', '.join([*cols, *raws])}, _why, _value FROM {rows}"
