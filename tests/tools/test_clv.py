@@ -13,7 +13,7 @@ import pytest
 
 from assistant.core.errors import InputError
 from tools import _lifetime_models as lm
-from tools.clv import CLVArgs, clv
+from tools.clv import CLVArgs, _hex_key, clv
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -243,6 +243,20 @@ def test_fit_sample_is_deterministic(empty_con):
     assert a["bgnbd"] == b["bgnbd"]
     full = clv(empty_con, CLVArgs(as_of=AS_OF)).figures
     assert full["fit_customers"] == 150 and full["bgnbd"] != a["bgnbd"]
+
+
+def test_the_fit_sample_key_orders_as_the_md5_text():
+    # The fit takes the buyers with the smallest md5 keys (the Spark path: ORDER BY the text); here as numbers.
+    import hashlib
+
+    keys = [hashlib.md5(f"C{i}".encode()).hexdigest()[:16] for i in range(2000)] + ["0" * 16, "f" * 16, "7" + "f" * 15]
+    got = _hex_key(np.array(keys, dtype=object))
+    assert got.tolist() == [int(k, 16) for k in keys]
+    assert [keys[i] for i in np.argsort(got, kind="stable")] == sorted(keys)
+    assert _hex_key(np.array([], dtype=object)).size == 0
+    for bad in (["abc"], ["g" * 16], ["0" * 15, "0" * 17]):
+        with pytest.raises(ValueError):
+            _hex_key(np.array(bad, dtype=object))
 
 
 def _cdnow() -> Path | None:
