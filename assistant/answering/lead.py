@@ -234,7 +234,7 @@ def lead_sentence(result: ToolResult, lang: str, period: str | None) -> str | No
         rest = ("、" if zh else "; ").join(f"{n}({shown(r)})" if zh else f"{n} ({shown(r)})" for n, r in others)
         if zh:
             return f"{scope}{m_label}:{first}{end}其他{dim}:{rest}{end}"
-        return f"{m_label[:1].upper()}{m_label[1:]}{' ' + scope if scope else ''}: {first}{end} Other {dim} values: {rest}{end}"
+        return f"{m_label[:1].upper()}{m_label[1:]}{' ' + scope if scope else ''}: {first}{end} Others: {rest}{end}"
     listed = ("、" if zh else "; ").join(f"{n}({shown(r)})" if zh else f"{n} ({shown(r)})" for n, r in ranked)
     if len(result.rows) == 1 and args.get("top") == 1:
         n, r = ranked[0]

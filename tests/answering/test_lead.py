@@ -105,6 +105,15 @@ def test_shares_are_said_with_their_group() -> None:
     assert "Online (334, 33.4% of the total)" in (lead_sentence(res, "en", None) or "")
 
 
+def test_a_share_of_one_value_names_it_first_then_the_others() -> None:
+    res = result({"metrics": ["revenue"], "by": ["channel"], "share": True, "focus": ["直销"]},
+                 ["channel", "revenue", "revenue_share"], [["线上", 334.0, 0.334], ["直销", 273.0, 0.273]])  # fmt: skip
+    assert lead_sentence(res, "zh", None) == "销售额:直销(273,占 27.3%)。其他销售渠道:线上(334,占 33.4%)。"
+    assert lead_sentence(res, "en", None) == (
+        "Revenue: Direct sales (273, 27.3% of the total). Others: Online (334, 33.4% of the total)."
+    )
+
+
 def test_no_sentence_for_other_tools_or_empty_results() -> None:
     assert (
         lead_sentence(ToolResult(tool="rfm", arguments={"metrics": ["revenue"]}, as_of=None, rows=[[1]]), "zh", None)
