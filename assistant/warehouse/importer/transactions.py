@@ -85,21 +85,28 @@ def derive(
     report.lines_without_customer = without
     # An invoice belongs to the customer on its first line; a line naming another customer is rejected. An invoice
     # that also sells splits its returns off. Both per invoice by grouping, not by window functions over every
-    # line: first per (invoice, customer), then the earliest of those per invoice (its customer's lines only).
+    # line. Usually every invoice names one customer: one grouping by invoice (its sign and its customers' range)
+    # finds the invoices split and tells whether any names two; only then are the lines grouped per (invoice,
+    # customer), then the earliest of those per invoice (its customer's lines only), for the rejects' messages.
     con.execute(
-        "CREATE TABLE stg.tx_inv AS SELECT invoice, arg_min(customer_id, k) AS _cust, arg_min(first_row, k) AS _cust_row, "
-        "arg_min(sells, k) AS _sells, arg_min(returns, k) AS _returns, count(*) AS _customers FROM ("
-        f"SELECT invoice, customer_id, min({KEY}) AS k, arg_min(_row, {KEY}) AS first_row, "
-        "bool_or(quantity > 0) AS sells, bool_or(quantity < 0) AS returns FROM stg.typed_transactions "
-        "WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice, customer_id) GROUP BY invoice"
+        "CREATE TABLE stg.tx_inv1 AS SELECT * FROM (SELECT invoice, bool_or(quantity > 0) AND bool_or(quantity < 0) "
+        "AS _split, min(customer_id) <> max(customer_id) AS _shared FROM stg.typed_transactions "
+        "WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice) WHERE _split OR _shared"
     )
+    shared = con.execute("SELECT count(*) FROM stg.tx_inv1 WHERE _shared").fetchone()[0]
     status = (
         "CASE WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' WHEN quantity < 0 THEN 'returned' "
         "ELSE 'completed' END AS status"
     )
     cols = ", ".join(f"t.{c.name}" for c in TRANSACTIONS.columns)  # typed values only: raw text was for rejects
-    shared = con.execute("SELECT count(*) FROM stg.tx_inv WHERE _customers > 1").fetchone()[0]
     if shared:
+        con.execute(
+            "CREATE TABLE stg.tx_inv AS SELECT invoice, arg_min(customer_id, k) AS _cust, arg_min(first_row, k) AS _cust_row, "
+            "arg_min(sells, k) AS _sells, arg_min(returns, k) AS _returns, count(*) AS _customers FROM ("
+            f"SELECT invoice, customer_id, min({KEY}) AS k, arg_min(_row, {KEY}) AS first_row, "
+            "bool_or(quantity > 0) AS sells, bool_or(quantity < 0) AS returns FROM stg.typed_transactions "
+            "WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice, customer_id) GROUP BY invoice"
+        )
         con.execute(
             "INSERT INTO stg.rejects SELECT _src, _row, 'transactions', 'customer_id', customer_id, "
             "'发票 ' || invoice || ' 属于客户 ' || _cust || '(第 ' || _cust_row || ' 行),本行却是客户 ' || customer_id, "
@@ -120,13 +127,13 @@ def derive(
     else:
         # Every line keeps its invoice's customer, so no line needs its invoice's row: only the returns of invoices
         # that also sell (a small table) are looked up, and the lines are read in place by each table below.
-        con.execute("CREATE TABLE stg.tx_split AS SELECT invoice FROM stg.tx_inv WHERE _sells AND _returns")
+        con.execute("CREATE TABLE stg.tx_split AS SELECT invoice FROM stg.tx_inv1 WHERE _split")
         con.execute(
             f"CREATE VIEW stg.tx AS SELECT t._src, t._ord, t._row, {cols}, {status}, {SPLIT_ORDER_ID} AS order_id "
             f"FROM {LINES} t"
         )
     # Staging lives in memory up to the import's limit: what is no longer read goes, so less of it spills.
-    con.execute("DROP TABLE stg.tx_inv")
+    con.execute("DROP TABLE IF EXISTS stg.tx_inv; DROP TABLE stg.tx_inv1")
     report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
 
     skip_c = "WHERE customer_id NOT IN (SELECT customer_id FROM main.customers)" if append else ""
