@@ -408,9 +408,9 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
         r.run("satisfaction", start=a["start"], end=a["end"], as_of=a["as_of"]).figures for a in (cur, prev)
     )
     for k, zh_n, en_n, unit in (
-        ("nps", "NPS 净推荐值", "NPS", "number"),
-        ("csat", "CSAT 满意率%", "CSAT %", "number"),
-        ("ces", "CES 费力度(1–7,越低越好)", "CES (1–7, lower is easier)", "number"),
+        ("nps", "NPS 净推荐值", "NPS", "points"),
+        ("csat", "CSAT 满意率", "CSAT", "pct"),
+        ("ces", "CES 费力度(1–7,越低越好)", "CES (1–7, lower is easier)", "points"),
         ("responses", "回收问卷数", "Responses", "count"),
     ):
         s.figures.append(Figure(f"sat_{k}", zh_n, en_n, _num(sat.get(k)), _num(sat_prev.get(k)), unit=unit))

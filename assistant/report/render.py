@@ -31,6 +31,9 @@ def _change(f: Figure, other: Any, lang: str) -> str:
     if f.unit == "pct":
         d = float(f.value) - float(other)
         return f"{d:+.1f} " + ("个百分点" if lang == "zh" else "pts")
+    if f.unit == "points":  # a score (NPS runs -100..100, CES 1..7): how far it moved, not a percentage of itself
+        d = float(f.value) - float(other)
+        return f"{d:+.2f} " + ("分" if lang == "zh" else "pts")
     pct = f.change_pct(other)
     return "—" if pct is None else f"{pct:+.1f}%"
 
