@@ -14,6 +14,7 @@ from collections.abc import Callable
 import duckdb
 
 from assistant.warehouse.importer.models import ImportReport, TableReport
+from assistant.warehouse.importer.sources import sql_str
 from assistant.warehouse.importer.validate import Plan, drop_typed
 from assistant.warehouse.schema import TABLES_BY_NAME, Column, Table
 
@@ -136,19 +137,28 @@ def derive(
     con.execute("DROP TABLE IF EXISTS stg.tx_inv; DROP TABLE stg.tx_inv1")
     report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
 
+    def first(col: str) -> str:
+        """_first, without a per-group aggregate where the value is known: a column the file lacks is NULL on every
+        line, and a source's label is that of its _ord (the key's high bits: the first line's is the least)."""
+        if col == "_src" and tx.labels:
+            return "CASE min(_ord) " + " ".join(f"WHEN {o} THEN {sql_str(lb)}" for o, lb in tx.labels.items()) + " END"
+        if col != "_src" and col not in tx.provided:
+            return "NULL::VARCHAR"
+        return _first(col)
+
     skip_c = "WHERE customer_id NOT IN (SELECT customer_id FROM main.customers)" if append else ""
     skip_p = "WHERE product_id NOT IN (SELECT product_id FROM main.products)" if append else ""
     rel = {
         "customers": (
-            f"(SELECT * FROM (SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
-            f"customer_id, coalesce({_first('customer_name')}, customer_id) AS name, "
-            f"coalesce({_first('country')}, {UNKNOWN}) AS region, coalesce({_first('city')}, {UNKNOWN}) AS city, "
+            f"(SELECT * FROM (SELECT {first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
+            f"customer_id, coalesce({first('customer_name')}, customer_id) AS name, "
+            f"coalesce({first('country')}, {UNKNOWN}) AS region, coalesce({first('city')}, {UNKNOWN}) AS city, "
             f"{UNKNOWN} AS industry, {UNKNOWN} AS size, {UNKNOWN} AS acquisition_channel, "
             "CAST(min(invoice_date) AS DATE) AS signup_date, NULL::VARCHAR AS rep_id, NULL::DECIMAL(18,2) AS credit_limit "
             f"FROM stg.tx GROUP BY customer_id) {skip_c})"
         ),
         "products": (
-            f"(SELECT * FROM (SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
+            f"(SELECT * FROM (SELECT {first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
             "stock_code AS product_id, coalesce(arg_max(description, invoice_date) FILTER (WHERE description IS NOT NULL), "
             f"stock_code) AS name, {UNKNOWN} AS category, "
             "coalesce(arg_max(unit_price, invoice_date) FILTER (WHERE status = 'completed'), arg_max(unit_price, invoice_date)) AS unit_price, "
@@ -156,9 +166,9 @@ def derive(
             f"FROM stg.tx GROUP BY stock_code) {skip_p})"
         ),
         "orders": (
-            f"(SELECT {_first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
+            f"(SELECT {first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
             "any_value(customer_id) AS customer_id, CAST(min(invoice_date) AS DATE) AS order_date, "
-            f"coalesce({_first('channel')}, {UNKNOWN}) AS channel, "
+            f"coalesce({first('channel')}, {UNKNOWN}) AS channel, "
             "any_value(status) AS status, NULL::VARCHAR AS rep_id, "
             # The order's value from its lines, as order_totals sums it (see ORDER_TOTALS): read from there
             # instead of grouping the lines again.
