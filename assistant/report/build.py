@@ -319,7 +319,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
                     round(share, 1),
                     round(old, 1),
                     round(share - old, 1),
-                    _num(rec.get("revenue")),
+                    _money(rec.get("revenue")),
                 ]
             )
             if abs(share - old) > R["share_shift_points"]:
@@ -397,7 +397,8 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
             if zh
             else ["customer", "name", "tier", "days since last order", "revenue, last 12 months"]
         )
-        s.tables.append(("沉默的大客户" if zh else "Big customers gone quiet", cols, quiet_rows[:20]))
+        shown = [[*row[:4], _money(row[4])] for row in quiet_rows[:20]]
+        s.tables.append(("沉默的大客户" if zh else "Big customers gone quiet", cols, shown))
     _explain(s, "pareto", "what", lang)
     _explain(s, "big_customers", "what", lang)
     rep.sections.append(s)
@@ -508,6 +509,12 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
         )
     _explain(s, "customer_types", "actions", lang)
     rep.sections.append(s)
+
+
+def _money(v: Any) -> int | None:
+    """An amount in a table, in whole yuan as the figures show it."""
+    x = _num(v)
+    return None if x is None else round(x)
 
 
 def _pct(v: Any) -> float | None:

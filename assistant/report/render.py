@@ -25,6 +25,17 @@ def _fmt(v: Any, unit: str, lang: str) -> str:
     return f"{float(v):,.2f}"
 
 
+def _cell(v: Any) -> str:
+    """A table cell: thousands separated; a figure rounded to one decimal (a share in %) shows that one."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    return f"{v:,.1f}" if v == round(v, 1) else f"{v:,.2f}"
+
+
 def _change(f: Figure, other: Any, lang: str) -> str:
     if other is None or f.value is None:
         return "—"
@@ -92,12 +103,7 @@ def to_markdown(rep: Report) -> str:
             out += ["", f"**{title}**", ""] if title else [""]
             out.append("| " + " | ".join(map(str, cols)) + " |")
             out.append("|" + "---|" * len(cols))
-            out += [
-                "| "
-                + " | ".join("—" if v is None else (f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in r)
-                + " |"
-                for r in rows
-            ]
+            out += ["| " + " | ".join(_cell(v) for v in r) + " |" for r in rows]
         if s.callouts:
             out += ["", "**值得注意 / 行动**" if zh else "**Notable / actions**"]
             out += [f"- {c}" for c in s.callouts]

@@ -287,3 +287,16 @@ def test_actions_name_each_types_largest_buyers(con: duckdb.DuckDBPyConnection, 
     for line in callouts:
         name = line.split("**")[1]
         assert line.endswith("先联系:" + ("、".join(first.get(name, [])) or "—")), line
+
+
+def test_tables_read_as_figures_not_raw_numbers(report) -> None:
+    md = to_markdown(report)
+    rfm = next(s for s in report.sections if s.key == "rfm")
+    _title, _cols, rows = rfm.tables[0]
+    # Shares in % with one decimal, amounts in whole yuan with separators (they were 16.00 and 119094026.71).
+    assert all(isinstance(r[5], int) for r in rows if r[5] is not None)
+    assert f"| {rows[0][0]} | {rows[0][1]:,} | {rows[0][2]:.1f} |" in md
+    assert f"| {rows[0][5]:,} |" in md
+    sat = {f.key: f for s in report.sections for f in s.figures if f.key.startswith("sat_")}
+    assert sat["sat_nps"].unit == "points" and sat["sat_csat"].unit == "pct"
+    assert re.search(r"\| NPS 净推荐值 \| [^|]+ \| [^|]+ \| [+-]\d+\.\d\d 分 \|", md)
