@@ -125,14 +125,16 @@ def derive(
         drop_typed(con, "transactions")
         used = con.execute("SELECT count(*) FROM stg.tx").fetchone()[0]
         tx.in_order = False  # the lines are a table built by a join, in no particular order
+        lines = "stg.tx"
     else:
         # Every line keeps its invoice's customer, so no line needs its invoice's row: only the returns of invoices
         # that also sell (a small table) are looked up, and the lines are read in place by each table below.
         con.execute("CREATE TABLE stg.tx_split AS SELECT invoice FROM stg.tx_inv1 WHERE _split")
-        con.execute(
-            f"CREATE VIEW stg.tx AS SELECT t._src, t._ord, t._row, {cols}, {status}, {SPLIT_ORDER_ID} AS order_id "
-            f"FROM {LINES} t"
-        )
+        # Customers and products read the lines without their order (stg.tx_lines): the lookup of the split
+        # invoices would otherwise run for every line of each (an unused column's join stays in the plan).
+        con.execute(f"CREATE VIEW stg.tx_lines AS SELECT t._src, t._ord, t._row, {cols}, {status} FROM {LINES} t")
+        con.execute(f"CREATE VIEW stg.tx AS SELECT *, {SPLIT_ORDER_ID} AS order_id FROM stg.tx_lines")
+        lines = "stg.tx_lines"
     # Staging lives in memory up to the import's limit: what is no longer read goes, so less of it spills.
     con.execute("DROP TABLE IF EXISTS stg.tx_inv; DROP TABLE stg.tx_inv1")
     report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
@@ -155,7 +157,7 @@ def derive(
             f"coalesce({first('country')}, {UNKNOWN}) AS region, coalesce({first('city')}, {UNKNOWN}) AS city, "
             f"{UNKNOWN} AS industry, {UNKNOWN} AS size, {UNKNOWN} AS acquisition_channel, "
             "CAST(min(invoice_date) AS DATE) AS signup_date, NULL::VARCHAR AS rep_id, NULL::DECIMAL(18,2) AS credit_limit "
-            f"FROM stg.tx GROUP BY customer_id) {skip_c})"
+            f"FROM {lines} GROUP BY customer_id) {skip_c})"
         ),
         "products": (
             f"(SELECT * FROM (SELECT {first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
@@ -163,7 +165,7 @@ def derive(
             f"stock_code) AS name, {UNKNOWN} AS category, "
             "coalesce(arg_max(unit_price, invoice_date) FILTER (WHERE status = 'completed'), arg_max(unit_price, invoice_date)) AS unit_price, "
             "NULL::DECIMAL(18,2) AS unit_cost, CAST(min(invoice_date) AS DATE) AS launch_date "
-            f"FROM stg.tx GROUP BY stock_code) {skip_p})"
+            f"FROM {lines} GROUP BY stock_code) {skip_p})"
         ),
         "orders": (
             f"(SELECT {first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
@@ -238,10 +240,10 @@ def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'stg' "
-            "AND table_name IN ('tx', 'tx_split', 'tx_nums')"
+            "AND table_name IN ('tx', 'tx_lines', 'tx_split', 'tx_nums')"
         ).fetchall()
     )
-    for name in ("tx", "tx_split", "tx_nums"):  # the view first: it reads the others
+    for name in ("tx", "tx_lines", "tx_split", "tx_nums"):  # the views first: they read the others
         if name in kinds:
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} stg.{name}")
     drop_typed(con, "transactions")
