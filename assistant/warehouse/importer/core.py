@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +39,7 @@ from assistant.warehouse.importer.models import (
 )
 from assistant.warehouse.importer.sources import PARSE_REASONS, Loader, Source, sql_str
 from assistant.warehouse.importer.validate import DEFAULTS, DERIVED, Plan, is_id, keys_and_references, typed_and_checked
+from assistant.warehouse.importer.workdir import make_workdir, sweep_stale
 from assistant.warehouse.schema import TABLES, TABLES_BY_NAME, Table, add_primary_key, ddl, foreign_keys
 
 FIRST_REJECTS = 5
@@ -60,7 +60,10 @@ def import_files(
     if opts.table:
         contract_table(opts.table)
     db_path = config.db_path(db)
-    workdir = Path(tempfile.mkdtemp(prefix="import-", dir=db_path.parent if db_path.parent.exists() else None))
+    parent = db_path.parent if db_path.parent.exists() else None
+    if parent is not None:
+        sweep_stale(parent)  # what killed imports left here
+    workdir = make_workdir(parent)
     con = connect(db_path, read_only=False)
     try:
         return _run(con, [Path(p) for p in paths], opts, db_path, workdir)
