@@ -83,6 +83,61 @@ def figure_rows(rep: Report, section_figs: list[Figure]) -> tuple[list[str], lis
     return cols, rows
 
 
+def summary(rep: Report) -> str:
+    """The report in two or three sentences, first: revenue and its changes, buyers and churn, then what to watch
+    (each section's first call-out but the actions'). Every figure is one of the report's own."""
+    zh = rep.lang == "zh"
+    parts = []
+    revenue, buyers, churn = rep.figure("revenue"), rep.figure("customers"), rep.figure("churn_rate")
+    if revenue is not None and revenue.value is not None:
+        changes = [
+            (word, _change(revenue, other, rep.lang))
+            for word, other in (
+                (("环比", "on the previous period"), revenue.previous),
+                (("同比", "on last year"), revenue.last_year),
+            )
+        ]
+        said = [f"{w[0]} {c}" if zh else f"{c} {w[1]}" for w, c in changes if c != "—"]
+        parts.append(
+            f"本期销售额 {_fmt(revenue.value, 'money', rep.lang)}" + (f"({'、'.join(said)})" if said else "")
+            if zh
+            else f"Revenue this period was {_fmt(revenue.value, 'money', rep.lang)}"
+            + (f" ({', '.join(said)})" if said else "")
+        )
+    if buyers is not None and buyers.value is not None:
+        parts.append(
+            f"成交客户 {_fmt(buyers.value, 'count', rep.lang)} 个"
+            if zh
+            else f"{_fmt(buyers.value, 'count', rep.lang)} customers bought"
+        )
+    if churn is not None and churn.value is not None:
+        prev = (
+            ""
+            if churn.previous is None
+            else (
+                f"(上期 {_fmt(churn.previous, 'pct', rep.lang)})"
+                if zh
+                else f" (previous {_fmt(churn.previous, 'pct', rep.lang)})"
+            )
+        )
+        parts.append(
+            f"流失率 {_fmt(churn.value, 'pct', rep.lang)}{prev}"
+            if zh
+            else f"the churn rate was {_fmt(churn.value, 'pct', rep.lang)}{prev}"
+        )
+    head = ("**要点**:" + ",".join(parts) + "。") if zh else ("**Summary**: " + "; ".join(parts) + ".")
+    watch = [s.callouts[0] for s in rep.sections if s.callouts and s.key != "actions"]
+    if watch:
+        head += (
+            ("需要关注:" + "".join(w if w.endswith("。") else w + "。" for w in watch))
+            if zh
+            else (" Watch: " + " ".join(watch))
+        )
+    if any(s.key == "actions" and s.callouts for s in rep.sections):
+        head += "各类客户的建议行动见文末。" if zh else " Actions for each customer type are at the end."
+    return head
+
+
 def to_markdown(rep: Report) -> str:
     zh = rep.lang == "zh"
     out = [f"# {_title(rep)}", ""]
@@ -91,6 +146,7 @@ def to_markdown(rep: Report) -> str:
         if zh
         else f"Period {rep.period.start} to {rep.period.end}; previous {rep.previous.start} to {rep.previous.end}; last year {rep.last_year.start} to {rep.last_year.end}."
     )
+    out += ["", summary(rep)]
     for s in rep.sections:
         out += ["", f"## {s.zh if zh else s.en}", ""]
         if s.figures:

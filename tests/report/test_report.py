@@ -300,3 +300,21 @@ def test_tables_read_as_figures_not_raw_numbers(report) -> None:
     sat = {f.key: f for s in report.sections for f in s.figures if f.key.startswith("sat_")}
     assert sat["sat_nps"].unit == "points" and sat["sat_csat"].unit == "pct"
     assert re.search(r"\| NPS 净推荐值 \| [^|]+ \| [^|]+ \| [+-]\d+\.\d\d 分 \|", md)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_opens_with_its_own_figures_in_a_few_sentences(con: duckdb.DuckDBPyConnection, lang: str) -> None:
+    from assistant.report.render import summary
+
+    rep = build_report(con, parse_period("2026-Q2", REF), lang=lang)
+    md = to_markdown(rep)
+    first = md.split("\n## ")[0]
+    text = summary(rep)
+    assert text in first and text.startswith("**要点**" if lang == "zh" else "**Summary**")
+    revenue, buyers = rep.figure("revenue"), rep.figure("customers")
+    assert f"{revenue.value:,.0f}" in text and f"{int(buyers.value):,}" in text
+    change = (revenue.value - revenue.previous) / abs(revenue.previous) * 100
+    assert f"{change:+.1f}%" in text
+    for s in rep.sections:  # what to watch: each section's first call-out, the actions pointed to
+        if s.callouts and s.key != "actions":
+            assert s.callouts[0] in text
