@@ -63,10 +63,9 @@ def _units(text: str, lang: str) -> list[str]:
             if kind == "p"
             else [sep.join(_plain(item) for item in lines)]
         )
-        for u in new:
+        for u in new:  # a list is one unit, glued to the sentence before it
             if units and (lead_in or kind == "list"):
                 units[-1] += sep + u
-                kind = "p"  # only the list's first unit is glued to the sentence before it
             else:
                 units.append(u)
             lead_in = units[-1].endswith((":", ":", "："))
