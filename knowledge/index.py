@@ -692,23 +692,20 @@ class KnowledgeBase:
     def _write_bank(self, emb: Embedder) -> int:
         """The labelled questions' vectors (knowledge/asked.py), with the sentence encoder only: its vectors put a
         question near its paraphrases in either language; word-hashing vectors would only repeat BM25."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        rows = load_asked(self.asked_dir) if is_semantic(emb) else []
-        if not rows:
-            self.bank_path.unlink(missing_ok=True)
-            return 0
-        vecs = emb.embed([r.q for r in rows])
-        Bank(vecs, [(r.doc, r.section) for r in rows], [r.source for r in rows]).write(self.bank_path)
-        return len(rows)
+        return self._write_questions(load_asked(self.asked_dir) if is_semantic(emb) else [], emb, self.bank_path)
 
     def _write_written(self, emb: Embedder) -> int:
         """Our written questions' vectors (knowledge/written/), a bank of their own, with the sentence encoder only."""
-        rows = load_written(self.written_dir) if is_semantic(emb) else []
+        return self._write_questions(load_written(self.written_dir) if is_semantic(emb) else [], emb, self.written_path)
+
+    def _write_questions(self, rows: list[Any], emb: Embedder, path: Path) -> int:
+        """A bank of questions' vectors with the section each answers at ``path``; none (and no file) without rows."""
+        self.path.mkdir(parents=True, exist_ok=True)
         if not rows:
-            self.written_path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             return 0
         vecs = emb.embed([r.q for r in rows])
-        Bank(vecs, [(r.doc, r.section) for r in rows], [r.source for r in rows]).write(self.written_path)
+        Bank(vecs, [(r.doc, r.section) for r in rows], [r.source for r in rows]).write(path)
         return len(rows)
 
     def _save(self, docs: dict[str, Any], chunks: dict[str, dict[str, Any]], emb: Embedder) -> None:
