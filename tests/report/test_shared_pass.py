@@ -188,6 +188,49 @@ def test_a_window_the_pass_lacks_runs_as_written(sample_con: duckdb.DuckDBPyConn
 
 
 @pytest.fixture
+def huge_customer(sample_db: Path, tmp_path: Path) -> Path:
+    """The sample with one customer whose revenue (two orders of 9×10^15 before PREV) needs more than 18 digits."""
+
+    def enlarge(con: duckdb.DuckDBPyConnection) -> None:
+        (oids,) = con.execute(
+            "SELECT list(order_id ORDER BY order_id)[1:2] FROM orders "
+            "WHERE status = 'completed' AND order_date <= ? AND order_id IN (SELECT order_id FROM order_items) "
+            "GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id LIMIT 1",
+            [PREV],
+        ).fetchone()
+        for oid in oids:
+            con.execute("UPDATE order_items SET amount = 0 WHERE order_id = ?", [oid])
+            con.execute(
+                "UPDATE order_items SET amount = 9000000000000000 WHERE order_id = ? AND line_no = "
+                "(SELECT min(line_no) FROM order_items WHERE order_id = ?)",
+                [oid, oid],
+            )
+
+    return _edited(sample_db, tmp_path, enlarge)
+
+
+@pytest.mark.parametrize("huge", [False, True], ids=["usual", "beyond-18-digits"])
+def test_revenue_beyond_eighteen_digits_reads_the_wide_type(sample_db: Path, huge_customer: Path, huge: bool) -> None:
+    # The pass keeps revenue in DECIMAL(18, 2); a customer whose sum does not fit makes it keep the sum's own
+    # type, and every tool still gives its own rows.
+    con = duckdb.connect(str(huge_customer if huge else sample_db), read_only=True)
+    engine = ReviewEngine(con)
+    assert engine.prepare({}, KEPT)
+    try:
+        kind = con.execute(f"SELECT typeof(monetary_0) FROM {engine.table} LIMIT 1").fetchone()[0]
+        assert kind == ("DECIMAL(38,2)" if huge else "DECIMAL(18,2)")
+        got, want = results(engine, {}), results(con, {})
+        for (cols, rows), (want_cols, want_rows), call in zip(got, want, CALLS, strict=True):
+            assert cols == want_cols, call
+            assert [same(r) for r in rows] == [same(r) for r in want_rows], call
+        biggest = con.execute(f"SELECT max(monetary_0) FROM {engine.table}").fetchone()[0]
+        assert (biggest >= 18 * 10**15) is huge
+    finally:
+        engine.close_pass()
+        con.close()
+
+
+@pytest.fixture
 def lineless(sample_db: Path, tmp_path: Path) -> Path:
     """The sample with one completed order whose lines are gone (and the totals rebuilt to match)."""
 
@@ -214,10 +257,61 @@ def test_review_equals_the_review_without_the_pass(
     assert to_markdown(build_report(sample_con, period, lang="en")) == shared
 
 
+_RUNNER_INIT = build._Runner.__init__
+
+
 def _plain_runner_init(self: build._Runner, con: duckdb.DuckDBPyConnection, scope: dict, report: build.Report) -> None:
-    self.con, self.scope, self.report = con, scope, report
-    self.registry = load_all()
-    self.engine = None
+    _RUNNER_INIT(self, con, scope, report)
+    self.engine, self._raw = None, None  # no pass, nothing started ahead: every tool on the caller's connection
+
+
+def test_calls_started_ahead_give_the_same_report_and_sql(
+    sample_con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The calls that read nothing of the pass run on a second connection while the others read it; the report,
+    # and the SQL it lists in order, are those of the same calls run one after the other here.
+    period = parse_period("2026-Q2", last_order_date(sample_con))
+    runners: list[build._Runner] = []
+    real_ahead = build._Runner.ahead
+
+    def ahead(self: build._Runner, calls: list) -> None:
+        real_ahead(self, calls)
+        runners.append(self)
+        assert len(self._ahead) == len(calls) == 6  # churn (previous), satisfaction ×2, attention ×3
+
+    monkeypatch.setattr(build._Runner, "ahead", ahead)
+    started = build_report(sample_con, period, lang="en")
+    assert len(runners) == 1 and not runners[0]._ahead and runners[0]._side is None  # all taken, closed
+    monkeypatch.setattr(build._Runner, "ahead", lambda self, calls: None)
+    in_turn = build_report(sample_con, period, lang="en")
+
+    # Each review names its own pass table.
+    def named(text: str) -> str:
+        return re.sub(r"review_pass_\d+", "review_pass", text)
+
+    assert [named(q) for q in started.sql] == [named(q) for q in in_turn.sql]
+    assert named(to_markdown(started)) == named(to_markdown(in_turn))
+
+
+def test_a_failing_section_still_closes_the_second_connection(
+    sample_con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runners: list[build._Runner] = []
+    real_ahead = build._Runner.ahead
+
+    def ahead(self: build._Runner, calls: list) -> None:
+        real_ahead(self, calls)
+        runners.append(self)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("section failed")
+
+    monkeypatch.setattr(build._Runner, "ahead", ahead)
+    monkeypatch.setattr(build, "_explain", broken)
+    with pytest.raises(RuntimeError, match="section failed"):
+        build_report(sample_con, parse_period("2026-Q2", last_order_date(sample_con)))
+    assert runners and runners[0]._pool is None and runners[0]._side is None
+    assert not sample_con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
 
 
 def test_review_behind_the_engine_seam_uses_the_pass(sample_con: duckdb.DuckDBPyConnection) -> None:
