@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -114,6 +115,10 @@ class _Runner:
         # A DuckDB connection, bare or behind the engine seam; other engines (Spark) run the tools as they are.
         raw = con.con if type(con) is DuckDBEngine else con
         self.engine = ReviewEngine(raw) if isinstance(raw, duckdb.DuckDBPyConnection) else None
+        self._raw = raw if self.engine is not None else None
+        self._pool: ThreadPoolExecutor | None = None
+        self._side: DuckDBEngine | None = None
+        self._ahead: dict[tuple[str, str], Future[ToolResult]] = {}
 
     def prepare(self, windows: list[Window], spans: list[Span]) -> None:
         if self.engine is not None:
@@ -133,7 +138,32 @@ class _Runner:
             out.append(vals)
         return out
 
+    def ahead(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        """Start these tool calls now on a second DuckDB connection, beside the ones that read the pass: they read
+        none of its tables (temporary tables belong to their connection). Most of the review's statements are
+        small or end in a one-thread step (a window, a quantile), so the other core is often idle. ``run`` with the
+        same tool and arguments takes the result (and its SQL) in the report's order; elsewhere they run there."""
+        if self._raw is None:
+            return
+        if self._pool is None:
+            self._side = DuckDBEngine(self._raw.cursor())  # made here: a cursor is a connection of its own
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-ahead")
+        side = self._side
+        for tool, args in calls:
+            full = {**self.scope, **args}
+            self._ahead[_call_key(tool, full)] = self._pool.submit(self.registry[tool].run, side, full)
+
     def close(self) -> None:
+        if self._pool is not None:
+            # Wait for what is running (nothing is left half-read on the connection), then close the cursor.
+            for f in self._ahead.values():
+                f.cancel()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+            self._ahead.clear()
+            if self._side is not None:
+                self._side.con.close()
+                self._side = None
         if self.engine is not None:
             self.engine.close_pass()
 
@@ -158,9 +188,15 @@ class _Runner:
         return records
 
     def run(self, tool: str, **args: Any) -> ToolResult:
-        res = self.registry[tool].run(self.engine or self.con, {**self.scope, **args})
+        full = {**self.scope, **args}
+        started = self._ahead.pop(_call_key(tool, full), None)
+        res = started.result() if started is not None else self.registry[tool].run(self.engine or self.con, full)
         self.report.sql.extend(res.sql)
         return res
+
+
+def _call_key(tool: str, args: dict[str, Any]) -> tuple[str, str]:
+    return tool, repr(sorted(args.items()))
 
 
 def _num(v: Any) -> float | None:
@@ -225,6 +261,18 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
         ],
         [Span(a["start"], a["end"]) for a in (cur, prev, ly)],
     )
+    # The calls that read no table of the pass start now on a second connection (_Runner.ahead); this period's
+    # churn runs here meanwhile, the previous period's there.
+    churn_args = [{"view": "churn", "start": a["start"], "end": a["end"], "as_of": a["as_of"]} for a in (cur, prev)]
+    sat_args = [{"start": a["start"], "end": a["end"], "as_of": a["as_of"]} for a in (cur, prev)]
+    att_args = {"start": cur["start"], "end": cur["end"], "as_of": cur["as_of"]}
+    backlog_args = {"view": "backlog", "as_of": cur["as_of"], "end": cur["end"]}
+    by_cat_args = {"view": "by", "dimension": "category", "kinds": ["complaint"], **att_args}
+    r.ahead(
+        [("churn_retention", churn_args[1])]
+        + [("satisfaction", a) for a in sat_args]
+        + [("attention", a) for a in (att_args, backlog_args, by_cat_args)]
+    )
 
     # 1. Revenue and growth ------------------------------------------------------------------
     metrics = ["revenue", "gross_profit", "orders", "avg_order_value", "customers", "new_customers"]
@@ -257,10 +305,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
 
     # 2. Customers: active, new, lost, churn ----------------------------------------------------
     s = Section("customers", "客户增减与流失", "Customers gained and lost")
-    churn_now = r.run("churn_retention", view="churn", start=cur["start"], end=cur["end"], as_of=cur["as_of"]).figures
-    churn_prev = r.run(
-        "churn_retention", view="churn", start=prev["start"], end=prev["end"], as_of=prev["as_of"]
-    ).figures
+    churn_now, churn_prev = (r.run("churn_retention", **a).figures for a in churn_args)
     s.figures += [
         Figure(
             "active_current",
@@ -405,9 +450,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
 
     # 5. Satisfaction --------------------------------------------------------------------------
     s = Section("satisfaction", "客户满意度", "Satisfaction")
-    sat, sat_prev = (
-        r.run("satisfaction", start=a["start"], end=a["end"], as_of=a["as_of"]).figures for a in (cur, prev)
-    )
+    sat, sat_prev = (r.run("satisfaction", **a).figures for a in sat_args)
     for k, zh_n, en_n, unit in (
         ("nps", "NPS 净推荐值", "NPS", "points"),
         ("csat", "CSAT 满意率", "CSAT", "pct"),
@@ -423,8 +466,8 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
 
     # 6. Complaints ----------------------------------------------------------------------------
     s = Section("complaints", "投诉与处理", "Complaints and resolution")
-    att = r.run("attention", start=cur["start"], end=cur["end"], as_of=cur["as_of"]).figures
-    backlog = r.run("attention", view="backlog", as_of=cur["as_of"], end=cur["end"]).figures
+    att = r.run("attention", **att_args).figures
+    backlog = r.run("attention", **backlog_args).figures
     s.figures += [
         Figure("complaints", "投诉数", "Complaints", att.get("complaint_tickets"), unit="count"),
         Figure("resolution_rate", "工单解决率%", "Tickets resolved %", _pct(att.get("resolution_rate")), unit="pct"),
@@ -437,15 +480,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
         ),
         Figure("backlog", "期末未结工单", "Open tickets at period end", backlog.get("open"), unit="count"),
     ]
-    by_cat = r.run(
-        "attention",
-        view="by",
-        dimension="category",
-        kinds=["complaint"],
-        start=cur["start"],
-        end=cur["end"],
-        as_of=cur["as_of"],
-    )
+    by_cat = r.run("attention", **by_cat_args)
     top = sorted(by_cat.records(), key=lambda rec: -(rec.get("complaints") or 0))[:3]
     if top:
         cols = ["类别", "投诉数", "解决率%"] if zh else ["category", "complaints", "resolved %"]
@@ -464,7 +499,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
 
     # 7. Profitability -------------------------------------------------------------------------
     s = Section("profitability", "客户盈利能力", "Customer profitability")
-    prof = r.run("profitability", start=cur["start"], end=cur["end"], as_of=cur["as_of"]).figures
+    prof = r.run("profitability", **att_args).figures
     s.figures += [
         Figure("profit", "利润(扣除服务成本)", "Profit after cost to serve", _num(prof.get("profit")), unit="money"),
         Figure("profit_margin", "利润率%", "Profit margin %", _pct(prof.get("profit_margin")), unit="pct"),
