@@ -353,3 +353,58 @@ def test_lines_numbered_as_they_stream_equal_the_staged_ones(tmp_path: Path, mon
         ("B16-R", 1),
         ("B16", 1),
     ]
+
+
+# Every invoice's lines consecutive: returns split off between an invoice's sales, an invoice that only returns, a
+# cancellation that also sells, one-line invoices.
+ONE_RUN = (
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    "A,P1,x,1,1/5/2024,1,1,UK\nA,P2,x,-1,1/5/2024,1,1,UK\nA,P3,x,2,1/5/2024,1,1,UK\nA,P4,x,-2,1/5/2024,1,1,UK\n"
+    "B,P1,x,-1,1/6/2024,1,2,UK\nB,P2,x,-3,1/6/2024,1,2,UK\nC1,P1,x,-1,1/6/2024,1,2,UK\nC1,P2,x,4,1/6/2024,1,2,UK\n"
+    "D,P1,x,-1,1/7/2024,1,3,UK\nD,P2,x,5,1/7/2024,1,3,UK\nE,P1,x,1,1/7/2024,1,3,UK\n"
+)
+# The same, and invoices named like another's returns split off (X-R: one order with them, W-R-R the same for the
+# split invoice W-R), before and after it, and a lower-case cancellation with such a name.
+SHARED_ORDER = ONE_RUN + (
+    "X,P1,a,1,1/5/2024,1,1,UK\nX,P2,a,-1,1/5/2024,1,1,UK\nX,P3,a,2,1/5/2024,1,1,UK\n"
+    "X-R,P1,a,-3,1/6/2024,1,1,UK\nX-R,P2,a,1,1/6/2024,1,1,UK\nY-R,P1,a,-1,1/6/2024,1,2,UK\n"
+    "Y,P1,a,1,1/7/2024,1,2,UK\nY,P2,a,-1,1/7/2024,1,2,UK\nc9,P1,a,1,1/8/2024,1,3,UK\nc9,P2,a,-1,1/8/2024,1,3,UK\n"
+    "c9-R,P2,a,-1,1/8/2024,1,3,UK\nW,P1,a,1,1/9/2024,1,4,UK\nW,P2,a,-1,1/9/2024,1,4,UK\nW-R,P3,a,-2,1/9/2024,1,4,UK\n"
+    "W-R-R,P3,a,-2,1/9/2024,1,4,UK\nW-R,P3,a,2,1/9/2024,1,4,UK\n"
+)
+
+
+@pytest.mark.parametrize(("log", "unsorted"), [(ONE_RUN, True), (SHARED_ORDER, False)])
+def test_invoices_in_one_run_written_as_they_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: str, unsorted: bool
+) -> None:
+    """When every invoice's lines are consecutive in the file, a line's number is counted as the lines stream past
+    (its invoice's lines up to it on its side, returns or not) and the lines are written as they come, unsorted:
+    the same warehouse as staging the file first (numbered by the join with the orders). An order shared by two
+    invoices (X's returns and invoice X-R) takes the window and the sort (the stream numbered W-R-R 1, 1)."""
+    from assistant.warehouse.importer import core
+    from assistant.warehouse.importer.sources import Loader
+
+    swap = core._swap
+    ordered: list[set[str]] = []
+    monkeypatch.setattr(core, "_swap", lambda *a: ordered.append(set(a[5])) or swap(*a))
+    got = {}
+    for how in ("in place", "staged"):
+        if how == "staged":
+            monkeypatch.setattr(core, "Loader", lambda con, workdir, lazy=False: Loader(con, workdir))
+        db = tmp_path / f"{how}.duckdb"
+        opts = ImportOptions(preset="transactions", date_order="mdy")
+        report = import_files([write(tmp_path / "log.csv", log)], opts, db=db)
+        lines = rows(db, "SELECT order_id, line_no, product_id, quantity FROM order_items")
+        got[how] = (report.model_dump(exclude={"db", "rejects_path"}), _tables(db), lines)
+    assert ordered == [{"order_items"} if unsorted else set(), set()]
+    assert got["in place"] == got["staged"]
+    numbers = [(o, n) for o, n, *_ in got["in place"][2]]
+    assert numbers[:11] == [
+        ("A", 1), ("A-R", 1), ("A", 2), ("A-R", 2), ("B", 1), ("B", 2), ("C1", 1), ("C1", 2), ("D-R", 1), ("D", 1),
+        ("E", 1),
+    ]  # fmt: skip
+    if not unsorted:
+        assert [x for x in numbers if x[0].startswith("W")] == [
+            ("W", 1), ("W-R", 1), ("W-R-R", 1), ("W-R-R", 2), ("W-R", 2),
+        ]  # fmt: skip

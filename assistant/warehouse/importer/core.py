@@ -214,6 +214,7 @@ def _run(
         merged[name] = Plan(table, f"stg.in_{name}", provided, date_orders=orders, labels=labels)
 
     built: set[str] = set()  # tables whose rows are valid by construction, staged as they are
+    ordered: set[str] = set()  # staged tables whose rows come in file order already (the swap need not sort them)
     if opts.preset == "transactions":
         from assistant.warehouse.importer.transactions import derive
 
@@ -234,7 +235,7 @@ def _run(
             rejects_known=(lambda: _keep_originals(con, sources)) if replace else None,
         )
         if replace:
-            built = _stage_built(con, merged, in_order=tx.in_order)
+            built, ordered = _stage_built(con, merged, in_order=tx.in_order)
 
     imported = set(merged)
     refs: dict[str, str] = {}
@@ -286,12 +287,15 @@ def _run(
         from assistant.warehouse.importer.transactions import ORDER_TOTALS
 
         totals = ORDER_TOTALS
-    _swap(con, merged, opts, fresh, totals)
+    _swap(con, merged, opts, fresh, totals, ordered)
     return report
 
 
-def _stage_built(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], *, in_order: bool = False) -> set[str]:
-    """Stage a preset's tables as ``stg.ok_<t>`` without checking them again: valid by construction.
+def _stage_built(
+    con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], *, in_order: bool = False
+) -> tuple[set[str], set[str]]:
+    """Stage a preset's tables as ``stg.ok_<t>`` without checking them again: valid by construction. Returns them,
+    and those whose rows come in file order (the order lines, when transactions.numbered_lines says so).
 
     Only for a replace, where the import brings every table they refer to. Each row comes from validated lines
     (required values present, types converted, the contract's rules on quantity and price met), with defaults
@@ -307,8 +311,9 @@ def _stage_built(con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], *, in_
             con.execute(f"CREATE TABLE stg.ok_{name} AS SELECT * EXCLUDE (_ord) FROM {plan.relation}")
     # The lines are numbered once, as they are written, in file order (the swap reads this view once; counts skip it).
     cols = ", ".join(merged["order_items"].table.column_names)
-    con.execute(f"CREATE VIEW stg.ok_order_items AS SELECT _src, _row, {cols} FROM {numbered_lines(con, in_order)}")
-    return set(merged)
+    lines, in_file_order = numbered_lines(con, in_order)
+    con.execute(f"CREATE VIEW stg.ok_order_items AS SELECT _src, _row, {cols} FROM {lines}")
+    return set(merged), {"order_items"} if in_file_order else set()
 
 
 def _warn_formulas(con: duckdb.DuckDBPyConnection, t: Table, report: ImportReport) -> None:
@@ -483,9 +488,15 @@ def _safe(v: str | None) -> str:
 
 
 def _swap(
-    con: duckdb.DuckDBPyConnection, merged: dict[str, Plan], opts: ImportOptions, fresh: bool, totals: str | None
+    con: duckdb.DuckDBPyConnection,
+    merged: dict[str, Plan],
+    opts: ImportOptions,
+    fresh: bool,
+    totals: str | None,
+    ordered: frozenset[str] | set[str] = frozenset(),
 ) -> None:
-    """Write every accepted row in one transaction: all or nothing. ``totals``: see derived.build."""
+    """Write every accepted row in one transaction: all or nothing, in file order. ``totals``: see derived.build;
+    ``ordered``: tables whose staged rows come in file order already, written as they come (a sort less)."""
     con.execute("BEGIN TRANSACTION")
     try:
         # The tables written whole (new, or replaced) are created without their primary key and get it after their
@@ -504,7 +515,8 @@ def _swap(
                 con.execute(f"DROP TABLE main.{t.name}")
                 con.execute(ddl(t, name=f"main.{t.name}", primary_key=False))
             cols = ", ".join(t.column_names)
-            con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM stg.ok_{t.name} ORDER BY _row")
+            order = "" if t.name in ordered else " ORDER BY _row"
+            con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM stg.ok_{t.name}{order}")
             if rebuilt and t.key_index:
                 con.execute(add_primary_key(t, name=f"main.{t.name}"))
         if set(merged) & derived.SOURCES:  # in the same transaction: never a moment with stale totals

@@ -89,10 +89,13 @@ def derive(
     # line. Usually every invoice names one customer: one grouping by invoice (its sign and its customers' range)
     # finds the invoices split and tells whether any names two; only then are the lines grouped per (invoice,
     # customer), then the earliest of those per invoice (its customer's lines only), for the rejects' messages.
+    # The same grouping tells which invoices have lines missing between their first and last (refused, without
+    # customer, another invoice's) for numbered_lines; invoices named like a split-off order (X-R) are kept too.
     con.execute(
         "CREATE TABLE stg.tx_inv1 AS SELECT * FROM (SELECT invoice, bool_or(quantity > 0) AND bool_or(quantity < 0) "
-        "AS _split, min(customer_id) <> max(customer_id) AS _shared FROM stg.typed_transactions "
-        "WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice) WHERE _split OR _shared"
+        f"AS _split, min(customer_id) <> max(customer_id) AS _shared, max({KEY}) - min({KEY}) + 1 <> count(*) AS _gaps "
+        "FROM stg.typed_transactions WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice) "
+        "WHERE _split OR _shared OR _gaps OR invoice LIKE '%-R'"
     )
     shared = con.execute("SELECT count(*) FROM stg.tx_inv1 WHERE _shared").fetchone()[0]
     status = (
@@ -130,6 +133,14 @@ def derive(
         # Every line keeps its invoice's customer, so no line needs its invoice's row: only the returns of invoices
         # that also sell (a small table) are looked up, and the lines are read in place by each table below.
         con.execute("CREATE TABLE stg.tx_split AS SELECT invoice FROM stg.tx_inv1 WHERE _split")
+        if tx.in_order:
+            # The invoices whose lines numbered_lines cannot number as they stream: lines missing between theirs,
+            # or an order shared with another invoice (invoice X-R and the returns split off X).
+            con.execute(
+                "CREATE TABLE stg.tx_apart AS SELECT invoice FROM stg.tx_inv1 WHERE _gaps "
+                "OR (invoice LIKE '%-R' AND substr(invoice, 1, length(invoice) - 2) IN (SELECT invoice FROM stg.tx_split)) "
+                "OR (_split AND invoice || '-R' IN (SELECT invoice FROM stg.tx_inv1))"
+            )
         # Customers and products read the lines without their order (stg.tx_lines): the lookup of the split
         # invoices would otherwise run for every line of each (an unused column's join stays in the plan).
         con.execute(f"CREATE VIEW stg.tx_lines AS SELECT t._src, t._ord, t._row, {cols}, {status} FROM {LINES} t")
@@ -191,47 +202,61 @@ def derive(
     return out
 
 
-def numbered_lines(con: duckdb.DuckDBPyConnection, in_order: bool = False) -> str:
-    """The order lines, numbered within their order in file order (needs stg.ok_orders).
+def numbered_lines(con: duckdb.DuckDBPyConnection, in_order: bool = False) -> tuple[str, bool]:
+    """The order lines, numbered within their order in file order (needs stg.ok_orders), and whether the relation
+    gives them in file order (else the swap sorts them by row).
 
     Without a sort of every line: an order whose lines are consecutive in the file (keys _k0.._k1, as many as it has
     lines: the usual case) numbers a line by its distance from the first; only the lines of the other orders (the
     returns split off an invoice, interleaved orders, lines between them refused) are numbered by a window, over
-    them alone. (The swap still writes them sorted by row: the join may read them out of order, and a sort of
-    lines almost in order costs a fraction of the window's.)
+    them alone, and joined back (the join may give them out of order: they are sorted by row).
 
     ``in_order``: stg.tx is the view over the typed lines and they are read in file order (validate.Plan.in_order).
-    The first line of a consecutive order is then found as the lines stream past, by streaming window functions
-    (the line before is another invoice, or the other side of a split), instead of by joining every line to its
-    order (at 10M lines the join of 10M lines with 2.5M orders was half of writing them).
+    Lines are then numbered as they stream past, by streaming window functions, before any join: an invoice whose
+    lines are consecutive in the file is one run of lines (it starts where the line before is another invoice), and
+    a line's number is the count of the run's lines up to it on its side (returns or not): its invoice's order is
+    that side, or both when the invoice does not split. Only the invoices in stg.tx_apart (see derive) take the
+    window; when there are none (the usual case) the lines are written as they stream, in file order, unsorted.
     """
     key = KEY.replace("_ord", "t._ord").replace("_row", "t._row")
+    if in_order:
+        apart = con.execute("SELECT count(*) FROM stg.tx_apart").fetchone()[0]
+        if apart:
+            con.execute(
+                f"CREATE TABLE stg.tx_nums AS SELECT {key} AS _k, "
+                f"row_number() OVER (PARTITION BY t.order_id ORDER BY {key}) AS _n FROM stg.tx t "
+                "SEMI JOIN stg.tx_apart a USING (invoice)"
+            )
+        # _rets counts the return lines streamed so far; at a run's first line, those before it are subtracted.
+        runs = (
+            f"SELECT *, {KEY} - max(CASE WHEN _start THEN {KEY} END) OVER (ROWS UNBOUNDED PRECEDING) + 1 AS _pos, "
+            "_rets - max(CASE WHEN _start THEN _rets - _ret::BIGINT END) OVER (ROWS UNBOUNDED PRECEDING) AS _run_rets "
+            "FROM (SELECT *, invoice IS DISTINCT FROM lag(invoice) OVER () AS _start, "
+            "count(*) FILTER (WHERE _ret) OVER (ROWS UNBOUNDED PRECEDING) AS _rets "
+            f"FROM (SELECT *, {RETURN} AS _ret FROM {LINES}))"
+        )
+        streamed = "CASE WHEN t._ret THEN t._run_rets ELSE t._pos - t._run_rets END"
+        line_no, join = (
+            (f"coalesce(n._n, {streamed})", f" LEFT JOIN stg.tx_nums n ON n._k = {KEY}") if apart else (streamed, "")
+        )
+        return (
+            f"(SELECT _src, _row, {SPLIT_ORDER_ID} AS order_id, ({line_no})::INTEGER AS line_no, "
+            f"stock_code AS product_id, abs(quantity) AS quantity, unit_price, 0::DECIMAL(5,4) AS discount, "
+            f"{AMOUNT} AS amount FROM ({runs}) t{join})",
+            not apart,
+        )
     con.execute(
         f"CREATE TABLE stg.tx_nums AS SELECT {key} AS _k, "
         f"row_number() OVER (PARTITION BY t.order_id ORDER BY {key}) AS _n FROM stg.tx t "
         "SEMI JOIN (SELECT order_id FROM stg.ok_orders WHERE _k1 - _k0 + 1 <> _lines) o USING (order_id)"
     )
-    if in_order:
-        # A line starts a run when the line before it (of the lines kept) is another invoice, or the other side
-        # of a return split; an order is one run per (invoice, return) since only an invoice that sells and returns
-        # is split. The run of a consecutive order is the order: its line number is its distance from the run's
-        # first key. Window functions OVER () stream the lines in the order read: before any join.
-        runs = (
-            f"SELECT *, {KEY} - max(CASE WHEN _start THEN {KEY} END) OVER (ROWS UNBOUNDED PRECEDING) + 1 AS _run "
-            f"FROM (SELECT *, invoice IS DISTINCT FROM lag(invoice) OVER () "
-            f"OR {RETURN} IS DISTINCT FROM lag({RETURN}) OVER () AS _start FROM {LINES})"
-        )
-        return (
-            f"(SELECT _src, _row, {SPLIT_ORDER_ID} AS order_id, coalesce(n._n, t._run)::INTEGER AS line_no, "
-            f"stock_code AS product_id, abs(quantity) AS quantity, unit_price, 0::DECIMAL(5,4) AS discount, "
-            f"{AMOUNT} AS amount FROM ({runs}) t LEFT JOIN stg.tx_nums n ON n._k = {KEY})"
-        )
     return (
         "(SELECT t._src, t._row, t.order_id, "
         f"(CASE WHEN o._k1 - o._k0 + 1 = o._lines THEN {key} - o._k0 + 1 ELSE n._n END)::INTEGER AS line_no, "
         "t.stock_code AS product_id, abs(t.quantity) AS quantity, t.unit_price, 0::DECIMAL(5,4) AS discount, "
         f"{AMOUNT.replace('quantity', 't.quantity').replace('unit_price', 't.unit_price')} AS amount "
-        f"FROM stg.tx t JOIN stg.ok_orders o USING (order_id) LEFT JOIN stg.tx_nums n ON n._k = {key})"
+        f"FROM stg.tx t JOIN stg.ok_orders o USING (order_id) LEFT JOIN stg.tx_nums n ON n._k = {key})",
+        False,
     )
 
 
@@ -240,10 +265,10 @@ def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'stg' "
-            "AND table_name IN ('tx', 'tx_lines', 'tx_split', 'tx_nums')"
+            "AND table_name IN ('tx', 'tx_lines', 'tx_split', 'tx_apart', 'tx_nums')"
         ).fetchall()
     )
-    for name in ("tx", "tx_lines", "tx_split", "tx_nums"):  # the views first: they read the others
+    for name in ("tx", "tx_lines", "tx_split", "tx_apart", "tx_nums"):  # the views first: they read the others
         if name in kinds:
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} stg.{name}")
     drop_typed(con, "transactions")
