@@ -86,16 +86,27 @@ def build_sql(totals: str | None = None) -> str:
     )
     return f"""
 CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
-WITH t AS ({t})
+WITH t AS ({t}),
 -- Purchase days (BG/NBD counts a customer's orders on one day as one purchase): day_first marks the first
--- completed order of each customer and day, day_revenue is the revenue of all of them (NULL unless completed).
+-- completed order of each customer and day (the least order id), day_revenue is the revenue of all of them (NULL
+-- unless completed). Most such days hold one order, its own first with its own revenue: only the days with several
+-- (d, usually few) are looked up. A window over every order sorted them all (at 2.5M orders ~1.4 s CPU against
+-- ~0.9 s this way).
+d AS (
+    SELECT customer_id, order_date, min(order_id) AS first_order, sum(revenue) AS revenue
+    FROM t WHERE status = 'completed'
+    GROUP BY customer_id, order_date
+    HAVING count(*) > 1
+)
 SELECT t.*,
-       coalesce(status = 'completed'
-                AND row_number() OVER (PARTITION BY customer_id, order_date, status ORDER BY order_id) = 1,
-                false) AS day_first,
-       CASE WHEN status = 'completed' THEN sum(revenue) OVER (PARTITION BY customer_id, order_date, status) END
-           AS day_revenue
+       coalesce(t.status = 'completed' AND (d.first_order IS NULL OR t.order_id = d.first_order), false)
+           AS day_first,
+       CASE WHEN t.status = 'completed' THEN coalesce(d.revenue, t.revenue) END AS day_revenue
 FROM t
+LEFT JOIN d
+    ON t.status = 'completed'
+    AND d.customer_id IS NOT DISTINCT FROM t.customer_id
+    AND d.order_date IS NOT DISTINCT FROM t.order_date
 """
 
 

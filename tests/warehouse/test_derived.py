@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -188,3 +189,41 @@ def test_data_derive_on_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "data generate" in r.stdout + r.stderr
     assert not missing.exists()
+
+
+def test_purchase_days_as_the_window_defines_them() -> None:
+    """day_first / day_revenue (build_sql looks up only the days with several completed orders) equal their
+    definition by window over every order: on days with one completed order or several (the least id first, not
+    the first inserted), beside returned and cancelled ones, a NULL revenue, the same day for another customer."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t (order_id VARCHAR, customer_id VARCHAR, order_date DATE, channel VARCHAR, status VARCHAR, "
+        "revenue DECIMAL(18,2), margin DECIMAL(18,2), lines_without_cost INTEGER)"
+    )
+    con.execute(
+        """INSERT INTO t VALUES
+        ('o9', 'c1', '2024-01-05', 'x', 'completed', 10.50, 1, 0), ('o10', 'c1', '2024-01-05', 'x', 'completed', 2, 1, 0),
+        ('o2', 'c1', '2024-01-05', 'x', 'completed', 3.25, 1, 0), ('o1', 'c1', '2024-01-05', 'x', 'returned', 7, 1, 0),
+        ('o3', 'c1', '2024-01-06', 'x', 'completed', 4, 1, 0), ('o4', 'c1', '2024-01-06', 'x', 'cancelled', 5, 1, 0),
+        ('o5', 'c2', '2024-01-05', 'x', 'completed', 6, 1, 0), ('o6', 'c2', '2024-01-07', 'x', 'returned', 1, 1, 0),
+        ('o7', 'c2', '2024-01-07', 'x', 'returned', 1, 1, 0), ('o8', 'c3', '2024-01-08', 'x', 'completed', NULL, 1, 0),
+        ('p1', 'c3', '2024-01-09', 'x', 'completed', NULL, 1, 0), ('p2', 'c3', '2024-01-09', 'x', 'completed', 8, 1, 0)"""
+    )
+    con.execute(derived.build_sql("SELECT * FROM t"))
+    want = con.execute(
+        """SELECT t.*, coalesce(status = 'completed'
+                  AND row_number() OVER (PARTITION BY customer_id, order_date, status ORDER BY order_id) = 1, false),
+                  CASE WHEN status = 'completed' THEN sum(revenue) OVER (PARTITION BY customer_id, order_date, status) END
+           FROM t ORDER BY order_id"""
+    ).fetchall()
+    assert con.execute("FROM order_totals ORDER BY order_id").fetchall() == want
+    # The least id as text heads its day (o10 before o2 and o9, inserted after them); a NULL revenue adds nothing.
+    assert [(r[0], r[9]) for r in want if r[8]] == [
+        ("o10", Decimal("15.75")),
+        ("o3", Decimal("4.00")),
+        ("o5", Decimal("6.00")),
+        ("o8", None),
+        ("p1", Decimal("8.00")),
+    ]
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE order_totals)").fetchall())
+    assert (types["day_first"], types["day_revenue"]) == ("BOOLEAN", "DECIMAL(38,2)")
