@@ -408,3 +408,39 @@ def test_invoices_in_one_run_written_as_they_stream(
         assert [x for x in numbers if x[0].startswith("W")] == [
             ("W", 1), ("W-R", 1), ("W-R-R", 1), ("W-R-R", 2), ("W-R", 2),
         ]  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+def test_orders_from_the_sides_of_invoices_equal_grouping_by_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """The orders are the sides of the invoices (one grouping of the lines by invoice and return or not, which also
+    finds what derive needs per invoice): the same warehouse, report and rejects as grouping the lines by order, on
+    hostile lines over two files and in one (splits before and after the sale, an invoice continued in the other
+    file or interleaved, refused and customerless lines between an invoice's, cancellations that sell, invoices
+    that only return), and on a log whose invoice names another's returns (X-R: grouped by order either way)."""
+    from assistant.warehouse.importer import transactions
+
+    a = HOSTILE_A.replace("B10,P5,KNIFE,2,1/11/2024 8:00,7.5,78,Italy\n", "")
+    extra = "B13,P1,CUP,1,1/13/2024,1,5,UK\nB13,P2,CUP,-1,1/13/2024,1,5,UK\nB14,P1,CUP,1,1/13/2024,1,5,UK\n"
+    extra += "B13,P3,CUP,2,1/13/2024,1,5,UK\nB14,P2,CUP,x,1/13/2024,1,5,UK\nB15,P2,CUP,-1,1/14/2024,1,,UK\n"
+    files = {
+        "two": [write(tmp_path / "a.csv", a), write(tmp_path / "b.csv", HOSTILE_B)],
+        "one": [write(tmp_path / "one.csv", a + extra + HOSTILE_B.split("\n", 1)[1] + ONE_RUN.split("\n", 1)[1])],
+        "x-r": [write(tmp_path / "xr.csv", SHARED_ORDER)],
+    }
+    got = {}
+    for by_side in (True, False):
+        monkeypatch.setattr(transactions, "BY_SIDE", by_side)
+        for name, paths in files.items():
+            db = tmp_path / f"{name}-{by_side}.duckdb"
+            opts = ImportOptions(preset="transactions", mode=mode, date_order="mdy", max_reject_rate=1.0)
+            report = import_files(paths, opts, db=db)
+            rejects = Path(report.rejects_path).read_text(encoding="utf-8-sig") if report.rejects_path else ""
+            # In file order (two files: lines with the same row number in each come either way, as they always did).
+            lines = rows(db, "SELECT order_id, line_no, product_id FROM order_items") if name != "two" else []
+            got[by_side, name] = (report.model_dump(exclude={"db", "rejects_path"}), rejects, _tables(db), lines)
+    for name in files:
+        assert got[True, name] == got[False, name]
+    orders = {o[0] for o in got[True, "one"][2]["orders"]}
+    assert {"B1", "B1-R", "B13", "B13-R", "A-R", "D-R", "CB8", "C1", "B"} <= orders and "C1-R" not in orders

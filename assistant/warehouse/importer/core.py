@@ -304,11 +304,12 @@ def _stage_built(
     constraints still hold every row at the swap. Re-checking cost as much as the rest of the import at 10M lines;
     tests/importer/test_transactions.py runs the full checks over these tables on hostile logs.
     """
-    from assistant.warehouse.importer.transactions import numbered_lines
+    from assistant.warehouse.importer.transactions import drop_sides, numbered_lines
 
     for name, plan in merged.items():
         if name != "order_items":  # orders keep the per-order values order_totals is built from (ORDER_TOTALS)
             con.execute(f"CREATE TABLE stg.ok_{name} AS SELECT * EXCLUDE (_ord) FROM {plan.relation}")
+    drop_sides(con)
     # The lines are numbered once, as they are written, in file order (the swap reads this view once; counts skip it).
     cols = ", ".join(merged["order_items"].table.column_names)
     lines, in_file_order = numbered_lines(con, in_order)

@@ -48,6 +48,9 @@ ORDER_TOTALS = (
     "SELECT order_id, customer_id, order_date, channel, status, _revenue::DECIMAL(18, 2) AS revenue, "
     "_revenue::DECIMAL(18, 2) AS margin, _lines::INTEGER AS lines_without_cost FROM stg.ok_orders"
 )
+# The orders from the sides of the invoices (stg.tx_p) when no order is shared by two invoices; the tests compare
+# them with grouping the lines by order (False).
+BY_SIDE = True
 # One BIGINT per line in file order ((_ord, _row) as a number): cheaper to compare and carry than a pair.
 KEY = "((_ord::BIGINT << 40) | _row)"
 # The lines kept when every invoice names one customer, and their order: a return of an invoice that also sells
@@ -86,16 +89,26 @@ def derive(
     report.lines_without_customer = without
     # An invoice belongs to the customer on its first line; a line naming another customer is rejected. An invoice
     # that also sells splits its returns off. Both per invoice by grouping, not by window functions over every
-    # line. Usually every invoice names one customer: one grouping by invoice (its sign and its customers' range)
-    # finds the invoices split and tells whether any names two; only then are the lines grouped per (invoice,
-    # customer), then the earliest of those per invoice (its customer's lines only), for the rejects' messages.
-    # The same grouping tells which invoices have lines missing between their first and last (refused, without
-    # customer, another invoice's) for numbered_lines; invoices named like a split-off order (X-R) are kept too.
+    # line. Usually every invoice names one customer: one grouping of the lines by invoice and side (a return or
+    # not; stg.tx_p) is, side by side, the orders (an order is a side of an invoice, both when it does not split:
+    # the lines need no second grouping by order), and gives what is needed per invoice (stg.tx_inv1): whether it
+    # splits, names two customers, has lines missing between its first and last (refused, without customer, another
+    # invoice's: see numbered_lines) or is named like a split-off order (X-R). Only the invoices with a side that
+    # could be one of those are grouped again, a few. When an invoice names two customers, its lines are grouped per
+    # (invoice, customer), then the earliest of those per invoice (its customer's lines only), for the rejects.
+    channel = _first("channel") if "channel" in tx.provided else "NULL::VARCHAR"
     con.execute(
-        "CREATE TABLE stg.tx_inv1 AS SELECT * FROM (SELECT invoice, bool_or(quantity > 0) AND bool_or(quantity < 0) "
-        f"AS _split, min(customer_id) <> max(customer_id) AS _shared, max({KEY}) - min({KEY}) + 1 <> count(*) AS _gaps "
-        "FROM stg.typed_transactions WHERE _why IS NULL AND customer_id IS NOT NULL GROUP BY invoice) "
-        "WHERE _split OR _shared OR _gaps OR invoice LIKE '%-R'"
+        f"CREATE TABLE stg.tx_p AS SELECT invoice, {RETURN} AS _ret, min(_ord) AS _ord, min(_row) AS _row, "
+        f"min(customer_id) AS _c0, max(customer_id) AS _c1, min(invoice_date) AS _d, {channel} AS _channel, "
+        f"sum({AMOUNT}) AS _revenue, count(*) AS _lines, min({KEY}) AS _k0, max({KEY}) AS _k1 "
+        f"FROM {LINES} GROUP BY invoice, _ret"
+    )
+    # An invoice's sides: one unless it splits (its returns a side of their own); a cancellation is one side.
+    con.execute(
+        "CREATE TABLE stg.tx_inv1 AS SELECT * FROM (SELECT invoice, bool_or(_ret) AND bool_or(NOT _ret) AS _split, "
+        "min(_c0) <> max(_c1) AS _shared, max(_k1) - min(_k0) + 1 <> sum(_lines) AS _gaps FROM stg.tx_p "
+        "SEMI JOIN (SELECT invoice FROM stg.tx_p WHERE _ret OR _c0 <> _c1 OR _k1 - _k0 + 1 <> _lines "
+        "OR invoice LIKE '%-R') USING (invoice) GROUP BY invoice) WHERE _split OR _shared OR _gaps OR invoice LIKE '%-R'"
     )
     shared = con.execute("SELECT count(*) FROM stg.tx_inv1 WHERE _shared").fetchone()[0]
     status = (
@@ -103,6 +116,7 @@ def derive(
         "ELSE 'completed' END AS status"
     )
     cols = ", ".join(f"t.{c.name}" for c in TRANSACTIONS.columns)  # typed values only: raw text was for rejects
+    shared_order = 0
     if shared:
         con.execute(
             "CREATE TABLE stg.tx_inv AS SELECT invoice, arg_min(customer_id, k) AS _cust, arg_min(first_row, k) AS _cust_row, "
@@ -133,9 +147,14 @@ def derive(
         # Every line keeps its invoice's customer, so no line needs its invoice's row: only the returns of invoices
         # that also sell (a small table) are looked up, and the lines are read in place by each table below.
         con.execute("CREATE TABLE stg.tx_split AS SELECT invoice FROM stg.tx_inv1 WHERE _split")
+        # An order shared by two invoices: invoice X-R and the returns split off X (grouped as one by order id).
+        shared_order = con.execute(
+            "SELECT count(*) FROM stg.tx_inv1 WHERE invoice LIKE '%-R' "
+            "AND substr(invoice, 1, length(invoice) - 2) IN (SELECT invoice FROM stg.tx_split)"
+        ).fetchone()[0]
         if tx.in_order:
             # The invoices whose lines numbered_lines cannot number as they stream: lines missing between theirs,
-            # or an order shared with another invoice (invoice X-R and the returns split off X).
+            # or an order shared with another invoice.
             con.execute(
                 "CREATE TABLE stg.tx_apart AS SELECT invoice FROM stg.tx_inv1 WHERE _gaps "
                 "OR (invoice LIKE '%-R' AND substr(invoice, 1, length(invoice) - 2) IN (SELECT invoice FROM stg.tx_split)) "
@@ -146,19 +165,37 @@ def derive(
         con.execute(f"CREATE VIEW stg.tx_lines AS SELECT t._src, t._ord, t._row, {cols}, {status} FROM {LINES} t")
         con.execute(f"CREATE VIEW stg.tx AS SELECT *, {SPLIT_ORDER_ID} AS order_id FROM stg.tx_lines")
         lines = "stg.tx_lines"
+    by_side = BY_SIDE and not shared and not shared_order and bool(tx.labels)  # the orders are stg.tx_p's sides
     # Staging lives in memory up to the import's limit: what is no longer read goes, so less of it spills.
     con.execute("DROP TABLE IF EXISTS stg.tx_inv; DROP TABLE stg.tx_inv1")
+    if not by_side:
+        con.execute("DROP TABLE stg.tx_p")
     report.tables.setdefault("transactions", TableReport(table="transactions")).imported = used
+
+    def label(ord_: str) -> str:
+        """The label of the source numbered ``ord_``."""
+        return f"CASE {ord_} " + " ".join(f"WHEN {o} THEN {sql_str(lb)}" for o, lb in tx.labels.items()) + " END"
 
     def first(col: str) -> str:
         """_first, without a per-group aggregate where the value is known: a column the file lacks is NULL on every
         line, and a source's label is that of its _ord (the key's high bits: the first line's is the least)."""
         if col == "_src" and tx.labels:
-            return "CASE min(_ord) " + " ".join(f"WHEN {o} THEN {sql_str(lb)}" for o, lb in tx.labels.items()) + " END"
+            return label("min(_ord)")
         if col != "_src" and col not in tx.provided:
             return "NULL::VARCHAR"
         return _first(col)
 
+    by_side_orders = ""
+    if by_side:
+        # One row per side of an invoice, with what grouping its lines by order gives (see "orders" below): a side's
+        # status is each of its lines' (see status), its customer the invoice's, and the returns split off are X-R.
+        by_side_orders = (
+            f"(SELECT {label('_ord')} AS _src, _ord, _row, "
+            "CASE WHEN _ret AND invoice IN (SELECT invoice FROM stg.tx_split) THEN invoice || '-R' ELSE invoice END "
+            f"AS order_id, _c0 AS customer_id, CAST(_d AS DATE) AS order_date, coalesce(_channel, {UNKNOWN}) AS channel, "
+            "CASE WHEN _ret THEN 'returned' WHEN upper(invoice) LIKE 'C%' THEN 'cancelled' ELSE 'completed' END "
+            "AS status, NULL::VARCHAR AS rep_id, _revenue, _lines, _k0, _k1 FROM stg.tx_p)"
+        )
     skip_c = "WHERE customer_id NOT IN (SELECT customer_id FROM main.customers)" if append else ""
     skip_p = "WHERE product_id NOT IN (SELECT product_id FROM main.products)" if append else ""
     rel = {
@@ -178,7 +215,8 @@ def derive(
             "NULL::DECIMAL(18,2) AS unit_cost, CAST(min(invoice_date) AS DATE) AS launch_date "
             f"FROM {lines} GROUP BY stock_code) {skip_p})"
         ),
-        "orders": (
+        "orders": by_side_orders
+        or (
             f"(SELECT {first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, order_id, "
             "any_value(customer_id) AS customer_id, CAST(min(invoice_date) AS DATE) AS order_date, "
             f"coalesce({first('channel')}, {UNKNOWN}) AS channel, "
@@ -260,15 +298,20 @@ def numbered_lines(con: duckdb.DuckDBPyConnection, in_order: bool = False) -> tu
     )
 
 
+def drop_sides(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the sides of the invoices (stg.tx_p) once the orders are staged from them (they hold as many rows)."""
+    con.execute("DROP TABLE IF EXISTS stg.tx_p")
+
+
 def drop_lines(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the preset's lines once its four tables no longer read them."""
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'stg' "
-            "AND table_name IN ('tx', 'tx_lines', 'tx_split', 'tx_apart', 'tx_nums')"
+            "AND table_name IN ('tx', 'tx_lines', 'tx_split', 'tx_apart', 'tx_nums', 'tx_p')"
         ).fetchall()
     )
-    for name in ("tx", "tx_lines", "tx_split", "tx_apart", "tx_nums"):  # the views first: they read the others
+    for name in ("tx", "tx_lines", "tx_split", "tx_apart", "tx_nums", "tx_p"):  # the views first: they read the others
         if name in kinds:
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} stg.{name}")
     drop_typed(con, "transactions")
