@@ -168,3 +168,46 @@ def test_let_computes_once_and_only_where_reached() -> None:
     fails = clean.let("x", lambda v: "error(" + v + ")")
     sql = "SELECT coalesce(x, " + fails + ") FROM (SELECT unnest(['a', 'b']) AS x)"
     assert con.execute(sql).fetchall() == [("a",), ("b",)]
+
+
+INTEGERS = [
+    *NUMBERS,
+    *TEXTS,
+    "1",
+    " 1",
+    "1 ",
+    "\u00a012\u3000",  # spaces of other kinds, trimmed by the general rule
+    "+7",
+    " -7 ",
+    "007",
+    "-0",
+    "999999999",
+    " 999999999 ",
+    "1000000000",
+    "2147483648",
+    " 2.000 ",
+    "1 2",
+    "--1",
+    "１２",
+]
+
+
+def test_integer_shortcut_agrees_with_the_rule() -> None:
+    """Plain digits are read as they are; anything else (spaces around included) by the general rule."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(INTEGERS)))
+    fast, general = (
+        con.execute(f"SELECT i, {clean.integer('v', fast=f)} FROM t ORDER BY i").fetchall() for f in (True, False)
+    )
+    assert fast == general
+    got = {INTEGERS[i]: n for i, n in fast}
+    assert (got[" 1"], got["\u00a012\u3000"], got[" -7 "], got["007"], got["1000000000"], got[" 2.000 "]) == (
+        1,
+        12,
+        -7,
+        7,
+        1000000000,
+        2,
+    )
+    assert (got["2147483648"], got["--1"], got["1 2"]) == (None, None, 12)  # the general rule drops inner spaces

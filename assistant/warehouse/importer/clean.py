@@ -94,10 +94,17 @@ def decimal(col: str, sql_type: str) -> str:
     return f"coalesce({fast}, TRY_CAST({number(col)} AS {sql_type}))"
 
 
-def integer(col: str) -> str:
+def integer(col: str, *, fast: bool = True) -> str:
+    """A whole number from text (the general number rule, when its value is whole and fits an INTEGER).
+
+    Fast path: plain digits with an optional sign, read as they are. On the untrimmed text: text with spaces around
+    takes the general rule (trimmed there, the same value), and the trim is not computed for every value (written
+    twice it would be, for the fast path's test and cast). ``fast=False`` leaves it out (the tests compare).
+    """
     slow = let(number(col), lambda v: f"(CASE WHEN {v} = round({v}) THEN TRY_CAST({v} AS INTEGER) END)")
-    plain = f"regexp_matches(trim({col}), '^[-+]?\\d{{1,9}}$')"
-    return f"(CASE WHEN {plain} THEN TRY_CAST(trim({col}) AS INTEGER) ELSE {slow} END)"
+    if not fast:
+        return slow
+    return f"(CASE WHEN regexp_matches({col}, '^[-+]?\\d{{1,9}}$') THEN TRY_CAST({col} AS INTEGER) ELSE {slow} END)"
 
 
 def _grp(col: str, pat: str, i: int, kind: str = "BIGINT") -> str:
@@ -151,15 +158,20 @@ def timestamp(col: str, order: str | None, *, fast: bool = True) -> str:
 
     ``fast=False`` leaves out the strptime shortcuts (the tests compare both ways).
     """
-    s = f"trim({col})"
-    iso = f"(CASE WHEN regexp_matches({s}, '{ISO}') THEN TRY_CAST({s} AS TIMESTAMP) END)"
+    shortcuts = []
     if fast:
         # On the untrimmed text: the strict shapes admit no surrounding spaces, so padded text goes the general
         # way (trimmed there) and the common case saves a copy of every value.
-        iso += f", {_strptime(col, STRICT_YMD, YMD_FORMATS)}"
         if order in XXY_FORMATS:  # the shapes exclude one another; a known order means the file holds this one
-            iso = f"{_strptime(col, STRICT_XXY, XXY_FORMATS[order])}, {iso}"
-    return f"coalesce({iso}, {let(s, lambda v: _general_date(v, order))})"
+            shortcuts.append(_strptime(col, STRICT_XXY, XXY_FORMATS[order]))
+        shortcuts.append(_strptime(col, STRICT_YMD, YMD_FORMATS))
+
+    def trimmed(v: str) -> str:  # ISO text (read by the cast), then the general rules
+        iso = f"(CASE WHEN regexp_matches({v}, '{ISO}') THEN TRY_CAST({v} AS TIMESTAMP) END)"
+        return f"coalesce({iso}, {_general_date(v, order)})"
+
+    # The trim once, inside let: written twice (the ISO test and cast) it was computed for every value.
+    return f"coalesce({', '.join([*shortcuts, let(f'trim({col})', trimmed)])})"
 
 
 def _general_date(s: str, order: str | None) -> str:
