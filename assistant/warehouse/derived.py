@@ -84,9 +84,12 @@ def build_sql(totals: str | None = None) -> str:
     ) v ON v.order_id = o.order_id
 """
     )
+    # t is read twice (the days with several orders, then every order): a caller's relation (staged orders) is read
+    # again rather than copied; the default, a grouping of every line, is computed once.
+    materialized = "NOT MATERIALIZED " if totals else ""
     return f"""
 CREATE OR REPLACE TABLE {ORDER_TOTALS} AS
-WITH t AS ({t}),
+WITH t AS {materialized}({t}),
 -- Purchase days (BG/NBD counts a customer's orders on one day as one purchase): day_first marks the first
 -- completed order of each customer and day (the least order id), day_revenue is the revenue of all of them (NULL
 -- unless completed). Most such days hold one order, its own first with its own revenue: only the days with several
