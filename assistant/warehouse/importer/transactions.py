@@ -255,6 +255,9 @@ def numbered_lines(con: duckdb.DuckDBPyConnection, in_order: bool = False) -> tu
     a line's number is the count of the run's lines up to it on its side (returns or not): its invoice's order is
     that side, or both when the invoice does not split. Only the invoices in stg.tx_apart (see derive) take the
     window; when there are none (the usual case) the lines are written as they stream, in file order, unsorted.
+    The numbers are computed before the one join left (the lookup of the split invoices, a mark join: each line
+    passes once, in the order it came), so they hold whatever order it gives; the rows' file order relies on it
+    (tests: test_order_lines_written_in_file_order_at_scale, and at 10M lines the same order as sorted).
     """
     key = KEY.replace("_ord", "t._ord").replace("_row", "t._row")
     if in_order:
