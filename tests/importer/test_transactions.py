@@ -374,16 +374,21 @@ SHARED_ORDER = ONE_RUN + (
 )
 
 
+@pytest.mark.parametrize("packed", [True, False])
 @pytest.mark.parametrize(("log", "unsorted"), [(ONE_RUN, True), (SHARED_ORDER, False)])
 def test_invoices_in_one_run_written_as_they_stream(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: str, unsorted: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: str, unsorted: bool, packed: bool
 ) -> None:
     """When every invoice's lines are consecutive in the file, a line's number is counted as the lines stream past
     (its invoice's lines up to it on its side, returns or not) and the lines are written as they come, unsorted:
     the same warehouse as staging the file first (numbered by the join with the orders). An order shared by two
-    invoices (X's returns and invoice X-R) takes the window and the sort (the stream numbered W-R-R 1, 1)."""
-    from assistant.warehouse.importer import core
+    invoices (X's returns and invoice X-R) takes the window and the sort (the stream numbered W-R-R 1, 1). The
+    stream's running values packed in one BIGINT or not (past 2^31 lines): the same."""
+    from assistant.warehouse.importer import core, transactions
     from assistant.warehouse.importer.sources import Loader
+
+    if not packed:
+        monkeypatch.setattr(transactions, "PACKED_LINES", 0)
 
     swap = core._swap
     ordered: list[set[str]] = []

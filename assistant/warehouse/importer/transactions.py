@@ -51,6 +51,8 @@ ORDER_TOTALS = (
 # The orders from the sides of the invoices (stg.tx_p) when no order is shared by two invoices; the tests compare
 # them with grouping the lines by order (False).
 BY_SIDE = True
+# Below this many lines, numbered_lines packs two running values in one BIGINT (the tests set it to 0 to compare).
+PACKED_LINES = 1 << 31
 # One BIGINT per line in file order ((_ord, _row) as a number): cheaper to compare and carry than a pair.
 KEY = "((_ord::BIGINT << 40) | _row)"
 # The lines kept when every invoice names one customer, and their order: a return of an invoice that also sells
@@ -268,14 +270,24 @@ def numbered_lines(con: duckdb.DuckDBPyConnection, in_order: bool = False) -> tu
                 f"row_number() OVER (PARTITION BY t.order_id ORDER BY {key}) AS _n FROM stg.tx t "
                 "SEMI JOIN stg.tx_apart a USING (invoice)"
             )
-        # _rets counts the return lines streamed so far; at a run's first line, those before it are subtracted.
-        runs = (
-            f"SELECT *, {KEY} - max(CASE WHEN _start THEN {KEY} END) OVER (ROWS UNBOUNDED PRECEDING) + 1 AS _pos, "
-            "_rets - max(CASE WHEN _start THEN _rets - _ret::BIGINT END) OVER (ROWS UNBOUNDED PRECEDING) AS _run_rets "
-            "FROM (SELECT *, invoice IS DISTINCT FROM lag(invoice) OVER () AS _start, "
-            "count(*) FILTER (WHERE _ret) OVER (ROWS UNBOUNDED PRECEDING) AS _rets "
-            f"FROM (SELECT *, {RETURN} AS _ret FROM {LINES}))"
+        # _p numbers the lines streamed, _rets counts the return lines among them; a run's first line and the returns
+        # before it are carried down the run by a running max (both only grow), in one BIGINT (_p above 32 bits,
+        # the returns below) when the lines are fewer than 2^31: one running max instead of two, ~0.3 s at 10M.
+        running = "OVER (ROWS UNBOUNDED PRECEDING)"
+        start = (
+            "SELECT *, invoice IS DISTINCT FROM lag(invoice) OVER () AS _start, row_number() OVER () AS _p, "
+            f"count(*) FILTER (WHERE _ret) {running} AS _rets FROM (SELECT *, {RETURN} AS _ret FROM {LINES})"
         )
+        if con.execute("SELECT count(*) FROM stg.typed_transactions_rows").fetchone()[0] < PACKED_LINES:
+            runs = (
+                "SELECT *, _p - (_s >> 32) + 1 AS _pos, _rets - (_s & 4294967295) AS _run_rets FROM (SELECT *, "
+                f"max(CASE WHEN _start THEN (_p << 32) | (_rets - _ret::BIGINT) END) {running} AS _s FROM ({start}))"
+            )
+        else:
+            runs = (
+                f"SELECT *, _p - max(CASE WHEN _start THEN _p END) {running} + 1 AS _pos, "
+                f"_rets - max(CASE WHEN _start THEN _rets - _ret::BIGINT END) {running} AS _run_rets FROM ({start})"
+            )
         streamed = "CASE WHEN t._ret THEN t._run_rets ELSE t._pos - t._run_rets END"
         line_no, join = (
             (f"coalesce(n._n, {streamed})", f" LEFT JOIN stg.tx_nums n ON n._k = {KEY}") if apart else (streamed, "")
