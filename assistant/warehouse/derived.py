@@ -110,6 +110,10 @@ LEFT JOIN d
     ON t.status = 'completed'
     AND d.customer_id IS NOT DISTINCT FROM t.customer_id
     AND d.order_date IS NOT DISTINCT FROM t.order_date
+-- Stored in customer order: its readers group it by customer, and DuckDB groups rows that come together faster than
+-- rows spread over the table (1M customers, CPU: the review's pass 0.78 -> 0.57 s, CLV 1.64 -> 1.45, profitability
+-- 0.96 -> 0.73; the sort costs an import of 10M lines ~0.4 s).
+ORDER BY t.customer_id, t.order_date, t.order_id
 """
 
 

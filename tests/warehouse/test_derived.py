@@ -227,3 +227,28 @@ def test_purchase_days_as_the_window_defines_them() -> None:
     ]
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE order_totals)").fetchall())
     assert (types["day_first"], types["day_revenue"]) == ("BOOLEAN", "DECIMAL(38,2)")
+
+
+def test_totals_are_stored_in_customer_order(sample_db: Path, tmp_path: Path) -> None:
+    """Its readers group it by customer: the rows are written by customer, day and order (rowid order), whether
+    built from the warehouse's lines (the generator, data derive) or from a writer's orders given in another order."""
+    con = duckdb.connect(str(sample_db), read_only=True)
+    stored, wanted = con.execute(
+        "SELECT list(order_id ORDER BY rowid), list(order_id ORDER BY customer_id, order_date, order_id) "
+        "FROM order_totals"
+    ).fetchone()
+    con.close()
+    assert len(stored) > 1000 and stored == wanted
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT 'o' || i AS order_id, 'c' || (i * 7919 % 50) AS customer_id, "
+        "DATE '2024-01-01' + CAST(i % 30 AS INTEGER) AS order_date, 'x' AS channel, 'completed' AS status, "
+        "CAST(i AS DECIMAL(18, 2)) AS revenue, CAST(1 AS DECIMAL(18, 2)) AS margin, 0 AS lines_without_cost "
+        "FROM range(2000) r(i) ORDER BY hash(i)"
+    )
+    con.execute(derived.build_sql("SELECT * FROM t"))
+    stored, wanted = con.execute(
+        "SELECT list(order_id ORDER BY rowid), list(order_id ORDER BY customer_id, order_date, order_id) "
+        "FROM order_totals"
+    ).fetchone()
+    assert stored == wanted and len(stored) == 2000
