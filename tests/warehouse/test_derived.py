@@ -229,7 +229,7 @@ def test_purchase_days_as_the_window_defines_them() -> None:
     assert (types["day_first"], types["day_revenue"]) == ("BOOLEAN", "DECIMAL(38,2)")
 
 
-def test_totals_are_stored_in_customer_order(sample_db: Path, tmp_path: Path) -> None:
+def test_totals_are_stored_in_customer_order(sample_db: Path) -> None:
     """Its readers group it by customer: the rows are written by customer, day and order (rowid order), whether
     built from the warehouse's lines (the generator, data derive) or from a writer's orders given in another order."""
     con = duckdb.connect(str(sample_db), read_only=True)
