@@ -449,3 +449,53 @@ def test_orders_from_the_sides_of_invoices_equal_grouping_by_order(
         assert got[True, name] == got[False, name]
     orders = {o[0] for o in got[True, "one"][2]["orders"]}
     assert {"B1", "B1-R", "B13", "B13-R", "A-R", "D-R", "CB8", "C1", "B"} <= orders and "C1-R" not in orders
+
+
+PADDED = (
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,City,Channel,CustomerName\n"
+    'A1,P1,"  ",1,1/5/2024,1,7,"   ",\u3000,"",\u3000\n'
+    'A1,P1,"CUP  ",2,1/5/2024,1,7,"UK ",\u3000Leeds\u3000, web ,"Ann\u3000"\n'
+    'A1,P2,"\u3000MUG\u3000",1,1/5/2024,1,7,Spain,York,shop,Bob\n'
+    "A2,P2,\tPLATE\t,1,1/6/2024,1,8, ,,,\n"
+    'A2,P3,"",-1,1/6/2024,1,8,~Peru~ ,x ,\u00a0web\u00a0,"!Cy "\n'
+    "A3,P3,BOWL ,1,1/6/2024,1,8,Peru,Lima,shop,Cy\n"
+    'A3,P4,"  ",1,1/7/2024,1,9,"",,,\n'
+    "A4,P4,\u007fKNIFE,1,1/8/2024,1,9,\u007fX ,,,\n"
+)
+
+
+def test_picked_text_trimmed_once_equals_trimming_every_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names and places (transactions.PICKED) keep their lines' text untrimmed unless it starts with a character
+    other than printable ASCII, and the value picked per customer, product or order is trimmed: the same warehouse,
+    report and rejects as trimming every line (PICKED empty), on values padded with spaces (ASCII, ideographic,
+    no-break), tabs (which trim keeps), blank and empty text and a DEL; in place, staged (two files), on the path
+    where an invoice names two customers, replace and append."""
+    from assistant.warehouse.importer import transactions
+
+    shared = PADDED + "A3,P5,CUP,1,1/6/2024,1,10,Chile,,,\n"
+    files = {
+        "one": [write(tmp_path / "one.csv", PADDED)],
+        "two": [write(tmp_path / "a.csv", PADDED), write(tmp_path / "b.csv", HOSTILE_B)],
+        "shared": [write(tmp_path / "shared.csv", shared)],
+    }
+    got = {}
+    for picked in (transactions.PICKED, frozenset()):
+        monkeypatch.setattr(transactions, "PICKED", picked)
+        for name, paths in files.items():
+            for mode in ("replace", "append"):
+                db = tmp_path / f"{name}-{mode}-{len(picked)}.duckdb"
+                opts = ImportOptions(preset="transactions", mode=mode, date_order="mdy", max_reject_rate=1.0)
+                report = import_files(paths, opts, db=db)
+                rejects = Path(report.rejects_path).read_text(encoding="utf-8-sig") if report.rejects_path else ""
+                got[bool(picked), name, mode] = (
+                    report.model_dump(exclude={"db", "rejects_path"}),
+                    rejects,
+                    _tables(db),
+                )
+    for key in [k for k in got if k[0]]:
+        assert got[key] == got[(False, *key[1:])], key
+    tables = got[True, "one", "replace"][2]
+    assert ("P1", "CUP") in {(p[0], p[1]) for p in tables["products"]}
+    assert ("P2", "\tPLATE\t") in {(p[0], p[1]) for p in tables["products"]}  # the later line; tabs stay
+    customers = {c[0]: c[1:4] for c in tables["customers"]}
+    assert customers["7"] == ("Ann", "UK", "Leeds") and customers["8"][1] == "~Peru~"

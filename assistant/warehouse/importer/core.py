@@ -216,10 +216,11 @@ def _run(
     built: set[str] = set()  # tables whose rows are valid by construction, staged as they are
     ordered: set[str] = set()  # staged tables whose rows come in file order already (the swap need not sort them)
     if opts.preset == "transactions":
-        from assistant.warehouse.importer.transactions import derive
+        from assistant.warehouse.importer.transactions import PICKED, derive
 
         tx = merged.pop("transactions")
         tx.keyed = False  # its lines are split into four tables, each keyed on its own
+        tx.untrimmed = PICKED
         typed_and_checked(con, tx)
         if in_place is not None:  # its rows are counted as it is read
             report.sources[0].rows = in_place.rows

@@ -64,9 +64,22 @@ SPLIT_ORDER_ID = (
 )
 
 
+# The text columns read by picking one line's value (_first, _last): their lines may keep spaces at the end
+# (validate.Plan.untrimmed); the picked value is trimmed, not every line's.
+PICKED = frozenset({"description", "customer_name", "country", "city", "channel"})
+
+
 def _first(col: str) -> str:
-    """The first non-NULL value in file order (arg_min over one key: no per-group sort as ORDER BY takes)."""
-    return f"arg_min({col}, {KEY}) FILTER (WHERE {col} IS NOT NULL)"
+    """The first non-NULL value in file order (arg_min over one key: no per-group sort as ORDER BY takes); of a
+    PICKED column, trimmed."""
+    first = f"arg_min({col}, {KEY}) FILTER (WHERE {col} IS NOT NULL)"
+    return f"trim({first})" if col in PICKED else first
+
+
+def _last(col: str, by: str) -> str:
+    """The non-NULL value with the greatest ``by``; of a PICKED column, trimmed."""
+    last = f"arg_max({col}, {by}) FILTER (WHERE {col} IS NOT NULL)"
+    return f"trim({last})" if col in PICKED else last
 
 
 def derive(
@@ -211,8 +224,8 @@ def derive(
         ),
         "products": (
             f"(SELECT * FROM (SELECT {first('_src')} AS _src, min(_ord) AS _ord, min(_row) AS _row, "
-            "stock_code AS product_id, coalesce(arg_max(description, invoice_date) FILTER (WHERE description IS NOT NULL), "
-            f"stock_code) AS name, {UNKNOWN} AS category, "
+            f"stock_code AS product_id, coalesce({_last('description', 'invoice_date')}, stock_code) AS name, "
+            f"{UNKNOWN} AS category, "
             "coalesce(arg_max(unit_price, invoice_date) FILTER (WHERE status = 'completed'), arg_max(unit_price, invoice_date)) AS unit_price, "
             "NULL::DECIMAL(18,2) AS unit_cost, CAST(min(invoice_date) AS DATE) AS launch_date "
             f"FROM {lines} GROUP BY stock_code) {skip_p})"

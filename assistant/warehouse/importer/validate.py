@@ -80,6 +80,10 @@ class Plan:
     # Set by typed_and_checked: ``stg.typed_<t>`` reads its stored rows alone (no join), so a scan of it comes in
     # file order, the order of (_ord, _row); streaming window functions (OVER ()) may rely on it.
     in_order: bool = False
+    # Text columns whose reader picks one value among many lines and trims that one (the transactions preset's
+    # names and places): typed NULL when blank as clean.txt, but a value whose first character is printable ASCII
+    # (not blank, and trim keeps that end) is kept as it is, not trimmed (see _typed_expr).
+    untrimmed: frozenset[str] = frozenset()
 
 
 def _q(s: str) -> str:
@@ -100,6 +104,10 @@ def _typed_expr(plan: Plan, col: Column) -> str:
     c = f"i.{col.name}"
     if plan.typed:
         expr = c
+    elif col.name in plan.untrimmed:
+        assert col.type == "VARCHAR" and col.nullable and not col.allowed and not col.check, col.name
+        # Two byte comparisons instead of a trimmed copy of every value (10M lines, two columns: 1.6 -> 0.8 s CPU).
+        expr = f"(CASE WHEN {c} >= '!' AND {c} < chr(127) THEN {c} ELSE {clean.txt(c)} END)"
     elif col.type == "VARCHAR":
         expr = clean.ident(c) if is_id(t, col) else clean.txt(c)
         if col.allowed:
