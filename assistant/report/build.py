@@ -263,15 +263,15 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
     )
     # The calls that read no table of the pass start now on a second connection (_Runner.ahead); this period's
     # churn runs here meanwhile, the previous period's there.
-    churn_args = [{"view": "churn", "start": a["start"], "end": a["end"], "as_of": a["as_of"]} for a in (cur, prev)]
-    sat_args = [{"start": a["start"], "end": a["end"], "as_of": a["as_of"]} for a in (cur, prev)]
-    att_args = {"start": cur["start"], "end": cur["end"], "as_of": cur["as_of"]}
+    # This period and the previous one, as the period tools take them.
+    this_span, prev_span = ({"start": a["start"], "end": a["end"], "as_of": a["as_of"]} for a in (cur, prev))
+    churn_args = [{"view": "churn", **a} for a in (this_span, prev_span)]
     backlog_args = {"view": "backlog", "as_of": cur["as_of"], "end": cur["end"]}
-    by_cat_args = {"view": "by", "dimension": "category", "kinds": ["complaint"], **att_args}
+    by_cat_args = {"view": "by", "dimension": "category", "kinds": ["complaint"], **this_span}
     r.ahead(
         [("churn_retention", churn_args[1])]
-        + [("satisfaction", a) for a in sat_args]
-        + [("attention", a) for a in (att_args, backlog_args, by_cat_args)]
+        + [("satisfaction", a) for a in (this_span, prev_span)]
+        + [("attention", a) for a in (this_span, backlog_args, by_cat_args)]
     )
 
     # 1. Revenue and growth ------------------------------------------------------------------
@@ -450,7 +450,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
 
     # 5. Satisfaction --------------------------------------------------------------------------
     s = Section("satisfaction", "客户满意度", "Satisfaction")
-    sat, sat_prev = (r.run("satisfaction", **a).figures for a in sat_args)
+    sat, sat_prev = (r.run("satisfaction", **a).figures for a in (this_span, prev_span))
     for k, zh_n, en_n, unit in (
         ("nps", "NPS 净推荐值", "NPS", "points"),
         ("csat", "CSAT 满意率", "CSAT", "pct"),
@@ -466,7 +466,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
 
     # 6. Complaints ----------------------------------------------------------------------------
     s = Section("complaints", "投诉与处理", "Complaints and resolution")
-    att = r.run("attention", **att_args).figures
+    att = r.run("attention", **this_span).figures
     backlog = r.run("attention", **backlog_args).figures
     s.figures += [
         Figure("complaints", "投诉数", "Complaints", att.get("complaint_tickets"), unit="count"),
@@ -499,7 +499,7 @@ def _build(rep: Report, r: _Runner, ref: dt.date, lang: str) -> None:
 
     # 7. Profitability -------------------------------------------------------------------------
     s = Section("profitability", "客户盈利能力", "Customer profitability")
-    prof = r.run("profitability", **att_args).figures
+    prof = r.run("profitability", **this_span).figures
     s.figures += [
         Figure("profit", "利润(扣除服务成本)", "Profit after cost to serve", _num(prof.get("profit")), unit="money"),
         Figure("profit_margin", "利润率%", "Profit margin %", _pct(prof.get("profit_margin")), unit="pct"),
