@@ -12,7 +12,9 @@ For each, two whole processes on the same file, best of ``REPEAT`` (one at 10M):
   derived totals, the swap into place).
 
 ``ratio`` = import / plain wall time (target ≤ 3), ``cpu_ratio`` the same for CPU time (user + system, steadier
-on a shared machine); the import's peak RSS shows the memory stays bounded.
+on a shared machine); the import's peak RSS shows the memory stays bounded. ``cpu_bound_ratio`` = the import's CPU
+time spread over the cores this process may use, against the plain wall time: the least ``ratio`` this much work
+could reach if every step kept every core busy (``bench_import_steps`` shows where the time goes).
 Write a log by hand: ``python bench/bench_import.py 500000`` (prints its path).
 """
 
@@ -103,6 +105,8 @@ def measure(ctx: BenchContext, log: Path, lines: int, tmp: Path) -> dict[str, An
     out["import"] = _best(ours)
     out["ratio"] = round(out["import"]["seconds"] / out["plain_read_csv"]["seconds"], 2)
     out["cpu_ratio"] = round(min(m["cpu_seconds"] for m in ours) / min(m["cpu_seconds"] for m in plain), 2)
+    cores = len(os.sched_getaffinity(0))
+    out["cpu_bound_ratio"] = round(min(m["cpu_seconds"] for m in ours) / cores / out["plain_read_csv"]["seconds"], 2)
     out["lines_per_second"] = round(lines / out["import"]["seconds"])
     con = duckdb.connect(str(db), read_only=True)
     out["rows"] = {
