@@ -17,33 +17,17 @@ The figures explain ``bench_import``'s ratio; its target is there.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import resource
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant.commands.benchmarks import BenchContext
+from assistant.commands.benchmarks import BenchContext, load
 
 SHOWN = 12  # statements listed per size
 ONE_CORE = 1.25  # a statement whose CPU is below this many times its wall time used about one core
-
-
-def _bench_import() -> Any:
-    """bench_import.py (its cached log and sizes): a sibling file, not a package module."""
-    spec = importlib.util.spec_from_file_location("bench_import", Path(__file__).with_name("bench_import.py"))
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _cpu() -> float:
-    u = resource.getrusage(resource.RUSAGE_SELF)
-    return u.ru_utime + u.ru_stime
 
 
 class _Timed:
@@ -57,11 +41,11 @@ class _Timed:
         return getattr(self._con, name)
 
     def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
-        t0, c0 = time.perf_counter(), _cpu()
+        t0, c0 = time.perf_counter(), BenchContext.cpu_seconds()
         try:
             return self._con.execute(sql, *args, **kwargs)
         finally:
-            self._log.append((" ".join(sql.split()), time.perf_counter() - t0, _cpu() - c0))
+            self._log.append((" ".join(sql.split()), time.perf_counter() - t0, BenchContext.cpu_seconds() - c0))
 
 
 @contextmanager
@@ -83,9 +67,9 @@ def measure(log_path: Path, db: Path) -> dict[str, Any]:
     log: list[tuple[str, float, float]] = []
     opts = ImportOptions(preset="transactions", date_order="mdy")
     with _timed_import(log) as core:
-        t0, c0 = time.perf_counter(), _cpu()
+        t0, c0 = time.perf_counter(), BenchContext.cpu_seconds()
         core.import_files([log_path], opts, db=db)
-        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        wall, cpu = time.perf_counter() - t0, BenchContext.cpu_seconds() - c0
     cores = len(os.sched_getaffinity(0))
     one_thread = sum(w for _, w, c in log if c < ONE_CORE * w)
     top = sorted(log, key=lambda x: -x[1])[:SHOWN]
@@ -105,7 +89,7 @@ def measure(log_path: Path, db: Path) -> dict[str, Any]:
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
-    bi = _bench_import()
+    bi = load("import")  # its cached log and sizes
     out: dict[str, Any] = {"load_before": os.getloadavg(), "sizes": {}}
     for lines in bi.LINES["quick" if ctx.quick else "full"]:
         log_path = bi.cached_log(ctx.cache_dir, lines)

@@ -15,7 +15,6 @@ Targets (issue 18): the review ≤ 2× one RFM run; ``tool rfm`` ≤ 2 s as a pr
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -30,11 +29,6 @@ REPEAT = 3
 TARGETS = {"review_vs_rfm": 2.0, "tool_rfm_process_seconds": 2.0}
 
 
-def _cpu() -> float:
-    u = resource.getrusage(resource.RUSAGE_SELF)
-    return u.ru_utime + u.ru_stime
-
-
 def measure(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, dict[str, Any]]:
     """Each function once per round, in turn, for ``repeat`` rounds: on a shared machine the load changes from one
     second to the next, so the two figures of a ratio are taken side by side rather than one batch after the other."""
@@ -42,10 +36,10 @@ def measure(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, dict[st
     cpus: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            t0, c0 = time.perf_counter(), _cpu()
+            t0, c0 = time.perf_counter(), BenchContext.cpu_seconds()
             fn()
             walls[name].append(round(time.perf_counter() - t0, 3))
-            cpus[name].append(round(_cpu() - c0, 3))
+            cpus[name].append(round(BenchContext.cpu_seconds() - c0, 3))
     return {name: {"wall": min(walls[name]), "cpu": min(cpus[name]), "walls": walls[name]} for name in fns}
 
 

@@ -16,7 +16,6 @@ Runnable by hand: ``python bench/bench_rfm_scale.py [--quick] [--no-pandas]``.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -52,11 +51,6 @@ VIEWS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def _cpu() -> float:
-    u = resource.getrusage(resource.RUSAGE_SELF)
-    return u.ru_utime + u.ru_stime
-
-
 def _thread_cpu() -> dict[str, float]:
     """CPU seconds per thread of this process (empty where /proc is missing)."""
     out: dict[str, float] = {}
@@ -79,9 +73,9 @@ def measure(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
     """Best wall, CPU and busiest-thread CPU over ``repeat`` runs (each minimum taken on its own)."""
     best = {"wall": float("inf"), "cpu": float("inf"), "busiest_thread_cpu": float("inf")}
     for _ in range(repeat):
-        t0, c0, th0 = time.perf_counter(), _cpu(), _thread_cpu()
+        t0, c0, th0 = time.perf_counter(), BenchContext.cpu_seconds(), _thread_cpu()
         fn()
-        wall, cpu, th1 = time.perf_counter() - t0, _cpu() - c0, _thread_cpu()
+        wall, cpu, th1 = time.perf_counter() - t0, BenchContext.cpu_seconds() - c0, _thread_cpu()
         busiest = max((v - th0.get(k, 0.0) for k, v in th1.items()), default=float("nan"))
         best["wall"] = min(best["wall"], wall)
         best["cpu"] = min(best["cpu"], cpu)

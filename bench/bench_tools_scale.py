@@ -11,7 +11,6 @@ Also runnable by hand for a subset while profiling:
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 from typing import Any
@@ -69,11 +68,6 @@ VIEWS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def _cpu() -> float:
-    u = resource.getrusage(resource.RUSAGE_SELF)
-    return u.ru_utime + u.ru_stime
-
-
 def measure(
     con: duckdb.DuckDBPyConnection, only: list[str] | None = None, repeat: int = REPEAT
 ) -> dict[str, dict[str, Any]]:
@@ -90,10 +84,10 @@ def measure(
             entry: dict[str, Any] = {}
             try:
                 for _ in range(repeat):
-                    c0, t0 = _cpu(), time.perf_counter()
+                    c0, t0 = BenchContext.cpu_seconds(), time.perf_counter()
                     res = registry[name].run(con, args)
                     best_wall = min(best_wall, time.perf_counter() - t0)
-                    best_cpu = min(best_cpu, _cpu() - c0)
+                    best_cpu = min(best_cpu, BenchContext.cpu_seconds() - c0)
                 entry = {"wall": round(best_wall, 3), "cpu": round(best_cpu, 3), "rows": len(res.rows)}
             except Exception as exc:  # a broken view is reported, the others still get measured
                 entry = {"error": f"{type(exc).__name__}: {exc}"[:300]}

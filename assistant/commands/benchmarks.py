@@ -85,12 +85,27 @@ class BenchContext:
         return {"seconds": round(secs, 3), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
 
     @staticmethod
+    def cpu_seconds() -> float:
+        """User + system CPU seconds of this process so far, DuckDB's worker threads included."""
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+
+    @staticmethod
     def peak_rss_mib() -> float:
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def discover() -> dict[str, Path]:
     return {p.stem.removeprefix("bench_"): p for p in sorted(BENCH_DIR.glob("bench_*.py"))}
+
+
+def load(name: str) -> Any:
+    """The module of benchmark ``name`` (bench/bench_<name>.py: files, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH_DIR / f"bench_{name}.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def run(
@@ -102,13 +117,10 @@ def run(
         "quick": quick,
         "results": {},
     }
-    for name, path in discover().items():
+    for name in discover():
         if only and name not in only:
             continue
-        spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-        assert spec and spec.loader
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
+        mod = load(name)
         t0 = time.perf_counter()
         result = mod.run(ctx)
         result["_total_seconds"] = round(time.perf_counter() - t0, 3)
